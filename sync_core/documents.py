@@ -1,0 +1,278 @@
+"""Sync Documents: one JSON object with a revision, addressed by sid or unique name.
+
+``sync.services(s).documents`` is a :class:`DocumentList` (create, list, stream, page);
+``sync.services(s).documents("prefs")`` is a :class:`DocumentContext` (fetch, update,
+delete). The names and parameters are twilio-python's.
+
+Rules (SEMANTICS.md): a new document has revision ``"0"`` and data ``{}`` unless given;
+each successful update adds one to the revision; ``if_match`` makes an update
+conditional (412 and nothing changes on a mismatch); an update with neither ``data``
+nor ``ttl`` is refused (54010); updating data keeps the expiry, only a new ``ttl`` moves
+it and ``ttl=0`` clears it; ``unique_name`` is unique per service among documents.
+
+>>> from sync_core import Sync
+>>> docs = Sync(seed=1).services("default").documents
+>>> doc = docs.create(unique_name="prefs", data={"theme": "dark"})
+>>> doc.revision, doc.data
+('0', {'theme': 'dark'})
+>>> docs("prefs").update(data={"theme": "light"}, if_match="0").revision
+'1'
+>>> docs("prefs").update(data={"theme": "blue"}, if_match="0")
+Traceback (most recent call last):
+...
+sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of the Document does not match the expected revision (If-Match is '0', the revision is '1')
+>>> docs("prefs").fetch().data
+{'theme': 'light'}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Final
+
+import attrs
+
+from .engine import Engine
+from .errors import fail
+from .lookup import expiry_after, new_sid, resolve_object, resolve_service
+from .paging import Page, Position, read_page, stream_records
+from .params import UNSET, check_if_match, check_ttl, check_unique_name, given
+from .payload import JsonObject, decode_data, encode_data
+from .records import DocumentRecord
+from .rows import ObjectRow
+
+__all__ = ["DocumentContext", "DocumentList"]
+
+KIND: Final = "document"
+PREFIX: Final = "ET"
+
+
+def _record(engine: Engine, row: ObjectRow, data: JsonObject | None = None) -> DocumentRecord:
+    assert row.data is not None
+    return DocumentRecord(
+        sid=row.sid,
+        unique_name=row.unique_name,
+        account_sid=engine.account_sid,
+        service_sid=row.service_sid,
+        revision=str(row.revision),
+        data=decode_data(row.data) if data is None else data,
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
+    )
+
+
+class DocumentList:
+    """The Documents of one service: ``sync.services(s).documents``."""
+
+    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
+        self._engine = engine
+        self._service = service
+        self._identity = identity
+
+    def create(
+        self, unique_name: object = UNSET, data: object = UNSET, ttl: object = UNSET
+    ) -> DocumentRecord:
+        """Create a Document; its revision is ``"0"`` and its data ``{}`` unless given.
+
+        Cost: O(log n).
+
+        >>> from sync_core import Sync
+        >>> docs = Sync().services("default").documents
+        >>> docs.create(unique_name="a", ttl=60).date_expires is not None
+        True
+        >>> docs.create(unique_name="a")
+        Traceback (most recent call last):
+        ...
+        sync_core.errors.ConflictError: HTTP 409 error 54301: Unique name already exists (a Document named 'a' exists in this service)
+
+        Args:
+            unique_name: 1-320 characters, not shaped like a SID, unique among the
+                service's documents; optional.
+            data: a JSON object (a dict, or JSON text of one) of at most 16 KiB.
+            ttl: seconds until the document expires, 0 to 31,536,000; 0 = never.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+            InvalidParameterError: 54302 unique name, 54008 data, 54101 null data,
+                54011 ttl.
+            PayloadTooLargeError: 54006, data over 16 KiB.
+            ConflictError: 54301, the unique name is taken.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            service = resolve_service(engine, now, self._service)
+            name = check_unique_name(unique_name) if given(unique_name) else None
+            text, copy = encode_data(data) if given(data) else ("{}", {})
+            seconds = check_ttl(ttl) if given(ttl) else 0
+            store = engine.store
+            if name is not None and store.object_named(service.sid, KIND, name) is not None:
+                raise fail(
+                    "unique_name_taken",
+                    detail=f"a Document named {name!r} exists in this service",
+                )
+            row = ObjectRow(
+                kind=KIND,
+                sid=new_sid(
+                    engine, PREFIX, lambda sid: store.object_by_sid(service.sid, sid) is not None
+                ),
+                service_sid=service.sid,
+                seq=store.next_seq(f"{KIND}:{service.sid}"),
+                date_created=now,
+                date_updated=now,
+                created_by=self._identity,
+                unique_name=name,
+                data=text,
+                date_expires=expiry_after(now, seconds),
+            )
+            store.put_object(row)
+            return _record(engine, row, copy)
+
+    def page(
+        self, page_token: object = UNSET, page_number: object = UNSET, page_size: object = UNSET
+    ) -> Page[DocumentRecord]:
+        """One page of the service's Documents, in creation order.
+
+        Cost: O(log n + page size).
+
+        Raises:
+            NotFoundError: 20404, no such service.
+            InvalidParameterError: 54454 page size, 54453 page token.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            service = resolve_service(engine, now, self._service)
+
+            def fetch_slice(
+                after: Position | None, backwards: bool, limit: int
+            ) -> list[tuple[Position, DocumentRecord]]:
+                start = None if after is None else int(after[0])
+                rows = engine.store.objects_from(
+                    service.sid, KIND, start, inclusive=False, reverse=backwards, limit=limit
+                )
+                return [((row.seq,), _record(engine, row)) for row in rows]
+
+            return read_page(
+                scope=f"documents:{service.sid}",
+                page_token=page_token,
+                page_number=page_number,
+                page_size=page_size,
+                fetch_slice=fetch_slice,
+                fetch=lambda token: self.page(page_token=token),
+            )
+
+    def stream(
+        self, limit: int | None = None, page_size: int | None = None
+    ) -> Iterator[DocumentRecord]:
+        """The Documents one at a time, reading a page at a time; at most ``limit``."""
+        return stream_records(lambda size: self.page(page_size=size), limit, page_size)
+
+    def list(self, limit: int | None = None, page_size: int | None = None) -> list[DocumentRecord]:
+        """The Documents as a list, at most ``limit`` of them.
+
+        >>> from sync_core import Sync
+        >>> docs = Sync().services("default").documents
+        >>> for n in range(3):
+        ...     _ = docs.create(unique_name=f"doc{n}")
+        >>> [d.unique_name for d in docs.list(limit=2)]
+        ['doc0', 'doc1']
+        """
+        return list(self.stream(limit=limit, page_size=page_size))
+
+    def get(self, sid: str) -> DocumentContext:
+        """The Document with this sid or unique name (looked up when used)."""
+        return DocumentContext(self._engine, self._service, sid, self._identity)
+
+    def __call__(self, sid: str) -> DocumentContext:
+        """The Document with this sid or unique name (looked up when used)."""
+        return self.get(sid)
+
+    def __repr__(self) -> str:
+        return f"<DocumentList service={self._service!r}>"
+
+
+class DocumentContext:
+    """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
+
+    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
+        self._engine = engine
+        self._service = service
+        self.sid = sid
+        self._identity = identity
+
+    @property
+    def _path(self) -> str:
+        return f"/Services/{self._service}/Documents/{self.sid}"
+
+    def _resolve(self, now: datetime) -> ObjectRow:
+        service = resolve_service(self._engine, now, self._service)
+        return resolve_object(self._engine, service.sid, KIND, PREFIX, self.sid, self._path)
+
+    def fetch(self) -> DocumentRecord:
+        """The Document now. Cost: O(1) by sid, O(log n) by name.
+
+        Raises:
+            NotFoundError: 20404, no such service or document (or it expired).
+        """
+        with self._engine.operation() as now:
+            return _record(self._engine, self._resolve(now))
+
+    def update(
+        self, if_match: object = UNSET, data: object = UNSET, ttl: object = UNSET
+    ) -> DocumentRecord:
+        """Replace the data and/or the TTL; the revision goes up by one.
+
+        With ``if_match``, only if the revision is still that one. Updating only the
+        data keeps ``date_expires``; ``ttl=0`` clears it. Cost: O(log n).
+
+        Args:
+            if_match: the revision the update is based on (``record.revision``).
+            data: the new JSON object (replaces the old one whole).
+            ttl: seconds from now until expiry, 0 = never.
+
+        Raises:
+            NotFoundError: 20404, no such service or document.
+            InvalidParameterError: 54010 neither data nor ttl, 54003 bad If-Match,
+                54008/54101 data, 54011 ttl.
+            PayloadTooLargeError: 54006.
+            PreconditionFailedError: 20412, ``if_match`` is not the current revision.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            row = self._resolve(now)
+            if not given(data) and not given(ttl):
+                raise fail("no_parameters", detail="give data, ttl or both")
+            expected = check_if_match(if_match)
+            text, copy = encode_data(data) if given(data) else (row.data, None)
+            seconds = check_ttl(ttl) if given(ttl) else None
+            if expected is not None and expected != str(row.revision):
+                raise fail(
+                    "revision_mismatch",
+                    kind="Document",
+                    detail=f"If-Match is {expected!r}, the revision is {str(row.revision)!r}",
+                )
+            new = attrs.evolve(
+                row,
+                data=text,
+                revision=row.revision + 1,
+                date_updated=now,
+                date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
+            )
+            engine.store.put_object(new)
+            return _record(engine, new, copy)
+
+    def delete(self) -> bool:
+        """Remove the Document; True. Cost: O(log n).
+
+        Raises:
+            NotFoundError: 20404, no such service or document.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            engine.store.delete_object(self._resolve(now))
+            return True
+
+    def __repr__(self) -> str:
+        return f"<DocumentContext {self._path}>"

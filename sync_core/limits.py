@@ -1,0 +1,54 @@
+"""Every limit of Twilio Sync in one place (SEMANTICS.md, "Limits").
+
+>>> MAX_DATA_BYTES, MAX_STREAM_MESSAGE_BYTES, MAX_TTL
+(16384, 4096, 31536000)
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "DEFAULT_DEBOUNCING_WINDOW",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_DATA_BYTES",
+    "MAX_DEBOUNCING_WINDOW",
+    "MAX_FRIENDLY_NAME",
+    "MAX_IDENTITY",
+    "MAX_LIST_ITEMS",
+    "MAX_MAP_KEY",
+    "MAX_PAGE_SIZE_ACCEPTED",
+    "MAX_PAGE_SIZE_SERVED",
+    "MAX_STREAM_MESSAGE_BYTES",
+    "MAX_TTL",
+    "MAX_UNIQUE_NAME",
+    "MAX_WEBHOOK_URL",
+    "MIN_DEBOUNCING_WINDOW",
+]
+
+#: Document, Map Item and List Item ``data``: UTF-8 bytes of the compact JSON.
+MAX_DATA_BYTES: Final = 16 * 1024
+#: Stream Message ``data``, measured the same way.
+MAX_STREAM_MESSAGE_BYTES: Final = 4 * 1024
+#: ``unique_name`` of documents, maps, lists and streams, in characters.
+MAX_UNIQUE_NAME: Final = 320
+#: Map Item ``key``, in characters (the current spec; the old catalog said 256).
+MAX_MAP_KEY: Final = 320
+#: Any ``ttl``, ``item_ttl`` or ``collection_ttl``, in seconds (one year). 0 = never.
+MAX_TTL: Final = 31_536_000
+#: ``identity`` of a permission, in characters.
+MAX_IDENTITY: Final = 256
+#: Service ``friendly_name``, in characters.
+MAX_FRIENDLY_NAME: Final = 255
+#: Service ``webhook_url``, in characters.
+MAX_WEBHOOK_URL: Final = 512
+#: Service ``reachability_debouncing_window``, in milliseconds.
+MIN_DEBOUNCING_WINDOW: Final = 1_000
+MAX_DEBOUNCING_WINDOW: Final = 30_000
+DEFAULT_DEBOUNCING_WINDOW: Final = 5_000
+#: Items in one Sync List.
+MAX_LIST_ITEMS: Final = 1_000_000
+#: ``page_size`` accepted from callers; a page never holds more than the served maximum.
+MAX_PAGE_SIZE_ACCEPTED: Final = 1_000
+MAX_PAGE_SIZE_SERVED: Final = 100
+DEFAULT_PAGE_SIZE: Final = 50

@@ -1,0 +1,286 @@
+"""Paging: page sizes, opaque cursor tokens, and the :class:`Page` every listing returns.
+
+Pages are cursors, not offsets. A page token names the last (or first) position a page
+showed, and the next page starts strictly after it, so walking a collection that
+changes meanwhile never repeats an item and never skips one that stayed in it.
+
+Sizes follow Twilio: ``page_size`` 1 to 1,000 is accepted, a page holds at most 100,
+50 by default.
+
+>>> effective_page_size(None), effective_page_size(20), effective_page_size(1000)
+(50, 20, 100)
+>>> effective_page_size(0)
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54454: Invalid 'PageSize' query parameter (PageSize must be an integer from 1 to 1000, got 0)
+>>> cursor = Cursor(scope="documents:IS1", position=(7,), backwards=False, page=1)
+>>> Cursor.parse(cursor.to_token(), scope="documents:IS1") == cursor
+True
+>>> Cursor.parse("PTnonsense", scope="documents:IS1")
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54453: Invalid 'PageToken' query parameter (the page token was not made by this listing)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator, Sequence
+from typing import Generic, TypeVar
+
+import attrs
+
+from .errors import fail
+from .limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE_ACCEPTED, MAX_PAGE_SIZE_SERVED
+from .params import UNSET, check_int
+
+__all__ = [
+    "Cursor",
+    "Page",
+    "Position",
+    "SliceFetcher",
+    "effective_page_size",
+    "read_page",
+    "stream_records",
+]
+
+R = TypeVar("R")
+
+#: Where a record stands in its listing's order (a creation number, a key, an index).
+Position = tuple[str | int, ...]
+
+_TOKEN_PREFIX = "PT"
+
+
+def effective_page_size(page_size: object) -> int:
+    """How many records a page holds for a requested ``page_size`` (None: the default).
+
+    Raises:
+        InvalidParameterError: 54454 unless ``page_size`` is an integer from 1 to 1,000.
+    """
+    if page_size is None or page_size is UNSET:
+        return DEFAULT_PAGE_SIZE
+    size = check_int(page_size)
+    if size is None or not 1 <= size <= MAX_PAGE_SIZE_ACCEPTED:
+        raise fail(
+            "page_size_invalid",
+            detail=f"PageSize must be an integer from 1 to {MAX_PAGE_SIZE_ACCEPTED}, "
+            f"got {page_size!r}",
+        )
+    return min(size, MAX_PAGE_SIZE_SERVED)
+
+
+@attrs.frozen
+class Cursor:
+    """Where a page starts: just after ``position`` in the listing's order.
+
+    ``backwards`` pages (the way to a previous page) start just before ``position`` and
+    run against the listing's order; their records are still shown in order.
+    ``scope`` names the listing (and its fixed parameters, such as ``order``), so a token
+    cannot be replayed on another one.
+    """
+
+    scope: str
+    position: Position
+    backwards: bool
+    page: int
+    size: int = DEFAULT_PAGE_SIZE
+
+    def to_token(self) -> str:
+        """The opaque ``PageToken`` for this cursor."""
+        raw = json.dumps(
+            [self.scope, list(self.position), self.backwards, self.page, self.size],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ).encode()
+        return _TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def parse(cls, token: object, *, scope: str) -> Cursor:
+        """Read a token made by :meth:`to_token` for the listing ``scope``.
+
+        Raises:
+            InvalidParameterError: 54453 for anything else.
+        """
+        try:
+            if not isinstance(token, str) or not token.startswith(_TOKEN_PREFIX):
+                raise ValueError("not a page token")
+            body = token[len(_TOKEN_PREFIX) :]
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            token_scope, position, backwards, page, size = json.loads(raw)
+            if (
+                token_scope != scope
+                or not isinstance(position, list)
+                or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in position)
+                or not isinstance(backwards, bool)
+                or not isinstance(page, int)
+                or isinstance(page, bool)
+                or page < 0
+                or not isinstance(size, int)
+                or not 1 <= size <= MAX_PAGE_SIZE_SERVED
+            ):
+                raise ValueError("not a page token of this listing")
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+            raise fail(
+                "page_token_invalid", detail="the page token was not made by this listing"
+            ) from None
+        return cls(scope, tuple(position), backwards=backwards, page=page, size=size)
+
+
+class Page(Generic[R]):
+    """One page of records, with the way to the next and previous ones.
+
+    Iterate it, index it or take ``len()``; ``next_page()`` and ``previous_page()``
+    fetch the neighbours (None at either end). ``page_token`` values go back to the
+    listing's ``page(page_token=...)``.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[R],
+        *,
+        page_number: int,
+        page_size: int,
+        next_page_token: str | None,
+        previous_page_token: str | None,
+        fetch: Callable[[str], Page[R]],
+    ) -> None:
+        self.records: list[R] = list(records)
+        self.page_number = page_number
+        self.page_size = page_size
+        self.next_page_token = next_page_token
+        self.previous_page_token = previous_page_token
+        self._fetch = fetch
+
+    def next_page(self) -> Page[R] | None:
+        """The following page, or None on the last one."""
+        return None if self.next_page_token is None else self._fetch(self.next_page_token)
+
+    def previous_page(self) -> Page[R] | None:
+        """The preceding page, or None on the first one."""
+        if self.previous_page_token is None:
+            return None
+        return self._fetch(self.previous_page_token)
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int) -> R:
+        return self.records[index]
+
+    def __repr__(self) -> str:
+        return (
+            f"<Page {self.page_number}: {len(self.records)} records, "
+            f"next={'yes' if self.next_page_token else 'no'}>"
+        )
+
+
+#: Reads a listing: ``(after, backwards, limit)`` to at most ``limit`` ``(position,
+#: record)`` pairs strictly after ``after`` in the listing's order (from its start when
+#: ``after`` is None), or strictly before it when ``backwards``, nearest first.
+SliceFetcher = Callable[[Position | None, bool, int], list[tuple[Position, R]]]
+
+
+def read_page(
+    *,
+    scope: str,
+    page_token: object,
+    page_number: object,
+    page_size: object,
+    fetch_slice: SliceFetcher[R],
+    fetch: Callable[[str], Page[R]],
+) -> Page[R]:
+    """Read one page of a listing; the caller holds the operation it reads under.
+
+    Cost: one slice of ``page_size + 1`` entries and one probe of one entry, so
+    O(log n + page size) on a storage with ordered scans.
+
+    Args:
+        scope: names the listing and its fixed parameters; tokens carry it.
+        page_token: a token from an earlier page of the same listing, or UNSET/None for
+            the first page.
+        page_number: Twilio's ``Page``: client state, echoed as ``page_number``.
+        page_size: the requested size (see :func:`effective_page_size`); with a token
+            and no size, the size of the page the token came from.
+        fetch_slice: reads the listing (see :data:`SliceFetcher`).
+        fetch: how the page's ``next_page()``/``previous_page()`` read a token.
+
+    Raises:
+        InvalidParameterError: 54454 for a bad page size, 54453 for a bad token.
+    """
+    size = effective_page_size(page_size)
+    if page_token is None or page_token is UNSET or page_token == "":
+        after: Position | None = None
+        backwards = False
+        number = check_int(page_number) if page_number not in (None, UNSET) else 0
+        if number is None or number < 0:
+            raise fail(
+                "parameter_invalid", detail=f"Page must be a non-negative integer: {page_number!r}"
+            )
+    else:
+        cursor = Cursor.parse(page_token, scope=scope)
+        after, backwards, number = cursor.position, cursor.backwards, cursor.page
+        if page_size is None or page_size is UNSET:
+            size = cursor.size  # a token keeps the page size of the listing it came from
+    rows = fetch_slice(after, backwards, size + 1)
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    has_next = has_previous = False
+    if rows:
+        if backwards:
+            has_previous = more
+            has_next = bool(fetch_slice(rows[-1][0], False, 1))
+        else:
+            has_next = more
+            has_previous = bool(fetch_slice(rows[0][0], True, 1))
+    next_token = (
+        Cursor(scope, rows[-1][0], backwards=False, page=number + 1, size=size).to_token()
+        if has_next
+        else None
+    )
+    previous_token = (
+        Cursor(scope, rows[0][0], backwards=True, page=max(number - 1, 0), size=size).to_token()
+        if has_previous
+        else None
+    )
+    return Page(
+        [record for _, record in rows],
+        page_number=number,
+        page_size=size,
+        next_page_token=next_token,
+        previous_page_token=previous_token,
+        fetch=fetch,
+    )
+
+
+def stream_records(
+    first: Callable[[int | None], Page[R]], limit: int | None, page_size: int | None
+) -> Iterator[R]:
+    """Records of every page in turn, at most ``limit`` of them (twilio-python's rules).
+
+    With a ``limit`` and no ``page_size``, pages are ``min(limit, 1000)`` long (so
+    served 100 at a time). Each page is read when the previous one is used up.
+    """
+    if limit is not None and (check_int(limit) is None or limit < 0):
+        raise fail("parameter_invalid", detail=f"limit must be a non-negative integer: {limit!r}")
+    if limit is not None and page_size is None:
+        page_size = min(limit, MAX_PAGE_SIZE_ACCEPTED) or 1
+    page: Page[R] | None = first(page_size)
+    remaining = limit
+    while page is not None:
+        for record in page:
+            if remaining is not None:
+                if remaining <= 0:
+                    return
+                remaining -= 1
+            yield record
+        if remaining is not None and remaining <= 0:
+            return
+        page = page.next_page()

@@ -1,0 +1,113 @@
+"""Checks of the parameters that several object kinds share: TTLs, unique names, flags.
+
+Each check returns the value to use or raises the :class:`~sync_core.errors.SyncError`
+of Twilio's code for it. ``UNSET`` marks a parameter the caller did not give (``None``
+is treated the same way, as the twilio SDK drops ``None`` form fields).
+
+>>> check_ttl(3600)
+3600
+>>> check_ttl(31_536_001)
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54011: The TTL value in seconds must either be empty or an integer between 0 and 31 536 000 (1 year) (ttl must be an integer from 0 to 31536000, got 31536001)
+>>> check_unique_name("ET" + "0" * 32)
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique name (a unique name may not look like a SID: 'ET00000000000000000000000000000000')
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final, Literal, TypeVar
+
+from .errors import fail
+from .limits import MAX_TTL, MAX_UNIQUE_NAME
+from .sids import looks_like_sid
+
+__all__ = [
+    "UNSET",
+    "Unset",
+    "check_bool",
+    "check_if_match",
+    "check_int",
+    "check_ttl",
+    "check_unique_name",
+    "given",
+]
+
+T = TypeVar("T")
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: The default of every optional parameter: "not given".
+UNSET: Final = _Unset.UNSET
+Unset = Literal[_Unset.UNSET]
+
+
+def given(value: object) -> bool:
+    """Whether a parameter was given: not ``UNSET`` and not ``None``."""
+    return value is not UNSET and value is not None
+
+
+def check_int(value: object) -> int | None:
+    """``value`` as an int if it is one (or decimal text of one), else None. Never a bool."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def check_ttl(value: object, name: str = "ttl") -> int:
+    """A TTL in seconds: an integer from 0 (never expires) to one year."""
+    ttl = check_int(value)
+    if ttl is None or not 0 <= ttl <= MAX_TTL:
+        raise fail(
+            "ttl_invalid", detail=f"{name} must be an integer from 0 to {MAX_TTL}, got {value!r}"
+        )
+    return ttl
+
+
+def check_unique_name(value: object) -> str:
+    """A unique name: 1 to 320 characters, not shaped like a SID."""
+    if not isinstance(value, str):
+        raise fail("unique_name_invalid", detail=f"a unique name must be a string, got {value!r}")
+    if not 1 <= len(value) <= MAX_UNIQUE_NAME:
+        raise fail(
+            "unique_name_invalid",
+            detail=f"a unique name must be 1 to {MAX_UNIQUE_NAME} characters, got {len(value)}",
+        )
+    if looks_like_sid(value):
+        raise fail(
+            "unique_name_invalid", detail=f"a unique name may not look like a SID: {value!r}"
+        )
+    return value
+
+
+def check_bool(value: object, name: str) -> bool:
+    """A boolean flag (``True``/``False``, or the text ``true``/``false`` as REST sends it)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise fail("parameter_invalid", detail=f"{name} must be true or false, got {value!r}")
+
+
+def check_if_match(value: object) -> str | None:
+    """An ``If-Match`` revision, or None when not given (the SDK drops an empty one)."""
+    if not given(value) or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip().strip('"')
+        if text.isdigit() and text.isascii():
+            return text
+    raise fail("if_match_invalid", detail=f"If-Match must be a revision such as '3', got {value!r}")

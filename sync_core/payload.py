@@ -1,0 +1,166 @@
+"""``data`` payloads: validated, measured, stored as compact JSON text.
+
+Twilio's rule: ``data`` is a JSON object whose size is the number of UTF-8 bytes of its
+serialized JSON; 16 KiB (16,384 bytes) is accepted and one byte more is refused with
+413/54006 (4 KiB for stream messages). sync_core measures the *compact* serialization
+(``separators=(",", ":")``, non-ASCII characters unescaped), so the size does not depend
+on how the caller happened to format its JSON.
+
+Stored data is that JSON text: it cannot be shared with the caller, and every read
+decodes a fresh copy. The same two steps (``json.dumps`` in, ``json.loads`` out) are what
+any store of JSON values pays, so validation costs one extra comparison on top.
+
+>>> text, fresh = encode_data({"theme": "dark", "size": 3})
+>>> text
+'{"theme":"dark","size":3}'
+>>> fresh == {"theme": "dark", "size": 3}
+True
+>>> encode_data({1: "a"})
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54008: Invalid request body: the type of one of the attributes is invalid (data has a key that is not a string (1 at data))
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Final, NoReturn
+
+from .errors import fail
+from .limits import MAX_DATA_BYTES
+
+__all__ = ["JsonObject", "data_size", "decode_data", "encode_data"]
+
+#: A JSON object as Python holds it.
+JsonObject = dict[str, Any]
+
+_ENCODER: Final = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=True
+)
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _invalid(detail: str) -> NoReturn:
+    raise fail("data_invalid", detail=detail) from None
+
+
+def _describe(value: object, where: str, active: set[int]) -> str | None:
+    """Find the first non-JSON part of ``value`` and say what and where it is.
+
+    Only run once a value has failed the fast check, to give a precise message.
+    """
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value!r} is not a JSON number (at {where})"
+    if isinstance(value, dict | list):
+        if id(value) in active:
+            return f"it contains a reference cycle (at {where})"
+        active.add(id(value))
+        try:
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if not isinstance(key, str):
+                        return f"data has a key that is not a string ({key!r} at {where})"
+                    found = _describe(item, f"{where}.{key}", active)
+                    if found:
+                        return found
+            else:
+                for position, item in enumerate(value):
+                    found = _describe(item, f"{where}[{position}]", active)
+                    if found:
+                        return found
+        finally:
+            active.discard(id(value))
+        return None
+    return f"{type(value).__name__} is not a JSON type (at {where})"
+
+
+def _parse_text(text: str) -> object:
+    """JSON text (as the REST API and the twilio SDK send ``Data``) to a Python value."""
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        _invalid(f"data is not valid JSON ({exc})")
+
+
+def data_size(text: str) -> int:
+    """UTF-8 bytes of ``text``.
+
+    >>> data_size('{"a":"é"}')
+    10
+    """
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def encode_data(
+    value: object, *, limit: int = MAX_DATA_BYTES, missing: str = "document_data_missing"
+) -> tuple[str, JsonObject]:
+    """Validate ``value`` as a ``data`` payload; return its compact JSON and a fresh copy.
+
+    ``value`` is a dict, or JSON text of an object (as the twilio SDK passes strings
+    through and the REST API sends ``Data``). Cost: one serialization, one parse and one
+    comparison, each linear in the size of the data.
+
+    >>> encode_data('{"a": [1, 2.5, null]}')[0]
+    '{"a":[1,2.5,null]}'
+    >>> encode_data({"big": "x" * 16_374})[0][:8]  # 16,384 bytes in all: accepted
+    '{"big":"'
+    >>> encode_data({"big": "x" * 16_375})
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.PayloadTooLargeError: HTTP 413 error 54006: Request entity too large (data is 16385 bytes, the limit is 16384)
+
+    Args:
+        value: the caller's data.
+        limit: the most UTF-8 bytes the compact JSON may take.
+        missing: the error key for null data (each object kind has its own code).
+
+    Returns:
+        ``(text, copy)``: the compact JSON text to store and a fresh dict equal to
+        ``value`` that shares nothing with it.
+
+    Raises:
+        InvalidParameterError: 54008 when ``value`` is not a JSON object or holds NaN,
+            Infinity, a non-string key, a cycle or a non-JSON type; the ``missing``
+            code when it is JSON ``null``.
+        PayloadTooLargeError: 54006 when the JSON is over ``limit`` bytes.
+    """
+    if isinstance(value, str):
+        value = _parse_text(value)
+    if value is None:
+        raise fail(missing, detail="data must be a JSON object, not null")
+    if not isinstance(value, dict):
+        _invalid(f"data must be a JSON object, not {type(value).__name__}")
+    try:
+        text = _ENCODER.encode(value)
+    except (TypeError, ValueError) as exc:
+        _invalid(_describe(value, "data", set()) or str(exc))
+    except RecursionError:
+        _invalid("data is nested too deeply")
+    try:
+        size = data_size(text)
+    except UnicodeEncodeError:
+        _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
+    if size > limit:
+        raise fail("data_too_large", detail=f"data is {size} bytes, the limit is {limit}")
+    copy: JsonObject = json.loads(text)
+    if copy != value:
+        # json.dumps quietly turns int keys into strings and tuples into lists: a value
+        # that does not come back equal was not pure JSON.
+        _invalid(_describe(value, "data", set()) or "data is not made of JSON values only")
+    return text, copy
+
+
+def decode_data(text: str) -> JsonObject:
+    """A fresh dict from stored JSON text.
+
+    >>> decode_data('{"a":1}')
+    {'a': 1}
+    """
+    result: JsonObject = json.loads(text)
+    return result

@@ -1,0 +1,139 @@
+"""What callers get back: frozen records with twilio-python's attribute names.
+
+A record is a snapshot: it never changes, and changing the store never changes it.
+``data`` is the record's own fresh copy. Dates are aware UTC datetimes;
+:meth:`to_dict` gives the REST JSON of Twilio's examples exactly (dates as
+``YYYY-MM-DDTHH:MM:SSZ``, absolute ``url`` and ``links``).
+
+>>> from datetime import datetime, UTC
+>>> when = datetime(2015, 7, 30, 20, 0, tzinfo=UTC)
+>>> doc = DocumentRecord(
+...     sid="ET" + "a" * 32, unique_name="prefs", account_sid="AC" + "a" * 32,
+...     service_sid="IS" + "a" * 32, revision="0", data={"theme": "dark"},
+...     date_expires=None, date_created=when, date_updated=when, created_by="system")
+>>> doc.to_dict()["date_created"], doc.to_dict()["links"]["permissions"][-46:]
+('2015-07-30T20:00:00Z', 'ETaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Permissions')
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["BASE_URL", "DocumentRecord", "ServiceRecord", "format_date"]
+
+#: Where the real service lives; ``url`` and ``links`` are absolute under it.
+BASE_URL: Final = "https://sync.twilio.com/v1"
+
+
+def format_date(when: datetime | None) -> str | None:
+    """A date as Twilio's JSON writes it: ``YYYY-MM-DDTHH:MM:SSZ`` in UTC, or None.
+
+    Sub-second precision is kept in records and dropped here, as on the wire.
+
+    >>> format_date(datetime(2025, 1, 2, 3, 4, 5, 999, tzinfo=UTC))
+    '2025-01-02T03:04:05Z'
+    """
+    if when is None:
+        return None
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@attrs.frozen
+class ServiceRecord:
+    """A Sync Service, as ``client.sync.v1.services(sid).fetch()`` returns it."""
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    friendly_name: str | None
+    date_created: datetime
+    date_updated: datetime
+    webhook_url: str | None
+    webhooks_from_rest_enabled: bool
+    reachability_webhooks_enabled: bool
+    acl_enabled: bool
+    reachability_debouncing_enabled: bool
+    reachability_debouncing_window: int
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this Service."""
+        return f"{BASE_URL}/Services/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of the Service's documents, lists, maps and streams."""
+        return {
+            "documents": f"{self.url}/Documents",
+            "lists": f"{self.url}/Lists",
+            "maps": f"{self.url}/Maps",
+            "streams": f"{self.url}/Streams",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Service."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "friendly_name": self.friendly_name,
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "url": self.url,
+            "webhook_url": self.webhook_url,
+            "webhooks_from_rest_enabled": self.webhooks_from_rest_enabled,
+            "reachability_webhooks_enabled": self.reachability_webhooks_enabled,
+            "acl_enabled": self.acl_enabled,
+            "reachability_debouncing_enabled": self.reachability_debouncing_enabled,
+            "reachability_debouncing_window": self.reachability_debouncing_window,
+            "links": self.links,
+        }
+
+
+@attrs.frozen
+class DocumentRecord:
+    """A Sync Document, as ``...documents(sid).fetch()`` returns it.
+
+    ``revision`` is a decimal string ("0", "1", ...) to pass back as ``if_match``.
+    """
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    service_sid: str
+    revision: str
+    data: dict[str, Any] = attrs.field(hash=False)
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this Document."""
+        return f"{BASE_URL}/Services/{self.service_sid}/Documents/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URL of the Document's permissions."""
+        return {"permissions": f"{self.url}/Permissions"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Document."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "url": self.url,
+            "links": self.links,
+            "revision": self.revision,
+            "data": self.data,
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }

@@ -1,0 +1,54 @@
+"""What sync_core keeps in a :class:`~sync_core.storage.Storage`: frozen rows of plain values.
+
+Rows are internal: callers get :mod:`sync_core.records` instead. Every field is a
+``str``, ``int``, ``bool``, ``None`` or an aware UTC ``datetime``, and ``data`` is kept as
+its compact JSON text, so a durable storage can encode a row without knowing the domain.
+Changes make new rows with :func:`attrs.evolve`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+__all__ = ["ObjectRow", "ServiceRow"]
+
+
+@attrs.frozen
+class ServiceRow:
+    """A Sync Service as stored."""
+
+    sid: str
+    account_sid: str
+    seq: int  # creation order, for listing
+    date_created: datetime
+    date_updated: datetime
+    friendly_name: str | None = None
+    unique_name: str | None = None  # read-only in Twilio: only the default service has one
+    webhook_url: str | None = None
+    webhooks_from_rest_enabled: bool = False
+    reachability_webhooks_enabled: bool = False
+    acl_enabled: bool = False
+    reachability_debouncing_enabled: bool = False
+    reachability_debouncing_window: int = 5_000
+
+
+@attrs.frozen
+class ObjectRow:
+    """A named object of a service (a Document here; Maps, Lists and Streams share it).
+
+    ``revision`` is an int here and a decimal string in records and on the wire.
+    """
+
+    kind: str  # "document"
+    sid: str
+    service_sid: str
+    seq: int  # creation order within the service and kind, for listing
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+    revision: int = 0
+    unique_name: str | None = None
+    data: str | None = None  # compact JSON text of a JSON object
+    date_expires: datetime | None = None

@@ -1,0 +1,303 @@
+"""Sync Services: the containers of everything else, and their settings.
+
+``sync.services`` is a :class:`ServiceList` (create, list, stream, page);
+``sync.services(sid)`` is a :class:`ServiceContext` (fetch, update, delete, and the
+``documents`` of the service). ``sync.services("default")`` is the account's default
+service, created on first use.
+
+Settings and their checks (Twilio's Service resource): ``friendly_name`` up to 255
+characters, not empty (54053); ``webhook_url`` an absolute http(s) URL of up to 512
+characters, ``""`` to clear it (54051); the booleans ``acl_enabled``,
+``reachability_webhooks_enabled``, ``reachability_debouncing_enabled`` and
+``webhooks_from_rest_enabled`` (default false); ``reachability_debouncing_window``
+1,000 to 30,000 ms (default 5,000). ``unique_name`` is read-only.
+
+>>> from sync_core import Sync
+>>> sync = Sync(seed=7)
+>>> svc = sync.services.create(friendly_name="chat")
+>>> svc.friendly_name, svc.acl_enabled, svc.reachability_debouncing_window
+('chat', False, 5000)
+>>> sync.services(svc.sid).update(reachability_debouncing_window=999)
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 20001: Invalid parameter (reachability_debouncing_window must be an integer from 1000 to 30000, got 999)
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from .documents import DocumentList
+from .engine import Engine
+from .errors import fail
+from .limits import (
+    MAX_DEBOUNCING_WINDOW,
+    MAX_FRIENDLY_NAME,
+    MAX_WEBHOOK_URL,
+    MIN_DEBOUNCING_WINDOW,
+)
+from .lookup import new_sid, resolve_service
+from .paging import Page, Position, read_page, stream_records
+from .params import UNSET, check_bool, check_int, given
+from .records import ServiceRecord
+from .rows import ServiceRow
+
+__all__ = ["ServiceContext", "ServiceList"]
+
+_BOOLEANS: Final = (
+    "webhooks_from_rest_enabled",
+    "reachability_webhooks_enabled",
+    "acl_enabled",
+    "reachability_debouncing_enabled",
+)
+# RFC 3986 characters; anything else must be percent-encoded in a webhook URL.
+_URL_CHARS: Final = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+
+
+def _record(row: ServiceRow) -> ServiceRecord:
+    return ServiceRecord(
+        sid=row.sid,
+        unique_name=row.unique_name,
+        account_sid=row.account_sid,
+        friendly_name=row.friendly_name,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        webhook_url=row.webhook_url,
+        webhooks_from_rest_enabled=row.webhooks_from_rest_enabled,
+        reachability_webhooks_enabled=row.reachability_webhooks_enabled,
+        acl_enabled=row.acl_enabled,
+        reachability_debouncing_enabled=row.reachability_debouncing_enabled,
+        reachability_debouncing_window=row.reachability_debouncing_window,
+    )
+
+
+def _check_friendly_name(value: object) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_FRIENDLY_NAME:
+        raise fail(
+            "friendly_name_invalid",
+            detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {value!r}",
+        )
+    return value
+
+
+def _check_webhook_url(value: object) -> str | None:
+    if value == "":
+        return None  # an empty URL removes the webhook
+    problem = None
+    if not isinstance(value, str):
+        problem = "must be a string"
+    elif len(value) > MAX_WEBHOOK_URL:
+        problem = f"must be at most {MAX_WEBHOOK_URL} characters, got {len(value)}"
+    elif not set(value) <= _URL_CHARS:
+        problem = "must be percent-encoded (it holds spaces or other characters)"
+    else:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "must be an absolute http or https URL"
+    if problem is not None:
+        raise fail("webhook_url_invalid", detail=f"webhook_url {problem}: {value!r}")
+    assert isinstance(value, str)
+    return value
+
+
+def _check_window(value: object) -> int:
+    window = check_int(value)
+    if window is None or not MIN_DEBOUNCING_WINDOW <= window <= MAX_DEBOUNCING_WINDOW:
+        raise fail(
+            "parameter_invalid",
+            detail="reachability_debouncing_window must be an integer from "
+            f"{MIN_DEBOUNCING_WINDOW} to {MAX_DEBOUNCING_WINDOW}, got {value!r}",
+        )
+    return window
+
+
+def _settings(params: dict[str, object]) -> dict[str, Any]:
+    """The given settings, checked: name -> value to store."""
+    changes: dict[str, Any] = {}
+    for name, value in params.items():
+        if not given(value):
+            continue
+        if name == "friendly_name":
+            changes[name] = _check_friendly_name(value)
+        elif name == "webhook_url":
+            changes[name] = _check_webhook_url(value)
+        elif name == "reachability_debouncing_window":
+            changes[name] = _check_window(value)
+        else:
+            assert name in _BOOLEANS, name
+            changes[name] = check_bool(value, name)
+    return changes
+
+
+class ServiceList:
+    """All Services of the account: ``sync.services``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(
+        self,
+        friendly_name: object = UNSET,
+        webhook_url: object = UNSET,
+        reachability_webhooks_enabled: object = UNSET,
+        acl_enabled: object = UNSET,
+        reachability_debouncing_enabled: object = UNSET,
+        reachability_debouncing_window: object = UNSET,
+        webhooks_from_rest_enabled: object = UNSET,
+    ) -> ServiceRecord:
+        """Create a Service. Every setting is optional (see the module's text).
+
+        Raises:
+            InvalidParameterError: 54053 friendly name, 54051 webhook URL, 20001 a flag
+                or the debouncing window.
+        """
+        changes = _settings(
+            {
+                "friendly_name": friendly_name,
+                "webhook_url": webhook_url,
+                "reachability_webhooks_enabled": reachability_webhooks_enabled,
+                "acl_enabled": acl_enabled,
+                "reachability_debouncing_enabled": reachability_debouncing_enabled,
+                "reachability_debouncing_window": reachability_debouncing_window,
+                "webhooks_from_rest_enabled": webhooks_from_rest_enabled,
+            }
+        )
+        engine = self._engine
+        with engine.operation() as now:
+            store = engine.store
+            row = ServiceRow(
+                sid=new_sid(engine, "IS", lambda sid: store.service(sid) is not None),
+                account_sid=engine.account_sid,
+                seq=store.next_seq("services"),
+                date_created=now,
+                date_updated=now,
+                **changes,
+            )
+            store.put_service(row)
+            return _record(row)
+
+    def page(
+        self, page_token: object = UNSET, page_number: object = UNSET, page_size: object = UNSET
+    ) -> Page[ServiceRecord]:
+        """One page of Services, in creation order. Cost: O(log n + page size).
+
+        Raises:
+            InvalidParameterError: 54454 page size, 54453 page token.
+        """
+        engine = self._engine
+        with engine.operation():
+
+            def fetch_slice(
+                after: Position | None, backwards: bool, limit: int
+            ) -> list[tuple[Position, ServiceRecord]]:
+                start = None if after is None else int(after[0])
+                rows = engine.store.services_from(
+                    start, inclusive=False, reverse=backwards, limit=limit
+                )
+                return [((row.seq,), _record(row)) for row in rows]
+
+            return read_page(
+                scope="services",
+                page_token=page_token,
+                page_number=page_number,
+                page_size=page_size,
+                fetch_slice=fetch_slice,
+                fetch=lambda token: self.page(page_token=token),
+            )
+
+    def stream(
+        self, limit: int | None = None, page_size: int | None = None
+    ) -> Iterator[ServiceRecord]:
+        """The Services one at a time, reading a page at a time; at most ``limit``."""
+        return stream_records(lambda size: self.page(page_size=size), limit, page_size)
+
+    def list(self, limit: int | None = None, page_size: int | None = None) -> list[ServiceRecord]:
+        """The Services as a list, at most ``limit`` of them."""
+        return list(self.stream(limit=limit, page_size=page_size))
+
+    def get(self, sid: str) -> ServiceContext:
+        """The Service with this sid (or ``default``), looked up when used."""
+        return ServiceContext(self._engine, sid)
+
+    def __call__(self, sid: str) -> ServiceContext:
+        """The Service with this sid (or ``default``), looked up when used."""
+        return self.get(sid)
+
+    def __repr__(self) -> str:
+        return "<ServiceList>"
+
+
+class ServiceContext:
+    """One Service: ``sync.services(sid)``."""
+
+    def __init__(self, engine: Engine, sid: str, identity: str = "system") -> None:
+        self._engine = engine
+        self.sid = sid
+        self._identity = identity
+
+    @property
+    def documents(self) -> DocumentList:
+        """The Documents of this Service."""
+        return DocumentList(self._engine, self.sid, self._identity)
+
+    def fetch(self) -> ServiceRecord:
+        """The Service now.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+        """
+        with self._engine.operation() as now:
+            return _record(resolve_service(self._engine, now, self.sid))
+
+    def update(
+        self,
+        webhook_url: object = UNSET,
+        friendly_name: object = UNSET,
+        reachability_webhooks_enabled: object = UNSET,
+        acl_enabled: object = UNSET,
+        reachability_debouncing_enabled: object = UNSET,
+        reachability_debouncing_window: object = UNSET,
+        webhooks_from_rest_enabled: object = UNSET,
+    ) -> ServiceRecord:
+        """Change some settings; the others stay. ``date_updated`` becomes now.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+            InvalidParameterError: 54010 nothing given; 54053, 54051, 20001 as for create.
+        """
+        params: dict[str, object] = {
+            "webhook_url": webhook_url,
+            "friendly_name": friendly_name,
+            "reachability_webhooks_enabled": reachability_webhooks_enabled,
+            "acl_enabled": acl_enabled,
+            "reachability_debouncing_enabled": reachability_debouncing_enabled,
+            "reachability_debouncing_window": reachability_debouncing_window,
+            "webhooks_from_rest_enabled": webhooks_from_rest_enabled,
+        }
+        engine = self._engine
+        with engine.operation() as now:
+            row = resolve_service(engine, now, self.sid)
+            if not any(given(value) for value in params.values()):
+                raise fail("no_parameters", detail="give at least one setting to change")
+            new = attrs.evolve(row, date_updated=now, **_settings(params))
+            engine.store.put_service(new)
+            return _record(new)
+
+    def delete(self) -> bool:
+        """Remove the Service and everything in it; True.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            engine.store.delete_service(resolve_service(engine, now, self.sid))
+            return True
+
+    def __repr__(self) -> str:
+        return f"<ServiceContext /Services/{self.sid}>"

@@ -1,0 +1,95 @@
+"""SIDs: Twilio's two-letter prefix plus 32 lowercase hex digits.
+
+Two generators: :class:`RandomSids` (the default, from the OS's randomness) and
+:class:`SeededSids`, which gives the same sequence for the same seed so that two runs
+produce identical records.
+
+>>> sids = SeededSids(42)
+>>> first = sids("ET")
+>>> first == SeededSids(42)("ET"), len(first), first[:2]
+(True, 34, 'ET')
+>>> is_sid(first, "ET"), is_sid(first, "IS"), is_sid("ETnot-a-sid")
+(True, False, False)
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import threading
+from typing import Final, Protocol, runtime_checkable
+
+__all__ = [
+    "DEFAULT_ACCOUNT_SID",
+    "RandomSids",
+    "SeededSids",
+    "SidGenerator",
+    "is_sid",
+    "looks_like_sid",
+]
+
+#: The account every :class:`~sync_core.Sync` belongs to unless told otherwise.
+DEFAULT_ACCOUNT_SID: Final = "AC" + "0" * 32
+
+# The spec's SID patterns accept either case of hex digit (e.g. ^ET[0-9a-fA-F]{32}$).
+_SID: Final = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+# A unique_name may not look like a SID (SEMANTICS.md: it would shadow one).
+_SID_SHAPED_NAME: Final = re.compile(r"[A-Z]{2}[a-f0-9]{32}")
+
+
+@runtime_checkable
+class SidGenerator(Protocol):
+    """Makes a new SID for a two-letter prefix, e.g. ``gen("ET")``."""
+
+    def __call__(self, prefix: str) -> str:
+        """A SID that starts with ``prefix`` and was never returned before."""
+        ...
+
+
+def _format(prefix: str, bits: int) -> str:
+    return f"{prefix}{bits:032x}"
+
+
+class RandomSids:
+    """SIDs from the operating system's randomness (the default)."""
+
+    def __call__(self, prefix: str) -> str:
+        """A fresh random SID with ``prefix``."""
+        return _format(prefix, secrets.randbits(128))
+
+    def __repr__(self) -> str:
+        return "RandomSids()"
+
+
+class SeededSids:
+    """A reproducible sequence of SIDs: the same seed gives the same SIDs in the same order.
+
+    Thread-safe. The sequence is shared across prefixes, so the n-th SID depends on the
+    n-1 made before it, whatever their prefixes.
+    """
+
+    def __init__(self, seed: int | str | bytes) -> None:
+        self._seed = seed
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def __call__(self, prefix: str) -> str:
+        """The next SID of the sequence, with ``prefix``."""
+        with self._lock:
+            return _format(prefix, self._random.getrandbits(128))
+
+    def __repr__(self) -> str:
+        return f"SeededSids({self._seed!r})"
+
+
+def is_sid(value: object, prefix: str | None = None) -> bool:
+    """Whether ``value`` has the shape of a SID (of ``prefix``, when given)."""
+    if not isinstance(value, str) or _SID.fullmatch(value) is None:
+        return False
+    return prefix is None or value.startswith(prefix)
+
+
+def looks_like_sid(name: str) -> bool:
+    """Whether a would-be unique name matches ``[A-Z]{2}[a-f0-9]{32}`` and is so refused."""
+    return _SID_SHAPED_NAME.fullmatch(name) is not None

@@ -1,0 +1,73 @@
+"""The Storage port: an ordered key-value store with atomic operations.
+
+sync_core asks very little of a storage, so that a durable one is easy to write and
+easy to check: named tables of ``key -> value``, keys being tuples of ``str``/``int``
+ordered as Python orders tuples, point reads and writes, ordered range scans, and
+``atomic()``, inside which a sync_core operation does all its writes: either all of
+them are kept or, if the block raises, none.
+
+sync_core calls a storage from one thread at a time (under its own lock), and keeps
+its indexes itself (:mod:`sync_core.store`), so a storage never interprets keys or
+values. Values are the frozen rows of :mod:`sync_core.rows`, strings and ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Key", "Storage"]
+
+#: A key: a tuple of strings and ints, compared as Python compares tuples. Within a
+#: table, a given position always holds the same type.
+Key = tuple[str | int, ...]
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """What sync_core needs from a place to keep its state."""
+
+    def get(self, table: str, key: Key) -> object | None:
+        """The value stored under ``key`` in ``table``, or None.
+
+        Cost: O(log n) or better.
+        """
+        ...
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        """Store ``value`` under ``key``, replacing any value there."""
+        ...
+
+    def delete(self, table: str, key: Key) -> bool:
+        """Remove ``key``; whether it was there."""
+        ...
+
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        """Entries whose key begins with ``prefix``, in key order (descending if ``reverse``).
+
+        ``start`` (a whole key beginning with ``prefix``) is where to begin: keys at or
+        after it (at or before it when ``reverse``), ``start`` itself only if
+        ``inclusive``. ``start`` need not exist. At most ``limit`` entries. The caller
+        consumes the iterator before it writes to the table again.
+
+        Cost: O(log n + entries returned).
+        """
+        ...
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A block whose writes are all kept, or all undone if it raises. Re-entrant."""
+        ...
+
+    def close(self) -> None:
+        """Release what the storage holds; it is not used afterwards."""
+        ...

@@ -1,0 +1,191 @@
+"""The default storage: Python dicts and sorted key lists, in this process only.
+
+Point reads and writes go to a ``dict`` (O(1)); each table also keeps its keys in a
+:class:`sortedcontainers.SortedList` for ordered scans (O(log n) to find the start, then
+O(1) an entry). Writes inside :meth:`MemoryStorage.atomic` are logged so that a block
+that raises is undone, which makes every sync_core operation all-or-nothing even when
+something fails half-way.
+
+>>> store = MemoryStorage()
+>>> with store.atomic():
+...     store.put("t", ("a", 2), "a2")
+...     store.put("t", ("a", 1), "a1")
+...     store.put("t", ("b", 1), "b1")
+>>> [value for _, value in store.scan("t", ("a",))]
+['a1', 'a2']
+>>> [value for _, value in store.scan("t", (), reverse=True, limit=2)]
+['b1', 'a2']
+>>> try:
+...     with store.atomic():
+...         _ = store.delete("t", ("b", 1))
+...         raise RuntimeError("half-way")
+... except RuntimeError:
+...     pass
+>>> store.get("t", ("b", 1))
+'b1'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any, Final
+
+from sortedcontainers import SortedList
+
+from .base import Key
+
+__all__ = ["MemoryStorage"]
+
+
+class _Top:
+    """Greater than any key element: ``(*prefix, TOP)`` bounds every key under ``prefix``."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return other is not self
+
+    def __le__(self, other: object) -> bool:
+        return other is self
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "TOP"
+
+
+TOP: Final = _Top()
+_MISSING: Final = object()
+
+
+class _Table:
+    __slots__ = ("keys", "rows")
+
+    def __init__(self) -> None:
+        self.rows: dict[Key, object] = {}
+        self.keys: SortedList = SortedList()
+
+
+class MemoryStorage:
+    """A :class:`~sync_core.storage.Storage` held in memory (the default)."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, _Table] = {}
+        self._undo: list[tuple[str, Key, object]] | None = None
+        self._depth = 0
+
+    def _table(self, name: str) -> _Table:
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = _Table()
+        return table
+
+    def get(self, table: str, key: Key) -> object | None:
+        """The value under ``key``, or None. O(1)."""
+        found = self._tables.get(table)
+        return None if found is None else found.rows.get(key)
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        """Store ``value`` under ``key``. O(1) to replace, O(log n) to insert."""
+        found = self._table(table)
+        old = found.rows.get(key, _MISSING)
+        if self._undo is not None:
+            self._undo.append((table, key, old))
+        found.rows[key] = value
+        if old is _MISSING:
+            found.keys.add(key)
+
+    def delete(self, table: str, key: Key) -> bool:
+        """Remove ``key``; whether it was there. O(log n)."""
+        found = self._tables.get(table)
+        if found is None or key not in found.rows:
+            return False
+        old = found.rows.pop(key)
+        found.keys.remove(key)
+        if self._undo is not None:
+            self._undo.append((table, key, old))
+        return True
+
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        """Entries under ``prefix`` in key order from ``start``. O(log n + returned)."""
+        found = self._tables.get(table)
+        if found is None:
+            return iter(())
+        keys: Any = found.keys
+        width = len(prefix)
+        if reverse:
+            top = (*prefix, TOP) if start is None else start
+            candidates = keys.irange(
+                maximum=top, inclusive=(True, inclusive or start is None), reverse=True
+            )
+        else:
+            bottom = prefix if start is None else start
+            candidates = keys.irange(minimum=bottom, inclusive=(inclusive or start is None, True))
+        rows = found.rows
+
+        def entries() -> Iterator[tuple[Key, object]]:
+            for key in candidates:
+                if key[:width] != prefix:
+                    return
+                yield key, rows[key]
+
+        return entries() if limit is None else islice(entries(), limit)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Keep every write of the block, or undo them all if it raises."""
+        outermost = self._depth == 0
+        if outermost:
+            self._undo = []
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            if outermost:
+                self._rollback()
+            raise
+        finally:
+            self._depth -= 1
+            if outermost:
+                self._undo = None
+
+    def _rollback(self) -> None:
+        undo, self._undo = self._undo or [], None
+        for table, key, old in reversed(undo):
+            found = self._table(table)
+            present = key in found.rows
+            if old is _MISSING:
+                if present:
+                    del found.rows[key]
+                    found.keys.remove(key)
+            else:
+                found.rows[key] = old
+                if not present:
+                    found.keys.add(key)
+
+    def close(self) -> None:
+        """Drop everything."""
+        self._tables.clear()
+
+    def _check(self) -> None:
+        """Assert the invariants: each table's sorted keys are exactly its dict's keys."""
+        for name, table in self._tables.items():
+            assert list(table.keys) == sorted(table.rows), name
+            table.keys._check()
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(t.rows)}" for name, t in sorted(self._tables.items()))
+        return f"MemoryStorage({sizes})"

@@ -1,0 +1,221 @@
+"""The tables sync_core keeps in a Storage, and the indexes that keep them fast.
+
+Every row is written together with its index entries, in one place, so that the
+indexes cannot drift from the rows:
+
+========================  =====================================  =================
+table                     key                                    value
+========================  =====================================  =================
+``services``              ``(sid,)``                             :class:`ServiceRow`
+``service_order``         ``(seq,)``                             sid
+``service_names``         ``(unique_name,)``                     sid
+``objects``               ``(service_sid, sid)``                 :class:`ObjectRow`
+``object_order``          ``(service_sid, kind, seq)``           sid
+``object_names``          ``(service_sid, kind, unique_name)``   sid
+``expiry``                ``(expires_us, service_sid, sid)``     kind
+``counters``              ``(name,)``                            int
+========================  =====================================  =================
+
+``seq`` numbers come from persistent counters and give listings their creation order;
+``expires_us`` is the expiry instant in microseconds since the epoch, so that the
+objects due at ``now`` are the first entries of ``expiry`` (no scan of everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Final, cast
+
+from .rows import ObjectRow, ServiceRow
+from .storage.base import Key, Storage
+
+__all__ = ["Store", "micros"]
+
+SERVICES: Final = "services"
+SERVICE_ORDER: Final = "service_order"
+SERVICE_NAMES: Final = "service_names"
+OBJECTS: Final = "objects"
+OBJECT_ORDER: Final = "object_order"
+OBJECT_NAMES: Final = "object_names"
+EXPIRY: Final = "expiry"
+COUNTERS: Final = "counters"
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros(when: datetime) -> int:
+    """Microseconds from the epoch to ``when``: an exact, orderable integer.
+
+    >>> micros(datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC))
+    1000000
+    """
+    delta = when - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class Store:
+    """Typed access to the tables of a :class:`~sync_core.storage.Storage`."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    # -- counters ---------------------------------------------------------------
+
+    def next_seq(self, name: str) -> int:
+        """The next number of the persistent counter ``name`` (1, 2, 3, ...)."""
+        current = cast(int | None, self.storage.get(COUNTERS, (name,))) or 0
+        self.storage.put(COUNTERS, (name,), current + 1)
+        return current + 1
+
+    # -- services ---------------------------------------------------------------
+
+    def service(self, sid: str) -> ServiceRow | None:
+        """The service with this sid."""
+        return cast(ServiceRow | None, self.storage.get(SERVICES, (sid,)))
+
+    def service_named(self, unique_name: str) -> ServiceRow | None:
+        """The service with this unique name."""
+        sid = cast(str | None, self.storage.get(SERVICE_NAMES, (unique_name,)))
+        return None if sid is None else self.service(sid)
+
+    def put_service(self, row: ServiceRow) -> None:
+        """Insert or replace a service (its sid, seq and unique name never change)."""
+        if self.storage.get(SERVICES, (row.sid,)) is None:
+            self.storage.put(SERVICE_ORDER, (row.seq,), row.sid)
+            if row.unique_name is not None:
+                self.storage.put(SERVICE_NAMES, (row.unique_name,), row.sid)
+        self.storage.put(SERVICES, (row.sid,), row)
+
+    def delete_service(self, row: ServiceRow) -> list[ObjectRow]:
+        """Remove a service and everything in it; return the objects removed."""
+        removed = [cast(ObjectRow, value) for _, value in self.storage.scan(OBJECTS, (row.sid,))]
+        for obj in removed:
+            self.delete_object(obj)
+        self.storage.delete(SERVICE_ORDER, (row.seq,))
+        if row.unique_name is not None:
+            self.storage.delete(SERVICE_NAMES, (row.unique_name,))
+        self.storage.delete(SERVICES, (row.sid,))
+        return removed
+
+    def services_from(
+        self, start: int | None, *, inclusive: bool, reverse: bool, limit: int
+    ) -> list[ServiceRow]:
+        """Up to ``limit`` services in creation order from ``seq`` ``start``."""
+        key = None if start is None else (start,)
+        entries = self.storage.scan(
+            SERVICE_ORDER, (), start=key, inclusive=inclusive, reverse=reverse, limit=limit
+        )
+        return [row for _, sid in entries if (row := self.service(cast(str, sid)))]
+
+    # -- objects (documents) ----------------------------------------------------
+
+    def object_by_sid(self, service_sid: str, sid: str) -> ObjectRow | None:
+        """The object with this sid in this service."""
+        return cast(ObjectRow | None, self.storage.get(OBJECTS, (service_sid, sid)))
+
+    def object_named(self, service_sid: str, kind: str, unique_name: str) -> ObjectRow | None:
+        """The object of ``kind`` with this unique name in this service."""
+        sid = self.storage.get(OBJECT_NAMES, (service_sid, kind, unique_name))
+        return None if sid is None else self.object_by_sid(service_sid, cast(str, sid))
+
+    def put_object(self, row: ObjectRow) -> None:
+        """Insert or replace an object, keeping its order, name and expiry entries."""
+        old = self.object_by_sid(row.service_sid, row.sid)
+        if old is None:
+            self.storage.put(OBJECT_ORDER, (row.service_sid, row.kind, row.seq), row.sid)
+            if row.unique_name is not None:
+                self.storage.put(
+                    OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name), row.sid
+                )
+        if old is None or old.date_expires != row.date_expires:
+            if old is not None and old.date_expires is not None:
+                self.storage.delete(EXPIRY, self._expiry_key(old))
+            if row.date_expires is not None:
+                self.storage.put(EXPIRY, self._expiry_key(row), row.kind)
+        self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
+
+    def delete_object(self, row: ObjectRow) -> None:
+        """Remove an object and its index entries."""
+        self.storage.delete(OBJECT_ORDER, (row.service_sid, row.kind, row.seq))
+        if row.unique_name is not None:
+            self.storage.delete(OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name))
+        if row.date_expires is not None:
+            self.storage.delete(EXPIRY, self._expiry_key(row))
+        self.storage.delete(OBJECTS, (row.service_sid, row.sid))
+
+    def objects_from(
+        self,
+        service_sid: str,
+        kind: str,
+        start: int | None,
+        *,
+        inclusive: bool,
+        reverse: bool,
+        limit: int,
+    ) -> list[ObjectRow]:
+        """Up to ``limit`` objects of ``kind`` in creation order from ``seq`` ``start``."""
+        prefix: Key = (service_sid, kind)
+        key = None if start is None else (*prefix, start)
+        entries = self.storage.scan(
+            OBJECT_ORDER, prefix, start=key, inclusive=inclusive, reverse=reverse, limit=limit
+        )
+        return [
+            row for _, sid in entries if (row := self.object_by_sid(service_sid, cast(str, sid)))
+        ]
+
+    # -- expiry -----------------------------------------------------------------
+
+    @staticmethod
+    def _expiry_key(row: ObjectRow) -> Key:
+        assert row.date_expires is not None
+        return (micros(row.date_expires), row.service_sid, row.sid)
+
+    def due(self, now: datetime, limit: int) -> list[ObjectRow]:
+        """Up to ``limit`` objects whose expiry is at or before ``now``, earliest first.
+
+        Cost: O(log n + due), whatever the number of objects that are not due.
+        """
+        bound = micros(now)
+        found: list[ObjectRow] = []
+        for key, _ in self.storage.scan(EXPIRY, (), limit=limit):
+            if cast(int, key[0]) > bound:
+                break
+            row = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
+            assert row is not None, f"expiry entry {key} has no object"
+            found.append(row)
+        return found
+
+    # -- invariants -------------------------------------------------------------
+
+    def _entries(self, table: str) -> Iterator[tuple[Key, object]]:
+        return self.storage.scan(table, ())
+
+    def _check(self) -> None:
+        """Assert that every index entry matches a row and every row has its entries."""
+        services = {key[0]: cast(ServiceRow, row) for key, row in self._entries(SERVICES)}
+        order = {key[0]: sid for key, sid in self._entries(SERVICE_ORDER)}
+        assert sorted(map(str, order.values())) == sorted(map(str, services))
+        for seq, sid in order.items():
+            assert services[cast(str, sid)].seq == seq
+        names = {key[0]: sid for key, sid in self._entries(SERVICE_NAMES)}
+        assert names == {r.unique_name: s for s, r in services.items() if r.unique_name}
+
+        objects = {key: cast(ObjectRow, row) for key, row in self._entries(OBJECTS)}
+        for (service_sid, sid), row in objects.items():
+            assert row.service_sid == service_sid
+            assert row.sid == sid
+            assert service_sid in services, f"object {sid} of missing service {service_sid}"
+            assert row.revision >= 0
+        expected_order = {(r.service_sid, r.kind, r.seq): r.sid for r in objects.values()}
+        assert dict(self._entries(OBJECT_ORDER)) == expected_order, "object_order drifted"
+        expected_names = {
+            (r.service_sid, r.kind, r.unique_name): r.sid
+            for r in objects.values()
+            if r.unique_name is not None
+        }
+        assert dict(self._entries(OBJECT_NAMES)) == expected_names, "object_names drifted"
+        expected_expiry = {
+            self._expiry_key(r): r.kind for r in objects.values() if r.date_expires is not None
+        }
+        assert dict(self._entries(EXPIRY)) == expected_expiry, "expiry index drifted"
