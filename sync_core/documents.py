@@ -72,6 +72,10 @@ class DocumentList:
         self._service = service
         self._identity = identity
 
+    @property
+    def _path(self) -> str:
+        return f"/Services/{self._service}/Documents"
+
     def create(
         self, unique_name: object = UNSET, data: object = UNSET, ttl: object = UNSET
     ) -> DocumentRecord:
@@ -103,7 +107,7 @@ class DocumentList:
         """
         engine = self._engine
         with engine.operation() as now:
-            service = resolve_service(engine, now, self._service)
+            service = resolve_service(engine, now, self._service, self._path)
             name = check_unique_name(unique_name) if given(unique_name) else None
             text, copy = encode_data(data) if given(data) else ("{}", {})
             seconds = check_ttl(ttl) if given(ttl) else 0
@@ -143,7 +147,7 @@ class DocumentList:
         """
         engine = self._engine
         with engine.operation() as now:
-            service = resolve_service(engine, now, self._service)
+            service = resolve_service(engine, now, self._service, self._path)
 
             def fetch_slice(
                 after: Position | None, backwards: bool, limit: int
@@ -207,7 +211,7 @@ class DocumentContext:
         return f"/Services/{self._service}/Documents/{self.sid}"
 
     def _resolve(self, now: datetime) -> ObjectRow:
-        service = resolve_service(self._engine, now, self._service)
+        service = resolve_service(self._engine, now, self._service, self._path)
         return resolve_object(self._engine, service.sid, KIND, PREFIX, self.sid, self._path)
 
     def fetch(self) -> DocumentRecord:

@@ -50,8 +50,13 @@ def new_sid(engine: Engine, prefix: str, taken: Callable[[str], bool]) -> str:
     return sid
 
 
-def resolve_service(engine: Engine, now: datetime, service: str) -> ServiceRow:
+def resolve_service(
+    engine: Engine, now: datetime, service: str, path: str | None = None
+) -> ServiceRow:
     """The service addressed as ``service``; creates the default one on first use.
+
+    ``path`` is the whole path the caller addressed (a document under the service, say):
+    Twilio's 404 names the requested resource, not just the missing service.
 
     Raises:
         NotFoundError: 20404 when there is no such service.
@@ -72,7 +77,7 @@ def resolve_service(engine: Engine, now: datetime, service: str) -> ServiceRow:
         )
         store.put_service(row)
     if row is None:
-        raise fail("not_found", path=service_path(service))
+        raise fail("not_found", path=service_path(service) if path is None else path)
     return row
 
 

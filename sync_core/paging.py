@@ -261,19 +261,28 @@ def read_page(
 
 
 def stream_records(
-    first: Callable[[int | None], Page[R]], limit: int | None, page_size: int | None
+    first: Callable[[int | None], Page[R]], limit: object, page_size: int | None
 ) -> Iterator[R]:
     """Records of every page in turn, at most ``limit`` of them (twilio-python's rules).
 
-    With a ``limit`` and no ``page_size``, pages are ``min(limit, 1000)`` long (so
-    served 100 at a time). Each page is read when the previous one is used up.
+    As in twilio-python, a ``limit`` of None or 0 means no limit, and with a ``limit``
+    and no ``page_size`` pages are asked for ``limit`` long (capped at 1,000, the most
+    accepted; a page still holds at most 100). Each page is read when the previous one
+    is used up; the first one is read (and the parameters checked) at the call, as
+    twilio-python does.
+
+    Raises:
+        InvalidParameterError: 20001 for a negative or non-integer ``limit``.
     """
-    if limit is not None and (check_int(limit) is None or limit < 0):
+    most = check_int(limit) if limit is not None else 0
+    if most is None or most < 0:
         raise fail("parameter_invalid", detail=f"limit must be a non-negative integer: {limit!r}")
-    if limit is not None and page_size is None:
-        page_size = min(limit, MAX_PAGE_SIZE_ACCEPTED) or 1
-    page: Page[R] | None = first(page_size)
-    remaining = limit
+    if most and page_size is None:
+        page_size = min(most, MAX_PAGE_SIZE_ACCEPTED)
+    return _records(first(page_size), most or None)
+
+
+def _records(page: Page[R] | None, remaining: int | None) -> Iterator[R]:
     while page is not None:
         for record in page:
             if remaining is not None:

@@ -1,0 +1,106 @@
+"""Errors: one base, one subclass per kind, every code and message in one table."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync_core import (
+    ConflictError,
+    ForbiddenError,
+    InvalidParameterError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    RateLimitedError,
+    SyncError,
+)
+from sync_core.errors import ERRORS, fail
+
+KINDS = [
+    (InvalidParameterError, 400),
+    (ForbiddenError, 403),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (PreconditionFailedError, 412),
+    (PayloadTooLargeError, 413),
+    (RateLimitedError, 429),
+]
+
+
+@pytest.mark.parametrize(("kind", "status"), KINDS)
+def test_each_kind_is_a_sync_error_with_its_status(kind: type[SyncError], status: int) -> None:
+    assert issubclass(kind, SyncError)
+    assert kind.default_status == status
+
+
+# SEMANTICS.md's table of codes, restated here so that a change to the table is noticed.
+EXPECTED = {
+    "not_found": (404, 20404),
+    "revision_mismatch": (412, 20412),
+    "unique_name_taken": (409, 54301),
+    "map_key_taken": (409, 54208),
+    "forbidden": (403, 54007),
+    "rate_limited": (429, 54009),
+    "data_too_large": (413, 54006),
+    "data_invalid": (400, 54008),
+    "document_data_missing": (400, 54101),
+    "list_item_data_missing": (400, 54156),
+    "map_item_data_missing": (400, 54206),
+    "stream_message_data_missing": (400, 54251),
+    "no_parameters": (400, 54010),
+    "ttl_invalid": (400, 54011),
+    "unique_name_invalid": (400, 54302),
+    "map_key_invalid": (400, 54209),
+    "identity_invalid": (400, 54351),
+    "friendly_name_invalid": (400, 54053),
+    "webhook_url_invalid": (400, 54051),
+    "if_match_invalid": (400, 54003),
+    "order_invalid": (400, 54451),
+    "bounds_invalid": (400, 54452),
+    "page_token_invalid": (400, 54453),
+    "page_size_invalid": (400, 54454),
+    "index_invalid": (400, 54458),
+    "parameter_invalid": (400, 20001),
+}
+
+
+def test_the_table_holds_semantics_codes_and_statuses() -> None:
+    assert {key: (spec.status, spec.code) for key, spec in ERRORS.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_fail_builds_twilios_four_fields(key: str) -> None:
+    err = fail(key, path="/Services/x", kind="Document", detail="why")
+    status, code = EXPECTED[key]
+    assert (err.status, err.code) == (status, code)
+    assert err.more_info == f"https://www.twilio.com/docs/errors/{code}"
+    assert err.to_dict() == {
+        "code": code,
+        "message": err.message,
+        "more_info": err.more_info,
+        "status": status,
+    }
+    assert "{" not in err.message
+    assert err.detail == "why"
+    assert str(err) == f"HTTP {status} error {code}: {err.message} (why)"
+
+
+def test_messages_fill_their_fields() -> None:
+    assert fail("not_found", path="/Services/ISx").message == (
+        "The requested resource /Services/ISx was not found"
+    )
+    assert fail("revision_mismatch", kind="Map Item").message == (
+        "The revision of the Map Item does not match the expected revision"
+    )
+
+
+def test_an_unknown_key_is_a_programming_error() -> None:
+    with pytest.raises(KeyError):
+        fail("no_such_error")
+
+
+def test_str_without_detail_and_repr() -> None:
+    err = NotFoundError("gone", code=20404)
+    assert str(err) == "HTTP 404 error 20404: gone"
+    assert repr(err) == "NotFoundError(status=404, code=20404, 'gone')"
+    assert err.detail is None
