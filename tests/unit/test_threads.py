@@ -1,0 +1,157 @@
+"""Threads: every operation is atomic, so racing writers lose nothing.
+
+Conditional updates (``if_match``) in a fetch -> update -> retry-on-412 loop are the
+optimistic concurrency Twilio documents: each increment lands exactly once. Racing
+creates of one unique name: exactly one wins, the others get 409/54301.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from sync_core import ConflictError, ManualClock, PreconditionFailedError, Sync, SyncError
+
+THREADS = 8
+INCREMENTS = 50
+
+
+@pytest.fixture(autouse=True)
+def eager_thread_switches() -> Iterator[None]:
+    """Switch threads every 0.1 ms, not 5 ms, so that operations really interleave."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-4)
+    yield
+    sys.setswitchinterval(before)
+
+
+def run_together(count: int, work: Callable[[int], None]) -> None:
+    """Run ``work(0..count-1)`` on ``count`` threads started at once; re-raise failures."""
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def body(n: int) -> None:
+        try:
+            barrier.wait()
+            work(n)
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=body, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    if failures:
+        raise failures[0]
+
+
+def test_conditional_increments_lose_no_update() -> None:
+    sync = Sync(clock=ManualClock(), seed=11)
+    docs = sync.services("default").documents
+    sid = docs.create(unique_name="counter", data={"count": 0}).sid
+    refusals: list[tuple[int, int]] = []
+
+    def increment(n: int) -> None:
+        for _ in range(INCREMENTS):
+            while True:
+                current = docs(sid).fetch()
+                try:
+                    docs(sid).update(
+                        data={"count": current.data["count"] + 1, "by": n},
+                        if_match=current.revision,
+                    )
+                    break
+                except PreconditionFailedError as err:
+                    refusals.append((err.status, err.code))
+
+    run_together(THREADS, increment)
+    final = docs("counter").fetch()
+    assert final.data["count"] == THREADS * INCREMENTS
+    assert final.revision == str(THREADS * INCREMENTS)
+    assert set(refusals) <= {(412, 20412)}
+    sync._check()
+
+
+def test_unconditional_updates_each_add_one_revision() -> None:
+    sync = Sync(clock=ManualClock(), seed=12)
+    docs = sync.services("default").documents
+    sid = docs.create(data={}).sid
+
+    def update(n: int) -> None:
+        for k in range(INCREMENTS):
+            docs(sid).update(data={"by": n, "k": k})
+
+    run_together(THREADS, update)
+    assert docs(sid).fetch().revision == str(THREADS * INCREMENTS)
+    sync._check()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_racing_creates_of_one_unique_name_have_one_winner(seed: int) -> None:
+    sync = Sync(clock=ManualClock(), seed=seed)
+    docs = sync.services("default").documents
+    winners: list[str] = []
+    errors: list[SyncError] = []
+
+    def create(n: int) -> None:
+        try:
+            winners.append(docs.create(unique_name="only", data={"by": n}).sid)
+        except ConflictError as err:
+            errors.append(err)
+
+    run_together(THREADS, create)
+    assert len(winners) == 1
+    assert [(err.status, err.code) for err in errors] == [(409, 54301)] * (THREADS - 1)
+    assert [d.sid for d in docs.list()] == winners
+    assert docs("only").fetch().sid == winners[0]
+    sync._check()
+
+
+def test_racing_creates_of_distinct_documents_all_land() -> None:
+    sync = Sync(clock=ManualClock(), seed=13)
+    docs = sync.services("default").documents
+    per_thread = 25
+    made: list[list[str]] = [[] for _ in range(THREADS)]
+
+    def create(n: int) -> None:
+        for k in range(per_thread):
+            made[n].append(docs.create(unique_name=f"t{n}-{k}", data={"n": n, "k": k}).sid)
+
+    run_together(THREADS, create)
+    listed = docs.list()
+    assert len(listed) == THREADS * per_thread
+    assert len({d.sid for d in listed}) == THREADS * per_thread
+    assert {d.sid for d in listed} == {sid for sids in made for sid in sids}
+    for record in listed:
+        assert record.unique_name == f"t{record.data['n']}-{record.data['k']}"
+        assert record.revision == "0"
+    # Each thread's documents are listed in the order that thread made them.
+    order = [d.sid for d in listed]
+    for sids in made:
+        assert sorted(sids, key=order.index) == sids
+    sync._check()
+
+
+def test_racing_deletes_of_one_document_have_one_winner() -> None:
+    sync = Sync(clock=ManualClock(), seed=14)
+    docs = sync.services("default").documents
+    docs.create(unique_name="victim")
+    deleted: list[bool] = []
+    missing: list[SyncError] = []
+
+    def delete(_: int) -> None:
+        try:
+            deleted.append(docs("victim").delete())
+        except SyncError as err:
+            missing.append(err)
+
+    run_together(THREADS, delete)
+    assert deleted == [True]
+    assert [(err.status, err.code) for err in missing] == [(404, 20404)] * (THREADS - 1)
+    assert docs.list() == []
+    sync._check()
