@@ -27,28 +27,23 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Final
 
 import attrs
 
 from .engine import Engine
 from .errors import fail
-from .lookup import expiry_after, new_sid, resolve_object, resolve_service
-from .paging import Page, Position, read_page, stream_records
+from .lookup import expiry_after
+from .objects import ObjectContext, ObjectKind, ObjectList
 from .params import UNSET, check_if_match, check_ttl, check_unique_name, given
-from .payload import JsonObject, decode_data, encode_data
+from .payload import decode_data, encode_data
 from .records import DocumentRecord
 from .rows import ObjectRow
 
 __all__ = ["DocumentContext", "DocumentList"]
 
-KIND: Final = "document"
-PREFIX: Final = "ET"
 
-
-def _record(engine: Engine, row: ObjectRow, data: JsonObject | None = None) -> DocumentRecord:
+def _record(engine: Engine, row: ObjectRow) -> DocumentRecord:
     assert row.data is not None
     return DocumentRecord(
         sid=row.sid,
@@ -56,7 +51,7 @@ def _record(engine: Engine, row: ObjectRow, data: JsonObject | None = None) -> D
         account_sid=engine.account_sid,
         service_sid=row.service_sid,
         revision=str(row.revision),
-        data=decode_data(row.data) if data is None else data,
+        data=decode_data(row.data),
         date_expires=row.date_expires,
         date_created=row.date_created,
         date_updated=row.date_updated,
@@ -64,17 +59,24 @@ def _record(engine: Engine, row: ObjectRow, data: JsonObject | None = None) -> D
     )
 
 
-class DocumentList:
-    """The Documents of one service: ``sync.services(s).documents``."""
+DOCUMENTS: Final = ObjectKind(kind="document", prefix="ET", collection="Documents", record=_record)
+
+
+class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
+    """The Documents of one service: ``sync.services(s).documents``.
+
+    ``list``, ``stream`` and ``page`` read them in creation order.
+
+    >>> from sync_core import Sync
+    >>> docs = Sync().services("default").documents
+    >>> for n in range(3):
+    ...     _ = docs.create(unique_name=f"doc{n}")
+    >>> [d.unique_name for d in docs.list(limit=2)]
+    ['doc0', 'doc1']
+    """
 
     def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
-        self._engine = engine
-        self._service = service
-        self._identity = identity
-
-    @property
-    def _path(self) -> str:
-        return f"/Services/{self._service}/Documents"
+        super().__init__(engine, service, DOCUMENTS, identity)
 
     def create(
         self, unique_name: object = UNSET, data: object = UNSET, ttl: object = UNSET
@@ -107,121 +109,21 @@ class DocumentList:
         """
         engine = self._engine
         with engine.operation() as now:
-            service = resolve_service(engine, now, self._service, self._path)
+            service = self._service_row(now)
             name = check_unique_name(unique_name) if given(unique_name) else None
-            text, copy = encode_data(data) if given(data) else ("{}", {})
+            text = encode_data(data)[0] if given(data) else "{}"
             seconds = check_ttl(ttl) if given(ttl) else 0
-            store = engine.store
-            if name is not None and store.object_named(service.sid, KIND, name) is not None:
-                raise fail(
-                    "unique_name_taken",
-                    detail=f"a Document named {name!r} exists in this service",
-                )
-            row = ObjectRow(
-                kind=KIND,
-                sid=new_sid(
-                    engine, PREFIX, lambda sid: store.object_by_sid(service.sid, sid) is not None
-                ),
-                service_sid=service.sid,
-                seq=store.next_seq(f"{KIND}:{service.sid}"),
-                date_created=now,
-                date_updated=now,
-                created_by=self._identity,
-                unique_name=name,
-                data=text,
-                date_expires=expiry_after(now, seconds),
-            )
-            store.put_object(row)
-            return _record(engine, row, copy)
+            return _record(engine, self._insert(now, service, name, seconds, data=text))
 
-    def page(
-        self, page_token: object = UNSET, page_number: object = UNSET, page_size: object = UNSET
-    ) -> Page[DocumentRecord]:
-        """One page of the service's Documents, in creation order.
-
-        Cost: O(log n + page size).
-
-        Raises:
-            NotFoundError: 20404, no such service.
-            InvalidParameterError: 54454 page size, 54453 page token.
-        """
-        engine = self._engine
-        with engine.operation() as now:
-            service = resolve_service(engine, now, self._service, self._path)
-
-            def fetch_slice(
-                after: Position | None, backwards: bool, limit: int
-            ) -> list[tuple[Position, DocumentRecord]]:
-                start = None if after is None else int(after[0])
-                rows = engine.store.objects_from(
-                    service.sid, KIND, start, inclusive=False, reverse=backwards, limit=limit
-                )
-                return [((row.seq,), _record(engine, row)) for row in rows]
-
-            return read_page(
-                scope=f"documents:{service.sid}",
-                page_token=page_token,
-                page_number=page_number,
-                page_size=page_size,
-                fetch_slice=fetch_slice,
-                fetch=lambda token: self.page(page_token=token),
-            )
-
-    def stream(
-        self, limit: int | None = None, page_size: int | None = None
-    ) -> Iterator[DocumentRecord]:
-        """The Documents one at a time, reading a page at a time; at most ``limit``."""
-        return stream_records(lambda size: self.page(page_size=size), limit, page_size)
-
-    def list(self, limit: int | None = None, page_size: int | None = None) -> list[DocumentRecord]:
-        """The Documents as a list, at most ``limit`` of them.
-
-        >>> from sync_core import Sync
-        >>> docs = Sync().services("default").documents
-        >>> for n in range(3):
-        ...     _ = docs.create(unique_name=f"doc{n}")
-        >>> [d.unique_name for d in docs.list(limit=2)]
-        ['doc0', 'doc1']
-        """
-        return list(self.stream(limit=limit, page_size=page_size))
-
-    def get(self, sid: str) -> DocumentContext:
-        """The Document with this sid or unique name (looked up when used)."""
+    def _context(self, sid: str) -> DocumentContext:
         return DocumentContext(self._engine, self._service, sid, self._identity)
 
-    def __call__(self, sid: str) -> DocumentContext:
-        """The Document with this sid or unique name (looked up when used)."""
-        return self.get(sid)
 
-    def __repr__(self) -> str:
-        return f"<DocumentList service={self._service!r}>"
-
-
-class DocumentContext:
+class DocumentContext(ObjectContext[DocumentRecord]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
     def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
-        self._engine = engine
-        self._service = service
-        self.sid = sid
-        self._identity = identity
-
-    @property
-    def _path(self) -> str:
-        return f"/Services/{self._service}/Documents/{self.sid}"
-
-    def _resolve(self, now: datetime) -> ObjectRow:
-        service = resolve_service(self._engine, now, self._service, self._path)
-        return resolve_object(self._engine, service.sid, KIND, PREFIX, self.sid, self._path)
-
-    def fetch(self) -> DocumentRecord:
-        """The Document now. Cost: O(1) by sid, O(log n) by name.
-
-        Raises:
-            NotFoundError: 20404, no such service or document (or it expired).
-        """
-        with self._engine.operation() as now:
-            return _record(self._engine, self._resolve(now))
+        super().__init__(engine, service, sid, DOCUMENTS, identity)
 
     def update(
         self, if_match: object = UNSET, data: object = UNSET, ttl: object = UNSET
@@ -249,7 +151,7 @@ class DocumentContext:
             if not given(data) and not given(ttl):
                 raise fail("no_parameters", detail="give data, ttl or both")
             expected = check_if_match(if_match)
-            text, copy = encode_data(data) if given(data) else (row.data, None)
+            text = encode_data(data)[0] if given(data) else row.data
             seconds = check_ttl(ttl) if given(ttl) else None
             if expected is not None and expected != str(row.revision):
                 raise fail(
@@ -265,18 +167,4 @@ class DocumentContext:
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
             engine.store.put_object(new)
-            return _record(engine, new, copy)
-
-    def delete(self) -> bool:
-        """Remove the Document; True. Cost: O(log n).
-
-        Raises:
-            NotFoundError: 20404, no such service or document.
-        """
-        engine = self._engine
-        with engine.operation() as now:
-            engine.store.delete_object(self._resolve(now))
-            return True
-
-    def __repr__(self) -> str:
-        return f"<DocumentContext {self._path}>"
+            return _record(engine, new)

@@ -4,8 +4,9 @@ Every public operation runs as ``with engine.operation() as now:``, which
 
 1. takes the one coarse lock (operations are atomic under concurrent callers),
 2. reads ``now`` once from the clock (one now per operation),
-3. removes whatever expired at or before ``now``, in its own storage transaction,
-   reading only the expired entries of the expiry index (never a scan of everything),
+3. removes whatever expired at or before ``now`` (objects, then items), in its own
+   storage transaction, reading only the expired entries of the expiry indexes (never
+   a scan of everything),
 4. runs the operation's body in a storage transaction: if the body raises, none of
    its writes are kept.
 """
@@ -64,10 +65,21 @@ class Engine:
             pass
 
     def _expire(self, now: datetime) -> None:
+        store = self.store
         with self.storage.atomic():
-            while due := self.store.due(now, _EXPIRY_BATCH):
+            # Objects first: a Map or List that expires takes its items with it.
+            while due := store.due(now, _EXPIRY_BATCH):
                 for row in due:
-                    self.store.delete_object(row)
+                    store.delete_object(row)
+            # An expired item is a removal like any other: its container counts one
+            # revision more, dated when the item expired (so the date does not depend
+            # on when the sweep happened to run).
+            while due_items := store.due_items(now, _EXPIRY_BATCH):
+                for item in due_items:
+                    container = store.object_by_sid(item.service_sid, item.container_sid)
+                    assert container is not None
+                    assert item.date_expires is not None
+                    store.remove_item(item, container, item.date_expires)
 
     def _check(self) -> None:
         """Assert the store's invariants (for tests)."""

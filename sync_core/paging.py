@@ -98,8 +98,8 @@ class Cursor:
         return _TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def parse(cls, token: object, *, scope: str) -> Cursor:
-        """Read a token made by :meth:`to_token` for the listing ``scope``.
+    def parse(cls, token: object, *, scope: str | None) -> Cursor:
+        """Read a token made by :meth:`to_token` for the listing ``scope`` (None: any).
 
         Raises:
             InvalidParameterError: 54453 for anything else.
@@ -111,7 +111,8 @@ class Cursor:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             token_scope, position, backwards, page, size = json.loads(raw)
             if (
-                token_scope != scope
+                (scope is not None and token_scope != scope)
+                or not isinstance(token_scope, str)
                 or not isinstance(position, list)
                 or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in position)
                 or not isinstance(backwards, bool)
@@ -126,7 +127,7 @@ class Cursor:
             raise fail(
                 "page_token_invalid", detail="the page token was not made by this listing"
             ) from None
-        return cls(scope, tuple(position), backwards=backwards, page=page, size=size)
+        return cls(token_scope, tuple(position), backwards=backwards, page=page, size=size)
 
 
 class Page(Generic[R]):

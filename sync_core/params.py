@@ -22,18 +22,23 @@ import enum
 from typing import Final, Literal, TypeVar
 
 from .errors import fail
-from .limits import MAX_TTL, MAX_UNIQUE_NAME
+from .limits import MAX_MAP_KEY, MAX_TTL, MAX_UNIQUE_NAME
 from .sids import looks_like_sid
 
 __all__ = [
     "UNSET",
     "Unset",
     "check_bool",
+    "check_bounds",
     "check_if_match",
+    "check_index",
     "check_int",
+    "check_key",
+    "check_order",
     "check_ttl",
     "check_unique_name",
     "given",
+    "pick_ttl",
 ]
 
 T = TypeVar("T")
@@ -77,6 +82,19 @@ def check_ttl(value: object, name: str = "ttl") -> int:
     return ttl
 
 
+def pick_ttl(value: object, alias: object, name: str) -> int | None:
+    """A TTL given as ``value`` or, when that is not given, as its ``alias`` ``ttl``.
+
+    Twilio: "an alias for {name}; if both are provided, this value is ignored", so an
+    alias given beside the real parameter is not even checked. None: neither given.
+    """
+    if given(value):
+        return check_ttl(value, name)
+    if given(alias):
+        return check_ttl(alias, "ttl")
+    return None
+
+
 def check_unique_name(value: object) -> str:
     """A unique name: 1 to 320 characters, not shaped like a SID."""
     if not isinstance(value, str):
@@ -111,3 +129,55 @@ def check_if_match(value: object) -> str | None:
         if text.isdigit() and text.isascii():
             return text
     raise fail("if_match_invalid", detail=f"If-Match must be a revision such as '3', got {value!r}")
+
+
+def check_key(value: object) -> str:
+    """A Map Item key: 1 to 320 characters, any characters at all.
+
+    >>> check_key("")
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54209: Invalid Map Item key (a key must be 1 to 320 characters, got 0)
+    """
+    if not isinstance(value, str):
+        raise fail("map_key_invalid", detail=f"a key must be a string, got {value!r}")
+    if not 1 <= len(value) <= MAX_MAP_KEY:
+        raise fail(
+            "map_key_invalid",
+            detail=f"a key must be 1 to {MAX_MAP_KEY} characters, got {len(value)}",
+        )
+    return value
+
+
+def check_index(value: object, name: str = "index") -> int:
+    """A List Item index: a non-negative integer (or its decimal text, as in a URL).
+
+    >>> check_index("7")
+    7
+    >>> check_index(-1)
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54458: Invalid List Item index (index must be a non-negative integer, got -1)
+    """
+    index = check_int(value)
+    if index is None or index < 0:
+        raise fail("index_invalid", detail=f"{name} must be a non-negative integer, got {value!r}")
+    return index
+
+
+def check_order(value: object) -> bool:
+    """``Order``: ``asc`` (the default) or ``desc``; whether it is descending."""
+    if not given(value) or value == "asc":
+        return False
+    if value == "desc":
+        return True
+    raise fail("order_invalid", detail=f"Order must be asc or desc, got {value!r}")
+
+
+def check_bounds(value: object) -> bool:
+    """``Bounds``: ``inclusive`` (the default) or ``exclusive``; whether it is inclusive."""
+    if not given(value) or value == "inclusive":
+        return True
+    if value == "exclusive":
+        return False
+    raise fail("bounds_invalid", detail=f"Bounds must be inclusive or exclusive, got {value!r}")

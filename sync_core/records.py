@@ -18,11 +18,22 @@ A record is a snapshot: it never changes, and changing the store never changes i
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, ClassVar, Final
+from urllib.parse import quote
 
 import attrs
 
-__all__ = ["BASE_URL", "DocumentRecord", "ServiceRecord", "format_date"]
+__all__ = [
+    "BASE_URL",
+    "ContainerRecord",
+    "DocumentRecord",
+    "ServiceRecord",
+    "SyncListItemRecord",
+    "SyncListRecord",
+    "SyncMapItemRecord",
+    "SyncMapRecord",
+    "format_date",
+]
 
 #: Where the real service lives; ``url`` and ``links`` are absolute under it.
 BASE_URL: Final = "https://sync.twilio.com/v1"
@@ -130,6 +141,148 @@ class DocumentRecord:
             "service_sid": self.service_sid,
             "url": self.url,
             "links": self.links,
+            "revision": self.revision,
+            "data": self.data,
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }
+
+
+@attrs.frozen
+class ContainerRecord:
+    """What a Map and a List record share: all but the path of their URL."""
+
+    _COLLECTION: ClassVar[str] = ""
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    service_sid: str
+    revision: str
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this Map or List."""
+        return f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of its items and permissions."""
+        return {"items": f"{self.url}/Items", "permissions": f"{self.url}/Permissions"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Map or List."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "url": self.url,
+            "links": self.links,
+            "revision": self.revision,
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }
+
+
+@attrs.frozen
+class SyncMapRecord(ContainerRecord):
+    """A Sync Map, as ``...sync_maps(sid).fetch()`` returns it.
+
+    Its ``revision`` goes up by one with every item added, updated or removed.
+    """
+
+    _COLLECTION: ClassVar[str] = "Maps"
+
+
+@attrs.frozen
+class SyncListRecord(ContainerRecord):
+    """A Sync List, as ``...sync_lists(sid).fetch()`` returns it.
+
+    Its ``revision`` goes up by one with every item added, updated or removed.
+    """
+
+    _COLLECTION: ClassVar[str] = "Lists"
+
+
+@attrs.frozen
+class SyncMapItemRecord:
+    """An item of a Sync Map, as ``...sync_map_items(key).fetch()`` returns it.
+
+    The key is percent-encoded in ``url`` (every character but letters, digits and
+    ``_.-~``), so that any key gives a valid URL.
+    """
+
+    key: str
+    account_sid: str
+    service_sid: str
+    map_sid: str
+    revision: str
+    data: dict[str, Any] = attrs.field(hash=False)
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this item."""
+        key = quote(self.key, safe="")
+        return f"{BASE_URL}/Services/{self.service_sid}/Maps/{self.map_sid}/Items/{key}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Map Item."""
+        return {
+            "key": self.key,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "map_sid": self.map_sid,
+            "url": self.url,
+            "revision": self.revision,
+            "data": self.data,
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }
+
+
+@attrs.frozen
+class SyncListItemRecord:
+    """An item of a Sync List, as ``...sync_list_items(index).fetch()`` returns it."""
+
+    index: int
+    account_sid: str
+    service_sid: str
+    list_sid: str
+    revision: str
+    data: dict[str, Any] = attrs.field(hash=False)
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this item."""
+        return f"{BASE_URL}/Services/{self.service_sid}/Lists/{self.list_sid}/Items/{self.index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this List Item."""
+        return {
+            "index": self.index,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "list_sid": self.list_sid,
+            "url": self.url,
             "revision": self.revision,
             "data": self.data,
             "date_expires": format_date(self.date_expires),

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["ObjectRow", "ServiceRow"]
+__all__ = ["ItemRow", "ObjectRow", "ServiceRow"]
 
 
 @attrs.frozen
@@ -36,12 +36,14 @@ class ServiceRow:
 
 @attrs.frozen
 class ObjectRow:
-    """A named object of a service (a Document here; Maps, Lists and Streams share it).
+    """A named object of a service: a Document, a Map or a List.
 
     ``revision`` is an int here and a decimal string in records and on the wire.
+    Maps and Lists (containers) have no ``data``; they count their items, and a List
+    keeps the index its next item gets (indexes only grow, so this is not the count).
     """
 
-    kind: str  # "document"
+    kind: str  # "document", "map" or "list"
     sid: str
     service_sid: str
     seq: int  # creation order within the service and kind, for listing
@@ -51,4 +53,22 @@ class ObjectRow:
     revision: int = 0
     unique_name: str | None = None
     data: str | None = None  # compact JSON text of a JSON object
+    date_expires: datetime | None = None
+    item_count: int = 0  # containers: how many items they hold now
+    next_index: int = 0  # lists: the index of the next item appended
+
+
+@attrs.frozen
+class ItemRow:
+    """An item of a Map (``position`` is its key) or of a List (its index)."""
+
+    kind: str  # "map_item" or "list_item"
+    service_sid: str
+    container_sid: str
+    position: str | int
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+    data: str  # compact JSON text of a JSON object
+    revision: int = 0
     date_expires: datetime | None = None

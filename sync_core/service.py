@@ -41,7 +41,9 @@ from .limits import (
     MAX_WEBHOOK_URL,
     MIN_DEBOUNCING_WINDOW,
 )
+from .lists import SyncListList
 from .lookup import new_sid, resolve_service
+from .maps import SyncMapList
 from .paging import Page, Position, read_page, stream_records
 from .params import UNSET, check_bool, check_int, given
 from .records import ServiceRecord
@@ -244,6 +246,16 @@ class ServiceContext:
     def documents(self) -> DocumentList:
         """The Documents of this Service."""
         return DocumentList(self._engine, self.sid, self._identity)
+
+    @property
+    def sync_maps(self) -> SyncMapList:
+        """The Maps of this Service."""
+        return SyncMapList(self._engine, self.sid, self._identity)
+
+    @property
+    def sync_lists(self) -> SyncListList:
+        """The Lists of this Service."""
+        return SyncListList(self._engine, self.sid, self._identity)
 
     def fetch(self) -> ServiceRecord:
         """The Service now.

@@ -13,12 +13,22 @@ table                     key                                    value
 ``object_order``          ``(service_sid, kind, seq)``           sid
 ``object_names``          ``(service_sid, kind, unique_name)``   sid
 ``expiry``                ``(expires_us, service_sid, sid)``     kind
+``map_items``             ``(service_sid, map_sid, key)``        :class:`ItemRow`
+``list_items``            ``(service_sid, list_sid, index)``     :class:`ItemRow`
+``map_item_expiry``       ``(expires_us, service_sid, map_sid,   kind
+                          key)``
+``list_item_expiry``      ``(expires_us, service_sid, list_sid,  kind
+                          index)``
 ``counters``              ``(name,)``                            int
 ========================  =====================================  =================
 
 ``seq`` numbers come from persistent counters and give listings their creation order;
 ``expires_us`` is the expiry instant in microseconds since the epoch, so that the
 objects due at ``now`` are the first entries of ``expiry`` (no scan of everything).
+Map and List items live in tables of their own (a key is a ``str``, an index an
+``int``: within a table a key position always holds one type), ordered by key or index
+within their container, which is what item listings page through. A container row
+counts its items, so removing an item touches its container too.
 """
 
 from __future__ import annotations
@@ -27,7 +37,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Final, cast
 
-from .rows import ObjectRow, ServiceRow
+import attrs
+
+from .rows import ItemRow, ObjectRow, ServiceRow
 from .storage.base import Key, Storage
 
 __all__ = ["Store", "micros"]
@@ -40,6 +52,13 @@ OBJECT_ORDER: Final = "object_order"
 OBJECT_NAMES: Final = "object_names"
 EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
+#: Item kind -> (its table, its expiry table).
+ITEM_TABLES: Final = {
+    "map_item": ("map_items", "map_item_expiry"),
+    "list_item": ("list_items", "list_item_expiry"),
+}
+#: Container kind -> the kind of its items.
+ITEM_KIND: Final = {"map": "map_item", "list": "list_item"}
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -136,7 +155,16 @@ class Store:
         self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
 
     def delete_object(self, row: ObjectRow) -> None:
-        """Remove an object and its index entries."""
+        """Remove an object, its index entries, and the items of a container.
+
+        Cost: O(log n) for a document; O(items x log n) for a Map or List.
+        """
+        item_kind = ITEM_KIND.get(row.kind)
+        if item_kind is not None:
+            table = ITEM_TABLES[item_kind][0]
+            items = self.storage.scan(table, (row.service_sid, row.sid))
+            for item in [cast(ItemRow, value) for _, value in items]:
+                self._drop_item(item)
         self.storage.delete(OBJECT_ORDER, (row.service_sid, row.kind, row.seq))
         if row.unique_name is not None:
             self.storage.delete(OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name))
@@ -164,12 +192,105 @@ class Store:
             row for _, sid in entries if (row := self.object_by_sid(service_sid, cast(str, sid)))
         ]
 
+    # -- items of maps and lists -------------------------------------------------
+
+    def item(
+        self, kind: str, service_sid: str, container_sid: str, position: str | int
+    ) -> ItemRow | None:
+        """The item at ``position`` (a key or an index) of a container."""
+        table = ITEM_TABLES[kind][0]
+        return cast(ItemRow | None, self.storage.get(table, (service_sid, container_sid, position)))
+
+    def put_item(self, row: ItemRow) -> None:
+        """Insert or replace an item with its expiry entry (its container is not touched)."""
+        table, expiry = ITEM_TABLES[row.kind]
+        old = self.item(row.kind, row.service_sid, row.container_sid, row.position)
+        if old is None or old.date_expires != row.date_expires:
+            if old is not None and old.date_expires is not None:
+                self.storage.delete(expiry, self._item_expiry_key(old))
+            if row.date_expires is not None:
+                self.storage.put(expiry, self._item_expiry_key(row), row.kind)
+        self.storage.put(table, (row.service_sid, row.container_sid, row.position), row)
+
+    def _drop_item(self, row: ItemRow) -> None:
+        table, expiry = ITEM_TABLES[row.kind]
+        if row.date_expires is not None:
+            self.storage.delete(expiry, self._item_expiry_key(row))
+        self.storage.delete(table, (row.service_sid, row.container_sid, row.position))
+
+    def remove_item(self, row: ItemRow, container: ObjectRow, when: datetime) -> ObjectRow:
+        """Remove an item; its container counts one item less and one revision more.
+
+        ``when`` becomes the container's ``date_updated`` (unless that is later).
+        Returns the container as it now is.
+        """
+        self._drop_item(row)
+        new = attrs.evolve(
+            container,
+            item_count=container.item_count - 1,
+            revision=container.revision + 1,
+            date_updated=max(container.date_updated, when),
+        )
+        self.put_object(new)
+        return new
+
+    def items_from(
+        self,
+        kind: str,
+        service_sid: str,
+        container_sid: str,
+        start: str | int | None,
+        *,
+        inclusive: bool,
+        reverse: bool,
+        limit: int,
+    ) -> list[ItemRow]:
+        """Up to ``limit`` items of a container in key (or index) order from ``start``.
+
+        Cost: O(log n + limit).
+        """
+        prefix: Key = (service_sid, container_sid)
+        key = None if start is None else (*prefix, start)
+        entries = self.storage.scan(
+            ITEM_TABLES[kind][0],
+            prefix,
+            start=key,
+            inclusive=inclusive,
+            reverse=reverse,
+            limit=limit,
+        )
+        return [cast(ItemRow, value) for _, value in entries]
+
     # -- expiry -----------------------------------------------------------------
 
     @staticmethod
     def _expiry_key(row: ObjectRow) -> Key:
         assert row.date_expires is not None
         return (micros(row.date_expires), row.service_sid, row.sid)
+
+    @staticmethod
+    def _item_expiry_key(row: ItemRow) -> Key:
+        assert row.date_expires is not None
+        return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
+
+    def due_items(self, now: datetime, limit: int) -> list[ItemRow]:
+        """Up to ``limit`` items (of either kind) whose expiry is at or before ``now``.
+
+        Cost: O(log n + due).
+        """
+        bound = micros(now)
+        found: list[ItemRow] = []
+        for kind, (_, expiry) in ITEM_TABLES.items():
+            for key, _ in self.storage.scan(expiry, (), limit=limit - len(found)):
+                if cast(int, key[0]) > bound:
+                    break
+                service_sid, container_sid, position = key[1:]
+                row = self.item(kind, cast(str, service_sid), cast(str, container_sid), position)
+                assert row is not None, f"item expiry entry {key} has no item"
+                found.append(row)
+            if len(found) >= limit:
+                break
+        return found
 
     def due(self, now: datetime, limit: int) -> list[ObjectRow]:
         """Up to ``limit`` objects whose expiry is at or before ``now``, earliest first.
@@ -219,3 +340,31 @@ class Store:
             self._expiry_key(r): r.kind for r in objects.values() if r.date_expires is not None
         }
         assert dict(self._entries(EXPIRY)) == expected_expiry, "expiry index drifted"
+
+        counts: dict[tuple[str, str], int] = {}
+        for kind, (table, expiry) in ITEM_TABLES.items():
+            expected_item_expiry = {}
+            for (service_sid, container_sid, position), value in self._entries(table):
+                item = cast(ItemRow, value)
+                assert (item.kind, item.service_sid, item.container_sid, item.position) == (
+                    kind,
+                    service_sid,
+                    container_sid,
+                    position,
+                )
+                container = objects.get((cast(str, service_sid), cast(str, container_sid)))
+                assert container is not None, f"item {position!r} of a missing container"
+                assert ITEM_KIND.get(container.kind) == kind
+                if kind == "list_item":
+                    assert isinstance(position, int)
+                    assert 0 <= position < container.next_index
+                else:
+                    assert isinstance(position, str)
+                assert item.revision >= 0
+                key = (container.service_sid, container.sid)
+                counts[key] = counts.get(key, 0) + 1
+                if item.date_expires is not None:
+                    expected_item_expiry[self._item_expiry_key(item)] = kind
+            assert dict(self._entries(expiry)) == expected_item_expiry, f"{expiry} drifted"
+        for row in objects.values():
+            assert row.item_count == counts.get((row.service_sid, row.sid), 0), "item_count"

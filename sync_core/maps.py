@@ -1,0 +1,144 @@
+"""Sync Maps and their items: JSON objects under string keys, kept in key order.
+
+``sync.services(s).sync_maps`` is a :class:`SyncMapList`; ``.sync_maps("m")`` a
+:class:`SyncMapContext`; ``.sync_maps("m").sync_map_items`` a :class:`SyncMapItemList`
+and ``.sync_map_items("key")`` a :class:`SyncMapItemContext`. Names and parameters are
+twilio-python's.
+
+Rules (SEMANTICS.md): a key is 1 to 320 characters, any characters (400/54209), unique
+in its Map (409/54208 on create); items are listed in Unicode code-point order of their
+keys (Python's ``str`` order); each item's data is a JSON object of at most 16 KiB; the
+Map's revision goes up with every item added, updated or removed.
+
+>>> from sync_core import Sync
+>>> maps = Sync(seed=11).services("default").sync_maps
+>>> scores = maps.create(unique_name="scores")
+>>> items = maps("scores").sync_map_items
+>>> for key in ["b", "a", "B", "é"]:
+...     _ = items.create(key=key, data={"points": 1})
+>>> [item.key for item in items.list()]        # code-point order: "B" < "a" < "b" < "é"
+['B', 'a', 'b', 'é']
+>>> items.create(key="a", data={})
+Traceback (most recent call last):
+...
+sync_core.errors.ConflictError: HTTP 409 error 54208: An Item with given key already exists in the Map (the key 'a' is taken)
+>>> items("a").delete()
+True
+>>> maps("scores").fetch().revision
+'5'
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .containers import ContainerContext, ContainerList, map_record
+from .engine import Engine
+from .items import ItemContext, ItemKind, ItemList
+from .objects import ObjectKind
+from .params import UNSET, check_key
+from .payload import decode_data
+from .records import SyncMapItemRecord, SyncMapRecord
+from .rows import ItemRow
+
+__all__ = ["SyncMapContext", "SyncMapItemContext", "SyncMapItemList", "SyncMapList"]
+
+
+def _item_record(engine: Engine, row: ItemRow) -> SyncMapItemRecord:
+    assert isinstance(row.position, str)
+    return SyncMapItemRecord(
+        key=row.position,
+        account_sid=engine.account_sid,
+        service_sid=row.service_sid,
+        map_sid=row.container_sid,
+        revision=str(row.revision),
+        data=decode_data(row.data),
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
+    )
+
+
+MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=map_record)
+MAP_ITEMS: Final = ItemKind(
+    kind="map_item",
+    label="Map Item",
+    container=MAPS,
+    missing_data="map_item_data_missing",
+    place=check_key,
+    record=_item_record,
+)
+
+
+class SyncMapItemContext(ItemContext[SyncMapItemRecord]):
+    """One Map Item, by key: ``...sync_maps("m").sync_map_items("key")``."""
+
+    def __init__(
+        self, engine: Engine, service: str, map_sid: str, key: object, identity: str = "system"
+    ) -> None:
+        super().__init__(engine, service, map_sid, key, MAP_ITEMS, identity)
+        self.key = key
+
+
+class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext]):
+    """The items of one Map: ``...sync_maps("m").sync_map_items``."""
+
+    def __init__(
+        self, engine: Engine, service: str, map_sid: str, identity: str = "system"
+    ) -> None:
+        super().__init__(engine, service, map_sid, MAP_ITEMS, identity)
+
+    def create(
+        self,
+        key: object,
+        data: object,
+        ttl: object = UNSET,
+        item_ttl: object = UNSET,
+        collection_ttl: object = UNSET,
+    ) -> SyncMapItemRecord:
+        """Add an item under a new ``key``; the Map's revision goes up by one.
+
+        Cost: O(log n).
+
+        Args:
+            key: 1-320 characters, not yet in the Map.
+            data: a JSON object (a dict, or JSON text of one) of at most 16 KiB.
+            ttl: an alias of ``item_ttl``, ignored when both are given.
+            item_ttl: seconds until the item expires, 0-31,536,000; 0 = never.
+            collection_ttl: seconds until the whole Map expires (0 = never).
+
+        Raises:
+            NotFoundError: 20404, no such service or Map.
+            InvalidParameterError: 54209 key, 54008 data, 54206 null data, 54011 a TTL.
+            PayloadTooLargeError: 54006, data over 16 KiB.
+            ConflictError: 54208, the key is taken.
+        """
+        return self._create(data, ttl, item_ttl, collection_ttl, key=key)
+
+    def _context(self, place: object) -> SyncMapItemContext:
+        return SyncMapItemContext(
+            self._engine, self._service, self._container, place, self._identity
+        )
+
+
+class SyncMapContext(ContainerContext[SyncMapRecord]):
+    """One Map, by sid or unique name: ``sync.services(s).sync_maps("m")``."""
+
+    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
+        super().__init__(engine, service, sid, MAPS, identity)
+
+    @property
+    def sync_map_items(self) -> SyncMapItemList:
+        """The items of this Map."""
+        return SyncMapItemList(self._engine, self._service, self.sid, self._identity)
+
+
+class SyncMapList(ContainerList[SyncMapRecord, SyncMapContext]):
+    """The Maps of one service: ``sync.services(s).sync_maps``."""
+
+    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
+        super().__init__(engine, service, MAPS, identity)
+
+    def _context(self, sid: str) -> SyncMapContext:
+        return SyncMapContext(self._engine, self._service, sid, self._identity)
