@@ -1,8 +1,9 @@
 """sync_core: Twilio Sync, in-process.
 
-Services and Documents with Twilio's exact rules: 16 KiB payloads, string revisions and
-``If-Match``, unique names, TTL expiry against a pluggable clock, cursor paging, and
-pluggable storage. The API mirrors twilio-python's ``client.sync.v1``.
+Services, Documents, Maps and Lists with Twilio's exact rules: 16 KiB payloads, string
+revisions and ``If-Match``, unique names, key order and From/Bounds/Order paging, TTL
+expiry against a pluggable clock, and pluggable storage. The API mirrors
+twilio-python's ``client.sync.v1``.
 
 >>> from sync_core import Sync, ManualClock, SyncError
 >>> clock = ManualClock()
@@ -38,8 +39,17 @@ from .errors import (
     RateLimitedError,
     SyncError,
 )
+from .lists import SyncListContext, SyncListItemContext, SyncListItemList, SyncListList
+from .maps import SyncMapContext, SyncMapItemContext, SyncMapItemList, SyncMapList
 from .paging import Page
-from .records import DocumentRecord, ServiceRecord
+from .records import (
+    DocumentRecord,
+    ServiceRecord,
+    SyncListItemRecord,
+    SyncListRecord,
+    SyncMapItemRecord,
+    SyncMapRecord,
+)
 from .service import ServiceContext, ServiceList
 from .sids import RandomSids, SeededSids, SidGenerator
 from .storage import MemoryStorage, Storage
@@ -71,6 +81,18 @@ __all__ = [
     "Storage",
     "Sync",
     "SyncError",
+    "SyncListContext",
+    "SyncListItemContext",
+    "SyncListItemList",
+    "SyncListItemRecord",
+    "SyncListList",
+    "SyncListRecord",
+    "SyncMapContext",
+    "SyncMapItemContext",
+    "SyncMapItemList",
+    "SyncMapItemRecord",
+    "SyncMapList",
+    "SyncMapRecord",
     "SystemClock",
     "__version__",
 ]

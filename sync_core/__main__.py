@@ -18,7 +18,7 @@ def _show(label: str, value: object) -> None:
 
 
 def tour() -> None:
-    """Print a tour of Services, Documents, revisions, limits, expiry and paging."""
+    """Print a tour of Services, Documents, Maps, Lists, limits, paging and expiry."""
     clock = ManualClock()
     sync = Sync(clock=clock, seed=2024)
     print(
@@ -68,9 +68,36 @@ def tour() -> None:
         _show(f"page {page.page_number}", [d.unique_name or d.sid[:8] for d in page])
         page = page.next_page()
 
-    print("\n6. Expiry by the injected clock")
-    clock.advance(3599)
-    _show("after 3,599 s", docs("prefs").fetch().revision)
+    print("\n6. A Map: items under keys, in key order, with From/Bounds/Order")
+    maps = sync.services(svc.sid).sync_maps
+    maps.create(unique_name="scores")
+    scores = maps("scores").sync_map_items
+    for key, points in [("carol", 7), ("alice", 9), ("bob", 3), ("dave", 5)]:
+        scores.create(key=key, data={"points": points})
+    _show("asc", [item.key for item in scores.list()])
+    _show("desc from 'c'", [item.key for item in scores.list(order="desc", from_="c")])
+    try:
+        scores.create(key="bob", data={})
+    except SyncError as err:
+        _show("taken key", f"{err.status} {err.code} {err.message}")
+    scores("bob").update(data={"points": 4}, if_match="0")
+    _show("map revision after 4 adds and 1 update", maps("scores").fetch().revision)
+
+    print("\n7. A List: appended items, indexes never reused")
+    lists = sync.services(svc.sid).sync_lists
+    lists.create(unique_name="queue")
+    queue = lists("queue").sync_list_items
+    indexes = [queue.create(data={"job": n}).index for n in range(3)]
+    queue(indexes[-1]).delete()
+    _show("appended", f"{indexes}, removed {indexes[-1]}, next {queue.create(data={}).index}")
+    queue.create(data={"job": "soon gone"}, item_ttl=60)
+    _show("items", [item.index for item in queue.list()])
+
+    print("\n8. Expiry by the injected clock")
+    clock.advance(60)
+    _show("after 60 s, the item with item_ttl=60", [item.index for item in queue.list()])
+    clock.advance(3539)
+    _show("after 3,599 s, the document with ttl=3600, revision", docs("prefs").fetch().revision)
     clock.advance(1)
     try:
         docs("prefs").fetch()

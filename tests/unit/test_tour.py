@@ -1,0 +1,25 @@
+"""``python -m sync_core`` prints the tour, the same every time."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync_core.__main__ import tour
+
+
+def test_the_tour_runs_and_is_reproducible(capsys: pytest.CaptureFixture[str]) -> None:
+    tour()
+    first = capsys.readouterr().out
+    tour()
+    assert capsys.readouterr().out == first
+    for line in [
+        "stale If-Match: 412 20412 The revision of the Document does not match",
+        "16,385-byte data: 413 54006 Request entity too large",
+        "asc: ['alice', 'bob', 'carol', 'dave']",
+        "desc from 'c': ['bob', 'alice']",
+        "taken key: 409 54208 An Item with given key already exists in the Map",
+        "appended: [0, 1, 2], removed 2, next 3",
+        "after 60 s, the item with item_ttl=60: [0, 1, 3]",
+        "after 3,600 s: 404 The requested resource",
+    ]:
+        assert line in first
