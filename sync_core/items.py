@@ -184,19 +184,18 @@ class ItemList(Generic[R, C]):
             InvalidParameterError: 54451 order, 54452 bounds, 54209/54458 from_,
                 54453 page token, 54454 page size.
         """
-        spec = self._spec
-        if (
-            given(page_token)
-            and page_token != ""
-            and not (given(order) or given(from_) or given(bounds))
-        ):
-            order, from_, bounds = _fixed_parameters(page_token, spec.kind)
-        descending = check_order(order)
-        inclusive = check_bounds(bounds)
-        start = spec.place(from_) if given(from_) and from_ != "" else None
-        engine = self._engine
+        spec, engine = self._spec, self._engine
         with engine.operation() as now:
-            container = self._container_row(now)
+            container = self._container_row(now)  # a missing container is 404 first
+            if (
+                given(page_token)
+                and page_token != ""
+                and not (given(order) or given(from_) or given(bounds))
+            ):
+                order, from_, bounds = _fixed_parameters(page_token, spec.kind)
+            descending = check_order(order)
+            inclusive = check_bounds(bounds)
+            start = spec.place(from_) if given(from_) and from_ != "" else None
 
             def in_listing(position: Place) -> bool:
                 if start is None or position == start:

@@ -108,7 +108,18 @@ def check_unique_name(value: object) -> str:
         raise fail(
             "unique_name_invalid", detail=f"a unique name may not look like a SID: {value!r}"
         )
+    if not _encodable(value):
+        raise fail("unique_name_invalid", detail="a unique name may not hold a lone surrogate")
     return value
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` has a UTF-8 form (no lone surrogate): it travels in URLs and JSON."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_bool(value: object, name: str) -> bool:
@@ -146,6 +157,8 @@ def check_key(value: object) -> str:
             "map_key_invalid",
             detail=f"a key must be 1 to {MAX_MAP_KEY} characters, got {len(value)}",
         )
+    if not _encodable(value):
+        raise fail("map_key_invalid", detail="a key may not hold a lone surrogate")
     return value
 
 
