@@ -47,15 +47,6 @@ class Timing:
     seconds: float
 
 
-def _median(work: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _filled(kind: str, size: int) -> tuple[Callable[..., Page[Any]], Callable[[object], object]]:
     """A Map or List of ``size`` items; its ``page`` method and a way to fetch one item."""
     sync = Sync(clock=ManualClock(), seed=0)
@@ -89,17 +80,29 @@ def _operations(
 def measure(kind: str, sizes: Sequence[int], repeat: int = 50) -> list[Timing]:
     """Time the page and fetch operations on a ``kind`` ("map" or "list") of each size.
 
-    Each operation runs a few times untimed first, so that caches are warm.
+    All the collections are filled first; then each round times every operation once
+    on every size in turn, so that a slow spell of a shared machine weighs on all sizes
+    alike. Each operation runs once untimed first, so that caches are warm.
     """
-    rows: list[Timing] = []
+    workloads = []
     for size in sizes:
         page, fetch = _filled(kind, size)
         middle: object = f"key-{size // 2:08d}" if kind == "map" else size // 2
-        gc.collect()
-        for name, work in _operations(page, fetch, middle):
-            _median(work, max(repeat // 5, 1))
-            rows.append(Timing(kind, size, name, _median(work, repeat)))
-    return rows
+        workloads.append((size, _operations(page, fetch, middle)))
+    gc.collect()
+    times: dict[tuple[int, str], list[float]] = {}
+    for round_number in range(repeat + 1):
+        for size, operations in workloads:
+            for name, work in operations:
+                start = time.perf_counter()
+                work()
+                if round_number:  # round 0 only warms up
+                    times.setdefault((size, name), []).append(time.perf_counter() - start)
+    return [
+        Timing(kind, size, name, statistics.median(times[(size, name)]))
+        for size, operations in workloads
+        for name, _ in operations
+    ]
 
 
 def report(rows: Sequence[Timing]) -> str:
