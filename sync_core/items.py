@@ -30,6 +30,7 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
@@ -81,7 +82,7 @@ def _listing(
     )
 
 
-class ItemList(Generic[R, C]):
+class ItemList(ABC, Generic[R, C]):
     """The items of one Map or List: listing with order/from/bounds, and lookup."""
 
     def __init__(
@@ -262,8 +263,9 @@ class ItemList(Generic[R, C]):
             self.stream(order=order, from_=from_, bounds=bounds, limit=limit, page_size=page_size)
         )
 
+    @abstractmethod
     def _context(self, place: object) -> C:
-        raise NotImplementedError  # pragma: no cover - every concrete list names its context
+        """The context class of this kind (each concrete list names its own)."""
 
     def get(self, place: object) -> C:
         """The item with this key (or index), looked up when used."""

@@ -20,6 +20,7 @@ sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Se
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -48,7 +49,7 @@ class ObjectKind(Generic[R]):
     record: Callable[[Engine, ObjectRow], R]  # the record callers get
 
 
-class ObjectList(Generic[R, C]):
+class ObjectList(ABC, Generic[R, C]):
     """The objects of one kind in one service: create, list, stream, page, and lookup."""
 
     def __init__(
@@ -134,8 +135,9 @@ class ObjectList(Generic[R, C]):
         """The objects as a list, in creation order, at most ``limit`` of them."""
         return list(self.stream(limit=limit, page_size=page_size))
 
+    @abstractmethod
     def _context(self, sid: str) -> C:
-        raise NotImplementedError  # pragma: no cover - every concrete list names its context
+        """The context class of this kind (each concrete list names its own)."""
 
     def get(self, sid: str) -> C:
         """The object with this sid or unique name (looked up when used)."""

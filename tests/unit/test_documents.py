@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from support import not_found, refused, size
 
 from sync_core import (
-    ConflictError,
     DocumentList,
     DocumentRecord,
-    InvalidParameterError,
     ManualClock,
-    NotFoundError,
-    PayloadTooLargeError,
-    PreconditionFailedError,
     Sync,
-    SyncError,
 )
 
 BASE = "https://sync.twilio.com/v1"
@@ -42,38 +36,6 @@ TTL = (
 NULL_DATA = "The 'Data' parameter cannot be null"
 BAD_DATA = "Invalid request body: the type of one of the attributes is invalid"
 TOO_LARGE = "Request entity too large"
-
-_KINDS: dict[int, type[SyncError]] = {
-    400: InvalidParameterError,
-    404: NotFoundError,
-    409: ConflictError,
-    412: PreconditionFailedError,
-    413: PayloadTooLargeError,
-}
-
-
-def refused(call: Callable[[], object], status: int, code: int, message: str) -> SyncError:
-    """Run ``call``, which must fail with exactly this Twilio error; return the error."""
-    with pytest.raises(SyncError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, _KINDS[status])
-    assert error.to_dict() == {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return error
-
-
-def not_found(path: str) -> str:
-    return f"The requested resource {path} was not found"
-
-
-def size(data: dict[str, Any]) -> int:
-    """Twilio's measure of ``data``: UTF-8 bytes of its compact JSON."""
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def documents(sync: Sync) -> DocumentList:

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 
 import pytest
+from support import not_found
 
 from sync_core import (
     DocumentList,
@@ -22,10 +23,6 @@ from sync_core import (
 from sync_core.storage import Key
 
 YEAR = 31_536_000
-
-
-def not_found(path: str) -> str:
-    return f"The requested resource {path} was not found"
 
 
 def gone(call: Callable[[], object], path: str) -> None:

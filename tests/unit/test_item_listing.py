@@ -8,12 +8,12 @@ its page tokens remember those parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support import not_found, refused
 
-from sync_core import InvalidParameterError, ManualClock, NotFoundError, Page, Sync, SyncError
+from sync_core import ManualClock, Page, Sync
 from sync_core.lists import SyncListItemList
 from sync_core.maps import SyncMapItemList, SyncMapList
 
@@ -23,27 +23,6 @@ BAD_TOKEN = "Invalid 'PageToken' query parameter"
 BAD_SIZE = "Invalid 'PageSize' query parameter"
 BAD_KEY = "Invalid Map Item key"
 BAD_INDEX = "Invalid List Item index"
-
-_KINDS: dict[int, type[SyncError]] = {400: InvalidParameterError, 404: NotFoundError}
-
-
-def refused(call: Callable[[], object], status: int, code: int, message: str) -> SyncError:
-    """Run ``call``, which must fail with exactly this Twilio error; return the error."""
-    with pytest.raises(SyncError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, _KINDS[status])
-    assert error.to_dict() == {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return error
-
-
-def not_found(path: str) -> str:
-    return f"The requested resource {path} was not found"
 
 
 def keys(records: object) -> list[str]:

@@ -11,23 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support import not_found, refused, size
 
 import sync_core.limits
 from sync_core import (
-    ConflictError,
-    InvalidParameterError,
     ManualClock,
-    NotFoundError,
-    PayloadTooLargeError,
-    PreconditionFailedError,
     Sync,
-    SyncError,
 )
 from sync_core.lists import SyncListList
 from sync_core.records import SyncListItemRecord, SyncListRecord
@@ -68,38 +62,6 @@ SPEC = json.loads(
     (Path(__file__).parent.parent / "data" / "twilio_sync_v1.openapi.json").read_text()
 )
 DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-_KINDS: dict[int, type[SyncError]] = {
-    400: InvalidParameterError,
-    404: NotFoundError,
-    409: ConflictError,
-    412: PreconditionFailedError,
-    413: PayloadTooLargeError,
-}
-
-
-def refused(call: Callable[[], object], status: int, code: int, message: str) -> SyncError:
-    """Run ``call``, which must fail with exactly this Twilio error; return the error."""
-    with pytest.raises(SyncError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, _KINDS[status])
-    assert error.to_dict() == {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return error
-
-
-def not_found(path: str) -> str:
-    return f"The requested resource {path} was not found"
-
-
-def size(data: dict[str, Any]) -> int:
-    """Twilio's measure of ``data``: UTF-8 bytes of its compact JSON."""
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode())
 
 
 def payload(total: int, char: str) -> dict[str, Any]:

@@ -7,22 +7,17 @@ nothing changed (the service fetched again, or the listing, is as before).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from support import not_found, refused
 
 from sync_core import (
-    ConflictError,
-    InvalidParameterError,
     ManualClock,
     NotFoundError,
-    PayloadTooLargeError,
-    PreconditionFailedError,
     ServiceRecord,
     Sync,
-    SyncError,
 )
 
 BASE = "https://sync.twilio.com/v1"
@@ -42,33 +37,6 @@ FLAGS = [
     "reachability_debouncing_enabled",
     "webhooks_from_rest_enabled",
 ]
-
-_KINDS: dict[int, type[SyncError]] = {
-    400: InvalidParameterError,
-    404: NotFoundError,
-    409: ConflictError,
-    412: PreconditionFailedError,
-    413: PayloadTooLargeError,
-}
-
-
-def refused(call: Callable[[], object], status: int, code: int, message: str) -> SyncError:
-    """Run ``call``, which must fail with exactly this Twilio error; return the error."""
-    with pytest.raises(SyncError) as info:
-        call()
-    error = info.value
-    assert isinstance(error, _KINDS[status])
-    assert error.to_dict() == {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return error
-
-
-def not_found(path: str) -> str:
-    return f"The requested resource {path} was not found"
 
 
 def url_of_length(length: int) -> str:
