@@ -45,10 +45,10 @@ from .lookup import expiry_after, resolve_object, resolve_service
 from .objects import ObjectKind
 from .paging import Cursor, Page, Position, read_page, stream_records
 from .params import UNSET, check_bounds, check_if_match, check_order, given, pick_ttl
-from .payload import encode_data
+from .payload import decode_data, encode_data
 from .rows import ItemRow, ObjectRow
 
-__all__ = ["ItemContext", "ItemKind", "ItemList"]
+__all__ = ["ItemContext", "ItemKind", "ItemList", "item_fields"]
 
 R = TypeVar("R")
 C = TypeVar("C")
@@ -69,6 +69,20 @@ class ItemKind(Generic[R]):
     missing_data: str  # the error key for null data (54206, 54156)
     place: Callable[[object], Place]  # checks an item's key or index (400 if bad)
     record: Callable[[Engine, ItemRow], R]
+
+
+def item_fields(engine: Engine, row: ItemRow) -> dict[str, Any]:
+    """The fields a Map Item's and a List Item's records share, from its row."""
+    return {
+        "account_sid": engine.account_sid,
+        "service_sid": row.service_sid,
+        "revision": str(row.revision),
+        "data": decode_data(row.data),
+        "date_expires": row.date_expires,
+        "date_created": row.date_created,
+        "date_updated": row.date_updated,
+        "created_by": row.created_by,
+    }
 
 
 def _listing(

@@ -35,10 +35,9 @@ from typing import Final
 
 from .containers import ContainerContext, ContainerList, list_record
 from .engine import Engine
-from .items import ItemContext, ItemKind, ItemList
+from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_index
-from .payload import decode_data
 from .records import SyncListItemRecord, SyncListRecord
 from .rows import ItemRow
 
@@ -48,16 +47,7 @@ __all__ = ["SyncListContext", "SyncListItemContext", "SyncListItemList", "SyncLi
 def _item_record(engine: Engine, row: ItemRow) -> SyncListItemRecord:
     assert isinstance(row.position, int)
     return SyncListItemRecord(
-        index=row.position,
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        list_sid=row.container_sid,
-        revision=str(row.revision),
-        data=decode_data(row.data),
-        date_expires=row.date_expires,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        created_by=row.created_by,
+        index=row.position, list_sid=row.container_sid, **item_fields(engine, row)
     )
 
 

@@ -34,10 +34,9 @@ from typing import Final
 
 from .containers import ContainerContext, ContainerList, map_record
 from .engine import Engine
-from .items import ItemContext, ItemKind, ItemList
+from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_key
-from .payload import decode_data
 from .records import SyncMapItemRecord, SyncMapRecord
 from .rows import ItemRow
 
@@ -47,16 +46,7 @@ __all__ = ["SyncMapContext", "SyncMapItemContext", "SyncMapItemList", "SyncMapLi
 def _item_record(engine: Engine, row: ItemRow) -> SyncMapItemRecord:
     assert isinstance(row.position, str)
     return SyncMapItemRecord(
-        key=row.position,
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        map_sid=row.container_sid,
-        revision=str(row.revision),
-        data=decode_data(row.data),
-        date_expires=row.date_expires,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        created_by=row.created_by,
+        key=row.position, map_sid=row.container_sid, **item_fields(engine, row)
     )
 
 

@@ -213,6 +213,24 @@ class SyncListRecord(ContainerRecord):
     _COLLECTION: ClassVar[str] = "Lists"
 
 
+def _item_dict(
+    item: SyncMapItemRecord | SyncListItemRecord, place: dict[str, Any]
+) -> dict[str, Any]:
+    """The REST JSON of a Map or List Item; ``place`` holds its key or index and parent."""
+    return {
+        **place,
+        "account_sid": item.account_sid,
+        "service_sid": item.service_sid,
+        "url": item.url,
+        "revision": item.revision,
+        "data": item.data,
+        "date_expires": format_date(item.date_expires),
+        "date_created": format_date(item.date_created),
+        "date_updated": format_date(item.date_updated),
+        "created_by": item.created_by,
+    }
+
+
 @attrs.frozen
 class SyncMapItemRecord:
     """An item of a Sync Map, as ``...sync_map_items(key).fetch()`` returns it.
@@ -240,19 +258,7 @@ class SyncMapItemRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this Map Item."""
-        return {
-            "key": self.key,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "map_sid": self.map_sid,
-            "url": self.url,
-            "revision": self.revision,
-            "data": self.data,
-            "date_expires": format_date(self.date_expires),
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "created_by": self.created_by,
-        }
+        return _item_dict(self, {"key": self.key, "map_sid": self.map_sid})
 
 
 @attrs.frozen
@@ -277,16 +283,4 @@ class SyncListItemRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this List Item."""
-        return {
-            "index": self.index,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "list_sid": self.list_sid,
-            "url": self.url,
-            "revision": self.revision,
-            "data": self.data,
-            "date_expires": format_date(self.date_expires),
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "created_by": self.created_by,
-        }
+        return _item_dict(self, {"index": self.index, "list_sid": self.list_sid})
