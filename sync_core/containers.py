@@ -33,6 +33,7 @@ import attrs
 
 from .engine import Engine
 from .errors import fail
+from .events import EventCallback, Subscription
 from .lookup import expiry_after
 from .objects import ObjectContext, ObjectList
 from .params import UNSET, check_unique_name, given, pick_ttl
@@ -121,3 +122,17 @@ class ContainerContext(ObjectContext[R], Generic[R]):
             )
             engine.store.put_object(new)
             return self._spec.record(engine, new)
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every event of this Map (or List), from now on.
+
+        Events: ``map_item_added``, ``map_item_updated``, ``map_item_removed`` (also
+        when an item expires) and ``map_removed`` (``list_...`` for a List). A TTL
+        update has no event: Twilio defines none. The callback runs after the change is
+        committed, outside the library's lock. Returns a handle: ``unsubscribe()`` it, or
+        use it in a ``with`` block.
+
+        Raises:
+            NotFoundError: 20404, no such service or object.
+        """
+        return self._subscribe(callback)

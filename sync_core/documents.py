@@ -33,6 +33,7 @@ import attrs
 
 from .engine import Engine
 from .errors import fail
+from .events import EventCallback, Subscription
 from .lookup import expiry_after
 from .objects import ObjectContext, ObjectKind, ObjectList
 from .params import UNSET, check_if_match, check_ttl, check_unique_name, given
@@ -167,4 +168,25 @@ class DocumentContext(ObjectContext[DocumentRecord]):
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
             engine.store.put_object(new)
+            engine.emit(
+                "document_updated",
+                new,
+                identity=self._identity,
+                when=now,
+                data=new.data,
+                previous=row.data,
+            )
             return _record(engine, new)
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every event of this Document, from now on.
+
+        Events: ``document_updated`` and ``document_removed`` (also on expiry). The
+        callback runs after the change is committed, outside the library's lock; it may
+        call back into sync_core. Returns a handle: ``unsubscribe()`` it, or use it in a
+        ``with`` block.
+
+        Raises:
+            NotFoundError: 20404, no such service or document.
+        """
+        return self._subscribe(callback)

@@ -4,11 +4,13 @@ Every public operation runs as ``with engine.operation() as now:``, which
 
 1. takes the one coarse lock (operations are atomic under concurrent callers),
 2. reads ``now`` once from the clock (one now per operation),
-3. removes whatever expired at or before ``now`` (objects, then items), in its own
+3. removes whatever expired at or before ``now``, earliest expiry first, in its own
    storage transaction, reading only the expired entries of the expiry indexes (never
    a scan of everything),
 4. runs the operation's body in a storage transaction: if the body raises, none of
-   its writes are kept.
+   its writes are kept and none of its events are sent,
+5. queues the events the body emitted (:meth:`Engine.emit`) in commit order, and,
+   once the lock is released, delivers them (:class:`~sync_core.events.EventHub`).
 """
 
 from __future__ import annotations
@@ -17,24 +19,28 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Final
 
 from .clock import Clock
+from .events import EventHub, SyncEvent, WebhookSink
+from .rows import ItemRow, ObjectRow
 from .sids import SidGenerator
 from .storage.base import Storage
 from .store import Store
 
 __all__ = ["Engine"]
 
-#: How many expired objects one step of the expiry sweep reads at a time.
-_EXPIRY_BATCH: Final = 256
-
 
 class Engine:
-    """The lock, clock, store and SID generator that one :class:`~sync_core.Sync` shares."""
+    """The lock, clock, store, SID generator and event hub one :class:`~sync_core.Sync` shares."""
 
     def __init__(
-        self, *, clock: Clock, storage: Storage, account_sid: str, sids: SidGenerator
+        self,
+        *,
+        clock: Clock,
+        storage: Storage,
+        account_sid: str,
+        sids: SidGenerator,
+        webhook_sink: WebhookSink | None = None,
     ) -> None:
         self.clock = clock
         self.storage = storage
@@ -42,6 +48,10 @@ class Engine:
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
+        self.events = EventHub(webhook_sink)
+        # The events of the transaction under way, with their webhook URLs; None
+        # outside one. Only touched under ``lock``.
+        self._pending: list[tuple[SyncEvent, str | None]] | None = None
 
     def now(self) -> datetime:
         """Read the clock once, refusing a naive datetime."""
@@ -52,12 +62,92 @@ class Engine:
 
     @contextmanager
     def operation(self) -> Iterator[datetime]:
-        """Run one atomic operation: lock, one ``now``, expiry, then one transaction."""
-        with self.lock:
-            now = self.now()
-            self._expire(now)
+        """Run one atomic operation: lock, one ``now``, expiry, one transaction, events.
+
+        An operation called inside another (under the same lock) joins it.
+        """
+        outermost = False
+        try:
+            with self.lock:
+                now = self.now()
+                if self._pending is not None:  # nested: part of the outer operation
+                    yield now
+                    return
+                outermost = True
+                with self._transaction():
+                    self._expire(now)
+                with self._transaction():
+                    yield now
+        finally:
+            if outermost:
+                self.events.deliver()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A storage transaction whose events are queued if, and only if, it commits."""
+        pending: list[tuple[SyncEvent, str | None]] = []
+        self._pending = pending
+        try:
             with self.storage.atomic():
-                yield now
+                yield
+        finally:
+            self._pending = None
+        self.events.commit(pending)
+
+    def emit(
+        self,
+        event_type: str,
+        row: ObjectRow,
+        *,
+        identity: str,
+        when: datetime,
+        item: ItemRow | None = None,
+        data: str | None = None,
+        previous: str | None = None,
+        message_sid: str | None = None,
+        expired: bool = False,
+    ) -> None:
+        """Announce a change of ``row`` (a Document, Map, List or Stream as it now is).
+
+        ``item`` is the item concerned, as it now is (or was, for a removal); ``data``
+        and ``previous`` the JSON text after and before. The event's sequence number
+        comes from the service's persistent counter, inside the transaction, so a
+        failed operation uses none. The webhook URL is decided now: the service's
+        ``webhook_url``, for a client identity always and for ``system`` only when
+        ``webhooks_from_rest_enabled`` (Twilio's rule).
+        """
+        pending = self._pending
+        assert pending is not None, "emit() outside an operation"
+        store = self.store
+        object_revision = None if row.kind == "stream" else str(row.revision)
+        position = None if item is None else item.position
+        event = SyncEvent(
+            sequence=store.next_seq(f"events:{row.service_sid}"),
+            type=event_type,
+            account_sid=self.account_sid,
+            service_sid=row.service_sid,
+            identity=identity,
+            date=when,
+            object_sid=row.sid,
+            object_unique_name=row.unique_name,
+            object_revision=object_revision,
+            revision=object_revision if item is None else str(item.revision),
+            item_key=position if isinstance(position, str) else None,
+            item_index=position if isinstance(position, int) else None,
+            message_sid=message_sid,
+            expired=expired,
+            data_json=data,
+            previous_data_json=previous,
+        )
+        service = store.service(row.service_sid)
+        url = None
+        if (
+            service is not None
+            and service.webhook_url is not None
+            and (identity != "system" or service.webhooks_from_rest_enabled)
+        ):
+            url = service.webhook_url
+        pending.append((event, url))
 
     def expire(self) -> None:
         """Remove everything that has expired by the clock's current time."""
@@ -65,21 +155,41 @@ class Engine:
             pass
 
     def _expire(self, now: datetime) -> None:
+        """Remove what expired at or before ``now``, earliest first, announcing each.
+
+        Objects and items are taken from their three expiry indexes in one merged
+        order (at one instant, objects before items: a Map or List that expires takes
+        its items with it, and its removal is the one event). An expired item is a
+        removal like any other: its container counts one revision more, dated when the
+        item expired (so the date does not depend on when the sweep happened to run).
+        """
         store = self.store
-        with self.storage.atomic():
-            # Objects first: a Map or List that expires takes its items with it.
-            while due := store.due(now, _EXPIRY_BATCH):
-                for row in due:
-                    store.delete_object(row)
-            # An expired item is a removal like any other: its container counts one
-            # revision more, dated when the item expired (so the date does not depend
-            # on when the sweep happened to run).
-            while due_items := store.due_items(now, _EXPIRY_BATCH):
-                for item in due_items:
-                    container = store.object_by_sid(item.service_sid, item.container_sid)
-                    assert container is not None
-                    assert item.date_expires is not None
-                    store.remove_item(item, container, item.date_expires)
+        while (due := store.first_due(now)) is not None:
+            if isinstance(due, ObjectRow):
+                store.delete_object(due)
+                assert due.date_expires is not None
+                self.emit(
+                    f"{due.kind}_removed",
+                    due,
+                    identity="system",
+                    when=due.date_expires,
+                    previous=due.data,
+                    expired=True,
+                )
+                continue
+            container = store.object_by_sid(due.service_sid, due.container_sid)
+            assert container is not None
+            assert due.date_expires is not None
+            container = store.remove_item(due, container, due.date_expires)
+            self.emit(
+                f"{due.kind}_removed",
+                container,
+                identity="system",
+                when=due.date_expires,
+                item=due,
+                previous=due.data,
+                expired=True,
+            )
 
     def _check(self) -> None:
         """Assert the store's invariants (for tests)."""

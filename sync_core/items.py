@@ -166,14 +166,21 @@ class ItemList(ABC, Generic[R, C]):
             )
             store.put_item(row)
             following = place + 1 if isinstance(place, int) else 0
-            store.put_object(
-                touched(
-                    container,
-                    now,
-                    parent_ttl,
-                    item_count=container.item_count + 1,
-                    next_index=max(container.next_index, following),
-                )
+            container = touched(
+                container,
+                now,
+                parent_ttl,
+                item_count=container.item_count + 1,
+                next_index=max(container.next_index, following),
+            )
+            store.put_object(container)
+            engine.emit(
+                f"{spec.kind}_added",
+                container,
+                identity=self._identity,
+                when=now,
+                item=row,
+                data=text,
             )
             return spec.record(engine, row)
 
@@ -442,7 +449,17 @@ class ItemContext(Generic[R]):
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
             engine.store.put_item(new)
-            engine.store.put_object(touched(container, now, parent_ttl))
+            container = touched(container, now, parent_ttl)
+            engine.store.put_object(container)
+            engine.emit(
+                f"{new.kind}_updated",
+                container,
+                identity=self._identity,
+                when=now,
+                item=new,
+                data=new.data,
+                previous=row.data,
+            )
             return self._spec.record(engine, new)
 
     def delete(self, if_match: object = UNSET) -> bool:
@@ -461,7 +478,15 @@ class ItemContext(Generic[R]):
             expected = check_if_match(if_match)
             row = self._item(container, place)
             self._check_revision(row, expected)
-            engine.store.remove_item(row, container, now)
+            container = engine.store.remove_item(row, container, now)
+            engine.emit(
+                f"{row.kind}_removed",
+                container,
+                identity=self._identity,
+                when=now,
+                item=row,
+                previous=row.data,
+            )
             return True
 
     def __repr__(self) -> str:

@@ -29,6 +29,7 @@ import attrs
 
 from .engine import Engine
 from .errors import fail
+from .events import EventCallback, Subscription
 from .lookup import expiry_after, new_sid, resolve_object, resolve_service
 from .paging import Page, Position, read_page, stream_records
 from .rows import ObjectRow, ServiceRow
@@ -94,6 +95,9 @@ class ObjectList(ABC, Generic[R, C]):
             **fields,
         )
         store.put_object(row)
+        self._engine.emit(
+            f"{spec.kind}_created", row, identity=self._identity, when=now, data=row.data
+        )
         return row
 
     def page(
@@ -198,8 +202,19 @@ class ObjectContext(Generic[R]):
         """
         engine = self._engine
         with engine.operation() as now:
-            engine.store.delete_object(self._resolve(now))
+            row = self._resolve(now)
+            engine.store.delete_object(row)
+            engine.emit(
+                f"{row.kind}_removed", row, identity=self._identity, when=now, previous=row.data
+            )
             return True
+
+    def _subscribe(self, callback: EventCallback) -> Subscription:
+        """Watch this object's events (it must exist now: 404 otherwise)."""
+        engine = self._engine
+        with engine.operation() as now:
+            row = self._resolve(now)
+            return engine.events.subscribe(callback, row.service_sid, row.sid)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"

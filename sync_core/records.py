@@ -28,10 +28,12 @@ __all__ = [
     "ContainerRecord",
     "DocumentRecord",
     "ServiceRecord",
+    "StreamMessageRecord",
     "SyncListItemRecord",
     "SyncListRecord",
     "SyncMapItemRecord",
     "SyncMapRecord",
+    "SyncStreamRecord",
     "format_date",
 ]
 
@@ -284,3 +286,61 @@ class SyncListItemRecord:
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this List Item."""
         return _item_dict(self, {"index": self.index, "list_sid": self.list_sid})
+
+
+@attrs.frozen
+class SyncStreamRecord:
+    """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
+
+    A Stream has no data and no revision: it carries messages, which are never stored.
+    """
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    service_sid: str
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this Stream."""
+        return f"{BASE_URL}/Services/{self.service_sid}/Streams/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URL of the Stream's messages."""
+        return {"stream_messages": f"{self.url}/Messages"}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Stream."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "url": self.url,
+            "links": self.links,
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }
+
+
+@attrs.frozen
+class StreamMessageRecord:
+    """A message published to a Stream: its ``TZ...`` sid and its data, nothing else.
+
+    >>> StreamMessageRecord(sid="TZ" + "0" * 32, data={"x": 1}).to_dict()
+    {'sid': 'TZ00000000000000000000000000000000', 'data': {'x': 1}}
+    """
+
+    sid: str
+    data: dict[str, Any] = attrs.field(hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Stream Message."""
+        return {"sid": self.sid, "data": self.data}

@@ -35,6 +35,7 @@ import attrs
 from .documents import DocumentList
 from .engine import Engine
 from .errors import fail
+from .events import EventCallback, Subscription
 from .limits import (
     MAX_DEBOUNCING_WINDOW,
     MAX_FRIENDLY_NAME,
@@ -48,6 +49,7 @@ from .paging import Page, Position, read_page, stream_records
 from .params import UNSET, check_bool, check_int, given
 from .records import ServiceRecord
 from .rows import ServiceRow
+from .streams import SyncStreamList
 
 __all__ = ["ServiceContext", "ServiceList"]
 
@@ -257,6 +259,11 @@ class ServiceContext:
         """The Lists of this Service."""
         return SyncListList(self._engine, self.sid, self._identity)
 
+    @property
+    def sync_streams(self) -> SyncStreamList:
+        """The Streams of this Service."""
+        return SyncStreamList(self._engine, self.sid, self._identity)
+
     def fetch(self) -> ServiceRecord:
         """The Service now.
 
@@ -308,8 +315,37 @@ class ServiceContext:
         """
         engine = self._engine
         with engine.operation() as now:
-            engine.store.delete_service(resolve_service(engine, now, self.sid))
+            row = resolve_service(engine, now, self.sid)
+            for obj in engine.store.objects_in(row.sid):
+                engine.emit(
+                    f"{obj.kind}_removed", obj, identity=self._identity, when=now, previous=obj.data
+                )
+            engine.store.delete_service(row)
             return True
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every event of every object of this Service, from now on.
+
+        Besides the events of each object this includes the ``*_created`` ones. Deleting
+        the Service announces the removal of each object in it.
+
+        >>> from sync_core import Sync
+        >>> sync = Sync(seed=9)
+        >>> seen = []
+        >>> handle = sync.services("default").subscribe(lambda e: seen.append(e.type))
+        >>> lst = sync.services("default").sync_lists.create(unique_name="jobs")
+        >>> _ = sync.services("default").sync_lists("jobs").sync_list_items.create(data={})
+        >>> seen
+        ['list_created', 'list_item_added']
+        >>> handle.unsubscribe()
+
+        Raises:
+            NotFoundError: 20404, no such service.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            row = resolve_service(engine, now, self.sid)
+            return engine.events.subscribe(callback, row.sid)
 
     def __repr__(self) -> str:
         return f"<ServiceContext /Services/{self.sid}>"

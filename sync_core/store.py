@@ -106,9 +106,13 @@ class Store:
                 self.storage.put(SERVICE_NAMES, (row.unique_name,), row.sid)
         self.storage.put(SERVICES, (row.sid,), row)
 
+    def objects_in(self, service_sid: str) -> list[ObjectRow]:
+        """Every object of a service, of every kind, in sid order."""
+        return [cast(ObjectRow, value) for _, value in self.storage.scan(OBJECTS, (service_sid,))]
+
     def delete_service(self, row: ServiceRow) -> list[ObjectRow]:
         """Remove a service and everything in it; return the objects removed."""
-        removed = [cast(ObjectRow, value) for _, value in self.storage.scan(OBJECTS, (row.sid,))]
+        removed = self.objects_in(row.sid)
         for obj in removed:
             self.delete_object(obj)
         self.storage.delete(SERVICE_ORDER, (row.seq,))
@@ -273,38 +277,31 @@ class Store:
         assert row.date_expires is not None
         return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
 
-    def due_items(self, now: datetime, limit: int) -> list[ItemRow]:
-        """Up to ``limit`` items (of either kind) whose expiry is at or before ``now``.
+    def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
+        """The object or item whose expiry comes first, if it is at or before ``now``.
 
-        Cost: O(log n + due).
+        The three expiry indexes are merged: the earliest instant wins, and at one
+        instant an object comes before items (a Map or List takes its items with it).
+        Cost: O(log n), whatever the number of entries that are not due.
         """
         bound = micros(now)
-        found: list[ItemRow] = []
-        for kind, (_, expiry) in ITEM_TABLES.items():
-            for key, _ in self.storage.scan(expiry, (), limit=limit - len(found)):
-                if cast(int, key[0]) > bound:
-                    break
-                service_sid, container_sid, position = key[1:]
-                row = self.item(kind, cast(str, service_sid), cast(str, container_sid), position)
-                assert row is not None, f"item expiry entry {key} has no item"
-                found.append(row)
-            if len(found) >= limit:
-                break
-        return found
-
-    def due(self, now: datetime, limit: int) -> list[ObjectRow]:
-        """Up to ``limit`` objects whose expiry is at or before ``now``, earliest first.
-
-        Cost: O(log n + due), whatever the number of objects that are not due.
-        """
-        bound = micros(now)
-        found: list[ObjectRow] = []
-        for key, _ in self.storage.scan(EXPIRY, (), limit=limit):
-            if cast(int, key[0]) > bound:
-                break
-            row = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
-            assert row is not None, f"expiry entry {key} has no object"
-            found.append(row)
+        best: tuple[int, int] | None = None
+        found: ObjectRow | ItemRow | None = None
+        for key, _ in self.storage.scan(EXPIRY, (), limit=1):
+            if cast(int, key[0]) <= bound:
+                best = (cast(int, key[0]), 0)
+                found = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
+                assert found is not None, f"expiry entry {key} has no object"
+        for rank, (kind, (_, expiry)) in enumerate(ITEM_TABLES.items(), start=1):
+            for key, _ in self.storage.scan(expiry, (), limit=1):
+                at = cast(int, key[0])
+                if at <= bound and (best is None or (at, rank) < best):
+                    service_sid, container_sid, position = key[1:]
+                    best = (at, rank)
+                    found = self.item(
+                        kind, cast(str, service_sid), cast(str, container_sid), position
+                    )
+                    assert found is not None, f"item expiry entry {key} has no item"
         return found
 
     # -- invariants -------------------------------------------------------------

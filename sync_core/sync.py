@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .clock import Clock, SystemClock
 from .engine import Engine
+from .events import EventCallback, Subscription, WebhookSink
 from .service import ServiceList
 from .sids import DEFAULT_ACCOUNT_SID, RandomSids, SeededSids, SidGenerator, is_sid
 from .storage.base import Storage
@@ -37,6 +38,9 @@ class Sync:
         account_sid: the ``AC...`` SID records carry.
         sid_generator: makes SIDs; random by default.
         seed: shorthand for ``sid_generator=SeededSids(seed)``.
+        webhook_sink: called as ``webhook_sink(url, params)`` for each event of a
+            service with a ``webhook_url`` (docs/events.md); sync_core sends nothing
+            itself.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -50,6 +54,7 @@ class Sync:
         account_sid: str = DEFAULT_ACCOUNT_SID,
         sid_generator: SidGenerator | None = None,
         seed: int | str | bytes | None = None,
+        webhook_sink: WebhookSink | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -67,6 +72,7 @@ class Sync:
             storage=MemoryStorage() if storage is None else storage,
             account_sid=account_sid,
             sids=sids,
+            webhook_sink=webhook_sink,
         )
         self.services = ServiceList(self._engine)
 
@@ -86,8 +92,26 @@ class Sync:
         return self._engine.storage
 
     def expire(self) -> None:
-        """Remove now whatever has expired by the clock (every call does this anyway)."""
+        """Remove now whatever has expired by the clock, announcing each removal.
+
+        Every call into the library does this first anyway; call it to have removal
+        events delivered when nothing else would call in.
+        """
         self._engine.expire()
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every event of every service of this account.
+
+        >>> from sync_core import Sync
+        >>> sync = Sync(seed=3)
+        >>> types = []
+        >>> with sync.subscribe(lambda event: types.append(event.type)):
+        ...     doc = sync.services("default").documents.create(data={"a": 1})
+        ...     _ = sync.services("default").documents(doc.sid).delete()
+        >>> types
+        ['document_created', 'document_removed']
+        """
+        return self._engine.events.subscribe(callback, None)
 
     def _check(self) -> None:
         """Assert every internal invariant (indexes match rows); for tests."""

@@ -1,0 +1,404 @@
+"""Events: a frozen record of every change, subscriptions, and the webhook sink port.
+
+Every change that an operation commits is announced by one :class:`SyncEvent`: a
+document created, updated or removed; a Map or List created or removed; an item added,
+updated or removed; a Stream created or removed; a stream message published. Removals
+by expiry are announced like any other removal (``expired`` is true). Event types are
+Twilio's (SEMANTICS.md, "Events"; https://www.twilio.com/docs/sync/webhooks).
+
+Each event carries a sequence number, counted per service from 1 and kept in the
+storage with everything else, so events of one service are totally ordered and a
+sequence number is never given twice. Events are built inside the operation's
+transaction: an operation that fails emits nothing.
+
+Delivery (:class:`EventHub`) happens after the change is committed, outside the
+library's lock, in commit order: a callback may call back into sync_core (its own
+events are delivered after the current one), and a callback that raises is logged on
+the ``sync_core.events`` logger, neither undoing the change nor stopping the others.
+When an operation returns, its events have been delivered, unless it was itself called
+from a callback (then they are delivered as soon as that callback returns).
+
+>>> from sync_core import Sync, ManualClock
+>>> sync = Sync(clock=ManualClock(), seed=4)
+>>> docs = sync.services("default").documents
+>>> doc = docs.create(unique_name="prefs", data={"theme": "dark"})
+>>> seen = []
+>>> with docs("prefs").subscribe(seen.append):
+...     _ = docs("prefs").update(data={"theme": "light"})
+>>> _ = docs("prefs").update(data={"theme": "blue"})         # unsubscribed by now
+>>> [(e.sequence, e.type, e.data, e.previous_data) for e in seen]
+[(2, 'document_updated', {'theme': 'light'}, {'theme': 'dark'})]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from .payload import JsonObject, decode_data
+from .records import format_date
+
+__all__ = [
+    "CLIENT_EVENT_TYPES",
+    "EVENT_TYPES",
+    "EventCallback",
+    "EventHub",
+    "Subscription",
+    "SyncEvent",
+    "WebhookSink",
+    "webhook_params",
+]
+
+logger: Final = logging.getLogger("sync_core.events")
+
+#: A subscriber: called with each event, after the change is committed.
+EventCallback = Callable[["SyncEvent"], object]
+#: The webhook port: called with a service's ``webhook_url`` and the form parameters.
+WebhookSink = Callable[[str, dict[str, str]], object]
+
+#: Every event type sync_core emits, by the kind of object it is about.
+EVENT_TYPES: Final = frozenset(
+    {
+        "document_created",
+        "document_updated",
+        "document_removed",
+        "map_created",
+        "map_removed",
+        "map_item_added",
+        "map_item_updated",
+        "map_item_removed",
+        "list_created",
+        "list_removed",
+        "list_item_added",
+        "list_item_updated",
+        "list_item_removed",
+        "stream_created",
+        "stream_removed",
+        "stream_message_published",
+    }
+)
+#: The types Twilio's client SDKs show to subscribers; webhooks add the ``*_created`` ones.
+CLIENT_EVENT_TYPES: Final = EVENT_TYPES - {
+    "document_created",
+    "map_created",
+    "list_created",
+    "stream_created",
+}
+
+#: The object kind of an event type: its first word.
+_KIND_OF: Final = {
+    "document": "document",
+    "map": "map",
+    "list": "list",
+    "stream": "stream",
+}
+
+
+@attrs.frozen
+class SyncEvent:
+    """One committed change, as subscribers and the webhook sink see it.
+
+    ``revision`` is the revision of what changed: the Document, the item, or the Map or
+    List for its own events; ``object_revision`` is the Document's, Map's or List's
+    revision after the change (Streams have none). ``data`` is the data after the change
+    (None on removals), ``previous_data`` the data before it (on updates and removals).
+    Both are fresh copies on every read: an event shares nothing with the store or with
+    other subscribers.
+    """
+
+    sequence: int
+    type: str
+    account_sid: str
+    service_sid: str
+    identity: str
+    date: datetime
+    object_sid: str
+    object_unique_name: str | None
+    object_revision: str | None = None
+    revision: str | None = None
+    item_key: str | None = None
+    item_index: int | None = None
+    message_sid: str | None = None
+    expired: bool = False
+    data_json: str | None = attrs.field(default=None, repr=False)
+    previous_data_json: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """What the event is about: ``document``, ``map``, ``list`` or ``stream``."""
+        return _KIND_OF[self.type.split("_", 1)[0]]
+
+    @property
+    def data(self) -> JsonObject | None:
+        """The data after the change (a fresh copy), or None."""
+        return None if self.data_json is None else decode_data(self.data_json)
+
+    @property
+    def previous_data(self) -> JsonObject | None:
+        """The data before the change (a fresh copy), on updates and removals."""
+        return None if self.previous_data_json is None else decode_data(self.previous_data_json)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as JSON-ready values (dates as ``YYYY-MM-DDTHH:MM:SSZ``)."""
+        return {
+            "sequence": self.sequence,
+            "type": self.type,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "identity": self.identity,
+            "date": format_date(self.date),
+            "object_sid": self.object_sid,
+            "object_unique_name": self.object_unique_name,
+            "object_revision": self.object_revision,
+            "revision": self.revision,
+            "item_key": self.item_key,
+            "item_index": self.item_index,
+            "message_sid": self.message_sid,
+            "expired": self.expired,
+            "data": self.data,
+            "previous_data": self.previous_data,
+        }
+
+
+#: Webhook parameter prefixes of each object kind (Twilio's ``DocumentSid``, ``ListSid``...).
+_WEBHOOK_PREFIX: Final = {"document": "Document", "map": "Map", "list": "List", "stream": "Stream"}
+
+
+def webhook_params(event: SyncEvent) -> dict[str, str]:
+    """The form parameters Twilio posts to a service's ``webhook_url`` for ``event``.
+
+    Common to all (Twilio's page, verbatim): ``AccountSid``, ``ServiceSid``,
+    ``EventType``, ``Identity`` (``system`` for REST-made changes and for expiry). Then
+    the object's ``<Kind>Sid`` and ``<Kind>UniqueName`` (when it has one); a Document's
+    or a Map's or List's own events add ``<Kind>Revision``, a Document's
+    ``DocumentData`` (not on removal); an item's events add ``EventId`` (the event's
+    sequence number), ``ItemKey`` or ``ItemIndex`` and ``ItemData`` (not on removal); a
+    stream message adds ``MessageSid`` and ``MessageData``. Values are text, as a form
+    post carries them. docs/events.md says which names are Twilio's words and which are
+    inferred.
+
+    >>> from datetime import datetime, UTC
+    >>> event = SyncEvent(sequence=7, type="list_item_added", account_sid="AC1",
+    ...     service_sid="IS1", identity="alice", date=datetime(2025, 1, 1, tzinfo=UTC),
+    ...     object_sid="ES1", object_unique_name="jobs", object_revision="1",
+    ...     revision="0", item_index=0, data_json='{"n":1}')
+    >>> webhook_params(event)
+    {'AccountSid': 'AC1', 'ServiceSid': 'IS1', 'EventType': 'list_item_added', 'Identity': 'alice', 'ListSid': 'ES1', 'ListUniqueName': 'jobs', 'EventId': '7', 'ItemIndex': '0', 'ItemData': '{"n":1}'}
+    """
+    prefix = _WEBHOOK_PREFIX[event.kind]
+    params = {
+        "AccountSid": event.account_sid,
+        "ServiceSid": event.service_sid,
+        "EventType": event.type,
+        "Identity": event.identity,
+        f"{prefix}Sid": event.object_sid,
+    }
+    if event.object_unique_name is not None:
+        params[f"{prefix}UniqueName"] = event.object_unique_name
+    is_item = event.item_key is not None or event.item_index is not None
+    if is_item:
+        params["EventId"] = str(event.sequence)
+        if event.item_key is not None:
+            params["ItemKey"] = event.item_key
+        else:
+            params["ItemIndex"] = str(event.item_index)
+        if event.data_json is not None:
+            params["ItemData"] = event.data_json
+    elif event.message_sid is not None:
+        params["MessageSid"] = event.message_sid
+        if event.data_json is not None:
+            params["MessageData"] = event.data_json
+    else:
+        if event.object_revision is not None:
+            params[f"{prefix}Revision"] = event.object_revision
+        if event.data_json is not None:
+            params[f"{prefix}Data"] = event.data_json
+    return params
+
+
+class Subscription:
+    """A live subscription; :meth:`unsubscribe` (or leaving a ``with`` block) ends it.
+
+    ``service_sid`` and ``object_sid`` say what it watches: one object, a whole service
+    (``object_sid`` None), or every service of the account (both None).
+    """
+
+    def __init__(
+        self,
+        hub: EventHub,
+        number: int,
+        callback: EventCallback,
+        service_sid: str | None,
+        object_sid: str | None,
+    ) -> None:
+        self._hub = hub
+        self.number = number
+        self.callback = callback
+        self.service_sid = service_sid
+        self.object_sid = object_sid
+        self._active = True
+
+    @property
+    def active(self) -> bool:
+        """Whether the subscription still receives events."""
+        return self._active
+
+    def matches(self, event: SyncEvent) -> bool:
+        """Whether ``event`` is one this subscription watches."""
+        if self.service_sid is not None and self.service_sid != event.service_sid:
+            return False
+        return self.object_sid is None or self.object_sid == event.object_sid
+
+    def unsubscribe(self) -> None:
+        """Stop receiving events (an event already being delivered may still arrive)."""
+        self._hub._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.unsubscribe()
+
+    def __repr__(self) -> str:
+        target = self.object_sid or self.service_sid or "account"
+        state = "active" if self._active else "ended"
+        return f"<Subscription {self.number} to {target} ({state})>"
+
+
+@attrs.frozen
+class _Delivery:
+    """One committed event, with who is to receive it (fixed at commit time)."""
+
+    event: SyncEvent
+    subscribers: tuple[Subscription, ...]
+    webhook_url: str | None
+
+
+class EventHub:
+    """Subscriptions, and the delivery of committed events to them in commit order.
+
+    Thread-safe. One thread at a time delivers; the others wait until their own events
+    have been delivered, so that a call returns after its callbacks ran. A callback that
+    calls back into sync_core does not wait for itself: its events are queued and
+    delivered, in order, as soon as the callback returns.
+    """
+
+    def __init__(self, webhook_sink: WebhookSink | None = None) -> None:
+        self.webhook_sink = webhook_sink
+        self._lock = threading.Condition(threading.Lock())
+        self._subscriptions: dict[int, Subscription] = {}
+        self._numbers = 0
+        self._queue: deque[_Delivery] = deque()
+        self._committed = 0
+        self._delivered = 0
+        self._deliverer: int | None = None
+
+    def subscribe(
+        self, callback: EventCallback, service_sid: str | None, object_sid: str | None = None
+    ) -> Subscription:
+        """Register ``callback`` for the events of one object, a service, or all."""
+        if not callable(callback):
+            raise TypeError(f"a subscriber must be callable, got {callback!r}")
+        with self._lock:
+            self._numbers += 1
+            subscription = Subscription(self, self._numbers, callback, service_sid, object_sid)
+            self._subscriptions[subscription.number] = subscription
+            return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscription._active = False
+            self._subscriptions.pop(subscription.number, None)
+
+    @property
+    def subscriptions(self) -> list[Subscription]:
+        """The active subscriptions, oldest first."""
+        with self._lock:
+            return list(self._subscriptions.values())
+
+    def commit(self, deliveries: Iterable[tuple[SyncEvent, str | None]]) -> None:
+        """Queue committed events with their webhook URL (None: no webhook call).
+
+        Called under the engine's lock, so the queue is in commit order and the
+        subscribers of each event are those subscribed when it was committed.
+        """
+        with self._lock:
+            for event, url in deliveries:
+                subscribers = tuple(s for s in self._subscriptions.values() if s.matches(event))
+                if subscribers or url is not None:
+                    self._queue.append(_Delivery(event, subscribers, url))
+                    self._committed += 1
+
+    def deliver(self) -> None:
+        """Deliver every event queued so far, in order, unless this thread is delivering."""
+        me = threading.get_ident()
+        with self._lock:
+            target = self._committed
+            if self._deliverer == me:
+                return  # called from a callback: the loop below delivers it next
+            while self._deliverer is not None and self._delivered < target:
+                self._lock.wait()
+            if self._delivered >= target:
+                return
+            self._deliverer = me
+        try:
+            while True:
+                with self._lock:
+                    if not self._queue:
+                        return
+                    delivery = self._queue.popleft()
+                try:
+                    self._run(delivery)
+                finally:
+                    with self._lock:
+                        self._delivered += 1
+                        self._lock.notify_all()
+        finally:
+            with self._lock:
+                self._deliverer = None
+                self._lock.notify_all()
+
+    def _run(self, delivery: _Delivery) -> None:
+        event = delivery.event
+        for subscription in delivery.subscribers:
+            if not subscription.active:
+                continue
+            try:
+                subscription.callback(event)
+            except Exception:
+                logger.exception(
+                    "subscriber %r raised on event %d (%s) of %s",
+                    subscription.callback,
+                    event.sequence,
+                    event.type,
+                    event.service_sid,
+                )
+        if delivery.webhook_url is not None and self.webhook_sink is not None:
+            try:
+                self.webhook_sink(delivery.webhook_url, webhook_params(event))
+            except Exception:
+                logger.exception(
+                    "webhook sink raised on event %d (%s) for %s",
+                    event.sequence,
+                    event.type,
+                    delivery.webhook_url,
+                )
+
+    def __repr__(self) -> str:
+        return f"<EventHub {len(self._subscriptions)} subscriptions, {len(self._queue)} queued>"
+
+
+def compact(data: JsonObject) -> str:
+    """JSON text of ``data`` as sync_core stores it (for tests and webhooks).
+
+    >>> compact({"a": [1, "é"]})
+    '{"a":[1,"é"]}'
+    """
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,182 @@
+"""Sync Streams and their messages: publish and subscribe, nothing stored.
+
+``sync.services(s).sync_streams`` is a :class:`SyncStreamList` (create, list, stream,
+page); ``.sync_streams("s")`` a :class:`SyncStreamContext` (fetch, update, delete,
+subscribe); ``.sync_streams("s").stream_messages`` a :class:`StreamMessageList`, whose
+``create(data=...)`` publishes a message. Names and parameters are twilio-python's.
+
+Rules (SEMANTICS.md, "Streams"): a Stream is a named object like a Document (sid
+``TO...`` or unique name, ``ttl``, expiry) but has no data and no revision. A message's
+``data`` is a JSON object of at most 4,096 bytes (413/54006 above, 400/54251 when null);
+publishing returns ``{sid: "TZ...", data}`` and delivers a ``stream_message_published``
+event to the current subscribers only. Messages are never stored or listed.
+
+>>> from sync_core import Sync
+>>> streams = Sync(seed=13).services("default").sync_streams
+>>> _ = streams.create(unique_name="cursor")
+>>> heard = []
+>>> handle = streams("cursor").subscribe(lambda e: heard.append(e.data))
+>>> message = streams("cursor").stream_messages.create(data={"x": 3, "y": 4})
+>>> message.sid[:2], heard
+('TZ', [{'x': 3, 'y': 4}])
+>>> streams("cursor").stream_messages.create(data={"blob": "x" * 4096})
+Traceback (most recent call last):
+...
+sync_core.errors.PayloadTooLargeError: HTTP 413 error 54006: Request entity too large (data is 4107 bytes, the limit is 4096)
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+from .engine import Engine
+from .errors import fail
+from .events import EventCallback, Subscription
+from .limits import MAX_STREAM_MESSAGE_BYTES
+from .lookup import expiry_after, new_sid
+from .objects import ObjectContext, ObjectKind, ObjectList
+from .params import UNSET, check_ttl, check_unique_name, given
+from .payload import encode_data
+from .records import StreamMessageRecord, SyncStreamRecord
+from .rows import ObjectRow
+
+__all__ = ["StreamMessageList", "SyncStreamContext", "SyncStreamList"]
+
+
+def _record(engine: Engine, row: ObjectRow) -> SyncStreamRecord:
+    return SyncStreamRecord(
+        sid=row.sid,
+        unique_name=row.unique_name,
+        account_sid=engine.account_sid,
+        service_sid=row.service_sid,
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
+    )
+
+
+STREAMS: Final = ObjectKind(kind="stream", prefix="TO", collection="Streams", record=_record)
+
+
+class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
+    """The Streams of one service: ``sync.services(s).sync_streams``."""
+
+    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
+        super().__init__(engine, service, STREAMS, identity)
+
+    def create(self, unique_name: object = UNSET, ttl: object = UNSET) -> SyncStreamRecord:
+        """Create a Stream. Cost: O(log n).
+
+        Args:
+            unique_name: 1-320 characters, not shaped like a SID, unique among the
+                service's streams; optional.
+            ttl: seconds until the stream expires, 0 to 31,536,000; 0 = never.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+            InvalidParameterError: 54302 unique name, 54011 ttl.
+            ConflictError: 54301, the unique name is taken.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            service = self._service_row(now)
+            name = check_unique_name(unique_name) if given(unique_name) else None
+            seconds = check_ttl(ttl) if given(ttl) else 0
+            return _record(engine, self._insert(now, service, name, seconds))
+
+    def _context(self, sid: str) -> SyncStreamContext:
+        return SyncStreamContext(self._engine, self._service, sid, self._identity)
+
+
+class SyncStreamContext(ObjectContext[SyncStreamRecord]):
+    """One Stream, by sid or unique name: ``sync.services(s).sync_streams("s")``."""
+
+    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
+        super().__init__(engine, service, sid, STREAMS, identity)
+
+    def update(self, ttl: object = UNSET) -> SyncStreamRecord:
+        """Set (or, with 0, clear) when the Stream expires. Cost: O(log n).
+
+        A Stream has no revision; ``date_updated`` becomes now. No event: Twilio
+        defines none for it.
+
+        Raises:
+            NotFoundError: 20404, no such service or stream.
+            InvalidParameterError: 54010 no ttl given, 54011 a bad ttl.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            row = self._resolve(now)
+            if not given(ttl):
+                raise fail("no_parameters", detail="give ttl")
+            seconds = check_ttl(ttl)
+            new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
+            engine.store.put_object(new)
+            return _record(engine, new)
+
+    @property
+    def stream_messages(self) -> StreamMessageList:
+        """The messages of this Stream (publish only)."""
+        return StreamMessageList(self._engine, self._service, self.sid, self._identity)
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every message published to this Stream, from now on.
+
+        Events: ``stream_message_published`` and ``stream_removed`` (also on expiry).
+        Returns a handle: ``unsubscribe()`` it, or use it in a ``with`` block.
+
+        Raises:
+            NotFoundError: 20404, no such service or stream.
+        """
+        return self._subscribe(callback)
+
+
+class StreamMessageList:
+    """Publishing to one Stream: ``...sync_streams("s").stream_messages``."""
+
+    def __init__(self, engine: Engine, service: str, stream: str, identity: str = "system") -> None:
+        self._engine = engine
+        self._service = service
+        self._stream = stream
+        self._identity = identity
+
+    @property
+    def _path(self) -> str:
+        return f"/Services/{self._service}/Streams/{self._stream}/Messages"
+
+    def create(self, data: object) -> StreamMessageRecord:
+        """Publish ``data`` to the Stream's current subscribers; it is not stored.
+
+        Cost: O(1) plus the delivery to the subscribers.
+
+        Args:
+            data: a JSON object (a dict, or JSON text of one) of at most 4,096 bytes.
+
+        Raises:
+            NotFoundError: 20404, no such service or stream.
+            InvalidParameterError: 54008 data, 54251 null data.
+            PayloadTooLargeError: 54006, data over 4,096 bytes.
+        """
+        engine = self._engine
+        with engine.operation() as now:
+            context = SyncStreamContext(engine, self._service, self._stream)
+            stream = context._resolve(now, self._path)
+            text, copy = encode_data(
+                data, limit=MAX_STREAM_MESSAGE_BYTES, missing="stream_message_data_missing"
+            )
+            sid = new_sid(engine, "TZ", lambda _: False)
+            engine.emit(
+                "stream_message_published",
+                stream,
+                identity=self._identity,
+                when=now,
+                data=text,
+                message_sid=sid,
+            )
+            return StreamMessageRecord(sid=sid, data=copy)
+
+    def __repr__(self) -> str:
+        return f"<StreamMessageList {self._path}>"
