@@ -1,9 +1,10 @@
 """sync_core: Twilio Sync, in-process.
 
-Services, Documents, Maps and Lists with Twilio's exact rules: 16 KiB payloads, string
+Services, Documents, Maps, Lists and Streams with Twilio's exact rules: 16 KiB payloads, string
 revisions and ``If-Match``, unique names, key order and From/Bounds/Order paging, TTL
-expiry against a pluggable clock, and pluggable storage. The API mirrors
-twilio-python's ``client.sync.v1``.
+expiry against a pluggable clock, events for every change (subscriptions and a
+webhook port), and pluggable storage. The API mirrors twilio-python's
+``client.sync.v1``.
 
 >>> from sync_core import Sync, ManualClock, SyncError
 >>> clock = ManualClock()
@@ -39,20 +40,24 @@ from .errors import (
     RateLimitedError,
     SyncError,
 )
+from .events import Subscription, SyncEvent, webhook_params
 from .lists import SyncListContext, SyncListItemContext, SyncListItemList, SyncListList
 from .maps import SyncMapContext, SyncMapItemContext, SyncMapItemList, SyncMapList
 from .paging import Page
 from .records import (
     DocumentRecord,
     ServiceRecord,
+    StreamMessageRecord,
     SyncListItemRecord,
     SyncListRecord,
     SyncMapItemRecord,
     SyncMapRecord,
+    SyncStreamRecord,
 )
 from .service import ServiceContext, ServiceList
 from .sids import RandomSids, SeededSids, SidGenerator
 from .storage import MemoryStorage, Storage
+from .streams import StreamMessageList, SyncStreamContext, SyncStreamList
 from .sync import Sync
 
 __version__ = "0.1.0"
@@ -79,8 +84,12 @@ __all__ = [
     "ServiceRecord",
     "SidGenerator",
     "Storage",
+    "StreamMessageList",
+    "StreamMessageRecord",
+    "Subscription",
     "Sync",
     "SyncError",
+    "SyncEvent",
     "SyncListContext",
     "SyncListItemContext",
     "SyncListItemList",
@@ -93,6 +102,10 @@ __all__ = [
     "SyncMapItemRecord",
     "SyncMapList",
     "SyncMapRecord",
+    "SyncStreamContext",
+    "SyncStreamList",
+    "SyncStreamRecord",
     "SystemClock",
     "__version__",
+    "webhook_params",
 ]
