@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from sync_core import ConflictError, ManualClock, PreconditionFailedError, Sync, SyncError
+from sync_core import (
+    ConflictError,
+    ManualClock,
+    PreconditionFailedError,
+    Sync,
+    SyncError,
+    SyncEvent,
+)
 
 THREADS = 8
 INCREMENTS = 50
@@ -154,4 +161,72 @@ def test_racing_deletes_of_one_document_have_one_winner() -> None:
     assert deleted == [True]
     assert [(err.status, err.code) for err in missing] == [(404, 20404)] * (THREADS - 1)
     assert docs.list() == []
+    sync._check()
+
+
+def test_racing_writers_deliver_every_event_once_in_sequence_order() -> None:
+    sync = Sync(clock=ManualClock(), seed=12)
+    svc = sync.services("default")
+    svc.sync_maps.create(unique_name="board")
+    items = svc.sync_maps("board").sync_map_items
+    delivered: list[tuple[int, str | None, str | None]] = []
+    inside = threading.Lock()
+    overlaps: list[int] = []
+    seen_pairs: set[tuple[str | None, str | None]] = set()
+
+    def record(event: SyncEvent) -> None:
+        if not inside.acquire(blocking=False):
+            overlaps.append(event.sequence)  # two callbacks ran at once
+            return
+        try:
+            delivered.append((event.sequence, event.item_key, event.revision))
+            seen_pairs.add((event.item_key, event.revision))
+        finally:
+            inside.release()
+
+    svc.subscribe(record)
+    not_yet_delivered: list[tuple[str, str]] = []
+
+    def write(n: int) -> None:
+        key = f"writer-{n}"
+        item = items.create(key=key, data={"n": 0})
+        for step in range(1, INCREMENTS):
+            item = items(key).update(data={"n": step})
+            if (key, item.revision) not in seen_pairs:  # a call returns once delivered
+                not_yet_delivered.append((key, item.revision))
+
+    run_together(THREADS, write)
+    assert overlaps == []
+    assert not_yet_delivered == []
+    sequences = [sequence for sequence, _, _ in delivered]
+    assert sequences == list(range(2, 2 + THREADS * INCREMENTS))  # 1 was map_created
+    for n in range(THREADS):
+        revisions = [r for _, k, r in delivered if k == f"writer-{n}"]
+        assert revisions == [str(step) for step in range(INCREMENTS)]
+    sync._check()
+
+
+def test_a_callback_on_one_thread_never_blocks_writers_on_others() -> None:
+    # A subscriber that writes back while other threads write: nothing deadlocks, and
+    # every write-back lands exactly once.
+    sync = Sync(clock=ManualClock(), seed=13)
+    svc = sync.services("default")
+    svc.sync_lists.create(unique_name="in")
+    svc.sync_lists.create(unique_name="out")
+
+    def echo(event: SyncEvent) -> None:
+        if event.type == "list_item_added":
+            svc.sync_lists("out").sync_list_items.create(data={"echo": event.data})
+
+    svc.sync_lists("in").subscribe(echo)
+
+    def write(n: int) -> None:
+        for step in range(10):
+            svc.sync_lists("in").sync_list_items.create(data={"n": n, "step": step})
+
+    run_together(THREADS, write)
+    echoed = [item.data["echo"] for item in svc.sync_lists("out").sync_list_items.list()]
+    assert sorted((d["n"], d["step"]) for d in echoed) == [
+        (n, step) for n in range(THREADS) for step in range(10)
+    ]
     sync._check()
