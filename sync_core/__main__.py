@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from . import DocumentRecord, ManualClock, Page, SyncError, __version__
+from . import DocumentRecord, ManualClock, Page, SyncError, SyncEvent, __version__
 from .sync import Sync
 
 
@@ -17,10 +17,23 @@ def _show(label: str, value: object) -> None:
     print(f"  {label}: {value}")
 
 
+def _print_event(event: SyncEvent) -> None:
+    place = event.item_key if event.item_key is not None else event.item_index
+    what = f"{event.type}" + ("" if place is None else f" [{place!r}]")
+    if event.data is not None:
+        what += f": {event.data}"
+    elif event.previous_data is not None:
+        what += f"{' (expired)' if event.expired else ''}: was {event.previous_data}"
+    _show(f"event {event.sequence}", what)
+
+
 def tour() -> None:
-    """Print a tour of Services, Documents, Maps, Lists, limits, paging and expiry."""
+    """Print a tour of Services, Documents, Maps, Lists, Streams, events, limits, paging, expiry."""
     clock = ManualClock()
-    sync = Sync(clock=clock, seed=2024)
+    posted: list[str] = []  # what a server would POST to the service's webhook_url
+    sync = Sync(
+        clock=clock, seed=2024, webhook_sink=lambda url, params: posted.append(params["EventType"])
+    )
     print(
         f"sync_core {__version__}: Twilio Sync in-process (clock at {clock.now():%Y-%m-%d %H:%M}Z)"
     )
@@ -93,7 +106,18 @@ def tour() -> None:
     queue.create(data={"job": "soon gone"}, item_ttl=60)
     _show("items", [item.index for item in queue.list()])
 
-    print("\n8. Expiry by the injected clock")
+    print("\n8. Every change is an event: subscriptions, streams, webhooks")
+    sync.services(svc.sid).update(
+        webhook_url="https://example.com/hook", webhooks_from_rest_enabled=True
+    )
+    watched = sync.services(svc.sid).subscribe(_print_event)
+    scores("alice").update(data={"points": 10})
+    streams = sync.services(svc.sid).sync_streams
+    streams.create(unique_name="cursor")
+    streams("cursor").stream_messages.create(data={"x": 4, "y": 2})
+    _show("webhook sink got", posted)
+
+    print("\n9. Expiry by the injected clock, announced")
     clock.advance(60)
     _show("after 60 s, the item with item_ttl=60", [item.index for item in queue.list()])
     clock.advance(3539)
@@ -103,6 +127,7 @@ def tour() -> None:
         docs("prefs").fetch()
     except SyncError as err:
         _show("after 3,600 s", f"{err.status} {err.message}")
+    watched.unsubscribe()
     print("\nDone. Tests: pip install -e '.[test]' && python -m pytest")
 
 

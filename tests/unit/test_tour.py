@@ -21,5 +21,10 @@ def test_the_tour_runs_and_is_reproducible(capsys: pytest.CaptureFixture[str]) -
         "appended: [0, 1, 2], removed 2, next 3",
         "after 60 s, the item with item_ttl=60: [0, 1, 3]",
         "after 3,600 s: 404 The requested resource",
+        "map_item_updated ['alice']: {'points': 10}",
+        "stream_message_published: {'x': 4, 'y': 2}",
+        "webhook sink got: ['map_item_updated', 'stream_created', 'stream_message_published']",
+        "list_item_removed [4] (expired): was {'job': 'soon gone'}",
+        "document_removed (expired): was {'theme': 'light'}",
     ]:
         assert line in first
