@@ -92,6 +92,11 @@ CLIENT_EVENT_TYPES: Final = EVENT_TYPES - {
     "stream_created",
 }
 
+#: The events that end an object: a subscription to that object ends with them.
+_OBJECT_REMOVALS: Final = frozenset(
+    {"document_removed", "map_removed", "list_removed", "stream_removed"}
+)
+
 #: The object kind of an event type: its first word.
 _KIND_OF: Final = {
     "document": "document",
@@ -227,7 +232,9 @@ class Subscription:
     """A live subscription; :meth:`unsubscribe` (or leaving a ``with`` block) ends it.
 
     ``service_sid`` and ``object_sid`` say what it watches: one object, a whole service
-    (``object_sid`` None), or every service of the account (both None).
+    (``object_sid`` None), or every service of the account (both None). A subscription
+    to one object follows that object (its sid, not its name) and ends by itself after
+    delivering the object's removal.
     """
 
     def __init__(
@@ -370,6 +377,8 @@ class EventHub:
         for subscription in delivery.subscribers:
             if not subscription.active:
                 continue
+            if subscription.object_sid is not None and event.type in _OBJECT_REMOVALS:
+                self._remove(subscription)  # its object is gone: this is its last event
             try:
                 subscription.callback(event)
             except Exception:

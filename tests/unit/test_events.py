@@ -370,6 +370,20 @@ def test_a_callback_that_unsubscribes_another_stops_it_at_once(sync: Sync) -> No
     assert later == []
 
 
+def test_an_object_subscription_ends_with_its_object_and_ignores_a_namesake(
+    sync: Sync,
+) -> None:
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    seen: Log = []
+    handle = docs("d").subscribe(seen.append)
+    docs("d").delete()
+    assert not handle.active
+    docs.create(unique_name="d", data={"new": True})
+    docs("d").update(data={"again": True})
+    assert [e.type for e in seen] == ["document_removed"]
+
+
 def test_a_subscriber_added_after_a_change_does_not_see_it(sync: Sync) -> None:
     docs = sync.services("default").documents
     docs.create(unique_name="d")
