@@ -1,6 +1,7 @@
 """sync_core: Twilio Sync, in-process.
 
-Services, Documents, Maps, Lists and Streams with Twilio's exact rules: 16 KiB payloads, string
+Services, Documents, Maps, Lists and Streams, per-identity permissions, with Twilio's
+exact rules: 16 KiB payloads, string
 revisions and ``If-Match``, unique names, key order and From/Bounds/Order paging, TTL
 expiry against a pluggable clock, events for every change (subscriptions and a
 webhook port), and pluggable storage. The API mirrors twilio-python's
@@ -28,6 +29,7 @@ sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Se
 
 from __future__ import annotations
 
+from .acl import PermissionContext, PermissionList
 from .clock import Clock, ManualClock, SystemClock
 from .documents import DocumentContext, DocumentList
 from .errors import (
@@ -45,12 +47,15 @@ from .lists import SyncListContext, SyncListItemContext, SyncListItemList, SyncL
 from .maps import SyncMapContext, SyncMapItemContext, SyncMapItemList, SyncMapList
 from .paging import Page
 from .records import (
+    DocumentPermissionRecord,
     DocumentRecord,
     ServiceRecord,
     StreamMessageRecord,
     SyncListItemRecord,
+    SyncListPermissionRecord,
     SyncListRecord,
     SyncMapItemRecord,
+    SyncMapPermissionRecord,
     SyncMapRecord,
     SyncStreamRecord,
 )
@@ -67,6 +72,7 @@ __all__ = [
     "ConflictError",
     "DocumentContext",
     "DocumentList",
+    "DocumentPermissionRecord",
     "DocumentRecord",
     "ForbiddenError",
     "InvalidParameterError",
@@ -75,6 +81,8 @@ __all__ = [
     "NotFoundError",
     "Page",
     "PayloadTooLargeError",
+    "PermissionContext",
+    "PermissionList",
     "PreconditionFailedError",
     "RandomSids",
     "RateLimitedError",
@@ -95,12 +103,14 @@ __all__ = [
     "SyncListItemList",
     "SyncListItemRecord",
     "SyncListList",
+    "SyncListPermissionRecord",
     "SyncListRecord",
     "SyncMapContext",
     "SyncMapItemContext",
     "SyncMapItemList",
     "SyncMapItemRecord",
     "SyncMapList",
+    "SyncMapPermissionRecord",
     "SyncMapRecord",
     "SyncStreamContext",
     "SyncStreamList",

@@ -110,7 +110,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
         """
         engine = self._engine
         with engine.operation() as now:
-            row = self._resolve(now)
+            row = self._resolve(now, "write")
             seconds = pick_ttl(collection_ttl, ttl, "collection_ttl")
             if seconds is None:
                 raise fail("no_parameters", detail="give ttl or collection_ttl")

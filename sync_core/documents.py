@@ -31,6 +31,7 @@ from typing import Final
 
 import attrs
 
+from .acl import DOCUMENT_PERMISSIONS, PermissionList
 from .engine import Engine
 from .errors import fail
 from .events import EventCallback, Subscription
@@ -38,7 +39,7 @@ from .lookup import expiry_after
 from .objects import ObjectContext, ObjectKind, ObjectList
 from .params import UNSET, check_if_match, check_ttl, check_unique_name, given
 from .payload import decode_data, encode_data
-from .records import DocumentRecord
+from .records import DocumentPermissionRecord, DocumentRecord
 from .rows import ObjectRow
 
 __all__ = ["DocumentContext", "DocumentList"]
@@ -148,7 +149,7 @@ class DocumentContext(ObjectContext[DocumentRecord]):
         """
         engine = self._engine
         with engine.operation() as now:
-            row = self._resolve(now)
+            row = self._resolve(now, "write")
             if not given(data) and not given(ttl):
                 raise fail("no_parameters", detail="give data, ttl or both")
             expected = check_if_match(if_match)
@@ -177,6 +178,13 @@ class DocumentContext(ObjectContext[DocumentRecord]):
                 previous=row.data,
             )
             return _record(engine, new)
+
+    @property
+    def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
+        """The per-identity permissions of this Document (docs/permissions.md)."""
+        return PermissionList(
+            self._engine, self._service, self.sid, DOCUMENT_PERMISSIONS, self._identity
+        )
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every event of this Document, from now on.

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from .clock import Clock
-from .events import EventHub, SyncEvent, WebhookSink
+from .events import EventHub, Pending, SyncEvent, WebhookSink
 from .rows import ItemRow, ObjectRow
 from .sids import SidGenerator
 from .storage.base import Storage
@@ -49,9 +49,10 @@ class Engine:
         self.sids = sids
         self.lock = threading.RLock()
         self.events = EventHub(webhook_sink)
-        # The events of the transaction under way, with their webhook URLs; None
-        # outside one. Only touched under ``lock``.
-        self._pending: list[tuple[SyncEvent, str | None]] | None = None
+        # The events of the transaction under way, with their webhook URLs and the
+        # subscriptions whose identity may not read them; None outside a transaction.
+        # Only touched under ``lock``.
+        self._pending: list[Pending] | None = None
 
     def now(self) -> datetime:
         """Read the clock once, refusing a naive datetime."""
@@ -85,7 +86,7 @@ class Engine:
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """A storage transaction whose events are queued if, and only if, it commits."""
-        pending: list[tuple[SyncEvent, str | None]] = []
+        pending: list[Pending] = []
         self._pending = pending
         try:
             with self.storage.atomic():
@@ -114,7 +115,10 @@ class Engine:
         comes from the service's persistent counter, inside the transaction, so a
         failed operation uses none. The webhook URL is decided now: the service's
         ``webhook_url``, for a client identity always and for ``system`` only when
-        ``webhooks_from_rest_enabled`` (Twilio's rule).
+        ``webhooks_from_rest_enabled`` (Twilio's rule). Subscriptions of a client
+        identity that may not read the object (ACLs on) are left out.
+
+        Emit a removal before the object's rows (and permissions) are deleted.
         """
         pending = self._pending
         assert pending is not None, "emit() outside an operation"
@@ -147,7 +151,28 @@ class Engine:
             and (identity != "system" or service.webhooks_from_rest_enabled)
         ):
             url = service.webhook_url
-        pending.append((event, url))
+        pending.append((event, url, self._unreadable(event)))
+
+    def _unreadable(self, event: SyncEvent) -> frozenset[int]:
+        """The subscriptions whose identity may not read ``event``'s object (ACLs on).
+
+        Decided when the event is made, before a removal drops the object's
+        permissions, so a reader still hears of the removal.
+        """
+        watchers = self.events.watchers(event)
+        if not watchers or event.kind == "stream":
+            return frozenset()
+        service = self.store.service(event.service_sid)
+        if service is None or not service.acl_enabled:
+            return frozenset()
+        denied = set()
+        for subscription in watchers:
+            grant = self.store.permission(
+                event.service_sid, event.object_sid, subscription.identity
+            )
+            if grant is None or not grant.read:
+                denied.add(subscription.number)
+        return frozenset(denied)
 
     def expire(self) -> None:
         """Remove everything that has expired by the clock's current time."""
@@ -166,7 +191,6 @@ class Engine:
         store = self.store
         while (due := store.first_due(now)) is not None:
             if isinstance(due, ObjectRow):
-                store.delete_object(due)
                 assert due.date_expires is not None
                 self.emit(
                     f"{due.kind}_removed",
@@ -176,6 +200,7 @@ class Engine:
                     previous=due.data,
                     expired=True,
                 )
+                store.delete_object(due)
                 continue
             container = store.object_by_sid(due.service_sid, due.container_sid)
             assert container is not None

@@ -50,6 +50,7 @@ __all__ = [
     "EVENT_TYPES",
     "EventCallback",
     "EventHub",
+    "Pending",
     "Subscription",
     "SyncEvent",
     "WebhookSink",
@@ -62,6 +63,8 @@ logger: Final = logging.getLogger("sync_core.events")
 EventCallback = Callable[["SyncEvent"], object]
 #: The webhook port: called with a service's ``webhook_url`` and the form parameters.
 WebhookSink = Callable[[str, dict[str, str]], object]
+#: A committed event, its webhook URL (or None), and the subscriptions not to receive it.
+Pending = tuple["SyncEvent", str | None, frozenset[int]]
 
 #: Every event type sync_core emits, by the kind of object it is about.
 EVENT_TYPES: Final = frozenset(
@@ -232,7 +235,9 @@ class Subscription:
     """A live subscription; :meth:`unsubscribe` (or leaving a ``with`` block) ends it.
 
     ``service_sid`` and ``object_sid`` say what it watches: one object, a whole service
-    (``object_sid`` None), or every service of the account (both None). A subscription
+    (``object_sid`` None), or every service of the account (both None). ``identity`` is
+    who subscribed: while the service has ACLs on, a client identity only receives the
+    events of objects it may read. A subscription
     to one object follows that object (its sid, not its name) and ends by itself after
     delivering the object's removal.
     """
@@ -244,12 +249,14 @@ class Subscription:
         callback: EventCallback,
         service_sid: str | None,
         object_sid: str | None,
+        identity: str = "system",
     ) -> None:
         self._hub = hub
         self.number = number
         self.callback = callback
         self.service_sid = service_sid
         self.object_sid = object_sid
+        self.identity = identity
         self._active = True
 
     @property
@@ -308,14 +315,20 @@ class EventHub:
         self._deliverer: int | None = None
 
     def subscribe(
-        self, callback: EventCallback, service_sid: str | None, object_sid: str | None = None
+        self,
+        callback: EventCallback,
+        service_sid: str | None,
+        object_sid: str | None = None,
+        identity: str = "system",
     ) -> Subscription:
         """Register ``callback`` for the events of one object, a service, or all."""
         if not callable(callback):
             raise TypeError(f"a subscriber must be callable, got {callback!r}")
         with self._lock:
             self._numbers += 1
-            subscription = Subscription(self, self._numbers, callback, service_sid, object_sid)
+            subscription = Subscription(
+                self, self._numbers, callback, service_sid, object_sid, identity
+            )
             self._subscriptions[subscription.number] = subscription
             return subscription
 
@@ -330,15 +343,29 @@ class EventHub:
         with self._lock:
             return list(self._subscriptions.values())
 
-    def commit(self, deliveries: Iterable[tuple[SyncEvent, str | None]]) -> None:
+    def watchers(self, event: SyncEvent) -> list[Subscription]:
+        """The active subscriptions of client identities that ``event`` would reach."""
+        with self._lock:
+            return [
+                s
+                for s in self._subscriptions.values()
+                if s.identity != "system" and s.matches(event)
+            ]
+
+    def commit(self, deliveries: Iterable[Pending]) -> None:
         """Queue committed events with their webhook URL (None: no webhook call).
 
         Called under the engine's lock, so the queue is in commit order and the
-        subscribers of each event are those subscribed when it was committed.
+        subscribers of each event are those subscribed when it was committed (less
+        those its third member names).
         """
         with self._lock:
-            for event, url in deliveries:
-                subscribers = tuple(s for s in self._subscriptions.values() if s.matches(event))
+            for event, url, denied in deliveries:
+                subscribers = tuple(
+                    s
+                    for s in self._subscriptions.values()
+                    if s.matches(event) and s.number not in denied
+                )
                 if subscribers or url is not None:
                     self._queue.append(_Delivery(event, subscribers, url))
                     self._committed += 1

@@ -39,6 +39,7 @@ from typing import Any, Final, Generic, TypeVar
 import attrs
 
 from . import limits
+from .acl import Flag, authorize
 from .engine import Engine
 from .errors import fail
 from .lookup import expiry_after, resolve_object, resolve_service
@@ -118,9 +119,16 @@ class ItemList(ABC, Generic[R, C]):
         collection = self._spec.container.collection
         return f"/Services/{self._service}/{collection}/{self._container}/Items"
 
-    def _container_row(self, now: datetime) -> ObjectRow:
+    def _container_row(self, now: datetime, flag: Flag) -> ObjectRow:
         return find_container(
-            self._engine, now, self._service, self._container, self._spec, self._path
+            self._engine,
+            now,
+            self._service,
+            self._container,
+            self._spec,
+            self._path,
+            self._identity,
+            flag,
         )
 
     def _create(
@@ -138,7 +146,7 @@ class ItemList(ABC, Generic[R, C]):
         """
         spec, engine = self._spec, self._engine
         with engine.operation() as now:
-            container = self._container_row(now)
+            container = self._container_row(now, "write")
             place = None if key is APPEND else spec.place(key)
             text = encode_data(data, missing=spec.missing_data)[0]
             seconds = pick_ttl(item_ttl, ttl, "item_ttl") or 0
@@ -208,7 +216,7 @@ class ItemList(ABC, Generic[R, C]):
         """
         spec, engine = self._spec, self._engine
         with engine.operation() as now:
-            container = self._container_row(now)  # a missing container is 404 first
+            container = self._container_row(now, "read")  # a missing container is 404 first
             if (
                 given(page_token)
                 and page_token != ""
@@ -315,12 +323,24 @@ def _fixed_parameters(token: object, kind: str) -> tuple[object, object, object]
 
 
 def find_container(
-    engine: Engine, now: datetime, service: str, container: str, spec: ItemKind[R], path: str
+    engine: Engine,
+    now: datetime,
+    service: str,
+    container: str,
+    spec: ItemKind[R],
+    path: str,
+    identity: str,
+    flag: Flag,
 ) -> ObjectRow:
-    """The Map or List addressed; a 404 names ``path``, the whole path addressed."""
+    """The Map or List addressed, if ``identity`` has ``flag`` on it.
+
+    A 404 names ``path``, the whole path addressed; a denial is 403/54007.
+    """
     kind = spec.container
     service_row = resolve_service(engine, now, service, path)
-    return resolve_object(engine, service_row.sid, kind.kind, kind.prefix, container, path)
+    row = resolve_object(engine, service_row.sid, kind.kind, kind.prefix, container, path)
+    authorize(engine, service_row, identity, flag, path, row)
+    return row
 
 
 def touched(
@@ -372,10 +392,17 @@ class ItemContext(Generic[R]):
         collection = self._spec.container.collection
         return f"/Services/{self._service}/{collection}/{self._container}/Items/{self._place}"
 
-    def _find(self, now: datetime) -> tuple[ObjectRow, Place]:
-        """The container (404 if missing) and the item's checked key or index (400)."""
+    def _find(self, now: datetime, flag: Flag) -> tuple[ObjectRow, Place]:
+        """The container (404 if missing, 403 without ``flag``) and the checked key (400)."""
         container = find_container(
-            self._engine, now, self._service, self._container, self._spec, self._path
+            self._engine,
+            now,
+            self._service,
+            self._container,
+            self._spec,
+            self._path,
+            self._identity,
+            flag,
         )
         return container, self._spec.place(self._place)
 
@@ -401,7 +428,7 @@ class ItemContext(Generic[R]):
             InvalidParameterError: 54209/54458, a malformed key or index.
         """
         with self._engine.operation() as now:
-            container, place = self._find(now)
+            container, place = self._find(now, "read")
             return self._spec.record(self._engine, self._item(container, place))
 
     def update(
@@ -427,7 +454,7 @@ class ItemContext(Generic[R]):
         """
         engine = self._engine
         with engine.operation() as now:
-            container, place = self._find(now)
+            container, place = self._find(now, "write")
             seconds = pick_ttl(item_ttl, ttl, "item_ttl")
             if not given(data) and seconds is None:
                 if given(collection_ttl):
@@ -474,7 +501,7 @@ class ItemContext(Generic[R]):
         """
         engine = self._engine
         with engine.operation() as now:
-            container, place = self._find(now)
+            container, place = self._find(now, "write")
             expected = check_if_match(if_match)
             row = self._item(container, place)
             self._check_revision(row, expected)

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 from typing import Final
 
+from .acl import LIST_PERMISSIONS, PermissionList
 from .containers import ContainerContext, ContainerList, list_record
 from .engine import Engine
 from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_index
-from .records import SyncListItemRecord, SyncListRecord
+from .records import SyncListItemRecord, SyncListPermissionRecord, SyncListRecord
 from .rows import ItemRow
 
 __all__ = ["SyncListContext", "SyncListItemContext", "SyncListItemList", "SyncListList"]
@@ -116,6 +117,13 @@ class SyncListContext(ContainerContext[SyncListRecord]):
 
     def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
         super().__init__(engine, service, sid, LISTS, identity)
+
+    @property
+    def sync_list_permissions(self) -> PermissionList[SyncListPermissionRecord]:
+        """The per-identity permissions of this List (docs/permissions.md)."""
+        return PermissionList(
+            self._engine, self._service, self.sid, LIST_PERMISSIONS, self._identity
+        )
 
     @property
     def sync_list_items(self) -> SyncListItemList:

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 from typing import Final
 
+from .acl import MAP_PERMISSIONS, PermissionList
 from .containers import ContainerContext, ContainerList, map_record
 from .engine import Engine
 from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_key
-from .records import SyncMapItemRecord, SyncMapRecord
+from .records import SyncMapItemRecord, SyncMapPermissionRecord, SyncMapRecord
 from .rows import ItemRow
 
 __all__ = ["SyncMapContext", "SyncMapItemContext", "SyncMapItemList", "SyncMapList"]
@@ -117,6 +118,13 @@ class SyncMapContext(ContainerContext[SyncMapRecord]):
 
     def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
         super().__init__(engine, service, sid, MAPS, identity)
+
+    @property
+    def sync_map_permissions(self) -> PermissionList[SyncMapPermissionRecord]:
+        """The per-identity permissions of this Map (docs/permissions.md)."""
+        return PermissionList(
+            self._engine, self._service, self.sid, MAP_PERMISSIONS, self._identity
+        )
 
     @property
     def sync_map_items(self) -> SyncMapItemList:

@@ -27,12 +27,14 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from .acl import Flag, authorize
 from .engine import Engine
 from .errors import fail
 from .events import EventCallback, Subscription
 from .lookup import expiry_after, new_sid, resolve_object, resolve_service
 from .paging import Page, Position, read_page, stream_records
 from .rows import ObjectRow, ServiceRow
+from .store import PERMISSION_KINDS
 
 __all__ = ["ObjectContext", "ObjectKind", "ObjectList"]
 
@@ -66,7 +68,11 @@ class ObjectList(ABC, Generic[R, C]):
         return f"/Services/{self._service}/{self._spec.collection}"
 
     def _service_row(self, now: datetime) -> ServiceRow:
-        return resolve_service(self._engine, now, self._service, self._path)
+        """The service (404), if the acting identity may create and list here (403)."""
+        service = resolve_service(self._engine, now, self._service, self._path)
+        if self._spec.kind in PERMISSION_KINDS:  # Streams have no permissions
+            authorize(self._engine, service, self._identity, None, self._path)
+        return service
 
     def _insert(
         self, now: datetime, service: ServiceRow, name: str | None, ttl: int, **fields: Any
@@ -176,12 +182,18 @@ class ObjectContext(Generic[R]):
     def _path(self) -> str:
         return f"/Services/{self._service}/{self._spec.collection}/{self.sid}"
 
-    def _resolve(self, now: datetime, path: str | None = None) -> ObjectRow:
-        """The object now; a 404 names ``path`` (this object's own path by default)."""
+    def _resolve(self, now: datetime, flag: Flag, path: str | None = None) -> ObjectRow:
+        """The object now, if the acting identity has ``flag`` on it.
+
+        A 404 names ``path`` (this object's own path by default); a denial is 403.
+        """
         shown = self._path if path is None else path
-        spec = self._spec
-        service = resolve_service(self._engine, now, self._service, shown)
-        return resolve_object(self._engine, service.sid, spec.kind, spec.prefix, self.sid, shown)
+        spec, engine = self._spec, self._engine
+        service = resolve_service(engine, now, self._service, shown)
+        row = resolve_object(engine, service.sid, spec.kind, spec.prefix, self.sid, shown)
+        if spec.kind in PERMISSION_KINDS:  # Streams have no permissions
+            authorize(engine, service, self._identity, flag, shown, row)
+        return row
 
     def fetch(self) -> R:
         """The object now. Cost: O(1) by sid, O(log n) by name.
@@ -190,7 +202,7 @@ class ObjectContext(Generic[R]):
             NotFoundError: 20404, no such service or object (or it expired).
         """
         with self._engine.operation() as now:
-            return self._spec.record(self._engine, self._resolve(now))
+            return self._spec.record(self._engine, self._resolve(now, "read"))
 
     def delete(self) -> bool:
         """Remove the object (a Map or List with all its items); True.
@@ -202,19 +214,19 @@ class ObjectContext(Generic[R]):
         """
         engine = self._engine
         with engine.operation() as now:
-            row = self._resolve(now)
-            engine.store.delete_object(row)
+            row = self._resolve(now, "manage")
             engine.emit(
                 f"{row.kind}_removed", row, identity=self._identity, when=now, previous=row.data
             )
+            engine.store.delete_object(row)
             return True
 
     def _subscribe(self, callback: EventCallback) -> Subscription:
         """Watch this object's events (it must exist now: 404 otherwise)."""
         engine = self._engine
         with engine.operation() as now:
-            row = self._resolve(now)
-            return engine.events.subscribe(callback, row.service_sid, row.sid)
+            row = self._resolve(now, "read")
+            return engine.events.subscribe(callback, row.service_sid, row.sid, self._identity)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"

@@ -26,12 +26,15 @@ import attrs
 __all__ = [
     "BASE_URL",
     "ContainerRecord",
+    "DocumentPermissionRecord",
     "DocumentRecord",
     "ServiceRecord",
     "StreamMessageRecord",
     "SyncListItemRecord",
+    "SyncListPermissionRecord",
     "SyncListRecord",
     "SyncMapItemRecord",
+    "SyncMapPermissionRecord",
     "SyncMapRecord",
     "SyncStreamRecord",
     "format_date",
@@ -344,3 +347,93 @@ class StreamMessageRecord:
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this Stream Message."""
         return {"sid": self.sid, "data": self.data}
+
+
+def _permission_dict(
+    record: DocumentPermissionRecord | SyncMapPermissionRecord | SyncListPermissionRecord,
+    owner: dict[str, str],
+    collection: str,
+) -> dict[str, Any]:
+    """The REST JSON of a permission; ``owner`` holds its object's sid under its own name."""
+    object_sid = next(iter(owner.values()))
+    identity = quote(record.identity, safe="")
+    return {
+        "account_sid": record.account_sid,
+        "service_sid": record.service_sid,
+        **owner,
+        "identity": record.identity,
+        "read": record.read,
+        "write": record.write,
+        "manage": record.manage,
+        "url": f"{BASE_URL}/Services/{record.service_sid}/{collection}/{object_sid}"
+        f"/Permissions/{identity}",
+    }
+
+
+@attrs.frozen
+class DocumentPermissionRecord:
+    """What one identity may do with a Document: ``...document_permissions(identity).fetch()``.
+
+    The identity is percent-encoded in ``url``.
+    """
+
+    account_sid: str
+    service_sid: str
+    document_sid: str
+    identity: str
+    read: bool
+    write: bool
+    manage: bool
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this permission."""
+        return str(self.to_dict()["url"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Document Permission."""
+        return _permission_dict(self, {"document_sid": self.document_sid}, "Documents")
+
+
+@attrs.frozen
+class SyncMapPermissionRecord:
+    """What one identity may do with a Map: ``...sync_map_permissions(identity).fetch()``."""
+
+    account_sid: str
+    service_sid: str
+    map_sid: str
+    identity: str
+    read: bool
+    write: bool
+    manage: bool
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this permission."""
+        return str(self.to_dict()["url"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Map Permission."""
+        return _permission_dict(self, {"map_sid": self.map_sid}, "Maps")
+
+
+@attrs.frozen
+class SyncListPermissionRecord:
+    """What one identity may do with a List: ``...sync_list_permissions(identity).fetch()``."""
+
+    account_sid: str
+    service_sid: str
+    list_sid: str
+    identity: str
+    read: bool
+    write: bool
+    manage: bool
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this permission."""
+        return str(self.to_dict()["url"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this List Permission."""
+        return _permission_dict(self, {"list_sid": self.list_sid}, "Lists")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import attrs
 
-__all__ = ["ItemRow", "ObjectRow", "ServiceRow"]
+__all__ = ["ItemRow", "ObjectRow", "PermissionRow", "ServiceRow"]
 
 
 @attrs.frozen
@@ -72,3 +72,15 @@ class ItemRow:
     data: str  # compact JSON text of a JSON object
     revision: int = 0
     date_expires: datetime | None = None
+
+
+@attrs.frozen
+class PermissionRow:
+    """What one identity may do with one Document, Map or List (all false by default)."""
+
+    service_sid: str
+    object_sid: str
+    identity: str
+    read: bool = False
+    write: bool = False
+    manage: bool = False

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import attrs
 
+from .acl import SYSTEM, authorize, check_identity
 from .documents import DocumentList
 from .engine import Engine
 from .errors import fail
@@ -43,7 +45,7 @@ from .limits import (
     MIN_DEBOUNCING_WINDOW,
 )
 from .lists import SyncListList
-from .lookup import new_sid, resolve_service
+from .lookup import new_sid, resolve_service, service_path
 from .maps import SyncMapList
 from .paging import Page, Position, read_page, stream_records
 from .params import UNSET, check_bool, check_int, given
@@ -239,10 +241,39 @@ class ServiceList:
 class ServiceContext:
     """One Service: ``sync.services(sid)``."""
 
-    def __init__(self, engine: Engine, sid: str, identity: str = "system") -> None:
+    def __init__(self, engine: Engine, sid: str, identity: str = SYSTEM) -> None:
         self._engine = engine
         self.sid = sid
         self._identity = identity
+
+    @property
+    def identity(self) -> str:
+        """Who this tree acts as: ``system`` (the plain API), or a client identity."""
+        return self._identity
+
+    def for_identity(self, identity: str) -> ServiceContext:
+        """The same Service, acting as the client ``identity`` (1-256 characters).
+
+        Everything made through it has ``created_by`` set to the identity, its events
+        carry it, and while the Service has ``acl_enabled`` every operation is checked
+        against the identity's permissions (403/54007 when refused). The plain tree acts
+        as ``system`` and bypasses them (docs/permissions.md).
+
+        >>> from sync_core import Sync
+        >>> alice = Sync(seed=2).services("default").for_identity("alice")
+        >>> alice.documents.create(data={"hi": 1}).created_by
+        'alice'
+
+        Raises:
+            InvalidParameterError: 54351, not 1 to 256 characters.
+        """
+        return ServiceContext(self._engine, self.sid, check_identity(identity))
+
+    def _service(self, now: datetime) -> ServiceRow:
+        """The Service (404), if the acting identity may touch its settings (403)."""
+        row = resolve_service(self._engine, now, self.sid)
+        authorize(self._engine, row, self._identity, None, service_path(self.sid))
+        return row
 
     @property
     def documents(self) -> DocumentList:
@@ -271,7 +302,7 @@ class ServiceContext:
             NotFoundError: 20404, no such service.
         """
         with self._engine.operation() as now:
-            return _record(resolve_service(self._engine, now, self.sid))
+            return _record(self._service(now))
 
     def update(
         self,
@@ -300,7 +331,7 @@ class ServiceContext:
         }
         engine = self._engine
         with engine.operation() as now:
-            row = resolve_service(engine, now, self.sid)
+            row = self._service(now)
             if not any(given(value) for value in params.values()):
                 raise fail("no_parameters", detail="give at least one setting to change")
             new = attrs.evolve(row, date_updated=now, **_settings(params))
@@ -315,7 +346,7 @@ class ServiceContext:
         """
         engine = self._engine
         with engine.operation() as now:
-            row = resolve_service(engine, now, self.sid)
+            row = self._service(now)
             for obj in engine.store.objects_in(row.sid):
                 engine.emit(
                     f"{obj.kind}_removed", obj, identity=self._identity, when=now, previous=obj.data
@@ -344,8 +375,9 @@ class ServiceContext:
         """
         engine = self._engine
         with engine.operation() as now:
-            row = resolve_service(engine, now, self.sid)
-            return engine.events.subscribe(callback, row.sid)
+            row = self._service(now)
+            return engine.events.subscribe(callback, row.sid, None, self._identity)
 
     def __repr__(self) -> str:
-        return f"<ServiceContext /Services/{self.sid}>"
+        acting = "" if self._identity == SYSTEM else f" as {self._identity!r}"
+        return f"<ServiceContext /Services/{self.sid}{acting}>"

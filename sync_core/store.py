@@ -19,6 +19,7 @@ table                     key                                    value
                           key)``
 ``list_item_expiry``      ``(expires_us, service_sid, list_sid,  kind
                           index)``
+``permissions``           ``(service_sid, object_sid, identity)``  :class:`PermissionRow`
 ``counters``              ``(name,)``                            int
 ========================  =====================================  =================
 
@@ -39,7 +40,7 @@ from typing import Final, cast
 
 import attrs
 
-from .rows import ItemRow, ObjectRow, ServiceRow
+from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, Storage
 
 __all__ = ["Store", "micros"]
@@ -52,6 +53,9 @@ OBJECT_ORDER: Final = "object_order"
 OBJECT_NAMES: Final = "object_names"
 EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
+PERMISSIONS: Final = "permissions"
+#: The kinds of object that have permissions (SEMANTICS.md: not Streams).
+PERMISSION_KINDS: Final = frozenset({"document", "map", "list"})
 #: Item kind -> (its table, its expiry table).
 ITEM_TABLES: Final = {
     "map_item": ("map_items", "map_item_expiry"),
@@ -169,6 +173,9 @@ class Store:
             items = self.storage.scan(table, (row.service_sid, row.sid))
             for item in [cast(ItemRow, value) for _, value in items]:
                 self._drop_item(item)
+        grants = self.storage.scan(PERMISSIONS, (row.service_sid, row.sid))
+        for key in [key for key, _ in grants]:
+            self.storage.delete(PERMISSIONS, key)
         self.storage.delete(OBJECT_ORDER, (row.service_sid, row.kind, row.seq))
         if row.unique_name is not None:
             self.storage.delete(OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name))
@@ -264,6 +271,41 @@ class Store:
             limit=limit,
         )
         return [cast(ItemRow, value) for _, value in entries]
+
+    # -- permissions ------------------------------------------------------------
+
+    def permission(self, service_sid: str, object_sid: str, identity: str) -> PermissionRow | None:
+        """The permission of ``identity`` on an object, if one was set."""
+        key = (service_sid, object_sid, identity)
+        return cast(PermissionRow | None, self.storage.get(PERMISSIONS, key))
+
+    def put_permission(self, row: PermissionRow) -> None:
+        """Insert or replace a permission."""
+        self.storage.put(PERMISSIONS, (row.service_sid, row.object_sid, row.identity), row)
+
+    def delete_permission(self, row: PermissionRow) -> None:
+        """Remove a permission."""
+        self.storage.delete(PERMISSIONS, (row.service_sid, row.object_sid, row.identity))
+
+    def permissions_from(
+        self,
+        service_sid: str,
+        object_sid: str,
+        start: str | None,
+        *,
+        reverse: bool,
+        limit: int,
+    ) -> list[PermissionRow]:
+        """Up to ``limit`` permissions of an object in identity order, after ``start``.
+
+        Cost: O(log n + limit).
+        """
+        prefix: Key = (service_sid, object_sid)
+        key = None if start is None else (*prefix, start)
+        entries = self.storage.scan(
+            PERMISSIONS, prefix, start=key, inclusive=False, reverse=reverse, limit=limit
+        )
+        return [cast(PermissionRow, value) for _, value in entries]
 
     # -- expiry -----------------------------------------------------------------
 
@@ -365,3 +407,10 @@ class Store:
             assert dict(self._entries(expiry)) == expected_item_expiry, f"{expiry} drifted"
         for row in objects.values():
             assert row.item_count == counts.get((row.service_sid, row.sid), 0), "item_count"
+
+        for grant_key, value in self._entries(PERMISSIONS):
+            grant = cast(PermissionRow, value)
+            assert grant_key == (grant.service_sid, grant.object_sid, grant.identity)
+            owner = objects.get((grant.service_sid, grant.object_sid))
+            assert owner is not None, f"permission of a missing object {grant.object_sid}"
+            assert owner.kind in PERMISSION_KINDS, f"a {owner.kind} has no permissions"

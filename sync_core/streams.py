@@ -109,7 +109,7 @@ class SyncStreamContext(ObjectContext[SyncStreamRecord]):
         """
         engine = self._engine
         with engine.operation() as now:
-            row = self._resolve(now)
+            row = self._resolve(now, "write")
             if not given(ttl):
                 raise fail("no_parameters", detail="give ttl")
             seconds = check_ttl(ttl)
@@ -163,7 +163,7 @@ class StreamMessageList:
         engine = self._engine
         with engine.operation() as now:
             context = SyncStreamContext(engine, self._service, self._stream)
-            stream = context._resolve(now, self._path)
+            stream = context._resolve(now, None, self._path)
             text, copy = encode_data(
                 data, limit=MAX_STREAM_MESSAGE_BYTES, missing="stream_message_data_missing"
             )

@@ -13,7 +13,7 @@ import logging
 
 import pytest
 
-from sync_core import ManualClock, ServiceContext, Sync, SyncEvent
+from sync_core import ManualClock, Sync, SyncEvent
 
 URL = "https://example.com/sync-hook"
 Calls = list[tuple[str, dict[str, str]]]
@@ -197,10 +197,8 @@ def test_a_failing_sink_is_logged_and_harms_nothing(
 
 
 def test_client_identities_are_sent_without_the_rest_flag(hooked: Sync, calls: Calls) -> None:
-    # The public identity views come with the ACL issue; the tree underneath already
-    # acts as whoever it is built for, which is what the webhook rule looks at.
     svc = hooked.services.create(webhook_url=URL)
-    as_alice = ServiceContext(hooked._engine, svc.sid, identity="alice")
+    as_alice = hooked.services(svc.sid).for_identity("alice")
     doc = as_alice.documents.create(data={"by": "alice"})
     hooked.services(svc.sid).documents(doc.sid).update(data={"by": "system"})
     assert [(p["EventType"], p["Identity"]) for _, p in calls] == [("document_created", "alice")]
