@@ -1,11 +1,10 @@
 """sync_core: Twilio Sync, in-process.
 
-Services, Documents, Maps, Lists and Streams, per-identity permissions, with Twilio's
-exact rules: 16 KiB payloads, string
-revisions and ``If-Match``, unique names, key order and From/Bounds/Order paging, TTL
-expiry against a pluggable clock, events for every change (subscriptions and a
-webhook port), and pluggable storage. The API mirrors twilio-python's
-``client.sync.v1``.
+Services, Documents, Maps, Lists and Streams, and per-identity permissions, with
+Twilio's exact rules: 16 KiB payloads, string revisions and ``If-Match``, unique
+names, key order and From/Bounds/Order paging, TTL expiry against a pluggable clock,
+events for every change (subscriptions and a webhook port), and pluggable storage. The
+API mirrors twilio-python's ``client.sync.v1``.
 
 >>> from sync_core import Sync, ManualClock, SyncError
 >>> clock = ManualClock()

@@ -19,6 +19,29 @@ List's next index. The rules are docs/maps-and-lists.md and SEMANTICS.md:
 Every result and every error (status, code, and the 404's path) is checked against the
 model; after every step the store's invariants hold and every container, with its full
 item listing, equals the model.
+
+The event log is checked too. The machine subscribes to its service (and, before the
+service exists, to the whole account: creating a service announces nothing) and the
+model lists the events it expects, one per change, compared after every step field by
+field (sequence, type, identity, date, object sid, unique name and revision, revision,
+item key or index, expired, data and previous data):
+
+- sequence numbers count the service's events from 1, one more per event;
+- ``map_created``/``list_created`` at revision 0; a TTL update of a container has no
+  event; ``*_removed`` on delete carries the container's revision then, and its items
+  get no events;
+- ``*_item_added``/``*_item_updated``/``*_item_removed`` carry the container's
+  revision after the change, the item's revision (at removal, for a removal), the data
+  after (None for a removal) and before (None for an addition);
+- a refused call announces nothing;
+- expiry: each expired container or item is announced (identity ``system``, expired
+  true, dated its ``date_expires``), earliest first; at one instant containers first
+  (by sid), then Map items, then List items (each by container sid, then key or
+  index). An expired item is one revision of its container; an expired container's
+  items get no events (but those that expired strictly earlier do). The removals come
+  at the start of the next call, before its own event, even when that call is refused;
+  after a move of the clock the machine makes that call a write, a refused call,
+  ``sync.expire()``, or leaves it to the next check.
 """
 
 from __future__ import annotations
@@ -34,7 +57,7 @@ from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from sync_core import ManualClock, Sync, SyncError
+from sync_core import ManualClock, Sync, SyncError, SyncEvent
 from sync_core.records import (
     SyncListItemRecord,
     SyncListRecord,
@@ -114,6 +137,29 @@ class Container:
     next_index: int = 0  # a List's next index: only grows
 
 
+@attrs.frozen
+class Announced:
+    """One event: what the model expects, or what a :class:`SyncEvent` says, compared."""
+
+    sequence: int
+    type: str
+    identity: str
+    date: datetime
+    object_sid: str
+    object_unique_name: str | None
+    object_revision: str | None
+    revision: str | None
+    item_key: str | None
+    item_index: int | None
+    expired: bool
+    data: dict[str, Any] | None
+    previous_data: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, event: SyncEvent) -> Announced:
+        return cls(**{field.name: getattr(event, field.name) for field in attrs.fields(cls)})
+
+
 def expect_error(
     expected: Collection[Error], call: Callable[[], object], path: str | None = None
 ) -> None:
@@ -143,11 +189,20 @@ class CollectionsMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = ManualClock()
         self.sync = Sync(clock=self.clock, seed=2025)
+        #: Every event of the account, from before the service was created.
+        self.everything: list[SyncEvent] = []
+        self.sync.subscribe(self.everything.append)
         self.service = self.sync.services.create().sid
         #: Live containers by sid, in creation order.
         self.model: dict[str, Container] = {}
         #: Every container sid ever made (deleted and expired ones too), of both kinds.
         self.all_sids: list[str] = []
+        #: The events of the service, as delivered (subscribed to in ``start``).
+        self.seen: list[SyncEvent] = []
+        #: The events the model expects, in order.
+        self.expected: list[Announced] = []
+        #: How many of ``seen`` have been compared with ``expected`` so far.
+        self.checked = 0
 
     # -- helpers ------------------------------------------------------------------
 
@@ -273,6 +328,52 @@ class CollectionsMachine(RuleBasedStateMachine):
         assert record.date_updated == item.updated_at
         assert record.created_by == "system"
 
+    def announce(
+        self,
+        what: str,
+        sid: str,
+        container: Container,
+        *,
+        revision: int | None = None,
+        place: Place | None = None,
+        data: dict[str, Any] | None = None,
+        previous: dict[str, Any] | None = None,
+        when: datetime | None = None,
+        expired: bool = False,
+    ) -> None:
+        """Expect the next event: ``what`` happened to ``container`` (as it now is) or to
+        its item at ``place`` (of ``revision``); ``when`` defaults to now."""
+        self.expected.append(
+            Announced(
+                sequence=len(self.expected) + 1,
+                type=f"{container.kind}_{what}",
+                identity="system",
+                date=self.now() if when is None else when,
+                object_sid=sid,
+                object_unique_name=container.unique_name,
+                object_revision=str(container.revision),
+                revision=str(container.revision if revision is None else revision),
+                item_key=place if isinstance(place, str) else None,
+                item_index=place if isinstance(place, int) else None,
+                expired=expired,
+                data=None if data is None else dict(data),
+                previous_data=None if previous is None else dict(previous),
+            )
+        )
+
+    def check_events(self) -> None:
+        """The events delivered since the last check are the ones the model expects."""
+        new = self.seen[self.checked :]
+        for event_ in new:
+            assert event_.account_sid == self.sync.account_sid
+            assert event_.service_sid == self.service
+            assert event_.message_sid is None
+        got = [Announced.of(event_) for event_ in new]
+        assert got == self.expected[self.checked :]
+        self.checked = len(self.seen)
+        # The account-wide subscriber got the same events, and nothing else.
+        assert self.everything == self.seen
+
     def touch(self, container: Container, collection_ttl: int | None) -> None:
         """An item of ``container`` changed now: one revision more, maybe a new expiry."""
         container.revision += 1
@@ -281,24 +382,61 @@ class CollectionsMachine(RuleBasedStateMachine):
             container.expires_at = expiry(self.now(), collection_ttl)
 
     def expire_model(self) -> None:
-        """Remove what expired by now: containers (with their items), then items (each one
-        a revision of its container, dated when it expired)."""
+        """Remove what expired by now, earliest first, announcing each removal.
+
+        At one instant containers come first (by sid), then Map items, then List items
+        (each by container sid, then key or index). An expired container takes its
+        items with it (one event); an expired item is a revision of its container,
+        dated when it expired.
+        """
         now = self.now()
-        for sid, container in list(self.model.items()):
+        rank: dict[Kind, int] = {"map": 1, "list": 2}
+        due: list[tuple[datetime, int, str, Place]] = []
+        for sid, container in self.model.items():
             if container.expires_at is not None and container.expires_at <= now:
+                due.append((container.expires_at, 0, sid, ""))
+            for place, item in container.items.items():
+                if item.expires_at is not None and item.expires_at <= now:
+                    due.append((item.expires_at, rank[container.kind], sid, place))
+        due.sort()
+        for _, group in itertools.groupby(due, key=lambda entry: entry[0]):
+            orders = [entry[1] for entry in group]
+            if orders.count(0) > 1:
+                event("expiry tie: containers")
+            if 0 in orders and len(set(orders)) > 1:
+                event("expiry tie: a container and items")
+            if {1, 2} <= set(orders):
+                event("expiry tie: map and list items")
+            if len(orders) - orders.count(0) > 1:
+                event("expiry tie: items")
+        swept: set[str] = set()  # containers that lost an item in this sweep
+        for expires_at, order, sid, place in due:
+            container = self.model.get(sid)
+            if container is None:  # its container expired first (or at the same instant)
+                event("expiry: an item went with its container")
+                continue
+            if order == 0:
                 event(f"a {container.kind} expired")
+                if sid in swept:
+                    event("expiry: an item expired, then its container")
                 del self.model[sid]
-        for container in self.model.values():
-            due = [
-                (item.expires_at, place)
-                for place, item in container.items.items()
-                if item.expires_at is not None and item.expires_at <= now
-            ]
-            for expires_at, place in sorted(due, key=lambda pair: pair[0]):
-                event(f"a {container.kind} item expired")
-                del container.items[place]
-                container.revision += 1
-                container.updated_at = max(container.updated_at, expires_at)
+                self.announce("removed", sid, container, when=expires_at, expired=True)
+                continue
+            event(f"a {container.kind} item expired")
+            swept.add(sid)
+            item = container.items.pop(place)
+            container.revision += 1
+            container.updated_at = max(container.updated_at, expires_at)
+            self.announce(
+                "item_removed",
+                sid,
+                container,
+                revision=item.revision,
+                place=place,
+                previous=item.data,
+                when=expires_at,
+                expired=True,
+            )
 
     def expected_listing(
         self,
@@ -327,9 +465,12 @@ class CollectionsMachine(RuleBasedStateMachine):
         data=st.data(),
     )
     def start(self, kinds: list[Kind], data: st.DataObject) -> None:
-        """A few containers, named a, b, c, with a few items each (some with a TTL)."""
+        """A few containers, named a, b, c, with a few items each (some with a TTL, and
+        some containers with one too: expiries at one instant, to be announced in order)."""
+        self.sync.services(self.service).subscribe(self.seen.append)
         for n, kind in enumerate(kinds):
-            self.create(kind, NAMES[n], None, None)
+            collection_ttl = data.draw(sometimes(st.just(5), 4), label="collection_ttl")
+            self.create(kind, NAMES[n], None, collection_ttl)
             count = data.draw(st.integers(1, len(KEYS)), label="items")
             for key in KEYS[:count]:
                 item_ttl = data.draw(sometimes(any_ttl, 5), label="item_ttl")
@@ -367,6 +508,7 @@ class CollectionsMachine(RuleBasedStateMachine):
             created_at=now,
             updated_at=now,
         )
+        self.announce("created", record.sid, self.model[record.sid])
         self.check_container(record, record.sid)
 
     @precondition(lambda self: len(self.model) < MAX_CONTAINERS)
@@ -397,7 +539,7 @@ class CollectionsMachine(RuleBasedStateMachine):
             expect_error({NOT_FOUND}, context.delete, self.path(kind, ident))
             return
         assert context.delete() is True
-        del self.model[sid]
+        self.announce("removed", sid, self.model.pop(sid))
         expect_error({NOT_FOUND}, self.collection(kind)(sid).fetch)
         expect_error({NOT_FOUND}, self.items_of(kind, sid).list)
 
@@ -542,6 +684,7 @@ class CollectionsMachine(RuleBasedStateMachine):
         if kind == "list":
             container.next_index += 1
         self.touch(container, collection_ttl)
+        self.announce("item_added", sid, container, revision=0, place=place, data=value)
         self.check_item(record, sid, place)
         event(f"create {kind} item: done")
 
@@ -626,6 +769,7 @@ class CollectionsMachine(RuleBasedStateMachine):
         record = update()
         event(f"update {kind} item: done, If-Match {how}")
         now = self.now()
+        previous = item.data
         if isinstance(value, dict):
             item.data = value
         if seconds is not None:
@@ -634,6 +778,15 @@ class CollectionsMachine(RuleBasedStateMachine):
         item.updated_at = now
         self.touch(container, collection_ttl)
         assert sid is not None
+        self.announce(
+            "item_updated",
+            sid,
+            container,
+            revision=item.revision,
+            place=place,
+            data=item.data,
+            previous=previous,
+        )
         self.check_item(record, sid, place)
 
     @rule(data=st.data())
@@ -674,8 +827,17 @@ class CollectionsMachine(RuleBasedStateMachine):
         assert delete() is True
         event(f"delete {kind} item: done, If-Match {how}")
         assert place is not None
+        assert sid is not None
         del container.items[place]
         self.touch(container, None)
+        self.announce(
+            "item_removed",
+            sid,
+            container,
+            revision=item.revision,
+            place=place,
+            previous=item.data,
+        )
         expect_error({NOT_FOUND}, context.fetch, path)
 
     @rule(data=st.data())
@@ -758,10 +920,30 @@ class CollectionsMachine(RuleBasedStateMachine):
 
     # -- time -----------------------------------------------------------------------
 
-    @rule(seconds=advances)
-    def advance_clock(self, seconds: float) -> None:
+    def after_moving(self, data: st.DataObject) -> None:
+        """The clock moved (and the model expired what is due): the library's next call
+        announces the removals first. Make that call now, a write (its own event comes
+        after them) or a refused one or ``sync.expire()``, or leave it to the checks."""
+        how = data.draw(st.sampled_from(["later", "expire", "write", "refused"]), label="then")
+        event(f"after the clock moved: {how}")
+        if how == "later":
+            return
+        if how == "expire":
+            self.sync.expire()
+        elif how == "write" and self.model:
+            sid = data.draw(st.sampled_from(list(self.model)), label="write to")
+            kind = self.model[sid].kind
+            key = data.draw(st.sampled_from(KEYS), label="key") if kind == "map" else None
+            self.add_item(kind, sid, key, True, {"then": 1}, None, None, None)
+        else:
+            self.create("list", None, None, BAD_TTL)  # refused: 400/54011
+        self.check_events()
+
+    @rule(data=st.data(), seconds=advances)
+    def advance_clock(self, data: st.DataObject, seconds: float) -> None:
         self.clock.advance(seconds)
         self.expire_model()
+        self.after_moving(data)
 
     def expiries(self, of: str = "any") -> list[datetime]:
         """When containers (``of`` "container"), items ("item") or both ("any") expire."""
@@ -785,8 +967,14 @@ class CollectionsMachine(RuleBasedStateMachine):
         if target >= self.now():
             self.clock.set(target)
         self.expire_model()
+        self.after_moving(data)
 
     # -- invariants -----------------------------------------------------------------
+
+    @invariant()
+    def events_match_the_model(self) -> None:
+        self.sync.expire()  # in case nothing called in since the clock moved
+        self.check_events()
 
     @invariant()
     def store_is_consistent(self) -> None:
