@@ -14,6 +14,7 @@ import pytest
 
 from sync_core import (
     ConflictError,
+    ForbiddenError,
     InvalidParameterError,
     NotFoundError,
     PayloadTooLargeError,
@@ -23,6 +24,7 @@ from sync_core import (
 
 KINDS: dict[int, type[SyncError]] = {
     400: InvalidParameterError,
+    403: ForbiddenError,
     404: NotFoundError,
     409: ConflictError,
     412: PreconditionFailedError,
