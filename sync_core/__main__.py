@@ -24,11 +24,13 @@ def _print_event(event: SyncEvent) -> None:
         what += f": {event.data}"
     elif event.previous_data is not None:
         what += f"{' (expired)' if event.expired else ''}: was {event.previous_data}"
+    if event.identity != "system":
+        what += f" (by {event.identity})"
     _show(f"event {event.sequence}", what)
 
 
 def tour() -> None:
-    """Print a tour of Services, Documents, Maps, Lists, Streams, events, limits, paging, expiry."""
+    """Print a tour of every part of sync_core, the same every time."""
     clock = ManualClock()
     posted: list[str] = []  # what a server would POST to the service's webhook_url
     sync = Sync(
@@ -117,7 +119,23 @@ def tour() -> None:
     streams("cursor").stream_messages.create(data={"x": 4, "y": 2})
     _show("webhook sink got", posted)
 
-    print("\n9. Expiry by the injected clock, announced")
+    print("\n9. Client identities and permissions (ACL)")
+    sync.services(svc.sid).update(acl_enabled=True)
+    alice = sync.services(svc.sid).for_identity("alice")
+    try:
+        alice.sync_maps("scores").sync_map_items("alice").update(data={"points": 99})
+    except SyncError as err:
+        _show("alice writes without permission", f"{err.status} {err.code} {err.message}")
+    maps("scores").sync_map_permissions("alice").update(read=True, write=True, manage=False)
+    item = alice.sync_maps("scores").sync_map_items("alice").update(data={"points": 11})
+    _show("with read and write", f"revision {item.revision}, data {item.data}")
+    try:
+        alice.sync_maps("scores").delete()
+    except SyncError as err:
+        _show("alice deletes without manage", f"{err.status} {err.code} {err.message}")
+    sync.services(svc.sid).update(acl_enabled=False)
+
+    print("\n10. Expiry by the injected clock, announced")
     clock.advance(60)
     _show("after 60 s, the item with item_ttl=60", [item.index for item in queue.list()])
     clock.advance(3539)

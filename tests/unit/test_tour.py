@@ -26,5 +26,8 @@ def test_the_tour_runs_and_is_reproducible(capsys: pytest.CaptureFixture[str]) -
         "webhook sink got: ['map_item_updated', 'stream_created', 'stream_message_published']",
         "list_item_removed [4] (expired): was {'job': 'soon gone'}",
         "document_removed (expired): was {'theme': 'light'}",
+        "alice writes without permission: 403 54007 Access forbidden for identity",
+        "event 27: map_item_updated ['alice']: {'points': 11} (by alice)",
+        "alice deletes without manage: 403 54007 Access forbidden for identity",
     ]:
         assert line in first
