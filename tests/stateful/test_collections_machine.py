@@ -411,26 +411,26 @@ class CollectionsMachine(RuleBasedStateMachine):
                 event("expiry tie: items")
         swept: set[str] = set()  # containers that lost an item in this sweep
         for expires_at, order, sid, place in due:
-            container = self.model.get(sid)
-            if container is None:  # its container expired first (or at the same instant)
+            owner = self.model.get(sid)
+            if owner is None:  # its container expired first (or at the same instant)
                 event("expiry: an item went with its container")
                 continue
             if order == 0:
-                event(f"a {container.kind} expired")
+                event(f"a {owner.kind} expired")
                 if sid in swept:
                     event("expiry: an item expired, then its container")
                 del self.model[sid]
-                self.announce("removed", sid, container, when=expires_at, expired=True)
+                self.announce("removed", sid, owner, when=expires_at, expired=True)
                 continue
-            event(f"a {container.kind} item expired")
+            event(f"a {owner.kind} item expired")
             swept.add(sid)
-            item = container.items.pop(place)
-            container.revision += 1
-            container.updated_at = max(container.updated_at, expires_at)
+            item = owner.items.pop(place)
+            owner.revision += 1
+            owner.updated_at = max(owner.updated_at, expires_at)
             self.announce(
                 "item_removed",
                 sid,
-                container,
+                owner,
                 revision=item.revision,
                 place=place,
                 previous=item.data,
