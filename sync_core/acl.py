@@ -137,45 +137,32 @@ class PermissionKind(Generic[R]):
     record: Callable[[Engine, PermissionRow], R]
 
 
-def _document_record(engine: Engine, row: PermissionRow) -> DocumentPermissionRecord:
-    return DocumentPermissionRecord(
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        document_sid=row.object_sid,
-        identity=row.identity,
-        read=row.read,
-        write=row.write,
-        manage=row.manage,
-    )
+def _record_of(cls: Callable[..., R], owner: str) -> Callable[[Engine, PermissionRow], R]:
+    """The record maker of one kind: ``owner`` names its object's sid field."""
+
+    def record(engine: Engine, row: PermissionRow) -> R:
+        return cls(
+            account_sid=engine.account_sid,
+            service_sid=row.service_sid,
+            identity=row.identity,
+            read=row.read,
+            write=row.write,
+            manage=row.manage,
+            **{owner: row.object_sid},
+        )
+
+    return record
 
 
-def _map_record(engine: Engine, row: PermissionRow) -> SyncMapPermissionRecord:
-    return SyncMapPermissionRecord(
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        map_sid=row.object_sid,
-        identity=row.identity,
-        read=row.read,
-        write=row.write,
-        manage=row.manage,
-    )
-
-
-def _list_record(engine: Engine, row: PermissionRow) -> SyncListPermissionRecord:
-    return SyncListPermissionRecord(
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        list_sid=row.object_sid,
-        identity=row.identity,
-        read=row.read,
-        write=row.write,
-        manage=row.manage,
-    )
-
-
-DOCUMENT_PERMISSIONS: Final = PermissionKind("document", "ET", "Documents", _document_record)
-MAP_PERMISSIONS: Final = PermissionKind("map", "MP", "Maps", _map_record)
-LIST_PERMISSIONS: Final = PermissionKind("list", "ES", "Lists", _list_record)
+DOCUMENT_PERMISSIONS: Final = PermissionKind(
+    "document", "ET", "Documents", _record_of(DocumentPermissionRecord, "document_sid")
+)
+MAP_PERMISSIONS: Final = PermissionKind(
+    "map", "MP", "Maps", _record_of(SyncMapPermissionRecord, "map_sid")
+)
+LIST_PERMISSIONS: Final = PermissionKind(
+    "list", "ES", "Lists", _record_of(SyncListPermissionRecord, "list_sid")
+)
 
 
 class _PermissionBase(Generic[R]):

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from .clock import Clock
-from .events import EventHub, Pending, SyncEvent, WebhookSink
+from .events import EVENT_TYPES, EventHub, Pending, SyncEvent, WebhookSink
 from .rows import ItemRow, ObjectRow
 from .sids import SidGenerator
 from .storage.base import Storage
@@ -122,6 +122,7 @@ class Engine:
         """
         pending = self._pending
         assert pending is not None, "emit() outside an operation"
+        assert event_type in EVENT_TYPES, event_type
         store = self.store
         object_revision = None if row.kind == "stream" else str(row.revision)
         position = None if item is None else item.position

@@ -32,7 +32,6 @@ from a callback (then they are delivered as soon as that callback returns).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import deque
@@ -46,7 +45,6 @@ from .payload import JsonObject, decode_data
 from .records import format_date
 
 __all__ = [
-    "CLIENT_EVENT_TYPES",
     "EVENT_TYPES",
     "EventCallback",
     "EventHub",
@@ -87,14 +85,6 @@ EVENT_TYPES: Final = frozenset(
         "stream_message_published",
     }
 )
-#: The types Twilio's client SDKs show to subscribers; webhooks add the ``*_created`` ones.
-CLIENT_EVENT_TYPES: Final = EVENT_TYPES - {
-    "document_created",
-    "map_created",
-    "list_created",
-    "stream_created",
-}
-
 #: The events that end an object: a subscription to that object ends with them.
 _OBJECT_REMOVALS: Final = frozenset(
     {"document_removed", "map_removed", "list_removed", "stream_removed"}
@@ -429,12 +419,3 @@ class EventHub:
 
     def __repr__(self) -> str:
         return f"<EventHub {len(self._subscriptions)} subscriptions, {len(self._queue)} queued>"
-
-
-def compact(data: JsonObject) -> str:
-    """JSON text of ``data`` as sync_core stores it (for tests and webhooks).
-
-    >>> compact({"a": [1, "é"]})
-    '{"a":[1,"é"]}'
-    """
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
