@@ -75,8 +75,9 @@ class Engine:
                     yield now
                     return
                 outermost = True
-                with self._transaction():
-                    self._expire(now)
+                if self.store.first_due(now) is not None:
+                    with self._transaction():
+                        self._expire(now)
                 with self._transaction():
                     yield now
         finally:
@@ -124,10 +125,21 @@ class Engine:
         assert pending is not None, "emit() outside an operation"
         assert event_type in EVENT_TYPES, event_type
         store = self.store
+        sequence = store.next_seq(f"events:{row.service_sid}")
+        service = store.service(row.service_sid)
+        url = None
+        if (
+            service is not None
+            and service.webhook_url is not None
+            and (identity != "system" or service.webhooks_from_rest_enabled)
+        ):
+            url = service.webhook_url
+        if url is None and not self.events.has_subscriptions:
+            return  # nobody to tell: the number is spent, the event need not be built
         object_revision = None if row.kind == "stream" else str(row.revision)
         position = None if item is None else item.position
         event = SyncEvent(
-            sequence=store.next_seq(f"events:{row.service_sid}"),
+            sequence=sequence,
             type=event_type,
             account_sid=self.account_sid,
             service_sid=row.service_sid,
@@ -144,14 +156,6 @@ class Engine:
             data_json=data,
             previous_data_json=previous,
         )
-        service = store.service(row.service_sid)
-        url = None
-        if (
-            service is not None
-            and service.webhook_url is not None
-            and (identity != "system" or service.webhooks_from_rest_enabled)
-        ):
-            url = service.webhook_url
         pending.append((event, url, self._unreadable(event)))
 
     def _unreadable(self, event: SyncEvent) -> frozenset[int]:

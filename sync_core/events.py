@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -328,6 +328,12 @@ class EventHub:
             self._subscriptions.pop(subscription.number, None)
 
     @property
+    def has_subscriptions(self) -> bool:
+        """Whether anyone is subscribed (read without the lock: subscribing happens
+        under the engine's lock, which the caller holds)."""
+        return bool(self._subscriptions)
+
+    @property
     def subscriptions(self) -> list[Subscription]:
         """The active subscriptions, oldest first."""
         with self._lock:
@@ -335,6 +341,8 @@ class EventHub:
 
     def watchers(self, event: SyncEvent) -> list[Subscription]:
         """The active subscriptions of client identities that ``event`` would reach."""
+        if not self._subscriptions:  # the common case, without taking the lock
+            return []
         with self._lock:
             return [
                 s
@@ -342,13 +350,15 @@ class EventHub:
                 if s.identity != "system" and s.matches(event)
             ]
 
-    def commit(self, deliveries: Iterable[Pending]) -> None:
+    def commit(self, deliveries: Sequence[Pending]) -> None:
         """Queue committed events with their webhook URL (None: no webhook call).
 
         Called under the engine's lock, so the queue is in commit order and the
         subscribers of each event are those subscribed when it was committed (less
         those its third member names).
         """
+        if not deliveries:
+            return
         with self._lock:
             for event, url, denied in deliveries:
                 subscribers = tuple(
@@ -362,6 +372,10 @@ class EventHub:
 
     def deliver(self) -> None:
         """Deliver every event queued so far, in order, unless this thread is delivering."""
+        if self._delivered >= self._committed:
+            # Nothing queued. Read without the lock: this thread's own commits were
+            # counted before it got here, and other threads deliver their own.
+            return
         me = threading.get_ident()
         with self._lock:
             target = self._committed

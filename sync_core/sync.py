@@ -111,7 +111,8 @@ class Sync:
         >>> types
         ['document_created', 'document_removed']
         """
-        return self._engine.events.subscribe(callback, None)
+        with self._engine.lock:  # as every subscription: between two commits
+            return self._engine.events.subscribe(callback, None)
 
     def _check(self) -> None:
         """Assert every internal invariant (indexes match rows); for tests."""
