@@ -24,6 +24,7 @@ __all__ = [
     "ErrorSpec",
     "ForbiddenError",
     "InvalidParameterError",
+    "MethodNotAllowedError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PreconditionFailedError",
@@ -114,6 +115,12 @@ class RateLimitedError(SyncError):
     default_status = 429
 
 
+class MethodNotAllowedError(SyncError):
+    """The REST path exists, but not with this HTTP method (HTTP 405)."""
+
+    default_status = 405
+
+
 @attrs.frozen
 class ErrorSpec:
     """One row of the error table: the class, Twilio code and message template."""
@@ -150,6 +157,8 @@ ERRORS: Final[dict[str, ErrorSpec]] = {
     ),
     "forbidden": ErrorSpec(ForbiddenError, 54007, "Access forbidden for identity"),
     "rate_limited": ErrorSpec(RateLimitedError, 54009, "Rate limit exceeded"),
+    # Twilio's catalog: 20004 "Method not allowed", for a method a resource does not take.
+    "method_not_allowed": ErrorSpec(MethodNotAllowedError, 20004, "Method not allowed"),
     "data_too_large": ErrorSpec(PayloadTooLargeError, 54006, "Request entity too large"),
     "data_invalid": ErrorSpec(
         _400, 54008, "Invalid request body: the type of one of the attributes is invalid"
