@@ -62,13 +62,21 @@ def given(value: object) -> bool:
 
 
 def check_int(value: object) -> int | None:
-    """``value`` as an int if it is one (or decimal text of one), else None. Never a bool."""
+    """``value`` as an int if it is one (or decimal text of one), else None. Never a bool.
+
+    >>> check_int("42"), check_int(" -7 "), check_int("¹"), check_int("+-1"), check_int(True)
+    (42, -7, None, None, None)
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in ("+", "-") else text
+        # ASCII digits only: "¹" or "٣" pass str.isdigit() but are no HTTP integer.
+        if digits.isascii() and digits.isdigit():
+            return int(text)
     return None
 
 

@@ -17,8 +17,9 @@ package (``pip install 'sync_core[twilio]'``); the rest of sync_core does not.
 ('0', {'theme': 'dark'})
 
 Gaps of the SDK itself (twilio 9.x), not of sync_core: it drops ``If-Match`` on Map
-and List item deletes, and it does not percent-encode keys in paths (a key holding
-``/``, ``?`` or ``#`` cannot round-trip through it). Use the plain API or
+and List item deletes, and it does not percent-encode keys in paths, so a key holding
+``/`` is not found, one holding ``?`` or ``#`` reaches the item whose key is what comes
+before it, and one holding ``%XX`` reaches the key it decodes to. Use the plain API or
 :class:`~sync_core.adapters.rest.RestApi` for those.
 """
 
