@@ -88,6 +88,12 @@ def _check_friendly_name(value: object) -> str:
             "friendly_name_invalid",
             detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {value!r}",
         )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # it could not travel in JSON or a form
+        raise fail(
+            "friendly_name_invalid", detail="friendly_name may not hold a lone surrogate"
+        ) from None
     return value
 
 
@@ -102,8 +108,12 @@ def _check_webhook_url(value: object) -> str | None:
     elif not set(value) <= _URL_CHARS:
         problem = "must be percent-encoded (it holds spaces or other characters)"
     else:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed "[" where the host should be
+            valid = False
+        if not valid:
             problem = "must be an absolute http or https URL"
     if problem is not None:
         raise fail("webhook_url_invalid", detail=f"webhook_url {problem}: {value!r}")

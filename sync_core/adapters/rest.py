@@ -255,7 +255,10 @@ class RestApi:
     ) -> _Request:
         if not isinstance(url, str):
             raise fail("not_found", path=str(url))
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unclosed "[" where a host would be
+            raise fail("not_found", path=url) from None
         path = parts.path
         origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
         query = dict(parse_qsl(parts.query, keep_blank_values=True))

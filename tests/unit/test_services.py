@@ -580,3 +580,15 @@ def test_a_listing_pages_in_creation_order(sync: Sync) -> None:
         seen.extend(page)
 
     assert seen == created
+
+
+def test_a_friendly_name_with_a_lone_surrogate_or_a_broken_webhook_url_is_refused(
+    sync: Sync,
+) -> None:
+    refused(
+        lambda: sync.services.create(friendly_name="\ud800"), 400, 54053, "Invalid friendly name"
+    )
+    refused(
+        lambda: sync.services.create(webhook_url="https://[x"), 400, 54051, "Invalid webhook URL"
+    )
+    assert sync.services.list() == []
