@@ -1,17 +1,18 @@
-"""Shared test setup: Hypothesis profiles and the usual fixtures.
+"""Shared test setup: Hypothesis profiles, and the plugin's fixtures as the project uses them.
 
-Hypothesis runs a fast profile by default and a thorough one when ``CI`` is set.
+Hypothesis runs a fast profile by default and a thorough one when ``CI`` is set. The
+``sync``, ``sync_clock`` and ``twilio_client`` fixtures come from sync_core's own pytest
+plugin (``sync_core.testing.plugin``, installed as an entry point); the project's tests
+use them as every user would, with their own seed and the shorter name ``clock``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import HealthCheck, settings
 
-from sync_core import ManualClock, Sync
+from sync_core import ManualClock
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile(
@@ -24,14 +25,12 @@ settings.load_profile("thorough" if os.environ.get("CI") else "fast")
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    """A manual clock at its default start, 2025-01-01T00:00:00Z."""
-    return ManualClock()
+def sync_seed() -> int:
+    """The project's tests seed their SIDs with 1234 (the plugin's default is 0)."""
+    return 1234
 
 
 @pytest.fixture
-def sync(clock: ManualClock) -> Iterator[Sync]:
-    """A fresh Sync on the manual clock with seeded SIDs; its invariants checked after."""
-    instance = Sync(clock=clock, seed=1234)
-    yield instance
-    instance._check()
+def clock(sync_clock: ManualClock) -> ManualClock:
+    """The plugin's manual clock (the one ``sync`` runs on), at 2025-01-01T00:00:00Z."""
+    return sync_clock

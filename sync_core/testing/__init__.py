@@ -1,0 +1,17 @@
+"""Test aids for users of sync_core, shipped inside the package.
+
+- :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
+  ``sync_clock``, ``sync_seed`` and ``twilio_client``), registered as a ``pytest11``
+  entry point, so installing sync_core is enough to get them.
+- :mod:`sync_core.testing.strategies`: Hypothesis strategies for valid and invalid
+  Sync values (data, keys, names, TTLs, identities, permission tables).
+- :mod:`sync_core.testing.machine`: a reusable state machine that checks any Sync
+  target (the plain API, the REST adapter, the twilio SDK path, or your own service
+  through a small adapter) against a plain model of Twilio Sync's rules.
+- :mod:`sync_core.testing.conformance`: ``run_storage_conformance(make_storage)``, the
+  checks any :class:`~sync_core.storage.Storage` must pass.
+
+The strategies and the machine need ``hypothesis`` (``pip install 'sync_core[testing]'``);
+the plugin and the conformance suite need only pytest. This module imports none of them,
+so importing it is free.
+"""

@@ -1,0 +1,71 @@
+"""The pytest plugin: fixtures for testing code that talks to Twilio Sync.
+
+Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
+
+- ``sync``: a fresh :class:`~sync_core.Sync` on ``sync_clock``, with SIDs seeded by
+  ``sync_seed``; its invariants are checked after the test.
+- ``sync_clock``: the :class:`~sync_core.ManualClock` it runs on, at
+  2025-01-01T00:00:00Z; ``sync_clock.advance(seconds)`` moves time (TTLs expire).
+- ``sync_seed``: the seed of the SIDs (0); override the fixture to change it.
+- ``twilio_client``: a real ``twilio.rest.Client`` whose every request is answered by
+  ``sync`` (:class:`~sync_core.adapters.twilio.SyncHttpClient`); skipped when the
+  ``twilio`` package is not installed. It is isolated from the machine's ``TWILIO_*``
+  environment variables (they are removed for the test, and the client is built with
+  explicit credentials and its own environment), so no setting can send it to the
+  network.
+
+Disable it with ``pytest -p no:sync_core``. This module needs only pytest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ..clock import ManualClock
+from ..sync import Sync
+
+__all__ = ["sync", "sync_clock", "sync_seed", "twilio_client"]
+
+#: The auth token the ``twilio_client`` fixture uses (sync_core checks none).
+TOKEN = "sync_core-test-token"
+
+
+@pytest.fixture
+def sync_seed() -> int:
+    """The seed of the ``sync`` fixture's SIDs; override it in your conftest.py."""
+    return 0
+
+
+@pytest.fixture
+def sync_clock() -> ManualClock:
+    """The manual clock of the ``sync`` fixture, at 2025-01-01T00:00:00Z."""
+    return ManualClock()
+
+
+@pytest.fixture
+def sync(sync_clock: ManualClock, sync_seed: int) -> Iterator[Sync]:
+    """A fresh in-memory Sync on ``sync_clock`` with seeded SIDs; checked after the test."""
+    instance = Sync(clock=sync_clock, seed=sync_seed)
+    yield instance
+    instance._check()
+
+
+@pytest.fixture
+def twilio_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real twilio SDK's ``Client``, answered in-process by the ``sync`` fixture."""
+    rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
+    from ..adapters.twilio import SyncHttpClient
+
+    for name in list(os.environ):
+        if name.startswith("TWILIO_"):
+            monkeypatch.delenv(name)
+    return rest.Client(
+        sync.account_sid,
+        TOKEN,
+        http_client=SyncHttpClient(sync),
+        environment={"SYNC_CORE": "isolated"},
+    )
