@@ -65,7 +65,12 @@ class Storage(Protocol):
         ...
 
     def atomic(self) -> AbstractContextManager[None]:
-        """A block whose writes are all kept, or all undone if it raises. Re-entrant."""
+        """A block whose writes are all kept, or all undone if it raises. Re-entrant.
+
+        Only the outermost block rolls back: a nested block is part of it, so an inner
+        block that raises, inside an outer block that catches the exception and ends
+        normally, keeps its writes (``run_storage_conformance`` checks exactly this).
+        """
         ...
 
     def close(self) -> None:

@@ -1,0 +1,207 @@
+"""The storage conformance suite: MemoryStorage passes it, broken storages do not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
+
+import pytest
+
+from sync_core import MemoryStorage
+from sync_core.storage import Key
+from sync_core.testing.conformance import CHECKS, CheckFunction, run_storage_conformance
+
+
+def test_memory_storage_passes_thoroughly() -> None:
+    run_storage_conformance(MemoryStorage, thorough=True)
+
+
+@pytest.mark.parametrize(("name", "check"), CHECKS, ids=[name for name, _ in CHECKS])
+def test_memory_storage_passes_each_check(name: str, check: CheckFunction) -> None:
+    check(MemoryStorage)
+
+
+def test_the_checks_have_distinct_names() -> None:
+    names = [name for name, _ in CHECKS]
+    assert len(set(names)) == len(names)
+    assert {"randomized", "sync_end_to_end", "atomic_nested"} <= set(names)
+
+
+# -- broken storages ----------------------------------------------------------------
+
+
+class IgnoresReverse(MemoryStorage):
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        return super().scan(table, prefix, start=start, inclusive=inclusive, limit=limit)
+
+
+class IgnoresLimit(MemoryStorage):
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        return super().scan(table, prefix, start=start, inclusive=inclusive, reverse=reverse)
+
+
+class NoRollback(MemoryStorage):
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        yield
+
+
+class DeleteAlwaysTrue(MemoryStorage):
+    def delete(self, table: str, key: Key) -> bool:
+        super().delete(table, key)
+        return True
+
+
+class OrdersKeysAsStrings(MemoryStorage):
+    """Compares keys by the text of their elements, as a naive text-keyed store would."""
+
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        def text(key: Key) -> tuple[str, ...]:
+            return tuple(str(element) for element in key)
+
+        entries = sorted(super().scan(table, prefix), key=lambda entry: text(entry[0]))
+        if start is not None:
+            bound = text(start)
+            if reverse:
+                entries = [
+                    e for e in entries if text(e[0]) < bound or (inclusive and e[0] == start)
+                ]
+            else:
+                entries = [
+                    e for e in entries if text(e[0]) > bound or (inclusive and e[0] == start)
+                ]
+        if reverse:
+            entries.reverse()
+        return islice(iter(entries), limit)
+
+
+class RollsBackInnerBlocks(MemoryStorage):
+    """Undoes an inner block that raises (savepoint-style): not what MemoryStorage does."""
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        if self._depth == 0:
+            with super().atomic():
+                yield
+            return
+        mark = len(self._undo or [])
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            undo: Any = self._undo
+            tail = undo[mark:]
+            del undo[mark:]
+            self._undo = tail
+            self._rollback()
+            self._undo = undo
+            raise
+        finally:
+            self._depth -= 1
+
+
+class ReturnsNaiveDatetimes(MemoryStorage):
+    """Strips time zones from rows, as a careless SQLite encoding might."""
+
+    def get(self, table: str, key: Key) -> object | None:
+        import attrs
+
+        value = super().get(table, key)
+        if attrs.has(type(value)):
+            changes = {
+                field.name: getattr(value, field.name).replace(tzinfo=None)
+                for field in attrs.fields(type(value))  # type: ignore[arg-type]
+                if hasattr(getattr(value, field.name), "tzinfo")
+            }
+            return attrs.evolve(value, **changes)  # type: ignore[misc]
+        return value
+
+
+@pytest.mark.parametrize(
+    ("storage", "failing"),
+    [
+        (IgnoresReverse, "scan_reverse"),
+        (IgnoresLimit, "scan_limit"),
+        (NoRollback, "atomic_rollback"),
+        (DeleteAlwaysTrue, "get_put_delete"),
+        (OrdersKeysAsStrings, "keys_ordered"),
+        (RollsBackInnerBlocks, "atomic_nested"),
+        (ReturnsNaiveDatetimes, "values_round_trip"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else value.__name__,
+)
+def test_a_broken_storage_is_caught(storage: type[MemoryStorage], failing: str) -> None:
+    with pytest.raises(AssertionError, match=rf"checks failed:[\s\S]*- {failing}: "):
+        run_storage_conformance(storage)
+
+
+def test_the_report_names_every_failed_check() -> None:
+    with pytest.raises(AssertionError) as raised:
+        run_storage_conformance(IgnoresReverse)
+    report = str(raised.value)
+    failed = [line[2:].split(":")[0] for line in report.splitlines()[1:] if line.startswith("- ")]
+    assert report.startswith(f"storage conformance: {len(failed)} of {len(CHECKS)} checks failed")
+    assert {"scan_reverse", "keys_ordered", "randomized", "sync_end_to_end"} <= set(failed)
+    assert "get_put_delete" not in failed
+
+
+def test_a_check_names_itself_and_what_went_wrong() -> None:
+    check = dict(CHECKS)["scan_limit"]
+    with pytest.raises(AssertionError, match=r"^scan_limit: .*limit=0.*expected 0 keys"):
+        check(IgnoresLimit)
+
+
+def test_a_storage_that_raises_fails_the_check() -> None:
+    class Unwritable(MemoryStorage):
+        def put(self, table: str, key: Key, value: object) -> None:
+            raise TypeError("cannot encode")
+
+    with pytest.raises(AssertionError, match="get_put_delete: raised TypeError: cannot encode"):
+        dict(CHECKS)["get_put_delete"](Unwritable)
+
+
+def test_each_check_gets_a_fresh_storage_and_closes_it() -> None:
+    made: list[Tracked] = []
+
+    class Tracked(MemoryStorage):
+        def __init__(self) -> None:
+            super().__init__()
+            self.closed = False
+            made.append(self)
+
+        def close(self) -> None:
+            self.closed = True
+            super().close()
+
+    run_storage_conformance(Tracked)
+    assert len(made) == len(CHECKS)
+    assert all(storage.closed for storage in made)
