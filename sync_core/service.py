@@ -275,8 +275,15 @@ class ServiceContext:
         'alice'
 
         Raises:
-            InvalidParameterError: 54351, not 1 to 256 characters.
+            InvalidParameterError: 54351, not 1 to 256 characters, or ``system``: that
+                is the REST API's identity, which bypasses permissions; a client may
+                not act as it.
         """
+        if identity == SYSTEM:
+            raise fail(
+                "identity_invalid",
+                detail="'system' is the identity of the REST API; use the plain tree for it",
+            )
         return ServiceContext(self._engine, self.sid, check_identity(identity))
 
     def _service(self, now: datetime) -> ServiceRow:

@@ -9,6 +9,7 @@ use them as every user would, with their own seed and the shorter name ``clock``
 from __future__ import annotations
 
 import os
+
 import pytest
 from hypothesis import HealthCheck, settings
 

@@ -179,6 +179,7 @@ def test_an_identity_view_must_be_a_valid_identity(sync: Sync) -> None:
     for bad in ["", "x" * 257, 7, None]:
         refused(lambda bad=bad: tree.for_identity(bad), 400, 54351, "Invalid identity")  # type: ignore[misc]
     assert tree.identity == "system"
+    refused(lambda: tree.for_identity("system"), 400, 54351, "Invalid identity")
     assert "as 'alice'" in repr(tree.for_identity("alice"))
 
 
