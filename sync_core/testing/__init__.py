@@ -6,8 +6,10 @@
 - :mod:`sync_core.testing.strategies`: Hypothesis strategies for valid and invalid
   Sync values (data, keys, names, TTLs, identities, permission tables).
 - :mod:`sync_core.testing.machine`: a reusable state machine that checks any Sync
-  target (the plain API, the REST adapter, the twilio SDK path, or your own service
-  through a small adapter) against a plain model of Twilio Sync's rules.
+  target against a plain model of Twilio Sync's rules;
+  :mod:`sync_core.testing.target` holds the small adapter a target implements
+  (``SyncTarget``, ``TargetError``) and :mod:`sync_core.testing.targets` the shipped
+  ones: the plain API, the REST adapter and the twilio SDK path.
 - :mod:`sync_core.testing.conformance`: ``run_storage_conformance(make_storage)``, the
   checks any :class:`~sync_core.storage.Storage` must pass.
 

@@ -1,0 +1,207 @@
+"""The small adapter the semantics machine drives: :class:`SyncTarget`.
+
+:func:`sync_core.testing.machine.semantics_machine` checks a *target* against a plain
+model of Twilio Sync's rules. A target is whatever answers Sync requests: the plain
+API, the REST adapter, the twilio SDK path (all three in
+:mod:`sync_core.testing.targets`), or your own service. To check your own, subclass
+:class:`SyncTarget` and implement its methods in REST-JSON terms:
+
+- every object is addressed by its unique name within **one** service that the target
+  owns (and may create in ``__init__`` and remove in :meth:`SyncTarget.close`);
+- results are the REST JSON of Twilio, what ``record.to_dict()`` gives (the machine
+  reads ``unique_name``, ``revision``, ``data``, ``date_expires``, ``date_updated``,
+  ``key``, ``index``, ``identity``, ``read``, ``write`` and ``manage``);
+- failures raise :class:`TargetError` with Twilio's HTTP status and error code.
+
+This module needs nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Literal, TypeAlias
+
+__all__ = [
+    "Bounds",
+    "CollectionKind",
+    "Json",
+    "ObjectKind",
+    "Order",
+    "Place",
+    "SyncTarget",
+    "TargetError",
+]
+
+#: One resource's REST JSON, or one event's ``SyncEvent.to_dict()``.
+Json: TypeAlias = dict[str, Any]
+#: The kinds of object that hold items.
+CollectionKind: TypeAlias = Literal["map", "list"]
+#: The kinds of object that have permissions.
+ObjectKind: TypeAlias = Literal["document", "map", "list"]
+#: An item's address: a key (Map) or an index (List).
+Place: TypeAlias = str | int
+Order: TypeAlias = Literal["asc", "desc"]
+Bounds: TypeAlias = Literal["inclusive", "exclusive"]
+
+
+class TargetError(Exception):
+    """A refused request, as Twilio reports it: HTTP ``status`` and Twilio ``code``."""
+
+    def __init__(self, status: int, code: int, message: str = "") -> None:
+        super().__init__(f"HTTP {status} error {code}" + (f": {message}" if message else ""))
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"TargetError({self.status}, {self.code}, {self.message!r})"
+
+
+class SyncTarget(ABC):
+    """One Sync service under test, seen through Twilio's REST JSON.
+
+    ``ttl`` arguments are seconds (0 means "never expires"); ``None`` means "not
+    given", as in the SDK. ``data`` is a JSON object. Every method raises
+    :class:`TargetError` when the service refuses.
+
+    Class attributes tell the machine what the target can do:
+
+    - ``can_travel_in_time``: :meth:`advance` works. A target over a real service
+      leaves it False, and the machine then never gives a positive TTL.
+    - ``conditional_item_deletes``: item deletes honour ``if_match``. The twilio SDK
+      drops ``If-Match`` on item deletes, so its target sets it False and the machine
+      sends no stale ``if_match`` there.
+    """
+
+    can_travel_in_time: bool = False
+    conditional_item_deletes: bool = True
+
+    # -- time and events ------------------------------------------------------------
+
+    def advance(self, seconds: int) -> None:
+        """Move the service's clock forward; whatever expired by then is gone.
+
+        The removals must be in :meth:`events` when this returns (sync_core's targets
+        call ``sync.expire()`` for that).
+        """
+        raise NotImplementedError("this target cannot travel in time")
+
+    def events(self) -> list[Json] | None:
+        """Every event of the service so far, oldest first, as ``SyncEvent.to_dict()``.
+
+        None when the target cannot observe events: the machine then skips its event
+        checks. The machine reads ``type``, ``object_unique_name``, ``item_key`` and
+        ``item_index``.
+        """
+        return None
+
+    def close(self) -> None:
+        """Release what the target holds (a real service's test data); called once."""
+        return None
+
+    # -- documents ------------------------------------------------------------------
+
+    @abstractmethod
+    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+        """Create a Document named ``unique_name``."""
+
+    @abstractmethod
+    def fetch_document(self, name: str) -> Json:
+        """The Document now."""
+
+    @abstractmethod
+    def update_document(
+        self,
+        name: str,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        """Replace its data and/or TTL, only at revision ``if_match`` when given."""
+
+    @abstractmethod
+    def delete_document(self, name: str) -> None:
+        """Delete the Document."""
+
+    # -- maps and lists -------------------------------------------------------------
+
+    @abstractmethod
+    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+        """Create an empty Map or List; ``ttl`` is its ``collection_ttl``."""
+
+    @abstractmethod
+    def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
+        """The Map or List now."""
+
+    @abstractmethod
+    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+        """Set (or with 0 clear) the Map's or List's expiry."""
+
+    @abstractmethod
+    def delete_collection(self, kind: CollectionKind, name: str) -> None:
+        """Delete the Map or List with its items."""
+
+    # -- items ----------------------------------------------------------------------
+
+    @abstractmethod
+    def add_item(
+        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+    ) -> Json:
+        """Add a Map item at ``key``, or append a List item (``key`` None)."""
+
+    @abstractmethod
+    def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
+        """One item, by key (Map) or index (List)."""
+
+    @abstractmethod
+    def update_item(
+        self,
+        kind: CollectionKind,
+        name: str,
+        place: Place,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        """Replace an item's data and/or TTL (its ``item_ttl``)."""
+
+    @abstractmethod
+    def delete_item(
+        self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
+    ) -> None:
+        """Remove an item."""
+
+    @abstractmethod
+    def list_items(
+        self,
+        kind: CollectionKind,
+        name: str,
+        *,
+        order: Order | None = None,
+        from_: Place | None = None,
+        bounds: Bounds | None = None,
+        page_size: int | None = None,
+    ) -> list[Json]:
+        """Every item of the listing, walking every page."""
+
+    # -- permissions ----------------------------------------------------------------
+
+    @abstractmethod
+    def set_permission(
+        self, kind: ObjectKind, name: str, identity: str, read: bool, write: bool, manage: bool
+    ) -> Json:
+        """Create or replace ``identity``'s permission on the object."""
+
+    @abstractmethod
+    def fetch_permission(self, kind: ObjectKind, name: str, identity: str) -> Json:
+        """``identity``'s permission on the object."""
+
+    @abstractmethod
+    def delete_permission(self, kind: ObjectKind, name: str, identity: str) -> None:
+        """Remove ``identity``'s permission on the object."""
+
+    @abstractmethod
+    def list_permissions(self, kind: ObjectKind, name: str) -> list[Json]:
+        """Every permission on the object, walking every page."""

@@ -1,0 +1,531 @@
+"""The targets sync_core ships for the semantics machine.
+
+Each one owns a fresh service in a :class:`~sync_core.Sync` on a
+:class:`~sync_core.ManualClock` (or the ``Sync`` you pass), subscribes to that service
+to observe its events, and moves time with the clock:
+
+- :class:`PlainTarget`: the plain API, ``sync.services(sid)...``, acting as ``system``.
+- :class:`RestTarget`: :class:`~sync_core.adapters.rest.RestApi`, with requests built
+  as HTTP carries them (form fields as text, ``If-Match`` header, ``next_page_url``).
+- :class:`TwilioSdkTarget`: the official ``twilio.rest.Client`` over
+  :class:`~sync_core.adapters.twilio.SyncHttpClient` (needs the ``twilio`` package,
+  imported only when this target is built).
+
+See :mod:`sync_core.testing.target` for the interface, to write a target of your own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+from ..adapters.rest import RestApi
+from ..clock import ManualClock
+from ..errors import SyncError
+from ..events import SyncEvent
+from ..records import format_date
+from ..sync import Sync
+from .target import Bounds, CollectionKind, Json, ObjectKind, Order, Place, SyncTarget, TargetError
+
+__all__ = ["PlainTarget", "RestTarget", "TwilioSdkTarget"]
+
+#: Each kind's collection in the plain tree and the SDK, and in REST paths.
+_ATTRIBUTES: Final = {"document": "documents", "map": "sync_maps", "list": "sync_lists"}
+_SEGMENTS: Final = {"document": "Documents", "map": "Maps", "list": "Lists"}
+_ITEMS: Final = {"map": "sync_map_items", "list": "sync_list_items"}
+_PERMISSIONS: Final = {
+    "document": "document_permissions",
+    "map": "sync_map_permissions",
+    "list": "sync_list_permissions",
+}
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """Turn sync_core's errors into :class:`TargetError`."""
+    try:
+        yield
+    except SyncError as error:
+        raise TargetError(error.status, error.code, error.message) from error
+
+
+def _given(**values: object) -> dict[str, object]:
+    """The keyword arguments that are given (not None)."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
+class _SyncBacked(SyncTarget):
+    """What the shipped targets share: a Sync, a service in it, its events, its clock."""
+
+    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
+        self.sync = sync if sync is not None else Sync(clock=ManualClock(), seed=seed)
+        clock = self.sync.clock
+        self.clock = clock if isinstance(clock, ManualClock) else None
+        self.can_travel_in_time = self.clock is not None
+        self.service_sid = self.sync.services.create(friendly_name="semantics machine").sid
+        self._events: list[Json] = []
+        self._subscription = self.sync.services(self.service_sid).subscribe(self._observe)
+
+    def _observe(self, event: SyncEvent) -> None:
+        self._events.append(event.to_dict())
+
+    def advance(self, seconds: int) -> None:
+        if self.clock is None:
+            raise NotImplementedError("this target's Sync has no ManualClock")
+        self.clock.advance(seconds)
+        self.sync.expire()  # deliver the removals now
+
+    def events(self) -> list[Json]:
+        return list(self._events)
+
+    def close(self) -> None:
+        self._subscription.unsubscribe()
+
+
+class PlainTarget(_SyncBacked):
+    """The plain API (``sync.services(sid).documents(...)``), acting as ``system``.
+
+    Args:
+        sync: the Sync to use; by default a new one on a ManualClock with ``seed``.
+            Time travel needs its clock to be a :class:`~sync_core.ManualClock`.
+        seed: the SID seed of the Sync made when none is given.
+    """
+
+    def _objects(self, kind: ObjectKind) -> Any:
+        return getattr(self.sync.services(self.service_sid), _ATTRIBUTES[kind])
+
+    def _items(self, kind: CollectionKind, name: str) -> Any:
+        return getattr(self._objects(kind)(name), _ITEMS[kind])
+
+    def _permissions(self, kind: ObjectKind, name: str) -> Any:
+        return getattr(self._objects(kind)(name), _PERMISSIONS[kind])
+
+    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+        with _refusals():
+            record = self._objects("document").create(unique_name=unique_name, data=data, ttl=ttl)
+            return dict(record.to_dict())
+
+    def fetch_document(self, name: str) -> Json:
+        with _refusals():
+            return dict(self._objects("document")(name).fetch().to_dict())
+
+    def update_document(
+        self,
+        name: str,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        with _refusals():
+            context = self._objects("document")(name)
+            return dict(context.update(data=data, ttl=ttl, if_match=if_match).to_dict())
+
+    def delete_document(self, name: str) -> None:
+        with _refusals():
+            self._objects("document")(name).delete()
+
+    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+        with _refusals():
+            record = self._objects(kind).create(unique_name=unique_name, collection_ttl=ttl)
+            return dict(record.to_dict())
+
+    def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
+        with _refusals():
+            return dict(self._objects(kind)(name).fetch().to_dict())
+
+    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+        with _refusals():
+            return dict(self._objects(kind)(name).update(collection_ttl=ttl).to_dict())
+
+    def delete_collection(self, kind: CollectionKind, name: str) -> None:
+        with _refusals():
+            self._objects(kind)(name).delete()
+
+    def add_item(
+        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+    ) -> Json:
+        with _refusals():
+            items = self._items(kind, name)
+            where = {} if kind == "list" else {"key": key}
+            return dict(items.create(data=data, item_ttl=ttl, **where).to_dict())
+
+    def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
+        with _refusals():
+            return dict(self._items(kind, name)(place).fetch().to_dict())
+
+    def update_item(
+        self,
+        kind: CollectionKind,
+        name: str,
+        place: Place,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        with _refusals():
+            item = self._items(kind, name)(place)
+            return dict(item.update(data=data, item_ttl=ttl, if_match=if_match).to_dict())
+
+    def delete_item(
+        self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
+    ) -> None:
+        with _refusals():
+            self._items(kind, name)(place).delete(if_match=if_match)
+
+    def list_items(
+        self,
+        kind: CollectionKind,
+        name: str,
+        *,
+        order: Order | None = None,
+        from_: Place | None = None,
+        bounds: Bounds | None = None,
+        page_size: int | None = None,
+    ) -> list[Json]:
+        with _refusals():
+            items = self._items(kind, name).list(
+                order=order, from_=from_, bounds=bounds, page_size=page_size
+            )
+            return [dict(item.to_dict()) for item in items]
+
+    def set_permission(
+        self, kind: ObjectKind, name: str, identity: str, read: bool, write: bool, manage: bool
+    ) -> Json:
+        with _refusals():
+            permission = self._permissions(kind, name)(identity)
+            return dict(permission.update(read=read, write=write, manage=manage).to_dict())
+
+    def fetch_permission(self, kind: ObjectKind, name: str, identity: str) -> Json:
+        with _refusals():
+            return dict(self._permissions(kind, name)(identity).fetch().to_dict())
+
+    def delete_permission(self, kind: ObjectKind, name: str, identity: str) -> None:
+        with _refusals():
+            self._permissions(kind, name)(identity).delete()
+
+    def list_permissions(self, kind: ObjectKind, name: str) -> list[Json]:
+        with _refusals():
+            return [dict(p.to_dict()) for p in self._permissions(kind, name).list()]
+
+
+def _segment(value: Place) -> str:
+    """A name, key or index as one percent-encoded path segment."""
+    return quote(str(value), safe="")
+
+
+class RestTarget(_SyncBacked):
+    """The REST adapter, :class:`~sync_core.adapters.rest.RestApi`, driven like HTTP.
+
+    Form fields and query parameters are sent as text (``Data`` as JSON text, TTLs as
+    digits), ``if_match`` as the ``If-Match`` header, and listings follow
+    ``meta.next_page_url`` to the last page. Arguments as :class:`PlainTarget`.
+    """
+
+    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
+        super().__init__(sync, seed=seed)
+        self.api = RestApi(self.sync)
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        """One request; its JSON body ({} for 204), or TargetError for an error answer."""
+        data = {
+            name: _form_text(value) for name, value in (form or {}).items() if value is not None
+        }
+        params = {name: str(value) for name, value in (query or {}).items() if value is not None}
+        headers = {} if if_match is None else {"If-Match": if_match}
+        answer = self.api.handle(method, path, params=params, data=data, headers=headers)
+        body = answer.body or {}
+        if answer.status >= 400:
+            raise TargetError(body["status"], body["code"], body.get("message", ""))
+        return body
+
+    def _path(self, kind: ObjectKind, *segments: Place) -> str:
+        """``/v1/Services/<sid>/<Kind>/<segment>/...``, each segment percent-encoded."""
+        base = f"/v1/Services/{self.service_sid}/{_SEGMENTS[kind]}"
+        return "/".join([base, *(_segment(segment) for segment in segments)])
+
+    def _walk(self, path: str, key: str, query: Mapping[str, object]) -> list[Json]:
+        """Every record of a listing: the first page, then each ``next_page_url``."""
+        body = self._call("GET", path, query=query)
+        records = list(body[key])
+        while body["meta"]["next_page_url"] is not None:
+            body = self._call("GET", body["meta"]["next_page_url"])
+            records.extend(body[key])
+        return records
+
+    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+        form = {"UniqueName": unique_name, "Data": data, "Ttl": ttl}
+        return self._call("POST", self._path("document"), form=form)
+
+    def fetch_document(self, name: str) -> Json:
+        return self._call("GET", self._path("document", name))
+
+    def update_document(
+        self,
+        name: str,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        form = {"Data": data, "Ttl": ttl}
+        return self._call("POST", self._path("document", name), form=form, if_match=if_match)
+
+    def delete_document(self, name: str) -> None:
+        self._call("DELETE", self._path("document", name))
+
+    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+        form = {"UniqueName": unique_name, "CollectionTtl": ttl}
+        return self._call("POST", self._path(kind), form=form)
+
+    def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
+        return self._call("GET", self._path(kind, name))
+
+    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+        return self._call("POST", self._path(kind, name), form={"CollectionTtl": ttl})
+
+    def delete_collection(self, kind: CollectionKind, name: str) -> None:
+        self._call("DELETE", self._path(kind, name))
+
+    def add_item(
+        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+    ) -> Json:
+        form = {"Key": key, "Data": data, "ItemTtl": ttl}
+        return self._call("POST", self._path(kind, name, "Items"), form=form)
+
+    def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
+        return self._call("GET", self._path(kind, name, "Items", place))
+
+    def update_item(
+        self,
+        kind: CollectionKind,
+        name: str,
+        place: Place,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        path = self._path(kind, name, "Items", place)
+        return self._call("POST", path, form={"Data": data, "ItemTtl": ttl}, if_match=if_match)
+
+    def delete_item(
+        self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
+    ) -> None:
+        self._call("DELETE", self._path(kind, name, "Items", place), if_match=if_match)
+
+    def list_items(
+        self,
+        kind: CollectionKind,
+        name: str,
+        *,
+        order: Order | None = None,
+        from_: Place | None = None,
+        bounds: Bounds | None = None,
+        page_size: int | None = None,
+    ) -> list[Json]:
+        query = {"Order": order, "From": from_, "Bounds": bounds, "PageSize": page_size}
+        return self._walk(self._path(kind, name, "Items"), "items", query)
+
+    def set_permission(
+        self, kind: ObjectKind, name: str, identity: str, read: bool, write: bool, manage: bool
+    ) -> Json:
+        form = {"Read": read, "Write": write, "Manage": manage}
+        return self._call("POST", self._path(kind, name, "Permissions", identity), form=form)
+
+    def fetch_permission(self, kind: ObjectKind, name: str, identity: str) -> Json:
+        return self._call("GET", self._path(kind, name, "Permissions", identity))
+
+    def delete_permission(self, kind: ObjectKind, name: str, identity: str) -> None:
+        self._call("DELETE", self._path(kind, name, "Permissions", identity))
+
+    def list_permissions(self, kind: ObjectKind, name: str) -> list[Json]:
+        return self._walk(self._path(kind, name, "Permissions"), "permissions", {})
+
+
+def _form_text(value: object) -> str:
+    """A form value as HTTP carries it: JSON text for data, ``true``/``false``, digits."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _sdk_json(instance: object) -> Json:
+    """The REST JSON an SDK instance was built from (its public attributes, dates as text).
+
+    The SDK parses dates into datetimes; they are written back in Twilio's format.
+    """
+    return {
+        name: format_date(value) if isinstance(value, datetime) else value
+        for name, value in vars(instance).items()
+        if not name.startswith("_")
+    }
+
+
+class TwilioSdkTarget(_SyncBacked):
+    """The official ``twilio`` SDK's ``client.sync.v1``, answered by sync_core in-process.
+
+    The client gets explicit credentials and a non-empty ``environment`` so that no
+    ``TWILIO_*`` variable of the machine running the tests leaks in. The SDK drops
+    ``If-Match`` on item deletes (docs/twilio-sdk.md), so ``conditional_item_deletes``
+    is False. Arguments as :class:`PlainTarget`.
+    """
+
+    conditional_item_deletes = False
+
+    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
+        super().__init__(sync, seed=seed)
+        from twilio.rest import Client  # lazily: the twilio package is optional
+
+        from ..adapters.twilio import SyncHttpClient
+
+        self.client = Client(
+            self.sync.account_sid,
+            "semantics-machine-token",
+            http_client=SyncHttpClient(self.sync),
+            environment={"TWILIO_REGION": ""},
+        )
+        self.service = self.client.sync.v1.services(self.service_sid)
+
+    def _run(self, call: Callable[[], Any]) -> Any:
+        """Run an SDK call; map its exceptions to TargetError."""
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            return call()
+        except TwilioRestException as error:
+            raise TargetError(error.status, error.code or 0, error.msg) from error
+        except TwilioException as error:  # a page request refused: "Unable to fetch page"
+            response = error.args[1] if len(error.args) > 1 else None
+            if response is None:
+                raise
+            body = json.loads(response.text)
+            raise TargetError(body["status"], body["code"], body.get("message", "")) from error
+
+    def _objects(self, kind: ObjectKind) -> Any:
+        return getattr(self.service, _ATTRIBUTES[kind])
+
+    def _items(self, kind: CollectionKind, name: str) -> Any:
+        return getattr(self._objects(kind)(name), _ITEMS[kind])
+
+    def _permission(self, kind: ObjectKind, name: str, identity: str) -> Any:
+        return getattr(self._objects(kind)(name), _PERMISSIONS[kind])(identity)
+
+    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+        create = self._objects("document").create
+        return _sdk_json(
+            self._run(lambda: create(unique_name=unique_name, data=data, **_given(ttl=ttl)))
+        )
+
+    def fetch_document(self, name: str) -> Json:
+        return _sdk_json(self._run(self._objects("document")(name).fetch))
+
+    def update_document(
+        self,
+        name: str,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        update = self._objects("document")(name).update
+        given = _given(data=data, ttl=ttl, if_match=if_match)
+        return _sdk_json(self._run(lambda: update(**given)))
+
+    def delete_document(self, name: str) -> None:
+        self._run(self._objects("document")(name).delete)
+
+    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+        create = self._objects(kind).create
+        given = _given(collection_ttl=ttl)
+        return _sdk_json(self._run(lambda: create(unique_name=unique_name, **given)))
+
+    def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
+        return _sdk_json(self._run(self._objects(kind)(name).fetch))
+
+    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+        update = self._objects(kind)(name).update
+        return _sdk_json(self._run(lambda: update(collection_ttl=ttl)))
+
+    def delete_collection(self, kind: CollectionKind, name: str) -> None:
+        self._run(self._objects(kind)(name).delete)
+
+    def add_item(
+        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+    ) -> Json:
+        create = self._items(kind, name).create
+        given = _given(key=key, data=data, item_ttl=ttl)
+        return _sdk_json(self._run(lambda: create(**given)))
+
+    def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
+        return _sdk_json(self._run(self._items(kind, name)(place).fetch))
+
+    def update_item(
+        self,
+        kind: CollectionKind,
+        name: str,
+        place: Place,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        update = self._items(kind, name)(place).update
+        given = _given(data=data, item_ttl=ttl, if_match=if_match)
+        return _sdk_json(self._run(lambda: update(**given)))
+
+    def delete_item(
+        self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
+    ) -> None:
+        delete = self._items(kind, name)(place).delete
+        self._run(lambda: delete(**_given(if_match=if_match)))
+
+    def list_items(
+        self,
+        kind: CollectionKind,
+        name: str,
+        *,
+        order: Order | None = None,
+        from_: Place | None = None,
+        bounds: Bounds | None = None,
+        page_size: int | None = None,
+    ) -> list[Json]:
+        listing = self._items(kind, name).list
+        given = _given(
+            order=order,
+            from_=None if from_ is None else str(from_),
+            bounds=bounds,
+            page_size=page_size,
+        )
+        return [_sdk_json(item) for item in self._run(lambda: listing(**given))]
+
+    def set_permission(
+        self, kind: ObjectKind, name: str, identity: str, read: bool, write: bool, manage: bool
+    ) -> Json:
+        update = self._permission(kind, name, identity).update
+        return _sdk_json(self._run(lambda: update(read=read, write=write, manage=manage)))
+
+    def fetch_permission(self, kind: ObjectKind, name: str, identity: str) -> Json:
+        return _sdk_json(self._run(self._permission(kind, name, identity).fetch))
+
+    def delete_permission(self, kind: ObjectKind, name: str, identity: str) -> None:
+        self._run(self._permission(kind, name, identity).delete)
+
+    def list_permissions(self, kind: ObjectKind, name: str) -> list[Json]:
+        permissions = getattr(self._objects(kind)(name), _PERMISSIONS[kind])
+        return [_sdk_json(p) for p in self._run(permissions.list)]

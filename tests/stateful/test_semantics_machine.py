@@ -1,0 +1,95 @@
+"""The shipped semantics machine on the three shipped targets, and on broken ones.
+
+``semantics_machine`` (sync_core.testing.machine) checks a target against a plain
+model of Twilio Sync's rules. Here it runs on the plain API, the REST adapter and the
+twilio SDK path; and, so that it is known to fail when it should, on deliberately
+broken subclasses of the plain target, each of which it must catch.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from sync_core.testing.machine import semantics_machine
+from sync_core.testing.target import CollectionKind, Json, Place, TargetError
+from sync_core.testing.targets import PlainTarget, RestTarget, TwilioSdkTarget
+
+TestPlainTarget = semantics_machine(PlainTarget).TestCase
+TestRestTarget = semantics_machine(RestTarget).TestCase
+TestTwilioSdkTarget = semantics_machine(TwilioSdkTarget).TestCase
+
+
+class ForgetfulTarget(PlainTarget):
+    """Forgets to apply a Map's or List's TTL update: no new revision, no new expiry."""
+
+    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+        return self.fetch_collection(kind, name)
+
+
+class LostDeleteTarget(PlainTarget):
+    """Checks an item delete (404, 412) like the real thing, then removes nothing."""
+
+    def delete_item(
+        self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
+    ) -> None:
+        item = self.fetch_item(kind, name, place)
+        if if_match is not None and if_match != item["revision"]:
+            raise TargetError(412, 20412, "stale")
+
+
+class UnconditionalTarget(PlainTarget):
+    """Ignores If-Match on document updates (a lost conditional write)."""
+
+    def update_document(
+        self,
+        name: str,
+        *,
+        data: Json | None = None,
+        ttl: int | None = None,
+        if_match: str | None = None,
+    ) -> Json:
+        return super().update_document(name, data=data, ttl=ttl)
+
+
+class DeafTarget(PlainTarget):
+    """Loses the events of expiries."""
+
+    def events(self) -> list[Json]:
+        return [event for event in super().events() if not event["expired"]]
+
+
+#: Small and deterministic: the same examples on every run; no shrinking (we only need
+#: to know that it fails) and the first failure only.
+BROKEN_BUDGET = settings(
+    phases=[Phase.explicit, Phase.generate],
+    report_multiple_bugs=False,
+    max_examples=200,
+    stateful_step_count=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize(
+    ("broken", "complaint"),
+    [
+        (ForgetfulTarget, r"revision \d+, model \d+"),
+        (LostDeleteTarget, r"events \[\], model .*_item_removed|holds .*, model"),
+        (UnconditionalTarget, r"succeeded, expected a refusal with one of \[\(412, 20412\)\]"),
+        (DeafTarget, r"events .*, model .*_removed"),
+    ],
+    ids=["forgets a TTL update", "deletes nothing", "ignores If-Match", "misses expiries"],
+)
+def test_the_machine_catches_a_broken_target(broken: type[PlainTarget], complaint: str) -> None:
+    machine = semantics_machine(broken)
+    with pytest.raises(AssertionError, match=complaint):
+        run_state_machine_as_test(machine, settings=BROKEN_BUDGET)
+
+
+def test_a_correct_target_passes_the_same_budget() -> None:
+    """The broken targets fail for their bug, not for the budget or the settings."""
+    run_state_machine_as_test(semantics_machine(PlainTarget), settings=BROKEN_BUDGET)
