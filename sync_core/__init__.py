@@ -61,7 +61,7 @@ from .records import (
 )
 from .service import ServiceContext, ServiceList
 from .sids import RandomSids, SeededSids, SidGenerator
-from .storage import MemoryStorage, Storage
+from .storage import MemoryStorage, SqliteStorage, Storage, StorageFormatError
 from .streams import StreamMessageList, SyncStreamContext, SyncStreamList
 from .sync import Sync
 
@@ -92,7 +92,9 @@ __all__ = [
     "ServiceList",
     "ServiceRecord",
     "SidGenerator",
+    "SqliteStorage",
     "Storage",
+    "StorageFormatError",
     "StreamMessageList",
     "StreamMessageRecord",
     "Subscription",

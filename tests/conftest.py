@@ -9,11 +9,12 @@ use them as every user would, with their own seed and the shorter name ``clock``
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from sync_core import ManualClock
+from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile(
@@ -29,6 +30,15 @@ settings.load_profile("thorough" if os.environ.get("CI") else "fast")
 def sync_seed() -> int:
     """The project's tests seed their SIDs with 1234 (the plugin's default is 0)."""
     return 1234
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def sync_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    """The domain tests run on both storages: in memory, and SQLite in a file."""
+    if request.param == "memory":
+        return MemoryStorage()
+    # synchronous=OFF: the tests need no fsync (tests/unit/test_durability.py does).
+    return SqliteStorage(tmp_path / "sync.db", synchronous="OFF")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""Storages: the :class:`Storage` protocol and the in-memory default."""
+"""Storages: the :class:`Storage` protocol, the in-memory default, and SQLite."""
 
 from __future__ import annotations
 
 from .base import Key, Storage
 from .memory import MemoryStorage
+from .sqlite import SqliteStorage, StorageFormatError
 
-__all__ = ["Key", "MemoryStorage", "Storage"]
+__all__ = ["Key", "MemoryStorage", "SqliteStorage", "Storage", "StorageFormatError"]

@@ -7,6 +7,10 @@ Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
 - ``sync_clock``: the :class:`~sync_core.ManualClock` it runs on, at
   2025-01-01T00:00:00Z; ``sync_clock.advance(seconds)`` moves time (TTLs expire).
 - ``sync_seed``: the seed of the SIDs (0); override the fixture to change it.
+- ``sync_storage``: where ``sync`` keeps its state, a fresh
+  :class:`~sync_core.MemoryStorage`; override the fixture (e.g. with a
+  :class:`~sync_core.SqliteStorage` in ``tmp_path``) to run on another. It is closed
+  after the test.
 - ``twilio_client``: a real ``twilio.rest.Client`` whose every request is answered by
   ``sync`` (:class:`~sync_core.adapters.twilio.SyncHttpClient`); skipped when the
   ``twilio`` package is not installed. It is isolated from the machine's ``TWILIO_*``
@@ -26,9 +30,10 @@ from typing import Any
 import pytest
 
 from ..clock import ManualClock
+from ..storage import MemoryStorage, Storage
 from ..sync import Sync
 
-__all__ = ["sync", "sync_clock", "sync_seed", "twilio_client"]
+__all__ = ["sync", "sync_clock", "sync_seed", "sync_storage", "twilio_client"]
 
 #: The auth token the ``twilio_client`` fixture uses (sync_core checks none).
 TOKEN = "sync_core-test-token"
@@ -47,11 +52,18 @@ def sync_clock() -> ManualClock:
 
 
 @pytest.fixture
-def sync(sync_clock: ManualClock, sync_seed: int) -> Iterator[Sync]:
-    """A fresh in-memory Sync on ``sync_clock`` with seeded SIDs; checked after the test."""
-    instance = Sync(clock=sync_clock, seed=sync_seed)
+def sync_storage() -> Storage:
+    """Where the ``sync`` fixture keeps its state: a fresh in-memory storage."""
+    return MemoryStorage()
+
+
+@pytest.fixture
+def sync(sync_clock: ManualClock, sync_seed: int, sync_storage: Storage) -> Iterator[Sync]:
+    """A fresh Sync on ``sync_clock`` and ``sync_storage``, seeded SIDs; checked after."""
+    instance = Sync(clock=sync_clock, seed=sync_seed, storage=sync_storage)
     yield instance
     instance._check()
+    sync_storage.close()
 
 
 @pytest.fixture

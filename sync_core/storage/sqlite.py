@@ -1,0 +1,273 @@
+"""A durable storage: SQLite, in one file, crash-safe, behind the same Storage protocol.
+
+``Sync(storage=SqliteStorage("state.db"))`` keeps everything in ``state.db``: reopen
+the file and every record, revision, unique name, list index counter, expiry,
+permission and event sequence number is back exactly as it was. ``":memory:"`` gives a
+private in-memory database (nothing survives ``close()``).
+
+How (docs/durable-storage.md says what survives what):
+
+- one table, ``entries(tbl, key, value)``, with the primary key ``(tbl, key)`` in a
+  ``WITHOUT ROWID`` B-tree: keys are encoded so that byte order is Python's tuple
+  order (:mod:`sync_core.storage.codec`), so a point read is O(log n) and an ordered
+  scan from any place is O(log n + entries), as in memory;
+- the journal is a write-ahead log (``journal_mode=WAL``), and each outermost
+  ``atomic()`` block, which sync_core opens for every operation, is one transaction
+  (``BEGIN IMMEDIATE`` ... ``COMMIT``, or ``ROLLBACK`` when the block raises): an
+  operation is in the file whole or not at all;
+- ``synchronous`` is ``FULL`` by default: a commit is on disk when the operation
+  returns; ``NORMAL`` is faster and still survives a killed process;
+- the file records its format and schema version; opening a file that is not a
+  sync_core store, or one of an unknown version, raises :class:`StorageFormatError`
+  and never writes to it.
+
+>>> import os, tempfile
+>>> from sync_core import Sync, ManualClock
+>>> path = os.path.join(tempfile.mkdtemp(), "state.db")
+>>> sync = Sync(storage=SqliteStorage(path), clock=ManualClock(), seed=3)
+>>> _ = sync.services("default").sync_lists.create(unique_name="jobs")
+>>> _ = [sync.services("default").sync_lists("jobs").sync_list_items.create(data={"n": n})
+...      for n in range(3)]
+>>> sync.services("default").sync_lists("jobs").sync_list_items(2).delete()
+True
+>>> sync.storage.close()
+>>> again = Sync(storage=SqliteStorage(path), clock=ManualClock(), seed=3)
+>>> again.services("default").sync_lists("jobs").sync_list_items.create(data={}).index
+3
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final, Literal
+
+from .base import Key
+from .codec import decode_key, decode_value, encode_key, encode_value
+
+__all__ = ["SCHEMA_VERSION", "SqliteStorage", "StorageFormatError"]
+
+#: The version of the file layout this code writes and reads.
+SCHEMA_VERSION: Final = 1
+#: What the ``meta`` table says a sync_core store is.
+_FORMAT: Final = "sync_core"
+#: How many entries one query of a long scan reads.
+_BATCH: Final = 256
+
+Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+class StorageFormatError(Exception):
+    """The file is not a sync_core store, or one of a schema this code does not know."""
+
+
+class SqliteStorage:
+    """A :class:`~sync_core.storage.Storage` in a SQLite file (or ``":memory:"``).
+
+    Thread-safe: one connection, used under a lock (sync_core calls a storage from one
+    thread at a time anyway). Keep one ``SqliteStorage`` per file per process.
+
+    Args:
+        path: the database file (created when missing), or ``":memory:"``.
+        synchronous: SQLite's ``synchronous`` setting: ``FULL`` (the default) makes a
+            committed operation survive a power loss; ``NORMAL`` survives a killed
+            process; ``OFF`` is for tests only.
+
+    Raises:
+        StorageFormatError: the file exists but is not a sync_core store, or records a
+            schema version other than :data:`SCHEMA_VERSION`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
+        if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
+        self.path = str(path)
+        self._lock = threading.RLock()
+        self._depth = 0
+        try:
+            self._db = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+        except sqlite3.Error as exc:
+            raise StorageFormatError(f"{self.path}: cannot be opened: {exc}") from None
+        try:
+            self._open(synchronous)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _open(self, synchronous: Synchronous) -> None:
+        db = self._db
+        try:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
+        if tables:
+            self._check_format(tables)
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        if not tables:
+            with self.atomic():
+                db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                db.execute(
+                    "CREATE TABLE entries (tbl TEXT NOT NULL, key BLOB NOT NULL, "
+                    "value TEXT NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID"
+                )
+                db.executemany(
+                    "INSERT INTO meta VALUES (?, ?)",
+                    [("format", _FORMAT), ("schema_version", str(SCHEMA_VERSION))],
+                )
+
+    def _check_format(self, tables: set[str]) -> None:
+        meta = (
+            dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+            if "meta" in tables
+            else {}
+        )
+        if meta.get("format") != _FORMAT or "entries" not in tables:
+            raise StorageFormatError(
+                f"{self.path} is not a sync_core store (it holds tables {sorted(tables)}); "
+                "it was left untouched"
+            )
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise StorageFormatError(
+                f"{self.path} is a sync_core store of schema version "
+                f"{meta.get('schema_version')!r}; this sync_core reads version "
+                f"{SCHEMA_VERSION} only; it was left untouched"
+            )
+
+    # -- the Storage protocol -------------------------------------------------------
+
+    def get(self, table: str, key: Key) -> object | None:
+        """The value under ``key``, or None. O(log n)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
+            ).fetchone()
+        return None if row is None else decode_value(row[0])
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        """Store ``value`` under ``key``. O(log n)."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                (table, encode_key(key), encode_value(value)),
+            )
+
+    def delete(self, table: str, key: Key) -> bool:
+        """Remove ``key``; whether it was there. O(log n)."""
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
+            )
+            return cursor.rowcount > 0
+
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        """Entries under ``prefix`` in key order from ``start``. O(log n + returned).
+
+        Reads a batch at a time, each batch a fresh query after the last key read, so
+        no cursor stays open between batches and writes may follow any batch.
+        """
+        low = encode_key(prefix)
+        high = low + b"\xff"
+        if limit is not None and limit <= 0:
+            return iter(())
+        if start is None:
+            bound, strict = (high, True) if reverse else (low, False)
+        else:
+            bound, strict = encode_key(start), not inclusive
+        return self._batches(table, low, high, bound, strict, reverse, limit)
+
+    def _batches(
+        self,
+        table: str,
+        low: bytes,
+        high: bytes,
+        bound: bytes,
+        strict: bool,
+        reverse: bool,
+        limit: int | None,
+    ) -> Iterator[tuple[Key, object]]:
+        left = limit
+        while left is None or left > 0:
+            size = _BATCH if left is None else min(_BATCH, left)
+            if reverse:
+                op = "<" if strict else "<="
+                sql = (
+                    f"SELECT key, value FROM entries WHERE tbl = ? AND key >= ? AND key {op} ? "
+                    "AND key < ? ORDER BY key DESC LIMIT ?"
+                )
+            else:
+                op = ">" if strict else ">="
+                sql = (
+                    f"SELECT key, value FROM entries WHERE tbl = ? AND key {op} ? AND key >= ? "
+                    "AND key < ? ORDER BY key LIMIT ?"
+                )
+            args = (table, low, bound, high, size) if reverse else (table, bound, low, high, size)
+            with self._lock:
+                rows = self._db.execute(sql, args).fetchall()
+            for raw, text in rows:
+                yield decode_key(raw), decode_value(text)
+            if len(rows) < size:
+                return
+            bound, strict = rows[-1][0], True
+            if left is not None:
+                left -= len(rows)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for the outermost block: committed, or rolled back if it raises.
+
+        Nested blocks are part of the outermost one (only it rolls back), as in
+        :class:`~sync_core.storage.MemoryStorage`.
+        """
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._db.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outermost:
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:  # e.g. a full disk: leave no transaction open
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+
+    def close(self) -> None:
+        """Close the database (a WAL file is checkpointed into the main file)."""
+        with self._lock:
+            self._db.close()
+
+    # -- for tests -----------------------------------------------------------------
+
+    def _check(self) -> None:
+        """Assert the file is sound and every key decodes back to itself."""
+        with self._lock:
+            assert self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            for table, raw in self._db.execute("SELECT tbl, key FROM entries"):
+                assert encode_key(decode_key(raw)) == raw, (table, raw)
+
+    def __repr__(self) -> str:
+        return f"SqliteStorage({self.path!r})"
