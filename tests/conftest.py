@@ -37,7 +37,7 @@ def sync_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     """The domain tests run on both storages: in memory, and SQLite in a file."""
     if request.param == "memory":
         return MemoryStorage()
-    # synchronous=OFF: the tests need no fsync (tests/unit/test_durability.py does).
+    # synchronous=OFF: the tests need no fsync (tests/unit/test_crash_safety.py does).
     return SqliteStorage(tmp_path / "sync.db", synchronous="OFF")
 
 

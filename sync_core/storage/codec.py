@@ -86,19 +86,13 @@ def decode_key(raw: bytes) -> Key:
             continue
         if tag != _STR:
             raise KeyCodecError(f"not an encoded key: tag {tag:#x} at {at}")
-        text = bytearray()
-        at += 1
-        while True:
-            byte = raw[at]
-            if byte == 0:
-                if raw[at + 1] == 0xFF:
-                    text.append(0)
-                    at += 2
-                    continue
-                at += 2  # the terminator 00 00
-                break
-            text.append(byte)
-            at += 1
+        # Inside a string a zero byte is always escaped (00 FF), so the first 00 00
+        # after the tag is its terminator.
+        end = raw.find(b"\x00\x00", at + 1)
+        if end < 0:
+            raise KeyCodecError(f"not an encoded key: unterminated string at {at}")
+        text = raw[at + 1 : end].replace(b"\x00\xff", b"\x00")
+        at = end + 2
         elements.append(text.decode("utf-8", "surrogatepass"))
     return tuple(elements)
 

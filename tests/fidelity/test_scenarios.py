@@ -24,6 +24,8 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from sync_core import MemoryStorage, Storage
+
 REAL = "real Twilio"
 FAKE = "sync_core"
 
@@ -35,6 +37,12 @@ def real_credentials() -> tuple[str, str] | None:
     if os.environ.get("SYNC_CORE_REAL_TWILIO") != "1" or not sid or not token:
         return None
     return sid, token
+
+
+@pytest.fixture
+def sync_storage() -> Storage:
+    """In memory: the scenarios are about fidelity, not storage (asked for lazily below)."""
+    return MemoryStorage()
 
 
 @pytest.fixture(params=[FAKE, REAL])
