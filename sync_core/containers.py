@@ -120,7 +120,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
                 date_updated=now,
                 date_expires=expiry_after(now, seconds),
             )
-            engine.store.put_object(new)
+            engine.store.put_object(new, old=row)
             return self._spec.record(engine, new)
 
     def subscribe(self, callback: EventCallback) -> Subscription:

@@ -168,7 +168,7 @@ class DocumentContext(ObjectContext[DocumentRecord]):
                 date_updated=now,
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
-            engine.store.put_object(new)
+            engine.store.put_object(new, old=row)
             engine.emit(
                 "document_updated",
                 new,

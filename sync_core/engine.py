@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
+from types import TracebackType
 
 from .clock import Clock
 from .events import EVENT_TYPES, EventHub, Pending, SyncEvent, WebhookSink
@@ -28,6 +29,57 @@ from .storage.base import Storage
 from .store import Store
 
 __all__ = ["Engine"]
+
+
+class _Operation:
+    """The context manager of :meth:`Engine.operation` (a class: it runs on every call)."""
+
+    __slots__ = ("_atomic", "_engine", "_outermost", "_pending")
+    _atomic: AbstractContextManager[None]
+    _pending: list[Pending]
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._outermost = False
+
+    def __enter__(self) -> datetime:
+        engine = self._engine
+        engine.lock.acquire()
+        try:
+            now = engine.now()
+            if engine._pending is not None:  # nested: part of the outer operation
+                return now
+            if engine.store.may_be_due(now):
+                engine._sweep(now)
+            self._pending = []
+            self._atomic = engine.storage.atomic()
+            self._atomic.__enter__()
+            engine._pending = self._pending
+            self._outermost = True
+            return now
+        except BaseException:
+            engine._pending = None
+            engine.lock.release()
+            raise
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        engine = self._engine
+        if not self._outermost:
+            engine.lock.release()
+            return
+        try:
+            engine._pending = None
+            self._atomic.__exit__(kind, error, trace)  # commits, or rolls back on an error
+            if kind is None:
+                engine.events.commit(self._pending)
+        finally:
+            engine.lock.release()
+            engine.events.deliver()
 
 
 class Engine:
@@ -61,28 +113,13 @@ class Engine:
             raise TypeError(f"{self.clock!r}.now() returned a naive datetime; it must be UTC")
         return now
 
-    @contextmanager
-    def operation(self) -> Iterator[datetime]:
+    def operation(self) -> _Operation:
         """Run one atomic operation: lock, one ``now``, expiry, one transaction, events.
 
-        An operation called inside another (under the same lock) joins it.
+        Use as ``with engine.operation() as now:``. An operation called inside another
+        (under the same lock) joins it.
         """
-        outermost = False
-        try:
-            with self.lock:
-                now = self.now()
-                if self._pending is not None:  # nested: part of the outer operation
-                    yield now
-                    return
-                outermost = True
-                if self.store.first_due(now) is not None:
-                    with self._transaction():
-                        self._expire(now)
-                with self._transaction():
-                    yield now
-        finally:
-            if outermost:
-                self.events.deliver()
+        return _Operation(self)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -95,6 +132,13 @@ class Engine:
         finally:
             self._pending = None
         self.events.commit(pending)
+
+    def _sweep(self, now: datetime) -> None:
+        """Remove (in a transaction of its own) whatever expired at or before ``now``."""
+        if self.store.first_due(now) is not None:
+            with self._transaction():
+                self._expire(now)
+        self.store.settle_floor()
 
     def emit(
         self,

@@ -34,7 +34,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -46,12 +46,13 @@ from .lookup import expiry_after, resolve_object, resolve_service
 from .objects import ObjectKind
 from .paging import Cursor, Page, Position, read_page, stream_records
 from .params import UNSET, check_bounds, check_if_match, check_order, given, pick_ttl
-from .payload import decode_data, encode_data
+from .payload import JsonObject, decode_data, encode_data
 from .rows import ItemRow, ObjectRow
 
 __all__ = ["ItemContext", "ItemKind", "ItemList", "item_fields"]
 
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 C = TypeVar("C")
 
 Place = str | int
@@ -69,16 +70,28 @@ class ItemKind(Generic[R]):
     container: ObjectKind[Any]  # the Map or List kind
     missing_data: str  # the error key for null data (54206, 54156)
     place: Callable[[object], Place]  # checks an item's key or index (400 if bad)
-    record: Callable[[Engine, ItemRow], R]
+    record: RecordMaker[R]
 
 
-def item_fields(engine: Engine, row: ItemRow) -> dict[str, Any]:
-    """The fields a Map Item's and a List Item's records share, from its row."""
+class RecordMaker(Protocol[R_co]):
+    """Makes an item's record from its row (and ``data``, a fresh copy, when at hand)."""
+
+    def __call__(self, engine: Engine, row: ItemRow, data: JsonObject | None = None) -> R_co:
+        """The record of ``row``; ``data`` saves decoding the row's JSON again."""
+        ...
+
+
+def item_fields(engine: Engine, row: ItemRow, data: JsonObject | None = None) -> dict[str, Any]:
+    """The fields a Map Item's and a List Item's records share, from its row.
+
+    ``data`` is a fresh copy of the row's data that the caller already holds (a create
+    has one from validating it); otherwise the row's JSON is decoded.
+    """
     return {
         "account_sid": engine.account_sid,
         "service_sid": row.service_sid,
         "revision": str(row.revision),
-        "data": decode_data(row.data),
+        "data": decode_data(row.data) if data is None else data,
         "date_expires": row.date_expires,
         "date_created": row.date_created,
         "date_updated": row.date_updated,
@@ -148,7 +161,7 @@ class ItemList(ABC, Generic[R, C]):
         with engine.operation() as now:
             container = self._container_row(now, "write")
             place = None if key is APPEND else spec.place(key)
-            text = encode_data(data, missing=spec.missing_data)[0]
+            text, copy = encode_data(data, missing=spec.missing_data)
             seconds = pick_ttl(item_ttl, ttl, "item_ttl") or 0
             parent_ttl = pick_ttl(collection_ttl, UNSET, "collection_ttl")
             store = engine.store
@@ -172,8 +185,9 @@ class ItemList(ABC, Generic[R, C]):
                 data=text,
                 date_expires=expiry_after(now, seconds),
             )
-            store.put_item(row)
+            store.put_item(row, old=None)
             following = place + 1 if isinstance(place, int) else 0
+            before = container
             container = touched(
                 container,
                 now,
@@ -181,7 +195,7 @@ class ItemList(ABC, Generic[R, C]):
                 item_count=container.item_count + 1,
                 next_index=max(container.next_index, following),
             )
-            store.put_object(container)
+            store.put_object(container, old=before)
             engine.emit(
                 f"{spec.kind}_added",
                 container,
@@ -190,7 +204,7 @@ class ItemList(ABC, Generic[R, C]):
                 item=row,
                 data=text,
             )
-            return spec.record(engine, row)
+            return spec.record(engine, row, copy)
 
     def page(
         self,
@@ -358,10 +372,18 @@ def touched(
     expires = (
         container.date_expires if collection_ttl is None else expiry_after(now, collection_ttl)
     )
-    return attrs.evolve(
-        container,
-        revision=container.revision + 1,
+    # Built field by field rather than with attrs.evolve: this runs on every item write.
+    return ObjectRow(
+        kind=container.kind,
+        sid=container.sid,
+        service_sid=container.service_sid,
+        seq=container.seq,
+        date_created=container.date_created,
         date_updated=now,
+        created_by=container.created_by,
+        revision=container.revision + 1,
+        unique_name=container.unique_name,
+        data=container.data,
         date_expires=expires,
         item_count=container.item_count if item_count is None else item_count,
         next_index=container.next_index if next_index is None else next_index,
@@ -475,9 +497,10 @@ class ItemContext(Generic[R]):
                 date_updated=now,
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
-            engine.store.put_item(new)
+            engine.store.put_item(new, old=row)
+            before = container
             container = touched(container, now, parent_ttl)
-            engine.store.put_object(container)
+            engine.store.put_object(container, old=before)
             engine.emit(
                 f"{new.kind}_updated",
                 container,

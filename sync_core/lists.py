@@ -39,16 +39,19 @@ from .engine import Engine
 from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_index
+from .payload import JsonObject
 from .records import SyncListItemRecord, SyncListPermissionRecord, SyncListRecord
 from .rows import ItemRow
 
 __all__ = ["SyncListContext", "SyncListItemContext", "SyncListItemList", "SyncListList"]
 
 
-def _item_record(engine: Engine, row: ItemRow) -> SyncListItemRecord:
+def _item_record(
+    engine: Engine, row: ItemRow, data: JsonObject | None = None
+) -> SyncListItemRecord:
     assert isinstance(row.position, int)
     return SyncListItemRecord(
-        index=row.position, list_sid=row.container_sid, **item_fields(engine, row)
+        index=row.position, list_sid=row.container_sid, **item_fields(engine, row, data)
     )
 
 

@@ -38,16 +38,17 @@ from .engine import Engine
 from .items import ItemContext, ItemKind, ItemList, item_fields
 from .objects import ObjectKind
 from .params import UNSET, check_key
+from .payload import JsonObject
 from .records import SyncMapItemRecord, SyncMapPermissionRecord, SyncMapRecord
 from .rows import ItemRow
 
 __all__ = ["SyncMapContext", "SyncMapItemContext", "SyncMapItemList", "SyncMapList"]
 
 
-def _item_record(engine: Engine, row: ItemRow) -> SyncMapItemRecord:
+def _item_record(engine: Engine, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
     assert isinstance(row.position, str)
     return SyncMapItemRecord(
-        key=row.position, map_sid=row.container_sid, **item_fields(engine, row)
+        key=row.position, map_sid=row.container_sid, **item_fields(engine, row, data)
     )
 
 

@@ -100,7 +100,7 @@ class ObjectList(ABC, Generic[R, C]):
             date_expires=expiry_after(now, ttl),
             **fields,
         )
-        store.put_object(row)
+        store.put_object(row, old=None)
         self._engine.emit(
             f"{spec.kind}_created", row, identity=self._identity, when=now, data=row.data
         )

@@ -54,7 +54,14 @@ def format_date(when: datetime | None) -> str | None:
     """
     if when is None:
         return None
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    # Formatted by hand: strftime is several times slower, and this runs for every date
+    # of every record a REST answer carries.
+    return (
+        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
+        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
 
 
 @attrs.frozen

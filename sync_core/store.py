@@ -67,6 +67,16 @@ ITEM_KIND: Final = {"map": "map_item", "list": "list_item"}
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class Lookup:
+    """The default of ``old`` in :meth:`Store.put_object` and :meth:`Store.put_item`."""
+
+
+#: "Read the old row": the caller does not have it at hand.
+LOOKUP: Final = Lookup()
+#: An expiry floor above every instant: nothing expires, ever.
+_NEVER: Final = 1 << 62
+
+
 def micros(when: datetime) -> int:
     """Microseconds from the epoch to ``when``: an exact, orderable integer.
 
@@ -82,6 +92,12 @@ class Store:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        #: A lower bound of every expiry instant in the indexes (microseconds): while
+        #: ``now`` is below it nothing can be due, and the sweep need not look. Every
+        #: expiry entry written lowers it; a sweep sets it exactly. A rolled-back write
+        #: leaves it lower than needed, which only costs a look. ``None``: not known yet
+        #: (a storage opened with state in it).
+        self.expiry_floor: int | None = None
 
     # -- counters ---------------------------------------------------------------
 
@@ -146,9 +162,14 @@ class Store:
         sid = self.storage.get(OBJECT_NAMES, (service_sid, kind, unique_name))
         return None if sid is None else self.object_by_sid(service_sid, cast(str, sid))
 
-    def put_object(self, row: ObjectRow) -> None:
-        """Insert or replace an object, keeping its order, name and expiry entries."""
-        old = self.object_by_sid(row.service_sid, row.sid)
+    def put_object(self, row: ObjectRow, old: ObjectRow | Lookup | None = LOOKUP) -> None:
+        """Insert or replace an object, keeping its order, name and expiry entries.
+
+        ``old`` is the row it replaces (None for a new object), when the caller has it
+        at hand; by default it is read.
+        """
+        if isinstance(old, Lookup):
+            old = self.object_by_sid(row.service_sid, row.sid)
         if old is None:
             self.storage.put(OBJECT_ORDER, (row.service_sid, row.kind, row.seq), row.sid)
             if row.unique_name is not None:
@@ -159,7 +180,9 @@ class Store:
             if old is not None and old.date_expires is not None:
                 self.storage.delete(EXPIRY, self._expiry_key(old))
             if row.date_expires is not None:
-                self.storage.put(EXPIRY, self._expiry_key(row), row.kind)
+                key = self._expiry_key(row)
+                self.storage.put(EXPIRY, key, row.kind)
+                self._lower_floor(cast(int, key[0]))
         self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
 
     def delete_object(self, row: ObjectRow) -> None:
@@ -212,15 +235,22 @@ class Store:
         table = ITEM_TABLES[kind][0]
         return cast(ItemRow | None, self.storage.get(table, (service_sid, container_sid, position)))
 
-    def put_item(self, row: ItemRow) -> None:
-        """Insert or replace an item with its expiry entry (its container is not touched)."""
+    def put_item(self, row: ItemRow, old: ItemRow | Lookup | None = LOOKUP) -> None:
+        """Insert or replace an item with its expiry entry (its container is not touched).
+
+        ``old`` is the item it replaces (None for a new one), when the caller has it at
+        hand; by default it is read.
+        """
         table, expiry = ITEM_TABLES[row.kind]
-        old = self.item(row.kind, row.service_sid, row.container_sid, row.position)
+        if isinstance(old, Lookup):
+            old = self.item(row.kind, row.service_sid, row.container_sid, row.position)
         if old is None or old.date_expires != row.date_expires:
             if old is not None and old.date_expires is not None:
                 self.storage.delete(expiry, self._item_expiry_key(old))
             if row.date_expires is not None:
-                self.storage.put(expiry, self._item_expiry_key(row), row.kind)
+                key = self._item_expiry_key(row)
+                self.storage.put(expiry, key, row.kind)
+                self._lower_floor(cast(int, key[0]))
         self.storage.put(table, (row.service_sid, row.container_sid, row.position), row)
 
     def _drop_item(self, row: ItemRow) -> None:
@@ -242,7 +272,7 @@ class Store:
             revision=container.revision + 1,
             date_updated=max(container.date_updated, when),
         )
-        self.put_object(new)
+        self.put_object(new, old=container)
         return new
 
     def items_from(
@@ -318,6 +348,26 @@ class Store:
     def _item_expiry_key(row: ItemRow) -> Key:
         assert row.date_expires is not None
         return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
+
+    def _lower_floor(self, expires_us: int) -> None:
+        if self.expiry_floor is not None and expires_us < self.expiry_floor:
+            self.expiry_floor = expires_us
+
+    def may_be_due(self, now: datetime) -> bool:
+        """Whether anything might have expired at ``now``: O(1) while nothing can be."""
+        return self.expiry_floor is None or micros(now) >= self.expiry_floor
+
+    def settle_floor(self) -> None:
+        """Set :attr:`expiry_floor` to the earliest expiry in the indexes exactly.
+
+        Cost: O(log n).
+        """
+        heads = [
+            cast(int, key[0])
+            for table in (EXPIRY, *(expiry for _, expiry in ITEM_TABLES.values()))
+            for key, _ in self.storage.scan(table, (), limit=1)
+        ]
+        self.expiry_floor = min(heads, default=_NEVER)
 
     def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
         """The object or item whose expiry comes first, if it is at or before ``now``.

@@ -114,7 +114,7 @@ class SyncStreamContext(ObjectContext[SyncStreamRecord]):
                 raise fail("no_parameters", detail="give ttl")
             seconds = check_ttl(ttl)
             new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
-            engine.store.put_object(new)
+            engine.store.put_object(new, old=row)
             return _record(engine, new)
 
     @property

@@ -261,14 +261,17 @@ class RestApi:
             raise fail("not_found", path=url) from None
         path = parts.path
         origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        query.update(_texts(params))
+        query = dict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else {}
+        if params:
+            query.update(_texts(params))
         shown = path[3:] if path.startswith("/v1/") else path
         if not path.startswith("/v1/"):
             raise fail("not_found", path=shown)
-        segments = tuple(unquote(segment) for segment in path[4:].split("/"))
-        if any(segment == "" for segment in segments):
+        raw = path[4:].split("/")
+        if "" in raw:
             raise fail("not_found", path=shown)
+        # unquote() only where there is something to decode: this runs on every request.
+        segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
         return _Request(
             method=str(method).upper(),
             origin=origin or BASE_URL[: -len("/v1")],

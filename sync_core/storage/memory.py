@@ -28,8 +28,8 @@ something fails half-way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import islice
+from types import TracebackType
 from typing import Any, Final
 
 from sortedcontainers import SortedList
@@ -68,6 +68,36 @@ class _Table:
     def __init__(self) -> None:
         self.rows: dict[Key, object] = {}
         self.keys: SortedList = SortedList()
+
+
+class _Atomic:
+    """The context manager of :meth:`MemoryStorage.atomic` (a class: it runs on every call)."""
+
+    __slots__ = ("_outermost", "_storage")
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._outermost = False
+
+    def __enter__(self) -> None:
+        storage = self._storage
+        self._outermost = storage._depth == 0
+        if self._outermost:
+            storage._undo = []
+        storage._depth += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        storage = self._storage
+        storage._depth -= 1
+        if self._outermost:
+            if kind is not None:
+                storage._rollback()
+            storage._undo = None
 
 
 class MemoryStorage:
@@ -144,23 +174,12 @@ class MemoryStorage:
 
         return entries() if limit is None else islice(entries(), limit)
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """Keep every write of the block, or undo them all if it raises."""
-        outermost = self._depth == 0
-        if outermost:
-            self._undo = []
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            if outermost:
-                self._rollback()
-            raise
-        finally:
-            self._depth -= 1
-            if outermost:
-                self._undo = None
+    def atomic(self) -> _Atomic:
+        """Keep every write of the block, or undo them all if it raises.
+
+        Only the outermost block rolls back; a nested block is part of it.
+        """
+        return _Atomic(self)
 
     def _rollback(self) -> None:
         undo, self._undo = self._undo or [], None
