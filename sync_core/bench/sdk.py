@@ -1,0 +1,186 @@
+"""The twilio SDK on sync_core against the SDK on a no-op ``HttpClient`` (``sdk``).
+
+Two ``twilio.rest.Client``: one with ``http_client=SyncHttpClient(sync)`` (every
+request answered by sync_core), and one whose ``http_client`` is a subclass of twilio's
+``HttpClient`` that returns, without looking at the request, a canned
+``twilio.http.response.Response`` holding the JSON text sync_core answered for the same
+request. The second is the ceiling: what the SDK itself costs (building the request,
+parsing the answer into an instance). Both time
+``client.sync.v1.services(s).sync_maps(m).sync_map_items(key).fetch()`` and
+``.update(data=...)`` with the 100-byte payload; the ratio is sync_core's ops/s to the
+ceiling's. The plain API's ops/s for the same work is given beside them.
+
+Needs the ``twilio`` package (``pip install 'sync_core[bench]'``); without it the
+section says it is skipped.
+
+>>> rows = measure_sdk(repeat=2, batch=2)
+>>> [row.operation for row in rows]
+['map item fetch', 'map item update']
+>>> all(row.seconds > 0 and row.ceiling > 0 and row.plain > 0 for row in rows)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+
+from ..clock import ManualClock
+from ..sync import Sync
+from .common import PAYLOAD, Target, interleave, ops, payload, rate, table
+
+__all__ = [
+    "SDK_OPERATIONS",
+    "TWILIO_MISSING",
+    "SdkTiming",
+    "measure_sdk",
+    "report_sdk",
+    "sdk_targets",
+    "twilio_available",
+]
+
+SDK_OPERATIONS: tuple[str, ...] = ("map item fetch", "map item update")
+TWILIO_MISSING: str = "the twilio package is not installed (pip install 'sync_core[bench]')"
+ACCOUNT: str = "AC" + "0" * 32
+
+
+@attrs.frozen
+class SdkTiming:
+    """Median seconds per call through the SDK on sync_core, on the no-op client, plain."""
+
+    operation: str
+    seconds: float
+    ceiling: float
+    plain: float
+
+
+def twilio_available() -> bool:
+    """Whether the twilio package can be imported."""
+    try:
+        importlib.import_module("twilio.rest")
+    except ImportError:
+        return False
+    return True
+
+
+def _filled_sync() -> Sync:
+    sync = Sync(clock=ManualClock(), seed=0)
+    service = sync.services("default")
+    service.sync_maps.create(unique_name="bench")
+    map_items = service.sync_maps("bench").sync_map_items
+    for n in range(100):
+        map_items.create(key=f"key-{n:08d}", data=payload(n))
+    return sync
+
+
+def _client(http_client: Any) -> Any:
+    from twilio.rest import Client
+
+    return Client(ACCOUNT, "token", http_client=http_client, environment={"TWILIO_REGION": ""})
+
+
+def _canned_client(answers: dict[str, tuple[int, str]]) -> Any:
+    """A twilio ``HttpClient`` answering each method with its canned status and text."""
+    import logging
+
+    from twilio.http import HttpClient
+    from twilio.http.response import Response
+
+    class CannedHttpClient(HttpClient):  # type: ignore[misc]  # the twilio package is untyped
+        def __init__(self) -> None:
+            super().__init__(logging.getLogger("sync_core.bench"), False)
+
+        def request(self, method: str, uri: str, *args: object, **kwargs: object) -> Any:
+            status, text = answers[method]
+            return Response(status, text)
+
+    return CannedHttpClient()
+
+
+def _item(client: Any) -> Any:
+    return client.sync.v1.services("default").sync_maps("bench").sync_map_items("key-00000050")
+
+
+def measure_sdk(repeat: int = 50, batch: int = 100) -> list[SdkTiming]:
+    """Time a map item fetch and update through the SDK on sync_core and on the ceiling.
+
+    The canned answers are the very texts sync_core gave the SDK for one fetch and one
+    update of the same item, so both clients parse the same JSON.
+    """
+    from ..adapters.twilio import SyncHttpClient
+
+    sync = _filled_sync()
+    real = _client(SyncHttpClient(sync))
+    requests: list[tuple[str, Callable[[], object]]] = [
+        ("GET", lambda: _item(real).fetch()),
+        ("POST", lambda: _item(real).update(data=PAYLOAD)),
+    ]
+    answers: dict[str, tuple[int, str]] = {}
+    for method, call in requests:
+        call()
+        response = real.http_client._test_only_last_response
+        answers[method] = (response.status_code, response.text)
+    canned = _client(_canned_client(answers))
+    map_items = sync.services("default").sync_maps("bench").sync_map_items
+    works: dict[str, dict[str, Callable[[], object]]] = {
+        "map item fetch": {
+            "sdk": lambda: _item(real).fetch(),
+            "ceiling": lambda: _item(canned).fetch(),
+            "plain": lambda: map_items("key-00000050").fetch(),
+        },
+        "map item update": {
+            "sdk": lambda: _item(real).update(data=PAYLOAD),
+            "ceiling": lambda: _item(canned).update(data=PAYLOAD),
+            "plain": lambda: map_items("key-00000050").update(data=PAYLOAD),
+        },
+    }
+    workloads = [
+        (f"{side}|{operation}", work)
+        for operation, sides in works.items()
+        for side, work in sides.items()
+    ]
+    medians = interleave(workloads, rounds=repeat, batch=batch)
+    return [
+        SdkTiming(op, medians[f"sdk|{op}"], medians[f"ceiling|{op}"], medians[f"plain|{op}"])
+        for op in SDK_OPERATIONS
+    ]
+
+
+def report_sdk(rows: Sequence[SdkTiming]) -> str:
+    """A table: ops/s through the SDK on sync_core, on the no-op client, and plain."""
+    headers = [
+        "operation",
+        "SyncHttpClient ops/s",
+        "no-op HttpClient ops/s",
+        "ratio",
+        "plain API ops/s",
+    ]
+    body = [
+        [
+            row.operation,
+            ops(row.seconds),
+            ops(row.ceiling),
+            rate(row.ceiling, row.seconds),
+            ops(row.plain),
+        ]
+        for row in rows
+    ]
+    return table(headers, body)
+
+
+def sdk_targets(rows: Sequence[SdkTiming] | None) -> list[Target]:
+    """Each operation through the SDK: >= 0.75x the no-op client's ops/s."""
+    if rows is None:
+        return [
+            Target(
+                f"SDK {op}, ops/s / no-op HttpClient", None, 0.75, note="  (twilio not installed)"
+            )
+            for op in SDK_OPERATIONS
+        ]
+    return [
+        Target(f"SDK {row.operation}, ops/s / no-op HttpClient", row.ceiling / row.seconds, 0.75)
+        for row in rows
+    ]
