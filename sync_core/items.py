@@ -110,8 +110,8 @@ def _listing(
     )
 
 
-class ItemList(ABC, Generic[R, C]):
-    """The items of one Map or List: listing with order/from/bounds, and lookup."""
+class _InContainer(Generic[R]):
+    """What the items list and an item context share: their Map or List, as addressed."""
 
     def __init__(
         self,
@@ -133,6 +133,7 @@ class ItemList(ABC, Generic[R, C]):
         return f"/Services/{self._service}/{collection}/{self._container}/Items"
 
     def _container_row(self, now: datetime, flag: Flag) -> ObjectRow:
+        """The Map or List (404 naming this path), if the identity has ``flag`` (403)."""
         return find_container(
             self._engine,
             now,
@@ -143,6 +144,10 @@ class ItemList(ABC, Generic[R, C]):
             self._identity,
             flag,
         )
+
+
+class ItemList(_InContainer[R], ABC, Generic[R, C]):
+    """The items of one Map or List: listing with order/from/bounds, and lookup."""
 
     def _create(
         self,
@@ -390,7 +395,7 @@ def touched(
     )
 
 
-class ItemContext(Generic[R]):
+class ItemContext(_InContainer[R]):
     """One item of a Map or List, by key or index: fetch, update, delete."""
 
     def __init__(
@@ -402,31 +407,16 @@ class ItemContext(Generic[R]):
         spec: ItemKind[R],
         identity: str = "system",
     ) -> None:
-        self._engine = engine
-        self._service = service
-        self._container = container
+        super().__init__(engine, service, container, spec, identity)
         self._place = place
-        self._spec = spec
-        self._identity = identity
 
     @property
     def _path(self) -> str:
-        collection = self._spec.container.collection
-        return f"/Services/{self._service}/{collection}/{self._container}/Items/{self._place}"
+        return f"{super()._path}/{self._place}"
 
     def _find(self, now: datetime, flag: Flag) -> tuple[ObjectRow, Place]:
         """The container (404 if missing, 403 without ``flag``) and the checked key (400)."""
-        container = find_container(
-            self._engine,
-            now,
-            self._service,
-            self._container,
-            self._spec,
-            self._path,
-            self._identity,
-            flag,
-        )
-        return container, self._spec.place(self._place)
+        return self._container_row(now, flag), self._spec.place(self._place)
 
     def _item(self, container: ObjectRow, place: Place) -> ItemRow:
         row = self._engine.store.item(self._spec.kind, container.service_sid, container.sid, place)
