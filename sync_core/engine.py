@@ -135,9 +135,8 @@ class Engine:
 
     def _sweep(self, now: datetime) -> None:
         """Remove (in a transaction of its own) whatever expired at or before ``now``."""
-        if self.store.first_due(now) is not None:
-            with self._transaction():
-                self._expire(now)
+        with self._transaction():
+            self._expire(now)
         self.store.settle_floor()
 
     def emit(

@@ -90,14 +90,6 @@ _OBJECT_REMOVALS: Final = frozenset(
     {"document_removed", "map_removed", "list_removed", "stream_removed"}
 )
 
-#: The object kind of an event type: its first word.
-_KIND_OF: Final = {
-    "document": "document",
-    "map": "map",
-    "list": "list",
-    "stream": "stream",
-}
-
 
 @attrs.frozen
 class SyncEvent:
@@ -131,7 +123,7 @@ class SyncEvent:
     @property
     def kind(self) -> str:
         """What the event is about: ``document``, ``map``, ``list`` or ``stream``."""
-        return _KIND_OF[self.type.split("_", 1)[0]]
+        return self.type.split("_", 1)[0]
 
     @property
     def data(self) -> JsonObject | None:

@@ -357,17 +357,26 @@ class Store:
         """Whether anything might have expired at ``now``: O(1) while nothing can be."""
         return self.expiry_floor is None or micros(now) >= self.expiry_floor
 
+    def _expiry_heads(self) -> list[tuple[int, int, str | None, Key]]:
+        """The first entry of each expiry index: ``(expires_us, rank, item kind, key)``.
+
+        Rank 0 is the objects' index (None for its item kind), then the item indexes:
+        at one instant an object comes first, as a Map or List takes its items with it.
+        """
+        tables: list[tuple[str | None, str]] = [(None, EXPIRY)]
+        tables += [(kind, expiry) for kind, (_, expiry) in ITEM_TABLES.items()]
+        return [
+            (cast(int, key[0]), rank, kind, key)
+            for rank, (kind, table) in enumerate(tables)
+            for key, _ in self.storage.scan(table, (), limit=1)
+        ]
+
     def settle_floor(self) -> None:
         """Set :attr:`expiry_floor` to the earliest expiry in the indexes exactly.
 
         Cost: O(log n).
         """
-        heads = [
-            cast(int, key[0])
-            for table in (EXPIRY, *(expiry for _, expiry in ITEM_TABLES.values()))
-            for key, _ in self.storage.scan(table, (), limit=1)
-        ]
-        self.expiry_floor = min(heads, default=_NEVER)
+        self.expiry_floor = min((head[0] for head in self._expiry_heads()), default=_NEVER)
 
     def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
         """The object or item whose expiry comes first, if it is at or before ``now``.
@@ -376,24 +385,18 @@ class Store:
         instant an object comes before items (a Map or List takes its items with it).
         Cost: O(log n), whatever the number of entries that are not due.
         """
-        bound = micros(now)
-        best: tuple[int, int] | None = None
-        found: ObjectRow | ItemRow | None = None
-        for key, _ in self.storage.scan(EXPIRY, (), limit=1):
-            if cast(int, key[0]) <= bound:
-                best = (cast(int, key[0]), 0)
-                found = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
-                assert found is not None, f"expiry entry {key} has no object"
-        for rank, (kind, (_, expiry)) in enumerate(ITEM_TABLES.items(), start=1):
-            for key, _ in self.storage.scan(expiry, (), limit=1):
-                at = cast(int, key[0])
-                if at <= bound and (best is None or (at, rank) < best):
-                    service_sid, container_sid, position = key[1:]
-                    best = (at, rank)
-                    found = self.item(
-                        kind, cast(str, service_sid), cast(str, container_sid), position
-                    )
-                    assert found is not None, f"item expiry entry {key} has no item"
+        heads = self._expiry_heads()
+        if not heads:
+            return None
+        at, _, kind, key = min(heads, key=lambda head: head[:2])
+        if at > micros(now):
+            return None
+        found: ObjectRow | ItemRow | None
+        if kind is None:
+            found = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
+        else:
+            found = self.item(kind, cast(str, key[1]), cast(str, key[2]), key[3])
+        assert found is not None, f"expiry entry {key} has no row"
         return found
 
     # -- invariants -------------------------------------------------------------

@@ -46,7 +46,6 @@ step every object, and every item of every Map and List, is compared with the mo
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -63,6 +62,8 @@ from hypothesis.stateful import (
     rule,
 )
 
+from ..limits import MAX_DATA_BYTES
+from .strategies import json_size
 from .target import (
     Bounds,
     CollectionKind,
@@ -110,7 +111,7 @@ ADVANCES = (1, 2, 3, 31)
 AT_LIMIT: Json = {"x": "é" * 8188}
 #: One byte more: 413/54006.
 OVER_LIMIT: Json = {"x": "é" * 8188 + "a"}
-DATA_LIMIT = 16_384
+DATA_LIMIT = MAX_DATA_BYTES
 
 small_data = st.dictionaries(
     st.sampled_from(("x", "y", "é")), st.integers(0, 9) | st.text("pé ", max_size=3), max_size=2
@@ -130,11 +131,6 @@ ttls = st.sampled_from((None,) * 5 + TTLS[1:])
 #: A TTL that is given.
 new_ttls = st.sampled_from(TTLS[1:])
 if_matches = st.sampled_from(("none", "current", "stale"))
-
-
-def data_size(data: Json) -> int:
-    """The size Twilio limits: UTF-8 bytes of the compact JSON (non-ASCII unescaped)."""
-    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def applicable(*checks: tuple[bool, Error]) -> list[Error]:
@@ -336,7 +332,7 @@ class SemanticsMachine(RuleBasedStateMachine):
         ttl = self.ttl(ttl)
         refusals = applicable(
             (ttl == -1, BAD_TTL),
-            (data_size(data) > DATA_LIMIT, TOO_LARGE),
+            (json_size(data) > DATA_LIMIT, TOO_LARGE),
             (("document", name) in self.objects, NAME_TAKEN),
         )
         result = self.attempt(refusals, lambda: self.target.create_document(name, data, ttl))
@@ -360,7 +356,7 @@ class SemanticsMachine(RuleBasedStateMachine):
             (entry is None, NOT_FOUND),
             (data is None and ttl is None, NOTHING_TO_UPDATE),
             (ttl == -1, BAD_TTL),
-            (data is not None and data_size(data) > DATA_LIMIT, TOO_LARGE),
+            (data is not None and json_size(data) > DATA_LIMIT, TOO_LARGE),
             (entry is not None and choice == "stale", STALE),
         )
         result = self.attempt(
@@ -443,7 +439,7 @@ class SemanticsMachine(RuleBasedStateMachine):
         refusals = applicable(
             (entry is None, NOT_FOUND),
             (ttl == -1, BAD_TTL),
-            (data_size(data) > DATA_LIMIT, TOO_LARGE),
+            (json_size(data) > DATA_LIMIT, TOO_LARGE),
             (kind == "map" and entry is not None and key in entry.items, KEY_TAKEN),
         )
         sent_key = key if kind == "map" else None
@@ -487,7 +483,7 @@ class SemanticsMachine(RuleBasedStateMachine):
             (item is None, NOT_FOUND),
             (data is None and ttl is None, NOTHING_TO_UPDATE),
             (ttl == -1, BAD_TTL),
-            (data is not None and data_size(data) > DATA_LIMIT, TOO_LARGE),
+            (data is not None and json_size(data) > DATA_LIMIT, TOO_LARGE),
             (item is not None and choice == "stale", STALE),
         )
         result = self.attempt(
