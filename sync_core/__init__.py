@@ -28,7 +28,6 @@ sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Se
 
 from __future__ import annotations
 
-from .acl import PermissionContext, PermissionList
 from .clock import Clock, ManualClock, SystemClock
 from .documents import DocumentContext, DocumentList
 from .errors import (
@@ -42,10 +41,13 @@ from .errors import (
     RateLimitedError,
     SyncError,
 )
-from .events import Subscription, SyncEvent, webhook_params
+from .events import EventCallback, Subscription, SyncEvent, WebhookSink, webhook_params
 from .lists import SyncListContext, SyncListItemContext, SyncListItemList, SyncListList
 from .maps import SyncMapContext, SyncMapItemContext, SyncMapItemList, SyncMapList
 from .paging import Page
+from .params import UNSET, Unset
+from .payload import JsonData
+from .permissions import PermissionContext, PermissionList
 from .records import (
     DocumentPermissionRecord,
     DocumentRecord,
@@ -65,17 +67,18 @@ from .storage import MemoryStorage, SqliteStorage, Storage, StorageFormatError
 from .streams import StreamMessageList, SyncStreamContext, SyncStreamList
 from .sync import Sync
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "UNSET",
     "Clock",
     "ConflictError",
     "DocumentContext",
     "DocumentList",
     "DocumentPermissionRecord",
     "DocumentRecord",
+    "EventCallback",
     "ForbiddenError",
     "InvalidParameterError",
+    "JsonData",
     "ManualClock",
     "MemoryStorage",
     "MethodNotAllowedError",
@@ -119,6 +122,24 @@ __all__ = [
     "SyncStreamList",
     "SyncStreamRecord",
     "SystemClock",
+    "Unset",
+    "WebhookSink",
     "__version__",
     "webhook_params",
 ]
+
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed package's metadata when first asked.
+
+    (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
+    ``Sync()``, and most programs never ask.)
+    """
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("sync_core")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,50 +1,96 @@
-"""What Maps and Lists share as objects: creation, the collection TTL, and their records.
+"""Maps and Lists as containers of items: the rules of their rows, and their records.
 
-A Map or a List is a named object (:mod:`sync_core.objects`) with no data of its own:
-it holds items (:mod:`sync_core.items`), counts them, and its ``revision`` goes up by
-one with every item added, updated or removed. Its expiry is its ``collection_ttl``;
-``ttl`` is an alias that is ignored when both are given (Twilio's words).
+A Map or a List holds items (:mod:`sync_core.items`) and has no data of its own. Every
+change of one of its items is a change of the container too (SEMANTICS.md,
+"Revisions"): the container's revision goes up by one and its ``date_updated`` becomes
+the instant of the change. That holds for an item added, updated or removed, and for
+an item that expires (then the instant is the item's expiry, so the date does not
+depend on when the sweep happened to run). A ``collection_ttl`` given with an item
+write sets the container's expiry (0 clears it). The container counts its items, and a
+List keeps the index its next item gets (indexes only grow, so that is not the count).
 
-Rules (SEMANTICS.md and docs/maps-and-lists.md): create takes ``unique_name``,
-``ttl`` and ``collection_ttl``; update takes ``ttl`` and ``collection_ttl`` (neither is
-400/54010) and, like a Document's TTL-only update, adds one to the revision; deleting
-a Map or List deletes its items.
+This module is that rule, written once: :func:`touched` for every item write and
+:func:`remove_item` for deletes and expiry alike. The classes users call live in
+:mod:`sync_core.objects` (what Maps and Lists share as objects), :mod:`sync_core.maps`
+and :mod:`sync_core.lists`.
 
 >>> from sync_core import Sync, ManualClock
 >>> clock = ManualClock()
 >>> maps = Sync(clock=clock, seed=5).services("default").sync_maps
->>> game = maps.create(unique_name="game", ttl=60, collection_ttl=3600)
->>> game.date_expires - clock.now()          # collection_ttl wins over its alias
-datetime.timedelta(seconds=3600)
->>> maps("game").update(collection_ttl=0).date_expires is None
-True
->>> maps("game").update()
-Traceback (most recent call last):
-...
-sync_core.errors.InvalidParameterError: HTTP 400 error 54010: Expected at least 1 optional parameter, but none were provided (give ttl or collection_ttl)
+>>> game = maps.create(unique_name="game")
+>>> _ = maps("game").sync_map_items.create(key="a", data={}, ttl=10)
+>>> _ = clock.advance(10)
+>>> after = maps("game").fetch()                 # the item expired: one revision more
+>>> after.revision, after.date_updated == clock.now()
+('2', True)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
-import attrs
-
-from .engine import Engine
-from .errors import fail
-from .events import EventCallback, Subscription
-from .lookup import expiry_after
-from .objects import ObjectContext, ObjectList
-from .params import UNSET, check_unique_name, given, pick_ttl
+from ._compat import moved
+from .params import expiry_after
 from .records import ContainerRecord, SyncListRecord, SyncMapRecord
-from .rows import ObjectRow
+from .rows import ItemRow, ObjectRow
+from .store import Store
 
-__all__ = ["ContainerContext", "ContainerList", "list_record", "map_record"]
+if TYPE_CHECKING:
+    from .engine import Engine
 
-R = TypeVar("R")
-C = TypeVar("C")
+__all__ = ["list_record", "map_record", "remove_item", "touched"]
+
 T = TypeVar("T", bound=ContainerRecord)
+
+
+def touched(
+    container: ObjectRow,
+    when: datetime,
+    collection_ttl: int | None,
+    *,
+    item_count: int | None = None,
+    next_index: int | None = None,
+) -> ObjectRow:
+    """The container after a change of one of its items at ``when``: one revision more.
+
+    Its ``date_updated`` becomes ``when`` (never earlier than it was: an expired item
+    is removed dated at its own expiry). ``collection_ttl``, when given, sets its
+    expiry from ``when`` (0 clears it); ``item_count`` and ``next_index`` replace its
+    own when given.
+    """
+    expires = (
+        container.date_expires if collection_ttl is None else expiry_after(when, collection_ttl)
+    )
+    # Built field by field rather than with attrs.evolve: this runs on every item write.
+    return ObjectRow(
+        kind=container.kind,
+        sid=container.sid,
+        service_sid=container.service_sid,
+        seq=container.seq,
+        date_created=container.date_created,
+        date_updated=when if when >= container.date_updated else container.date_updated,
+        created_by=container.created_by,
+        revision=container.revision + 1,
+        unique_name=container.unique_name,
+        data=container.data,
+        date_expires=expires,
+        item_count=container.item_count if item_count is None else item_count,
+        next_index=container.next_index if next_index is None else next_index,
+    )
+
+
+def remove_item(store: Store, item: ItemRow, container: ObjectRow, when: datetime) -> ObjectRow:
+    """Remove ``item`` at ``when``: its container counts one item less, one revision more.
+
+    Used by an item's delete and by its expiry alike. Returns the container as it now
+    is. Cost: O(log n).
+    """
+    store.drop_item(item)
+    new = touched(container, when, None, item_count=container.item_count - 1)
+    store.put_object(new, container)
+    return new
 
 
 def _record_of(cls: type[T]) -> Callable[[Engine, ObjectRow], T]:
@@ -70,69 +116,6 @@ map_record = _record_of(SyncMapRecord)
 list_record = _record_of(SyncListRecord)
 
 
-class ContainerList(ObjectList[R, C], Generic[R, C]):
-    """The Maps (or Lists) of one service: create, and what every object list has."""
-
-    def create(
-        self, unique_name: object = UNSET, ttl: object = UNSET, collection_ttl: object = UNSET
-    ) -> R:
-        """Create an empty Map (or List), revision ``"0"``. Cost: O(log n).
-
-        Args:
-            unique_name: 1-320 characters, not shaped like a SID, unique among the
-                service's objects of this kind; optional.
-            ttl: an alias of ``collection_ttl``, ignored when both are given.
-            collection_ttl: seconds until it expires with its items, 0-31,536,000;
-                0 = never.
-
-        Raises:
-            NotFoundError: 20404, no such service.
-            InvalidParameterError: 54302 unique name, 54011 ttl.
-            ConflictError: 54301, the unique name is taken.
-        """
-        engine = self._engine
-        with engine.operation() as now:
-            service = self._service_row(now)
-            name = check_unique_name(unique_name) if given(unique_name) else None
-            seconds = pick_ttl(collection_ttl, ttl, "collection_ttl") or 0
-            return self._spec.record(engine, self._insert(now, service, name, seconds))
-
-
-class ContainerContext(ObjectContext[R], Generic[R]):
-    """One Map (or List): fetch, delete, and update of its TTL."""
-
-    def update(self, ttl: object = UNSET, collection_ttl: object = UNSET) -> R:
-        """Set (or, with 0, clear) when the Map or List expires; the revision goes up by one.
-
-        Raises:
-            NotFoundError: 20404, no such service or object.
-            InvalidParameterError: 54010 neither given, 54011 a bad TTL.
-        """
-        engine = self._engine
-        with engine.operation() as now:
-            row = self._resolve(now, "write")
-            seconds = pick_ttl(collection_ttl, ttl, "collection_ttl")
-            if seconds is None:
-                raise fail("no_parameters", detail="give ttl or collection_ttl")
-            new = attrs.evolve(
-                row,
-                revision=row.revision + 1,
-                date_updated=now,
-                date_expires=expiry_after(now, seconds),
-            )
-            engine.store.put_object(new, old=row)
-            return self._spec.record(engine, new)
-
-    def subscribe(self, callback: EventCallback) -> Subscription:
-        """Call ``callback`` with every event of this Map (or List), from now on.
-
-        Events: ``map_item_added``, ``map_item_updated``, ``map_item_removed`` (also
-        when an item expires) and ``map_removed`` (``list_...`` for a List). A TTL
-        update has no event: Twilio defines none. The callback runs after the change is
-        committed, outside the library's lock. Returns a handle: ``unsubscribe()`` it, or
-        use it in a ``with`` block.
-
-        Raises:
-            NotFoundError: 20404, no such service or object.
-        """
-        return self._subscribe(callback)
+__getattr__ = moved(
+    __name__, {"ContainerContext": "sync_core.objects", "ContainerList": "sync_core.objects"}
+)

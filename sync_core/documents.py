@@ -27,22 +27,24 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from .acl import DOCUMENT_PERMISSIONS, PermissionList
-from .engine import Engine
-from .errors import fail
+from .actor import Actor
+from .errors import NO_PARAMETERS, REVISION_MISMATCH
 from .events import EventCallback, Subscription
-from .lookup import expiry_after
 from .objects import ObjectContext, ObjectKind, ObjectList
-from .params import UNSET, check_if_match, check_ttl, check_unique_name, given
-from .payload import decode_data, encode_data
+from .params import UNSET, Unset, check_if_match, check_ttl, check_unique_name, expiry_after, given
+from .payload import JsonData, decode_data, encode_data
+from .permissions import PermissionKind, PermissionList, permission_record
 from .records import DocumentPermissionRecord, DocumentRecord
 from .rows import ObjectRow
 
-__all__ = ["DocumentContext", "DocumentList"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["DOCUMENTS", "DOCUMENT_PERMISSIONS", "DocumentContext", "DocumentList"]
 
 
 def _record(engine: Engine, row: ObjectRow) -> DocumentRecord:
@@ -62,6 +64,9 @@ def _record(engine: Engine, row: ObjectRow) -> DocumentRecord:
 
 
 DOCUMENTS: Final = ObjectKind(kind="document", prefix="ET", collection="Documents", record=_record)
+DOCUMENT_PERMISSIONS: Final = PermissionKind(
+    DOCUMENTS, permission_record(DocumentPermissionRecord, "document_sid")
+)
 
 
 class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
@@ -77,11 +82,14 @@ class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
     ['doc0', 'doc1']
     """
 
-    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
-        super().__init__(engine, service, DOCUMENTS, identity)
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor, DOCUMENTS)
 
     def create(
-        self, unique_name: object = UNSET, data: object = UNSET, ttl: object = UNSET
+        self,
+        unique_name: str | Unset | None = UNSET,
+        data: JsonData | Unset | None = UNSET,
+        ttl: int | Unset | None = UNSET,
     ) -> DocumentRecord:
         """Create a Document; its revision is ``"0"`` and its data ``{}`` unless given.
 
@@ -109,7 +117,7 @@ class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
             PayloadTooLargeError: 54006, data over 16 KiB.
             ConflictError: 54301, the unique name is taken.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             service = self._service_row(now)
             name = check_unique_name(unique_name) if given(unique_name) else None
@@ -118,17 +126,20 @@ class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
             return _record(engine, self._insert(now, service, name, seconds, data=text))
 
     def _context(self, sid: str) -> DocumentContext:
-        return DocumentContext(self._engine, self._service, sid, self._identity)
+        return DocumentContext(self._actor, sid)
 
 
 class DocumentContext(ObjectContext[DocumentRecord]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
-    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
-        super().__init__(engine, service, sid, DOCUMENTS, identity)
+    def __init__(self, actor: Actor, sid: str) -> None:
+        super().__init__(actor, sid, DOCUMENTS)
 
     def update(
-        self, if_match: object = UNSET, data: object = UNSET, ttl: object = UNSET
+        self,
+        if_match: str | Unset | None = UNSET,
+        data: JsonData | Unset | None = UNSET,
+        ttl: int | Unset | None = UNSET,
     ) -> DocumentRecord:
         """Replace the data and/or the TTL; the revision goes up by one.
 
@@ -147,19 +158,18 @@ class DocumentContext(ObjectContext[DocumentRecord]):
             PayloadTooLargeError: 54006.
             PreconditionFailedError: 20412, ``if_match`` is not the current revision.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             row = self._resolve(now, "write")
             if not given(data) and not given(ttl):
-                raise fail("no_parameters", detail="give data, ttl or both")
+                raise NO_PARAMETERS.error(detail="give data, ttl or both")
             expected = check_if_match(if_match)
             text = encode_data(data)[0] if given(data) else row.data
             seconds = check_ttl(ttl) if given(ttl) else None
             if expected is not None and expected != str(row.revision):
-                raise fail(
-                    "revision_mismatch",
-                    kind="Document",
-                    detail=f"If-Match is {expected!r}, the revision is {str(row.revision)!r}",
+                raise REVISION_MISMATCH.error(
+                    DOCUMENTS.label,
+                    f"If-Match is {expected!r}, the revision is {str(row.revision)!r}",
                 )
             new = attrs.evolve(
                 row,
@@ -168,11 +178,11 @@ class DocumentContext(ObjectContext[DocumentRecord]):
                 date_updated=now,
                 date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
             )
-            engine.store.put_object(new, old=row)
+            engine.store.put_object(new, row)
             engine.emit(
                 "document_updated",
                 new,
-                identity=self._identity,
+                identity=self._actor.identity,
                 when=now,
                 data=new.data,
                 previous=row.data,
@@ -182,9 +192,7 @@ class DocumentContext(ObjectContext[DocumentRecord]):
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
         """The per-identity permissions of this Document (docs/permissions.md)."""
-        return PermissionList(
-            self._engine, self._service, self.sid, DOCUMENT_PERMISSIONS, self._identity
-        )
+        return PermissionList(self._actor, self.sid, DOCUMENT_PERMISSIONS)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every event of this Document, from now on.

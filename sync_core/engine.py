@@ -1,29 +1,35 @@
-"""The shared state behind one :class:`~sync_core.Sync`: lock, clock, store, SIDs.
+"""The shared state behind one :class:`~sync_core.Sync`: lock, clock, transaction, events.
 
 Every public operation runs as ``with engine.operation() as now:``, which
 
 1. takes the one coarse lock (operations are atomic under concurrent callers),
 2. reads ``now`` once from the clock (one now per operation),
-3. removes whatever expired at or before ``now``, earliest expiry first, in its own
-   storage transaction, reading only the expired entries of the expiry indexes (never
-   a scan of everything),
+3. removes whatever expired at or before ``now`` (:mod:`sync_core.expiry`), earliest
+   expiry first, in a transaction of its own, when anything can be due,
 4. runs the operation's body in a storage transaction: if the body raises, none of
    its writes are kept and none of its events are sent,
 5. queues the events the body emitted (:meth:`Engine.emit`) in commit order, and,
    once the lock is released, delivers them (:class:`~sync_core.events.EventHub`).
+
+Steps 3 and 4 are the one transaction path (:class:`_Transaction`). Operations do not
+nest: an operation started inside another (from the same thread, under the lock) is
+refused with an ``AssertionError``, as it would read a second ``now``. What an event is
+and who hears it are the business of :mod:`sync_core.events` and :mod:`sync_core.acl`;
+the engine only numbers and queues them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
 
+from . import acl
 from .clock import Clock
-from .events import EVENT_TYPES, EventHub, Pending, SyncEvent, WebhookSink
-from .rows import ItemRow, ObjectRow
+from .events import EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
+from .expiry import Expiry
+from .rows import ItemRow, ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
 from .store import Store
@@ -31,34 +37,54 @@ from .store import Store
 __all__ = ["Engine"]
 
 
-class _Operation:
-    """The context manager of :meth:`Engine.operation` (a class: it runs on every call)."""
+class _Transaction:
+    """One storage transaction whose events are queued if, and only if, it commits."""
 
-    __slots__ = ("_atomic", "_engine", "_outermost", "_pending")
-    _atomic: AbstractContextManager[None]
-    _pending: list[Pending]
+    __slots__ = ("_atomic", "_engine", "_pending")
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._outermost = False
+        self._pending: list[Pending] = []
+        self._atomic: AbstractContextManager[None] = engine.storage.atomic()
+
+    def __enter__(self) -> None:
+        self._atomic.__enter__()
+        self._engine._pending = self._pending
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._engine._pending = None
+        self._atomic.__exit__(kind, error, trace)  # commits, or rolls back on an error
+        if kind is None:
+            self._engine.events.commit(self._pending)
+
+
+class _Operation:
+    """The context manager of :meth:`Engine.operation` (a class: it runs on every call)."""
+
+    __slots__ = ("_engine", "_transaction")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
     def __enter__(self) -> datetime:
         engine = self._engine
         engine.lock.acquire()
         try:
+            assert engine._pending is None, "sync_core operations do not nest"
             now = engine.now()
-            if engine._pending is not None:  # nested: part of the outer operation
-                return now
-            if engine.store.may_be_due(now):
-                engine._sweep(now)
-            self._pending = []
-            self._atomic = engine.storage.atomic()
-            self._atomic.__enter__()
-            engine._pending = self._pending
-            self._outermost = True
+            if engine.expiry.may_be_due(now):
+                with _Transaction(engine):
+                    engine.expiry.sweep(now, engine.emit)
+                engine.expiry.settle()
+            self._transaction = _Transaction(engine)
+            self._transaction.__enter__()
             return now
         except BaseException:
-            engine._pending = None
             engine.lock.release()
             raise
 
@@ -69,14 +95,8 @@ class _Operation:
         trace: TracebackType | None,
     ) -> None:
         engine = self._engine
-        if not self._outermost:
-            engine.lock.release()
-            return
         try:
-            engine._pending = None
-            self._atomic.__exit__(kind, error, trace)  # commits, or rolls back on an error
-            if kind is None:
-                engine.events.commit(self._pending)
+            self._transaction.__exit__(kind, error, trace)
         finally:
             engine.lock.release()
             engine.events.deliver()
@@ -92,11 +112,12 @@ class Engine:
         storage: Storage,
         account_sid: str,
         sids: SidGenerator,
-        webhook_sink: WebhookSink | None = None,
+        webhook_sink: WebhookSink | None,
     ) -> None:
         self.clock = clock
         self.storage = storage
         self.store = Store(storage)
+        self.expiry = Expiry(self.store)
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -116,28 +137,9 @@ class Engine:
     def operation(self) -> _Operation:
         """Run one atomic operation: lock, one ``now``, expiry, one transaction, events.
 
-        Use as ``with engine.operation() as now:``. An operation called inside another
-        (under the same lock) joins it.
+        Use as ``with engine.operation() as now:``. Operations do not nest.
         """
         return _Operation(self)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """A storage transaction whose events are queued if, and only if, it commits."""
-        pending: list[Pending] = []
-        self._pending = pending
-        try:
-            with self.storage.atomic():
-                yield
-        finally:
-            self._pending = None
-        self.events.commit(pending)
-
-    def _sweep(self, now: datetime) -> None:
-        """Remove (in a transaction of its own) whatever expired at or before ``now``."""
-        with self._transaction():
-            self._expire(now)
-        self.store.settle_floor()
 
     def emit(
         self,
@@ -152,122 +154,61 @@ class Engine:
         message_sid: str | None = None,
         expired: bool = False,
     ) -> None:
-        """Announce a change of ``row`` (a Document, Map, List or Stream as it now is).
+        """Queue the event of a change of ``row``, to be sent if the transaction commits.
 
-        ``item`` is the item concerned, as it now is (or was, for a removal); ``data``
-        and ``previous`` the JSON text after and before. The event's sequence number
-        comes from the service's persistent counter, inside the transaction, so a
-        failed operation uses none. The webhook URL is decided now: the service's
-        ``webhook_url``, for a client identity always and for ``system`` only when
-        ``webhooks_from_rest_enabled`` (Twilio's rule). Subscriptions of a client
-        identity that may not read the object (ACLs on) are left out.
-
-        Emit a removal before the object's rows (and permissions) are deleted.
+        The event (:func:`~sync_core.events.make_event`) takes the next number of the
+        service's persistent counter, inside the transaction, so a failed operation
+        uses none. Its webhook URL is decided now (:func:`~sync_core.events.webhook_url`),
+        and so are the subscriptions whose identity may not read the object
+        (:func:`~sync_core.acl.may_read`): a reader still hears of a removal, as this
+        runs before the object's rows and permissions are deleted.
         """
         pending = self._pending
         assert pending is not None, "emit() outside an operation"
-        assert event_type in EVENT_TYPES, event_type
         store = self.store
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
-        url = None
-        if (
-            service is not None
-            and service.webhook_url is not None
-            and (identity != "system" or service.webhooks_from_rest_enabled)
-        ):
-            url = service.webhook_url
+        url = webhook_url(service, identity)
         if url is None and not self.events.has_subscriptions:
             return  # nobody to tell: the number is spent, the event need not be built
-        object_revision = None if row.kind == "stream" else str(row.revision)
-        position = None if item is None else item.position
-        event = SyncEvent(
+        event = make_event(
+            event_type,
             sequence=sequence,
-            type=event_type,
             account_sid=self.account_sid,
-            service_sid=row.service_sid,
+            row=row,
             identity=identity,
-            date=when,
-            object_sid=row.sid,
-            object_unique_name=row.unique_name,
-            object_revision=object_revision,
-            revision=object_revision if item is None else str(item.revision),
-            item_key=position if isinstance(position, str) else None,
-            item_index=position if isinstance(position, int) else None,
+            when=when,
+            item=item,
+            data=data,
+            previous=previous,
             message_sid=message_sid,
             expired=expired,
-            data_json=data,
-            previous_data_json=previous,
         )
-        pending.append((event, url, self._unreadable(event)))
+        pending.append((event, url, self._unreadable(event, service, row)))
 
-    def _unreadable(self, event: SyncEvent) -> frozenset[int]:
-        """The subscriptions whose identity may not read ``event``'s object (ACLs on).
-
-        Decided when the event is made, before a removal drops the object's
-        permissions, so a reader still hears of the removal.
-        """
+    def _unreadable(
+        self, event: SyncEvent, service: ServiceRow | None, row: ObjectRow
+    ) -> frozenset[int]:
+        """The subscriptions that ``event`` would reach whose identity may not read ``row``."""
         watchers = self.events.watchers(event)
-        if not watchers or event.kind == "stream":
+        if not watchers or service is None:
             return frozenset()
-        service = self.store.service(event.service_sid)
-        if service is None or not service.acl_enabled:
-            return frozenset()
-        denied = set()
-        for subscription in watchers:
-            grant = self.store.permission(
-                event.service_sid, event.object_sid, subscription.identity
-            )
-            if grant is None or not grant.read:
-                denied.add(subscription.number)
-        return frozenset(denied)
+        return frozenset(
+            subscription.number
+            for subscription in watchers
+            if not acl.may_read(self.store, service, subscription.identity, row)
+        )
 
     def expire(self) -> None:
         """Remove everything that has expired by the clock's current time."""
         with self.operation():
             pass
 
-    def _expire(self, now: datetime) -> None:
-        """Remove what expired at or before ``now``, earliest first, announcing each.
-
-        Objects and items are taken from their three expiry indexes in one merged
-        order (at one instant, objects before items: a Map or List that expires takes
-        its items with it, and its removal is the one event). An expired item is a
-        removal like any other: its container counts one revision more, dated when the
-        item expired (so the date does not depend on when the sweep happened to run).
-        """
-        store = self.store
-        while (due := store.first_due(now)) is not None:
-            if isinstance(due, ObjectRow):
-                assert due.date_expires is not None
-                self.emit(
-                    f"{due.kind}_removed",
-                    due,
-                    identity="system",
-                    when=due.date_expires,
-                    previous=due.data,
-                    expired=True,
-                )
-                store.delete_object(due)
-                continue
-            container = store.object_by_sid(due.service_sid, due.container_sid)
-            assert container is not None
-            assert due.date_expires is not None
-            container = store.remove_item(due, container, due.date_expires)
-            self.emit(
-                f"{due.kind}_removed",
-                container,
-                identity="system",
-                when=due.date_expires,
-                item=due,
-                previous=due.data,
-                expired=True,
-            )
-
     def _check(self) -> None:
         """Assert the store's invariants (for tests)."""
         with self.lock:
             self.store._check()
+            acl._check(self.store)
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()

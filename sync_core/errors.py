@@ -2,33 +2,69 @@
 
 A :class:`SyncError` carries exactly the four facts of Twilio's error body
 (``{"code", "message", "more_info", "status"}``). Errors are never built by hand in
-the domain modules: they call :func:`fail` with a key of :data:`ERRORS`, so every code,
-status and message lives in the one table below.
+the domain modules: each error of the one table below is a named constant (as
+fakeredis's ``_msgs.py`` names its messages) whose ``error()`` method builds the
+exception, so a misspelt error is a mypy error, not a ``KeyError`` on the error path.
 
->>> err = fail("unique_name_taken", detail="a document named 'prefs' exists")
+>>> err = UNIQUE_NAME_TAKEN.error("a document named 'prefs' exists")
 >>> (type(err).__name__, err.status, err.code)
 ('ConflictError', 409, 54301)
 >>> err.to_dict()
 {'code': 54301, 'message': 'Unique name already exists', 'more_info': 'https://www.twilio.com/docs/errors/54301', 'status': 409}
+>>> NOT_FOUND.error("/Services/default/Documents/prefs").message
+'The requested resource /Services/default/Documents/prefs was not found'
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
 
 __all__ = [
+    "BOUNDS_INVALID",
+    "DATA_INVALID",
+    "DATA_TOO_LARGE",
+    "DOCUMENT_DATA_MISSING",
     "ERRORS",
+    "FORBIDDEN",
+    "FRIENDLY_NAME_INVALID",
+    "IDENTITY_INVALID",
+    "IF_MATCH_INVALID",
+    "INDEX_INVALID",
+    "INTERNAL_ERROR",
+    "LIST_ITEM_DATA_MISSING",
+    "MAP_ITEM_DATA_MISSING",
+    "MAP_KEY_INVALID",
+    "MAP_KEY_TAKEN",
+    "METHOD_NOT_ALLOWED",
+    "NOT_FOUND",
+    "NO_PARAMETERS",
+    "ORDER_INVALID",
+    "PAGE_SIZE_INVALID",
+    "PAGE_TOKEN_INVALID",
+    "PARAMETER_INVALID",
+    "RATE_LIMITED",
+    "REVISION_MISMATCH",
+    "STREAM_MESSAGE_DATA_MISSING",
+    "TTL_INVALID",
+    "UNIQUE_NAME_INVALID",
+    "UNIQUE_NAME_TAKEN",
+    "WEBHOOK_URL_INVALID",
     "ConflictError",
     "ErrorSpec",
     "ForbiddenError",
+    "InternalServerError",
     "InvalidParameterError",
     "MethodNotAllowedError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PreconditionFailedError",
     "RateLimitedError",
+    "ResourceErrorSpec",
+    "RevisionErrorSpec",
     "SyncError",
     "fail",
 ]
@@ -121,9 +157,15 @@ class MethodNotAllowedError(SyncError):
     default_status = 405
 
 
+class InternalServerError(SyncError):
+    """A failure of sync_core itself (HTTP 500); the REST adapter answers it, logged."""
+
+    default_status = 500
+
+
 @attrs.frozen
-class ErrorSpec:
-    """One row of the error table: the class, Twilio code and message template."""
+class _Row:
+    """What every row of the table holds: the class, Twilio's code and message text."""
 
     kind: type[SyncError]
     code: int
@@ -134,79 +176,121 @@ class ErrorSpec:
         """The HTTP status of this error."""
         return self.kind.default_status
 
+    def _build(self, message: str, detail: str | None) -> SyncError:
+        return self.kind(message, code=self.code, detail=detail)
+
+
+@attrs.frozen
+class ErrorSpec(_Row):
+    """An error whose message is fixed text."""
+
+    def error(self, detail: str | None = None) -> SyncError:
+        """The exception to raise; ``detail`` says, for a person, what exactly was wrong.
+
+        >>> PAGE_SIZE_INVALID.error("PageSize must be an integer, got 'x'")
+        InvalidParameterError(status=400, code=54454, "Invalid 'PageSize' query parameter")
+        """
+        return self._build(self.template, detail)
+
+
+@attrs.frozen
+class ResourceErrorSpec(_Row):
+    """An error whose message names the resource addressed (``{path}``)."""
+
+    def error(self, path: str, detail: str | None = None) -> SyncError:
+        """The exception to raise for ``path``, as the caller addressed it (no ``/v1``)."""
+        return self._build(self.template.format(path=path), detail)
+
+
+@attrs.frozen
+class RevisionErrorSpec(_Row):
+    """An error whose message names the kind of record (``{kind}``: "Document", ...)."""
+
+    def error(self, kind: str, detail: str | None = None) -> SyncError:
+        """The exception to raise for a record of ``kind``."""
+        return self._build(self.template.format(kind=kind), detail)
+
 
 _400 = InvalidParameterError
 
-#: Every error sync_core raises. ``message`` is Twilio's text: observed on the real REST
-#: API where we could find it (404, 413, 409, 412, invalid JSON), else the error
-#: catalog's description. ``{...}`` fields are filled by :func:`fail`. Sources and the
-#: choices made: docs/errors.md.
-ERRORS: Final[dict[str, ErrorSpec]] = {
-    # The path as the caller addressed it, without /v1 (observed on the real REST API).
-    "not_found": ErrorSpec(NotFoundError, 20404, "The requested resource {path} was not found"),
-    # SEMANTICS.md decision: 20412 for every If-Match mismatch (the catalog also has
-    # 54103/54155/54205); the text follows the one observed for documents.
-    "revision_mismatch": ErrorSpec(
-        PreconditionFailedError,
-        20412,
-        "The revision of the {kind} does not match the expected revision",
-    ),
-    "unique_name_taken": ErrorSpec(ConflictError, 54301, "Unique name already exists"),
-    "map_key_taken": ErrorSpec(
-        ConflictError, 54208, "An Item with given key already exists in the Map"
-    ),
-    "forbidden": ErrorSpec(ForbiddenError, 54007, "Access forbidden for identity"),
-    "rate_limited": ErrorSpec(RateLimitedError, 54009, "Rate limit exceeded"),
-    # Twilio's catalog: 20004 "Method not allowed", for a method a resource does not take.
-    "method_not_allowed": ErrorSpec(MethodNotAllowedError, 20004, "Method not allowed"),
-    "data_too_large": ErrorSpec(PayloadTooLargeError, 54006, "Request entity too large"),
-    "data_invalid": ErrorSpec(
-        _400, 54008, "Invalid request body: the type of one of the attributes is invalid"
-    ),
-    "document_data_missing": ErrorSpec(_400, 54101, "The 'Data' parameter cannot be null"),
-    "list_item_data_missing": ErrorSpec(_400, 54156, "The 'Data' parameter cannot be null"),
-    "map_item_data_missing": ErrorSpec(_400, 54206, "The 'Data' parameter cannot be null"),
-    "stream_message_data_missing": ErrorSpec(_400, 54251, "The 'Data' parameter cannot be null"),
-    "no_parameters": ErrorSpec(
-        _400, 54010, "Expected at least 1 optional parameter, but none were provided"
-    ),
-    "ttl_invalid": ErrorSpec(
-        _400,
-        54011,
-        "The TTL value in seconds must either be empty or an integer between 0 and "
-        "31 536 000 (1 year)",
-    ),
-    "unique_name_invalid": ErrorSpec(_400, 54302, "Invalid unique name"),
-    "map_key_invalid": ErrorSpec(_400, 54209, "Invalid Map Item key"),
-    "identity_invalid": ErrorSpec(_400, 54351, "Invalid identity"),
-    "friendly_name_invalid": ErrorSpec(_400, 54053, "Invalid friendly name"),
-    "webhook_url_invalid": ErrorSpec(_400, 54051, "Invalid webhook URL"),
-    "if_match_invalid": ErrorSpec(_400, 54003, "Invalid If-Match header"),
-    "order_invalid": ErrorSpec(_400, 54451, "Invalid 'Order' query parameter"),
-    "bounds_invalid": ErrorSpec(_400, 54452, "Invalid 'Bounds' query parameter"),
-    "page_token_invalid": ErrorSpec(_400, 54453, "Invalid 'PageToken' query parameter"),
-    "page_size_invalid": ErrorSpec(_400, 54454, "Invalid 'PageSize' query parameter"),
-    "index_invalid": ErrorSpec(_400, 54458, "Invalid List Item index"),
-    # Twilio's generic "Invalid parameter", for parameters without a Sync code of their
-    # own (booleans, reachability_debouncing_window, the list length limit).
-    "parameter_invalid": ErrorSpec(_400, 20001, "Invalid parameter"),
+# The table: every error sync_core raises. The message is Twilio's text: observed on
+# the real REST API where we could find it (404, 413, 409, 412, invalid JSON), else the
+# error catalog's description. Sources and the choices made: docs/errors.md.
+
+#: The path as the caller addressed it, without /v1 (observed on the real REST API).
+NOT_FOUND: Final = ResourceErrorSpec(
+    NotFoundError, 20404, "The requested resource {path} was not found"
+)
+#: SEMANTICS.md decision: 20412 for every If-Match mismatch (the catalog also has
+#: 54103/54155/54205); the text follows the one observed for documents.
+REVISION_MISMATCH: Final = RevisionErrorSpec(
+    PreconditionFailedError,
+    20412,
+    "The revision of the {kind} does not match the expected revision",
+)
+UNIQUE_NAME_TAKEN: Final = ErrorSpec(ConflictError, 54301, "Unique name already exists")
+MAP_KEY_TAKEN: Final = ErrorSpec(
+    ConflictError, 54208, "An Item with given key already exists in the Map"
+)
+FORBIDDEN: Final = ErrorSpec(ForbiddenError, 54007, "Access forbidden for identity")
+RATE_LIMITED: Final = ErrorSpec(RateLimitedError, 54009, "Rate limit exceeded")
+#: Twilio's catalog: 20004 "Method not allowed", for a method a resource does not take.
+METHOD_NOT_ALLOWED: Final = ErrorSpec(MethodNotAllowedError, 20004, "Method not allowed")
+#: Twilio's catalog: 20500 "Internal Server Error"; the REST adapter's answer to a bug.
+INTERNAL_ERROR: Final = ErrorSpec(InternalServerError, 20500, "Internal Server Error")
+DATA_TOO_LARGE: Final = ErrorSpec(PayloadTooLargeError, 54006, "Request entity too large")
+DATA_INVALID: Final = ErrorSpec(
+    _400, 54008, "Invalid request body: the type of one of the attributes is invalid"
+)
+DOCUMENT_DATA_MISSING: Final = ErrorSpec(_400, 54101, "The 'Data' parameter cannot be null")
+LIST_ITEM_DATA_MISSING: Final = ErrorSpec(_400, 54156, "The 'Data' parameter cannot be null")
+MAP_ITEM_DATA_MISSING: Final = ErrorSpec(_400, 54206, "The 'Data' parameter cannot be null")
+STREAM_MESSAGE_DATA_MISSING: Final = ErrorSpec(_400, 54251, "The 'Data' parameter cannot be null")
+NO_PARAMETERS: Final = ErrorSpec(
+    _400, 54010, "Expected at least 1 optional parameter, but none were provided"
+)
+TTL_INVALID: Final = ErrorSpec(
+    _400,
+    54011,
+    "The TTL value in seconds must either be empty or an integer between 0 and 31 536 000 (1 year)",
+)
+UNIQUE_NAME_INVALID: Final = ErrorSpec(_400, 54302, "Invalid unique name")
+MAP_KEY_INVALID: Final = ErrorSpec(_400, 54209, "Invalid Map Item key")
+IDENTITY_INVALID: Final = ErrorSpec(_400, 54351, "Invalid identity")
+FRIENDLY_NAME_INVALID: Final = ErrorSpec(_400, 54053, "Invalid friendly name")
+WEBHOOK_URL_INVALID: Final = ErrorSpec(_400, 54051, "Invalid webhook URL")
+IF_MATCH_INVALID: Final = ErrorSpec(_400, 54003, "Invalid If-Match header")
+ORDER_INVALID: Final = ErrorSpec(_400, 54451, "Invalid 'Order' query parameter")
+BOUNDS_INVALID: Final = ErrorSpec(_400, 54452, "Invalid 'Bounds' query parameter")
+PAGE_TOKEN_INVALID: Final = ErrorSpec(_400, 54453, "Invalid 'PageToken' query parameter")
+PAGE_SIZE_INVALID: Final = ErrorSpec(_400, 54454, "Invalid 'PageSize' query parameter")
+INDEX_INVALID: Final = ErrorSpec(_400, 54458, "Invalid List Item index")
+#: Twilio's generic "Invalid parameter", for parameters without a Sync code of their
+#: own (booleans, reachability_debouncing_window, the list length limit).
+PARAMETER_INVALID: Final = ErrorSpec(_400, 20001, "Invalid parameter")
+
+#: The table by name (the constant's name in lower case), for listing and docs.
+ERRORS: Final[Mapping[str, ErrorSpec | ResourceErrorSpec | RevisionErrorSpec]] = {
+    name.lower(): spec
+    for name, spec in list(globals().items())
+    if isinstance(spec, ErrorSpec | ResourceErrorSpec | RevisionErrorSpec) and name.isupper()
 }
 
 
 def fail(key: str, detail: str | None = None, **fields: object) -> SyncError:
-    """Build the error of the table row ``key``, its message filled with ``fields``.
+    """Deprecated: the error of the row named ``key``; use the named constants instead.
 
-    The caller raises it: ``raise fail("not_found", path=...)``. ``detail`` says, for a
-    person, what exactly was wrong; it is not part of Twilio's body.
-
-    >>> err = fail("page_size_invalid", detail="PageSize must be from 1 to 1000, got 0")
-    >>> err
-    InvalidParameterError(status=400, code=54454, "Invalid 'PageSize' query parameter")
-    >>> str(err)
-    "HTTP 400 error 54454: Invalid 'PageSize' query parameter (PageSize must be from 1 to 1000, got 0)"
+    ``fail("not_found", path=p)`` is ``NOT_FOUND.error(p)``: the constants make a
+    misspelt name a mypy error rather than a ``KeyError`` on the error path.
 
     Raises:
         KeyError: ``key`` is not a row of :data:`ERRORS` or a template field is missing.
     """
+    warnings.warn(
+        "sync_core.errors.fail() is deprecated: use the named constants, "
+        "e.g. NOT_FOUND.error(path)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     spec = ERRORS[key]
-    return spec.kind(spec.template.format(**fields), code=spec.code, detail=detail)
+    return spec._build(spec.template.format(**fields), detail)

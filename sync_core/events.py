@@ -41,8 +41,10 @@ from typing import Any, Final
 
 import attrs
 
+from .actor import SYSTEM
 from .payload import JsonObject, decode_data
 from .records import format_date
+from .rows import ItemRow, ObjectRow, ServiceRow
 
 __all__ = [
     "EVENT_TYPES",
@@ -52,7 +54,9 @@ __all__ = [
     "Subscription",
     "SyncEvent",
     "WebhookSink",
+    "make_event",
     "webhook_params",
+    "webhook_url",
 ]
 
 logger: Final = logging.getLogger("sync_core.events")
@@ -157,6 +161,71 @@ class SyncEvent:
         }
 
 
+def make_event(
+    event_type: str,
+    *,
+    sequence: int,
+    account_sid: str,
+    row: ObjectRow,
+    identity: str,
+    when: datetime,
+    item: ItemRow | None = None,
+    data: str | None = None,
+    previous: str | None = None,
+    message_sid: str | None = None,
+    expired: bool = False,
+) -> SyncEvent:
+    """The event of a change of ``row`` (a Document, Map, List or Stream as it now is).
+
+    ``item`` is the item concerned, as it now is (or was, for a removal); ``data`` and
+    ``previous`` the JSON text after and before. A Stream has no revision; an item's
+    event carries the item's revision and its container's.
+    """
+    assert event_type in EVENT_TYPES, event_type
+    object_revision = None if row.kind == "stream" else str(row.revision)
+    position = None if item is None else item.position
+    return SyncEvent(
+        sequence=sequence,
+        type=event_type,
+        account_sid=account_sid,
+        service_sid=row.service_sid,
+        identity=identity,
+        date=when,
+        object_sid=row.sid,
+        object_unique_name=row.unique_name,
+        object_revision=object_revision,
+        revision=object_revision if item is None else str(item.revision),
+        item_key=position if isinstance(position, str) else None,
+        item_index=position if isinstance(position, int) else None,
+        message_sid=message_sid,
+        expired=expired,
+        data_json=data,
+        previous_data_json=previous,
+    )
+
+
+def webhook_url(service: ServiceRow | None, identity: str) -> str | None:
+    """Where a change made by ``identity`` in ``service`` is posted, if anywhere.
+
+    Twilio's rule (https://www.twilio.com/docs/sync/webhooks): a service calls its
+    ``webhook_url`` for changes made by client identities always, and for changes made
+    through the REST API (``system``, expiry included) only when
+    ``webhooks_from_rest_enabled`` is true.
+
+    >>> from datetime import datetime, UTC
+    >>> when = datetime(2025, 1, 1, tzinfo=UTC)
+    >>> service = ServiceRow(sid="IS1", account_sid="AC1", seq=1, date_created=when,
+    ...                      date_updated=when, webhook_url="https://example.com/hook")
+    >>> webhook_url(service, "alice"), webhook_url(service, "system")
+    ('https://example.com/hook', None)
+    """
+    if service is None or service.webhook_url is None:
+        return None
+    if identity != SYSTEM or service.webhooks_from_rest_enabled:
+        return service.webhook_url
+    return None
+
+
 #: Webhook parameter prefixes of each object kind (Twilio's ``DocumentSid``, ``ListSid``...).
 _WEBHOOK_PREFIX: Final = {"document": "Document", "map": "Map", "list": "List", "stream": "Stream"}
 
@@ -231,7 +300,7 @@ class Subscription:
         callback: EventCallback,
         service_sid: str | None,
         object_sid: str | None,
-        identity: str = "system",
+        identity: str,
     ) -> None:
         self._hub = hub
         self.number = number
@@ -300,8 +369,8 @@ class EventHub:
         self,
         callback: EventCallback,
         service_sid: str | None,
-        object_sid: str | None = None,
-        identity: str = "system",
+        object_sid: str | None,
+        identity: str,
     ) -> Subscription:
         """Register ``callback`` for the events of one object, a service, or all."""
         if not callable(callback):
@@ -337,9 +406,7 @@ class EventHub:
             return []
         with self._lock:
             return [
-                s
-                for s in self._subscriptions.values()
-                if s.identity != "system" and s.matches(event)
+                s for s in self._subscriptions.values() if s.identity != SYSTEM and s.matches(event)
             ]
 
     def commit(self, deliveries: Sequence[Pending]) -> None:

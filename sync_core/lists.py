@@ -31,19 +31,33 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54458: Invalid List Item 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from .acl import LIST_PERMISSIONS, PermissionList
-from .containers import ContainerContext, ContainerList, list_record
-from .engine import Engine
-from .items import ItemContext, ItemKind, ItemList, item_fields
-from .objects import ObjectKind
-from .params import UNSET, check_index
-from .payload import JsonObject
+from . import limits
+from .actor import Actor
+from .containers import list_record
+from .errors import LIST_ITEM_DATA_MISSING, PARAMETER_INVALID
+from .items import ItemContext, ItemKind, ItemList, Place, item_fields
+from .objects import ContainerContext, ContainerList, ObjectKind
+from .params import UNSET, Unset, check_index
+from .payload import JsonData, JsonObject
+from .permissions import PermissionKind, PermissionList, permission_record
 from .records import SyncListItemRecord, SyncListPermissionRecord, SyncListRecord
-from .rows import ItemRow
+from .rows import ItemRow, ObjectRow
+from .store import Store
 
-__all__ = ["SyncListContext", "SyncListItemContext", "SyncListItemList", "SyncListList"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = [
+    "LISTS",
+    "LIST_ITEMS",
+    "LIST_PERMISSIONS",
+    "SyncListContext",
+    "SyncListItemContext",
+    "SyncListItemList",
+    "SyncListList",
+]
 
 
 def _item_record(
@@ -55,41 +69,55 @@ def _item_record(
     )
 
 
+def _chosen_by_the_list(value: object) -> None:
+    """A List Item's create names no index: the List chooses it."""
+    return None
+
+
+def _allot(store: Store, container: ObjectRow, index: Place | None) -> tuple[Place, int]:
+    """A new item goes at the List's next index (never reused); a full List is 400."""
+    if container.item_count >= limits.MAX_LIST_ITEMS:
+        raise PARAMETER_INVALID.error(f"a List holds at most {limits.MAX_LIST_ITEMS:,} items")
+    return container.next_index, container.next_index + 1
+
+
 LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=list_record)
 LIST_ITEMS: Final = ItemKind(
     kind="list_item",
     label="List Item",
     container=LISTS,
-    missing_data="list_item_data_missing",
+    missing_data=LIST_ITEM_DATA_MISSING,
+    place_type=int,
     place=check_index,
+    new_place=_chosen_by_the_list,
+    allot=_allot,
     record=_item_record,
+)
+LIST_PERMISSIONS: Final = PermissionKind(
+    LISTS, permission_record(SyncListPermissionRecord, "list_sid")
 )
 
 
 class SyncListItemContext(ItemContext[SyncListItemRecord]):
     """One List Item, by index: ``...sync_lists("l").sync_list_items(3)``."""
 
-    def __init__(
-        self, engine: Engine, service: str, list_sid: str, index: object, identity: str = "system"
-    ) -> None:
-        super().__init__(engine, service, list_sid, index, LIST_ITEMS, identity)
+    def __init__(self, actor: Actor, list_sid: str, index: int) -> None:
+        super().__init__(actor, list_sid, index, LIST_ITEMS)
         self.index = index
 
 
-class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext]):
+class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext, int]):
     """The items of one List: ``...sync_lists("l").sync_list_items``."""
 
-    def __init__(
-        self, engine: Engine, service: str, list_sid: str, identity: str = "system"
-    ) -> None:
-        super().__init__(engine, service, list_sid, LIST_ITEMS, identity)
+    def __init__(self, actor: Actor, list_sid: str) -> None:
+        super().__init__(actor, list_sid, LIST_ITEMS)
 
     def create(
         self,
-        data: object,
-        ttl: object = UNSET,
-        item_ttl: object = UNSET,
-        collection_ttl: object = UNSET,
+        data: JsonData | None,
+        ttl: int | Unset | None = UNSET,
+        item_ttl: int | Unset | None = UNSET,
+        collection_ttl: int | Unset | None = UNSET,
     ) -> SyncListItemRecord:
         """Append an item at the List's next index; the List's revision goes up by one.
 
@@ -109,36 +137,32 @@ class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext]):
         """
         return self._create(data, ttl, item_ttl, collection_ttl)
 
-    def _context(self, place: object) -> SyncListItemContext:
-        return SyncListItemContext(
-            self._engine, self._service, self._container, place, self._identity
-        )
+    def _context(self, place: int) -> SyncListItemContext:
+        return SyncListItemContext(self._actor, self._container, place)
 
 
 class SyncListContext(ContainerContext[SyncListRecord]):
     """One List, by sid or unique name: ``sync.services(s).sync_lists("l")``."""
 
-    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
-        super().__init__(engine, service, sid, LISTS, identity)
+    def __init__(self, actor: Actor, sid: str) -> None:
+        super().__init__(actor, sid, LISTS)
 
     @property
     def sync_list_permissions(self) -> PermissionList[SyncListPermissionRecord]:
         """The per-identity permissions of this List (docs/permissions.md)."""
-        return PermissionList(
-            self._engine, self._service, self.sid, LIST_PERMISSIONS, self._identity
-        )
+        return PermissionList(self._actor, self.sid, LIST_PERMISSIONS)
 
     @property
     def sync_list_items(self) -> SyncListItemList:
         """The items of this List."""
-        return SyncListItemList(self._engine, self._service, self.sid, self._identity)
+        return SyncListItemList(self._actor, self.sid)
 
 
 class SyncListList(ContainerList[SyncListRecord, SyncListContext]):
     """The Lists of one service: ``sync.services(s).sync_lists``."""
 
-    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
-        super().__init__(engine, service, LISTS, identity)
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor, LISTS)
 
     def _context(self, sid: str) -> SyncListContext:
-        return SyncListContext(self._engine, self._service, sid, self._identity)
+        return SyncListContext(self._actor, sid)

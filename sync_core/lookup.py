@@ -12,17 +12,20 @@ with unique name ``default`` and friendly name ``Default Service`` (docs/model.m
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .engine import Engine
-from .errors import fail
+from ._compat import moved
+from .errors import NOT_FOUND
 from .rows import ObjectRow, ServiceRow
 from .sids import is_sid
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 __all__ = [
     "DEFAULT_SERVICE_FRIENDLY_NAME",
     "DEFAULT_SERVICE_NAME",
-    "expiry_after",
     "find_object",
     "new_sid",
     "resolve_object",
@@ -77,7 +80,7 @@ def resolve_service(
         )
         store.put_service(row)
     if row is None:
-        raise fail("not_found", path=service_path(service) if path is None else path)
+        raise NOT_FOUND.error(path=service_path(service) if path is None else path)
     return row
 
 
@@ -86,12 +89,15 @@ def find_object(
 ) -> ObjectRow | None:
     """The object of ``kind`` addressed by sid (with ``prefix``) or unique name, if any."""
     store = engine.store
+    if not isinstance(ident, str):  # the typed API takes text; a caller may not
+        return None
     if is_sid(ident, prefix):
         row = store.object_by_sid(service_sid, ident)
-        if row is not None and row.kind == kind:
+        if row is not None:
+            assert row.kind == kind, "a SID's prefix is its kind"
             return row
-    if not isinstance(ident, str):
-        return None
+    # A unique name is never SID-shaped with lowercase hex, but a SID is matched in
+    # either case (as Twilio's patterns are): "ET" + 32 uppercase hex digits may be a name.
     return store.object_named(service_sid, kind, ident)
 
 
@@ -101,10 +107,8 @@ def resolve_object(
     """Like :func:`find_object`, but a missing object is a 404 naming ``path``."""
     row = find_object(engine, service_sid, kind, prefix, ident)
     if row is None:
-        raise fail("not_found", path=path)
+        raise NOT_FOUND.error(path=path)
     return row
 
 
-def expiry_after(now: datetime, ttl: int) -> datetime | None:
-    """``date_expires`` for a TTL given at ``now``: None for 0 (never expires)."""
-    return None if ttl == 0 else now + timedelta(seconds=ttl)
+__getattr__ = moved(__name__, {"expiry_after": "sync_core.params"})

@@ -30,19 +30,32 @@ True
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from .acl import MAP_PERMISSIONS, PermissionList
-from .containers import ContainerContext, ContainerList, map_record
-from .engine import Engine
-from .items import ItemContext, ItemKind, ItemList, item_fields
-from .objects import ObjectKind
-from .params import UNSET, check_key
-from .payload import JsonObject
+from .actor import Actor
+from .containers import map_record
+from .errors import MAP_ITEM_DATA_MISSING, MAP_KEY_TAKEN
+from .items import ItemContext, ItemKind, ItemList, Place, item_fields
+from .objects import ContainerContext, ContainerList, ObjectKind
+from .params import UNSET, Unset, check_key
+from .payload import JsonData, JsonObject
+from .permissions import PermissionKind, PermissionList, permission_record
 from .records import SyncMapItemRecord, SyncMapPermissionRecord, SyncMapRecord
-from .rows import ItemRow
+from .rows import ItemRow, ObjectRow
+from .store import Store
 
-__all__ = ["SyncMapContext", "SyncMapItemContext", "SyncMapItemList", "SyncMapList"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = [
+    "MAPS",
+    "MAP_ITEMS",
+    "MAP_PERMISSIONS",
+    "SyncMapContext",
+    "SyncMapItemContext",
+    "SyncMapItemList",
+    "SyncMapList",
+]
 
 
 def _item_record(engine: Engine, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
@@ -52,42 +65,50 @@ def _item_record(engine: Engine, row: ItemRow, data: JsonObject | None = None) -
     )
 
 
+def _allot(store: Store, container: ObjectRow, key: Place | None) -> tuple[Place, int]:
+    """A new item goes under its own key, which must be free (409/54208)."""
+    assert isinstance(key, str)
+    if store.item("map_item", container.service_sid, container.sid, key) is not None:
+        raise MAP_KEY_TAKEN.error(f"the key {key!r} is taken")
+    return key, container.next_index
+
+
 MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=map_record)
 MAP_ITEMS: Final = ItemKind(
     kind="map_item",
     label="Map Item",
     container=MAPS,
-    missing_data="map_item_data_missing",
+    missing_data=MAP_ITEM_DATA_MISSING,
+    place_type=str,
     place=check_key,
+    new_place=check_key,
+    allot=_allot,
     record=_item_record,
 )
+MAP_PERMISSIONS: Final = PermissionKind(MAPS, permission_record(SyncMapPermissionRecord, "map_sid"))
 
 
 class SyncMapItemContext(ItemContext[SyncMapItemRecord]):
     """One Map Item, by key: ``...sync_maps("m").sync_map_items("key")``."""
 
-    def __init__(
-        self, engine: Engine, service: str, map_sid: str, key: object, identity: str = "system"
-    ) -> None:
-        super().__init__(engine, service, map_sid, key, MAP_ITEMS, identity)
+    def __init__(self, actor: Actor, map_sid: str, key: str) -> None:
+        super().__init__(actor, map_sid, key, MAP_ITEMS)
         self.key = key
 
 
-class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext]):
+class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext, str]):
     """The items of one Map: ``...sync_maps("m").sync_map_items``."""
 
-    def __init__(
-        self, engine: Engine, service: str, map_sid: str, identity: str = "system"
-    ) -> None:
-        super().__init__(engine, service, map_sid, MAP_ITEMS, identity)
+    def __init__(self, actor: Actor, map_sid: str) -> None:
+        super().__init__(actor, map_sid, MAP_ITEMS)
 
     def create(
         self,
-        key: object,
-        data: object,
-        ttl: object = UNSET,
-        item_ttl: object = UNSET,
-        collection_ttl: object = UNSET,
+        key: str,
+        data: JsonData | None,
+        ttl: int | Unset | None = UNSET,
+        item_ttl: int | Unset | None = UNSET,
+        collection_ttl: int | Unset | None = UNSET,
     ) -> SyncMapItemRecord:
         """Add an item under a new ``key``; the Map's revision goes up by one.
 
@@ -108,36 +129,32 @@ class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext]):
         """
         return self._create(data, ttl, item_ttl, collection_ttl, key=key)
 
-    def _context(self, place: object) -> SyncMapItemContext:
-        return SyncMapItemContext(
-            self._engine, self._service, self._container, place, self._identity
-        )
+    def _context(self, place: str) -> SyncMapItemContext:
+        return SyncMapItemContext(self._actor, self._container, place)
 
 
 class SyncMapContext(ContainerContext[SyncMapRecord]):
     """One Map, by sid or unique name: ``sync.services(s).sync_maps("m")``."""
 
-    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
-        super().__init__(engine, service, sid, MAPS, identity)
+    def __init__(self, actor: Actor, sid: str) -> None:
+        super().__init__(actor, sid, MAPS)
 
     @property
     def sync_map_permissions(self) -> PermissionList[SyncMapPermissionRecord]:
         """The per-identity permissions of this Map (docs/permissions.md)."""
-        return PermissionList(
-            self._engine, self._service, self.sid, MAP_PERMISSIONS, self._identity
-        )
+        return PermissionList(self._actor, self.sid, MAP_PERMISSIONS)
 
     @property
     def sync_map_items(self) -> SyncMapItemList:
         """The items of this Map."""
-        return SyncMapItemList(self._engine, self._service, self.sid, self._identity)
+        return SyncMapItemList(self._actor, self.sid)
 
 
 class SyncMapList(ContainerList[SyncMapRecord, SyncMapContext]):
     """The Maps of one service: ``sync.services(s).sync_maps``."""
 
-    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
-        super().__init__(engine, service, MAPS, identity)
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor, MAPS)
 
     def _context(self, sid: str) -> SyncMapContext:
-        return SyncMapContext(self._engine, self._service, sid, self._identity)
+        return SyncMapContext(self._actor, sid)

@@ -1,10 +1,14 @@
-"""What Documents, Maps and Lists share: named objects of a service.
+"""What Documents, Maps, Lists and Streams share: named objects of a service.
 
 Each is addressed by its sid or its ``unique_name`` (unique per service and kind), is
 created with an optional unique name and TTL, is listed in creation order, fetched and
 deleted the same way. :class:`ObjectList` and :class:`ObjectContext` hold that common
-part once; ``documents.py``, ``maps.py`` and ``lists.py`` add what differs (a
-Document's data, a container's items) and name the classes users see.
+part once; :class:`ContainerList` and :class:`ContainerContext` add what Maps and Lists
+share as objects (``collection_ttl``, and an update of it that counts a revision);
+``documents.py``, ``maps.py``, ``lists.py`` and ``streams.py`` add what differs (a
+Document's data, a container's items, a Stream's messages) and name the classes users
+see. The rules of a container's row when its items change are in
+:mod:`sync_core.containers`.
 
 >>> from sync_core import Sync
 >>> svc = Sync(seed=3).services("default")
@@ -16,27 +20,49 @@ Document's data, a container's items) and name the classes users see.
 Traceback (most recent call last):
 ...
 sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Services/default/Maps/shared was not found
+
+Maps and Lists (Twilio's words): create takes ``unique_name``, ``ttl`` and
+``collection_ttl``, update takes ``ttl`` and ``collection_ttl`` (neither is 400/54010)
+and, like a Document's TTL-only update, adds one to the revision; ``ttl`` is an alias
+of ``collection_ttl`` that is ignored when both are given.
+
+>>> from sync_core import ManualClock
+>>> clock = ManualClock()
+>>> maps = Sync(clock=clock, seed=5).services("default").sync_maps
+>>> game = maps.create(unique_name="game", ttl=60, collection_ttl=3600)
+>>> game.date_expires - clock.now()          # collection_ttl wins over its alias
+datetime.timedelta(seconds=3600)
+>>> maps("game").update(collection_ttl=0).date_expires is None
+True
+>>> maps("game").update()
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54010: Expected at least 1 optional parameter, but none were provided (give ttl or collection_ttl)
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
 from .acl import Flag, authorize
-from .engine import Engine
-from .errors import fail
+from .actor import Actor
+from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
 from .events import EventCallback, Subscription
-from .lookup import expiry_after, new_sid, resolve_object, resolve_service
-from .paging import Page, Position, read_page, stream_records
+from .listing import PlainListing, Source
+from .lookup import new_sid, resolve_object, resolve_service
+from .paging import Position, Scope
+from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
 from .rows import ObjectRow, ServiceRow
-from .store import PERMISSION_KINDS
 
-__all__ = ["ObjectContext", "ObjectKind", "ObjectList"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["ContainerContext", "ContainerList", "ObjectContext", "ObjectKind", "ObjectList"]
 
 R = TypeVar("R")
 C = TypeVar("C")
@@ -46,104 +72,80 @@ C = TypeVar("C")
 class ObjectKind(Generic[R]):
     """What tells one kind of named object from another."""
 
-    kind: str  # the rows' kind: "document", "map", "list"
-    prefix: str  # its SIDs' prefix: "ET", "MP", "ES"
-    collection: str  # its path segment: "Documents", "Maps", "Lists"
+    kind: str  # the rows' kind: "document", "map", "list", "stream"
+    prefix: str  # its SIDs' prefix: "ET", "MP", "ES", "TO"
+    collection: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
     record: Callable[[Engine, ObjectRow], R]  # the record callers get
 
+    @property
+    def label(self) -> str:
+        """Its name in messages: "Document", "Map", "List", "Stream"."""
+        return self.collection[:-1]
 
-class ObjectList(ABC, Generic[R, C]):
+
+class ObjectList(PlainListing[R], ABC, Generic[R, C]):
     """The objects of one kind in one service: create, list, stream, page, and lookup."""
 
-    def __init__(
-        self, engine: Engine, service: str, spec: ObjectKind[R], identity: str = "system"
-    ) -> None:
-        self._engine = engine
-        self._service = service
+    def __init__(self, actor: Actor, spec: ObjectKind[R]) -> None:
+        self._actor = actor
         self._spec = spec
-        self._identity = identity
+
+    @property
+    def _engine(self) -> Engine:
+        return self._actor.engine
 
     @property
     def _path(self) -> str:
-        return f"/Services/{self._service}/{self._spec.collection}"
+        return f"{self._actor.service_path}/{self._spec.collection}"
 
     def _service_row(self, now: datetime) -> ServiceRow:
         """The service (404), if the acting identity may create and list here (403)."""
-        service = resolve_service(self._engine, now, self._service, self._path)
-        if self._spec.kind in PERMISSION_KINDS:  # Streams have no permissions
-            authorize(self._engine, service, self._identity, None, self._path)
+        engine, path = self._actor.engine, self._path
+        service = resolve_service(engine, now, self._actor.service, path)
+        authorize(engine.store, service, self._actor.identity, None, path, kind=self._spec.kind)
         return service
 
     def _insert(
         self, now: datetime, service: ServiceRow, name: str | None, ttl: int, **fields: Any
     ) -> ObjectRow:
         """Add a new object whose parameters are checked; 409 if the name is taken."""
-        spec, store = self._spec, self._engine.store
+        spec, engine, identity = self._spec, self._actor.engine, self._actor.identity
+        store = engine.store
         if name is not None and store.object_named(service.sid, spec.kind, name) is not None:
-            raise fail(
-                "unique_name_taken",
-                detail=f"a {spec.collection[:-1]} named {name!r} exists in this service",
-            )
+            raise UNIQUE_NAME_TAKEN.error(f"a {spec.label} named {name!r} exists in this service")
         row = ObjectRow(
             kind=spec.kind,
             sid=new_sid(
-                self._engine,
-                spec.prefix,
-                lambda sid: store.object_by_sid(service.sid, sid) is not None,
+                engine, spec.prefix, lambda sid: store.object_by_sid(service.sid, sid) is not None
             ),
             service_sid=service.sid,
             seq=store.next_seq(f"{spec.kind}:{service.sid}"),
             date_created=now,
             date_updated=now,
-            created_by=self._identity,
+            created_by=identity,
             unique_name=name,
             date_expires=expiry_after(now, ttl),
             **fields,
         )
-        store.put_object(row, old=None)
-        self._engine.emit(
-            f"{spec.kind}_created", row, identity=self._identity, when=now, data=row.data
-        )
+        store.put_object(row, None)
+        engine.emit(f"{spec.kind}_created", row, identity=identity, when=now, data=row.data)
         return row
 
-    def page(
-        self, page_token: object = None, page_number: object = None, page_size: object = None
-    ) -> Page[R]:
-        """One page of the objects, in creation order. Cost: O(log n + page size).
+    def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
+        """The objects of this kind in creation order (404 without the service)."""
+        engine, spec = self._actor.engine, self._spec
+        service = self._service_row(now)
 
-        Raises:
-            NotFoundError: 20404, no such service.
-            InvalidParameterError: 54454 page size, 54453 page token.
-        """
-        engine, spec = self._engine, self._spec
-        with engine.operation() as now:
-            service = self._service_row(now)
-
-            def fetch_slice(
-                after: Position | None, backwards: bool, limit: int
-            ) -> list[tuple[Position, R]]:
-                seq = None if after is None else int(after[0])
-                rows = engine.store.objects_from(
-                    service.sid, spec.kind, seq, inclusive=False, reverse=backwards, limit=limit
-                )
-                return [((row.seq,), spec.record(engine, row)) for row in rows]
-
-            return read_page(
-                scope=f"{spec.kind}s:{service.sid}",
-                page_token=page_token,
-                page_number=page_number,
-                page_size=page_size,
-                fetch_slice=fetch_slice,
-                fetch=lambda token: self.page(page_token=token),
+        def fetch_slice(
+            after: Position | None, backwards: bool, limit: int
+        ) -> list[tuple[Position, R]]:
+            seq = None if after is None else int(after[0])
+            rows = engine.store.objects_from(
+                service.sid, spec.kind, seq, inclusive=False, reverse=backwards, limit=limit
             )
+            return [((row.seq,), spec.record(engine, row)) for row in rows]
 
-    def stream(self, limit: int | None = None, page_size: int | None = None) -> Iterator[R]:
-        """The objects one at a time, reading a page at a time; at most ``limit``."""
-        return stream_records(lambda size: self.page(page_size=size), limit, page_size)
-
-    def list(self, limit: int | None = None, page_size: int | None = None) -> list[R]:
-        """The objects as a list, in creation order, at most ``limit`` of them."""
-        return list(self.stream(limit=limit, page_size=page_size))
+        return Source(Scope(f"{spec.kind}s:{service.sid}"), fetch_slice, int)
 
     @abstractmethod
     def _context(self, sid: str) -> C:
@@ -164,23 +166,14 @@ class ObjectList(ABC, Generic[R, C]):
 class ObjectContext(Generic[R]):
     """One object, by sid or unique name: fetch and delete; subclasses add update."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        service: str,
-        sid: str,
-        spec: ObjectKind[R],
-        identity: str = "system",
-    ) -> None:
-        self._engine = engine
-        self._service = service
+    def __init__(self, actor: Actor, sid: str, spec: ObjectKind[R]) -> None:
+        self._actor = actor
         self.sid = sid
         self._spec = spec
-        self._identity = identity
 
     @property
     def _path(self) -> str:
-        return f"/Services/{self._service}/{self._spec.collection}/{self.sid}"
+        return f"{self._actor.service_path}/{self._spec.collection}/{self.sid}"
 
     def _resolve(self, now: datetime, flag: Flag, path: str | None = None) -> ObjectRow:
         """The object now, if the acting identity has ``flag`` on it.
@@ -188,21 +181,21 @@ class ObjectContext(Generic[R]):
         A 404 names ``path`` (this object's own path by default); a denial is 403.
         """
         shown = self._path if path is None else path
-        spec, engine = self._spec, self._engine
-        service = resolve_service(engine, now, self._service, shown)
+        spec, actor = self._spec, self._actor
+        engine = actor.engine
+        service = resolve_service(engine, now, actor.service, shown)
         row = resolve_object(engine, service.sid, spec.kind, spec.prefix, self.sid, shown)
-        if spec.kind in PERMISSION_KINDS:  # Streams have no permissions
-            authorize(engine, service, self._identity, flag, shown, row)
+        authorize(engine.store, service, actor.identity, flag, shown, row)
         return row
 
     def fetch(self) -> R:
-        """The object now. Cost: O(1) by sid, O(log n) by name.
+        """The object now. Cost: O(log n) (O(1) in memory by sid).
 
         Raises:
             NotFoundError: 20404, no such service or object (or it expired).
         """
-        with self._engine.operation() as now:
-            return self._spec.record(self._engine, self._resolve(now, "read"))
+        with self._actor.engine.operation() as now:
+            return self._spec.record(self._actor.engine, self._resolve(now, "read"))
 
     def delete(self) -> bool:
         """Remove the object (a Map or List with all its items); True.
@@ -212,21 +205,92 @@ class ObjectContext(Generic[R]):
         Raises:
             NotFoundError: 20404, no such service or object.
         """
-        engine = self._engine
+        engine, identity = self._actor.engine, self._actor.identity
         with engine.operation() as now:
             row = self._resolve(now, "manage")
-            engine.emit(
-                f"{row.kind}_removed", row, identity=self._identity, when=now, previous=row.data
-            )
+            engine.emit(f"{row.kind}_removed", row, identity=identity, when=now, previous=row.data)
             engine.store.delete_object(row)
             return True
 
     def _subscribe(self, callback: EventCallback) -> Subscription:
         """Watch this object's events (it must exist now: 404 otherwise)."""
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             row = self._resolve(now, "read")
-            return engine.events.subscribe(callback, row.service_sid, row.sid, self._identity)
+            return engine.events.subscribe(callback, row.service_sid, row.sid, self._actor.identity)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"
+
+
+class ContainerList(ObjectList[R, C], Generic[R, C]):
+    """The Maps (or Lists) of one service: create, and what every object list has."""
+
+    def create(
+        self,
+        unique_name: str | Unset | None = UNSET,
+        ttl: int | Unset | None = UNSET,
+        collection_ttl: int | Unset | None = UNSET,
+    ) -> R:
+        """Create an empty Map (or List), revision ``"0"``. Cost: O(log n).
+
+        Args:
+            unique_name: 1-320 characters, not shaped like a SID, unique among the
+                service's objects of this kind; optional.
+            ttl: an alias of ``collection_ttl``, ignored when both are given.
+            collection_ttl: seconds until it expires with its items, 0-31,536,000;
+                0 = never.
+
+        Raises:
+            NotFoundError: 20404, no such service.
+            InvalidParameterError: 54302 unique name, 54011 ttl.
+            ConflictError: 54301, the unique name is taken.
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            service = self._service_row(now)
+            name = check_unique_name(unique_name) if given(unique_name) else None
+            seconds = pick_ttl(collection_ttl, ttl, "collection_ttl") or 0
+            return self._spec.record(engine, self._insert(now, service, name, seconds))
+
+
+class ContainerContext(ObjectContext[R], Generic[R]):
+    """One Map (or List): fetch, delete, and update of its TTL."""
+
+    def update(
+        self, ttl: int | Unset | None = UNSET, collection_ttl: int | Unset | None = UNSET
+    ) -> R:
+        """Set (or, with 0, clear) when the Map or List expires; the revision goes up by one.
+
+        Raises:
+            NotFoundError: 20404, no such service or object.
+            InvalidParameterError: 54010 neither given, 54011 a bad TTL.
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            row = self._resolve(now, "write")
+            seconds = pick_ttl(collection_ttl, ttl, "collection_ttl")
+            if seconds is None:
+                raise NO_PARAMETERS.error("give ttl or collection_ttl")
+            new = attrs.evolve(
+                row,
+                revision=row.revision + 1,
+                date_updated=now,
+                date_expires=expiry_after(now, seconds),
+            )
+            engine.store.put_object(new, row)
+            return self._spec.record(engine, new)
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` with every event of this Map (or List), from now on.
+
+        Events: ``map_item_added``, ``map_item_updated``, ``map_item_removed`` (also
+        when an item expires) and ``map_removed`` (``list_...`` for a List). A TTL
+        update has no event: Twilio defines none. The callback runs after the change is
+        committed, outside the library's lock. Returns a handle: ``unsubscribe()`` it, or
+        use it in a ``with`` block.
+
+        Raises:
+            NotFoundError: 20404, no such service or object.
+        """
+        return self._subscribe(callback)

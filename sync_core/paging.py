@@ -14,9 +14,9 @@ Traceback (most recent call last):
 ...
 sync_core.errors.InvalidParameterError: HTTP 400 error 54454: Invalid 'PageSize' query parameter (PageSize must be an integer from 1 to 1000, got 0)
 >>> cursor = Cursor(scope="documents:IS1", position=(7,), backwards=False, page=1)
->>> Cursor.parse(cursor.to_token(), scope="documents:IS1") == cursor
+>>> Cursor.parse(cursor.to_token(), scope=Scope("documents:IS1")) == cursor
 True
->>> Cursor.parse("PTnonsense", scope="documents:IS1")
+>>> Cursor.parse("PTnonsense", scope=Scope("documents:IS1"))
 Traceback (most recent call last):
 ...
 sync_core.errors.InvalidParameterError: HTTP 400 error 54453: Invalid 'PageToken' query parameter (the page token was not made by this listing)
@@ -32,7 +32,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from .errors import fail
+from .errors import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, PARAMETER_INVALID
 from .limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE_ACCEPTED, MAX_PAGE_SIZE_SERVED
 from .params import UNSET, check_int
 
@@ -40,6 +40,7 @@ __all__ = [
     "Cursor",
     "Page",
     "Position",
+    "Scope",
     "SliceFetcher",
     "effective_page_size",
     "read_page",
@@ -64,12 +65,31 @@ def effective_page_size(page_size: object) -> int:
         return DEFAULT_PAGE_SIZE
     size = check_int(page_size)
     if size is None or not 1 <= size <= MAX_PAGE_SIZE_ACCEPTED:
-        raise fail(
-            "page_size_invalid",
+        raise PAGE_SIZE_INVALID.error(
             detail=f"PageSize must be an integer from 1 to {MAX_PAGE_SIZE_ACCEPTED}, "
             f"got {page_size!r}",
         )
     return min(size, MAX_PAGE_SIZE_SERVED)
+
+
+@attrs.frozen
+class Scope:
+    """Which listing a page token belongs to, with the parameters it was made with.
+
+    ``name`` names the collection (``"services"``, ``"documents:IS..."``,
+    ``"map_item:MP..."``...); an item listing adds its fixed ``order`` (``descending``),
+    ``from_`` (``start``) and ``bounds`` (``inclusive``), so a token cannot be replayed
+    on another listing, nor with other parameters.
+    """
+
+    name: str
+    descending: bool = False
+    start: str | int | None = None
+    inclusive: bool = True
+
+
+def _scope(value: Scope | str) -> Scope:
+    return value if isinstance(value, Scope) else Scope(value)
 
 
 @attrs.frozen
@@ -78,11 +98,11 @@ class Cursor:
 
     ``backwards`` pages (the way to a previous page) start just before ``position`` and
     run against the listing's order; their records are still shown in order.
-    ``scope`` names the listing (and its fixed parameters, such as ``order``), so a token
-    cannot be replayed on another one.
+    ``scope`` (a :class:`Scope`, or the name of one without fixed parameters) says
+    which listing the cursor belongs to. Its token keeps every field.
     """
 
-    scope: str
+    scope: Scope = attrs.field(converter=_scope)
     position: Position
     backwards: bool
     page: int
@@ -90,15 +110,25 @@ class Cursor:
 
     def to_token(self) -> str:
         """The opaque ``PageToken`` for this cursor."""
+        scope = self.scope
         raw = json.dumps(
-            [self.scope, list(self.position), self.backwards, self.page, self.size],
+            [
+                scope.name,
+                scope.descending,
+                scope.start,
+                scope.inclusive,
+                list(self.position),
+                self.backwards,
+                self.page,
+                self.size,
+            ],
             separators=(",", ":"),
             ensure_ascii=False,
         ).encode()
         return _TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def parse(cls, token: object, *, scope: str | None) -> Cursor:
+    def parse(cls, token: object, *, scope: Scope | None) -> Cursor:
         """Read a token made by :meth:`to_token` for the listing ``scope`` (None: any).
 
         Raises:
@@ -109,12 +139,14 @@ class Cursor:
                 raise ValueError("not a page token")
             body = token[len(_TOKEN_PREFIX) :]
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            token_scope, position, backwards, page, size = json.loads(raw)
+            name, descending, start, inclusive, position, backwards, page, size = json.loads(raw)
             if (
-                (scope is not None and token_scope != scope)
-                or not isinstance(token_scope, str)
+                not isinstance(name, str)
+                or not isinstance(descending, bool)
+                or not (start is None or _is_place(start))
+                or not isinstance(inclusive, bool)
                 or not isinstance(position, list)
-                or not all(isinstance(p, str | int) and not isinstance(p, bool) for p in position)
+                or not all(_is_place(p) for p in position)
                 or not isinstance(backwards, bool)
                 or not isinstance(page, int)
                 or isinstance(page, bool)
@@ -122,12 +154,18 @@ class Cursor:
                 or not isinstance(size, int)
                 or not 1 <= size <= MAX_PAGE_SIZE_SERVED
             ):
+                raise ValueError("not a page token")
+            found = Scope(name, descending, start, inclusive)
+            if scope is not None and found != scope:
                 raise ValueError("not a page token of this listing")
         except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-            raise fail(
-                "page_token_invalid", detail="the page token was not made by this listing"
-            ) from None
-        return cls(token_scope, tuple(position), backwards=backwards, page=page, size=size)
+            raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing") from None
+        return cls(found, tuple(position), backwards=backwards, page=page, size=size)
+
+
+def _is_place(value: object) -> bool:
+    """Whether ``value`` can stand in a position: a str or an int (never a bool)."""
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 class Page(Generic[R]):
@@ -189,11 +227,12 @@ SliceFetcher = Callable[[Position | None, bool, int], list[tuple[Position, R]]]
 
 def read_page(
     *,
-    scope: str,
+    scope: Scope,
     page_token: object,
     page_number: object,
     page_size: object,
     fetch_slice: SliceFetcher[R],
+    position_type: type[str] | type[int],
     fetch: Callable[[str], Page[R]],
 ) -> Page[R]:
     """Read one page of a listing; the caller holds the operation it reads under.
@@ -202,13 +241,14 @@ def read_page(
     O(log n + page size) on a storage with ordered scans.
 
     Args:
-        scope: names the listing and its fixed parameters; tokens carry it.
+        scope: the listing and its fixed parameters; tokens carry it.
         page_token: a token from an earlier page of the same listing, or UNSET/None for
             the first page.
         page_number: Twilio's ``Page``: client state, echoed as ``page_number``.
         page_size: the requested size (see :func:`effective_page_size`); with a token
             and no size, the size of the page the token came from.
         fetch_slice: reads the listing (see :data:`SliceFetcher`).
+        position_type: what the listing's positions are; a token with another is 54453.
         fetch: how the page's ``next_page()``/``previous_page()`` read a token.
 
     Raises:
@@ -220,11 +260,13 @@ def read_page(
         backwards = False
         number = check_int(page_number) if page_number not in (None, UNSET) else 0
         if number is None or number < 0:
-            raise fail(
-                "parameter_invalid", detail=f"Page must be a non-negative integer: {page_number!r}"
+            raise PARAMETER_INVALID.error(
+                detail=f"Page must be a non-negative integer: {page_number!r}"
             )
     else:
         cursor = Cursor.parse(page_token, scope=scope)
+        if not all(isinstance(part, position_type) for part in cursor.position):
+            raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing")
         after, backwards, number = cursor.position, cursor.backwards, cursor.page
         if page_size is None or page_size is UNSET:
             size = cursor.size  # a token keeps the page size of the listing it came from
@@ -277,7 +319,7 @@ def stream_records(
     """
     most = check_int(limit) if limit is not None else 0
     if most is None or most < 0:
-        raise fail("parameter_invalid", detail=f"limit must be a non-negative integer: {limit!r}")
+        raise PARAMETER_INVALID.error(detail=f"limit must be a non-negative integer: {limit!r}")
     if most and page_size is None:
         page_size = min(most, MAX_PAGE_SIZE_ACCEPTED)
     return _records(first(page_size), most or None)

@@ -19,9 +19,19 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique nam
 from __future__ import annotations
 
 import enum
+from datetime import datetime, timedelta
 from typing import Final, Literal, TypeVar
 
-from .errors import fail
+from .errors import (
+    BOUNDS_INVALID,
+    IF_MATCH_INVALID,
+    INDEX_INVALID,
+    MAP_KEY_INVALID,
+    ORDER_INVALID,
+    PARAMETER_INVALID,
+    TTL_INVALID,
+    UNIQUE_NAME_INVALID,
+)
 from .limits import MAX_MAP_KEY, MAX_TTL, MAX_UNIQUE_NAME
 from .sids import looks_like_sid
 
@@ -37,6 +47,7 @@ __all__ = [
     "check_order",
     "check_ttl",
     "check_unique_name",
+    "expiry_after",
     "given",
     "pick_ttl",
 ]
@@ -84,8 +95,8 @@ def check_ttl(value: object, name: str = "ttl") -> int:
     """A TTL in seconds: an integer from 0 (never expires) to one year."""
     ttl = check_int(value)
     if ttl is None or not 0 <= ttl <= MAX_TTL:
-        raise fail(
-            "ttl_invalid", detail=f"{name} must be an integer from 0 to {MAX_TTL}, got {value!r}"
+        raise TTL_INVALID.error(
+            detail=f"{name} must be an integer from 0 to {MAX_TTL}, got {value!r}"
         )
     return ttl
 
@@ -103,21 +114,30 @@ def pick_ttl(value: object, alias: object, name: str) -> int | None:
     return None
 
 
+def expiry_after(now: datetime, ttl: int) -> datetime | None:
+    """``date_expires`` for a TTL given at ``now``: None for 0 (never expires).
+
+    >>> from datetime import UTC
+    >>> expiry_after(datetime(2025, 1, 1, tzinfo=UTC), 60).isoformat()
+    '2025-01-01T00:01:00+00:00'
+    >>> expiry_after(datetime(2025, 1, 1, tzinfo=UTC), 0) is None
+    True
+    """
+    return None if ttl == 0 else now + timedelta(seconds=ttl)
+
+
 def check_unique_name(value: object) -> str:
     """A unique name: 1 to 320 characters, not shaped like a SID."""
     if not isinstance(value, str):
-        raise fail("unique_name_invalid", detail=f"a unique name must be a string, got {value!r}")
+        raise UNIQUE_NAME_INVALID.error(detail=f"a unique name must be a string, got {value!r}")
     if not 1 <= len(value) <= MAX_UNIQUE_NAME:
-        raise fail(
-            "unique_name_invalid",
+        raise UNIQUE_NAME_INVALID.error(
             detail=f"a unique name must be 1 to {MAX_UNIQUE_NAME} characters, got {len(value)}",
         )
     if looks_like_sid(value):
-        raise fail(
-            "unique_name_invalid", detail=f"a unique name may not look like a SID: {value!r}"
-        )
+        raise UNIQUE_NAME_INVALID.error(detail=f"a unique name may not look like a SID: {value!r}")
     if not _encodable(value):
-        raise fail("unique_name_invalid", detail="a unique name may not hold a lone surrogate")
+        raise UNIQUE_NAME_INVALID.error(detail="a unique name may not hold a lone surrogate")
     return value
 
 
@@ -136,7 +156,7 @@ def check_bool(value: object, name: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise fail("parameter_invalid", detail=f"{name} must be true or false, got {value!r}")
+    raise PARAMETER_INVALID.error(detail=f"{name} must be true or false, got {value!r}")
 
 
 def check_if_match(value: object) -> str | None:
@@ -147,7 +167,7 @@ def check_if_match(value: object) -> str | None:
         text = value.strip().strip('"')
         if text.isdigit() and text.isascii():
             return text
-    raise fail("if_match_invalid", detail=f"If-Match must be a revision such as '3', got {value!r}")
+    raise IF_MATCH_INVALID.error(detail=f"If-Match must be a revision such as '3', got {value!r}")
 
 
 def check_key(value: object) -> str:
@@ -159,14 +179,13 @@ def check_key(value: object) -> str:
     sync_core.errors.InvalidParameterError: HTTP 400 error 54209: Invalid Map Item key (a key must be 1 to 320 characters, got 0)
     """
     if not isinstance(value, str):
-        raise fail("map_key_invalid", detail=f"a key must be a string, got {value!r}")
+        raise MAP_KEY_INVALID.error(detail=f"a key must be a string, got {value!r}")
     if not 1 <= len(value) <= MAX_MAP_KEY:
-        raise fail(
-            "map_key_invalid",
+        raise MAP_KEY_INVALID.error(
             detail=f"a key must be 1 to {MAX_MAP_KEY} characters, got {len(value)}",
         )
     if not _encodable(value):
-        raise fail("map_key_invalid", detail="a key may not hold a lone surrogate")
+        raise MAP_KEY_INVALID.error(detail="a key may not hold a lone surrogate")
     return value
 
 
@@ -182,7 +201,7 @@ def check_index(value: object, name: str = "index") -> int:
     """
     index = check_int(value)
     if index is None or index < 0:
-        raise fail("index_invalid", detail=f"{name} must be a non-negative integer, got {value!r}")
+        raise INDEX_INVALID.error(detail=f"{name} must be a non-negative integer, got {value!r}")
     return index
 
 
@@ -192,7 +211,7 @@ def check_order(value: object) -> bool:
         return False
     if value == "desc":
         return True
-    raise fail("order_invalid", detail=f"Order must be asc or desc, got {value!r}")
+    raise ORDER_INVALID.error(detail=f"Order must be asc or desc, got {value!r}")
 
 
 def check_bounds(value: object) -> bool:
@@ -201,4 +220,4 @@ def check_bounds(value: object) -> bool:
         return True
     if value == "exclusive":
         return False
-    raise fail("bounds_invalid", detail=f"Bounds must be inclusive or exclusive, got {value!r}")
+    raise BOUNDS_INVALID.error(detail=f"Bounds must be inclusive or exclusive, got {value!r}")

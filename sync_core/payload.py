@@ -25,15 +25,19 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any, Final, NoReturn
 
-from .errors import fail
+from .errors import DATA_INVALID, DATA_TOO_LARGE, DOCUMENT_DATA_MISSING, ErrorSpec
 from .limits import MAX_DATA_BYTES
 
-__all__ = ["JsonObject", "data_size", "decode_data", "encode_data"]
+__all__ = ["JsonData", "JsonObject", "data_size", "decode_data", "encode_data"]
 
 #: A JSON object as Python holds it.
 JsonObject = dict[str, Any]
+#: ``data`` as callers give it: a JSON object, or JSON text of one (as the twilio SDK
+#: passes strings through and the REST API sends ``Data``).
+JsonData = Mapping[str, Any] | str
 
 _ENCODER: Final = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=True
@@ -45,7 +49,7 @@ def _reject_constant(name: str) -> NoReturn:
 
 
 def _invalid(detail: str) -> NoReturn:
-    raise fail("data_invalid", detail=detail) from None
+    raise DATA_INVALID.error(detail=detail) from None
 
 
 def _describe(value: object, where: str, active: set[int]) -> str | None:
@@ -98,7 +102,7 @@ def data_size(text: str) -> int:
 
 
 def encode_data(
-    value: object, *, limit: int = MAX_DATA_BYTES, missing: str = "document_data_missing"
+    value: object, *, limit: int = MAX_DATA_BYTES, missing: ErrorSpec = DOCUMENT_DATA_MISSING
 ) -> tuple[str, JsonObject]:
     """Validate ``value`` as a ``data`` payload; return its compact JSON and a fresh copy.
 
@@ -118,7 +122,7 @@ def encode_data(
     Args:
         value: the caller's data.
         limit: the most UTF-8 bytes the compact JSON may take.
-        missing: the error key for null data (each object kind has its own code).
+        missing: the error of null data (each object kind has its own code).
 
     Returns:
         ``(text, copy)``: the compact JSON text to store and a fresh dict equal to
@@ -133,7 +137,7 @@ def encode_data(
     if isinstance(value, str):
         value = _parse_text(value)
     if value is None:
-        raise fail(missing, detail="data must be a JSON object, not null")
+        raise missing.error("data must be a JSON object, not null")
     if not isinstance(value, dict):
         _invalid(f"data must be a JSON object, not {type(value).__name__}")
     try:
@@ -147,7 +151,7 @@ def encode_data(
     except UnicodeEncodeError:
         _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
     if size > limit:
-        raise fail("data_too_large", detail=f"data is {size} bytes, the limit is {limit}")
+        raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
     copy: JsonObject = json.loads(text)
     if copy != value:
         # json.dumps quietly turns int keys into strings and tuples into lists: a value

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import attrs
 
+from .limits import DEFAULT_DEBOUNCING_WINDOW
+
 __all__ = ["ItemRow", "ObjectRow", "PermissionRow", "ServiceRow"]
 
 
@@ -31,19 +33,20 @@ class ServiceRow:
     reachability_webhooks_enabled: bool = False
     acl_enabled: bool = False
     reachability_debouncing_enabled: bool = False
-    reachability_debouncing_window: int = 5_000
+    reachability_debouncing_window: int = DEFAULT_DEBOUNCING_WINDOW
 
 
 @attrs.frozen
 class ObjectRow:
-    """A named object of a service: a Document, a Map or a List.
+    """A named object of a service: a Document, a Map, a List or a Stream.
 
-    ``revision`` is an int here and a decimal string in records and on the wire.
-    Maps and Lists (containers) have no ``data``; they count their items, and a List
-    keeps the index its next item gets (indexes only grow, so this is not the count).
+    ``revision`` is an int here and a decimal string in records and on the wire (a
+    Stream has none to show). Maps, Lists and Streams have no ``data``; Maps and Lists
+    (containers) count their items, and a List keeps the index its next item gets
+    (indexes only grow, so this is not the count).
     """
 
-    kind: str  # "document", "map" or "list"
+    kind: str  # "document", "map", "list" or "stream"
     sid: str
     service_sid: str
     seq: int  # creation order within the service and kind, for listing

@@ -26,17 +26,22 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 20001: Invalid parameter 
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 import attrs
 
-from .acl import SYSTEM, authorize, check_identity
+from .acl import authorize, check_identity
+from .actor import SYSTEM, Actor
 from .documents import DocumentList
-from .engine import Engine
-from .errors import fail
+from .errors import (
+    FRIENDLY_NAME_INVALID,
+    IDENTITY_INVALID,
+    NO_PARAMETERS,
+    PARAMETER_INVALID,
+    WEBHOOK_URL_INVALID,
+)
 from .events import EventCallback, Subscription
 from .limits import (
     MAX_DEBOUNCING_WINDOW,
@@ -44,14 +49,18 @@ from .limits import (
     MAX_WEBHOOK_URL,
     MIN_DEBOUNCING_WINDOW,
 )
+from .listing import PlainListing, Source
 from .lists import SyncListList
-from .lookup import new_sid, resolve_service, service_path
+from .lookup import new_sid, resolve_service
 from .maps import SyncMapList
-from .paging import Page, Position, read_page, stream_records
-from .params import UNSET, check_bool, check_int, given
+from .paging import Position, Scope
+from .params import UNSET, Unset, check_bool, check_int, given
 from .records import ServiceRecord
 from .rows import ServiceRow
 from .streams import SyncStreamList
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 __all__ = ["ServiceContext", "ServiceList"]
 
@@ -84,15 +93,14 @@ def _record(row: ServiceRow) -> ServiceRecord:
 
 def _check_friendly_name(value: object) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_FRIENDLY_NAME:
-        raise fail(
-            "friendly_name_invalid",
+        raise FRIENDLY_NAME_INVALID.error(
             detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {value!r}",
         )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # it could not travel in JSON or a form
-        raise fail(
-            "friendly_name_invalid", detail="friendly_name may not hold a lone surrogate"
+        raise FRIENDLY_NAME_INVALID.error(
+            detail="friendly_name may not hold a lone surrogate"
         ) from None
     return value
 
@@ -116,7 +124,7 @@ def _check_webhook_url(value: object) -> str | None:
         if not valid:
             problem = "must be an absolute http or https URL"
     if problem is not None:
-        raise fail("webhook_url_invalid", detail=f"webhook_url {problem}: {value!r}")
+        raise WEBHOOK_URL_INVALID.error(detail=f"webhook_url {problem}: {value!r}")
     assert isinstance(value, str)
     return value
 
@@ -124,8 +132,7 @@ def _check_webhook_url(value: object) -> str | None:
 def _check_window(value: object) -> int:
     window = check_int(value)
     if window is None or not MIN_DEBOUNCING_WINDOW <= window <= MAX_DEBOUNCING_WINDOW:
-        raise fail(
-            "parameter_invalid",
+        raise PARAMETER_INVALID.error(
             detail="reachability_debouncing_window must be an integer from "
             f"{MIN_DEBOUNCING_WINDOW} to {MAX_DEBOUNCING_WINDOW}, got {value!r}",
         )
@@ -150,21 +157,30 @@ def _settings(params: dict[str, object]) -> dict[str, Any]:
     return changes
 
 
-class ServiceList:
-    """All Services of the account: ``sync.services``."""
+class ServiceList(PlainListing[ServiceRecord]):
+    """All Services of the account: ``sync.services``.
+
+    Services are the account's own business: only the REST API (``system``) manages
+    them, so this list, and every Service it gives, acts as ``system``;
+    :meth:`ServiceContext.for_identity` gives a Service acting as a client identity.
+    """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self._held_engine = engine
+
+    @property
+    def _engine(self) -> Engine:
+        return self._held_engine
 
     def create(
         self,
-        friendly_name: object = UNSET,
-        webhook_url: object = UNSET,
-        reachability_webhooks_enabled: object = UNSET,
-        acl_enabled: object = UNSET,
-        reachability_debouncing_enabled: object = UNSET,
-        reachability_debouncing_window: object = UNSET,
-        webhooks_from_rest_enabled: object = UNSET,
+        friendly_name: str | Unset | None = UNSET,
+        webhook_url: str | Unset | None = UNSET,
+        reachability_webhooks_enabled: bool | Unset | None = UNSET,
+        acl_enabled: bool | Unset | None = UNSET,
+        reachability_debouncing_enabled: bool | Unset | None = UNSET,
+        reachability_debouncing_window: int | Unset | None = UNSET,
+        webhooks_from_rest_enabled: bool | Unset | None = UNSET,
     ) -> ServiceRecord:
         """Create a Service. Every setting is optional (see the module's text).
 
@@ -197,48 +213,22 @@ class ServiceList:
             store.put_service(row)
             return _record(row)
 
-    def page(
-        self, page_token: object = UNSET, page_number: object = UNSET, page_size: object = UNSET
-    ) -> Page[ServiceRecord]:
-        """One page of Services, in creation order. Cost: O(log n + page size).
+    def _source(self, now: datetime, filters: None, page_token: object) -> Source[ServiceRecord]:
+        """The Services in creation order."""
+        store = self._engine.store
 
-        Raises:
-            InvalidParameterError: 54454 page size, 54453 page token.
-        """
-        engine = self._engine
-        with engine.operation():
+        def fetch_slice(
+            after: Position | None, backwards: bool, limit: int
+        ) -> list[tuple[Position, ServiceRecord]]:
+            start = None if after is None else int(after[0])
+            rows = store.services_from(start, inclusive=False, reverse=backwards, limit=limit)
+            return [((row.seq,), _record(row)) for row in rows]
 
-            def fetch_slice(
-                after: Position | None, backwards: bool, limit: int
-            ) -> list[tuple[Position, ServiceRecord]]:
-                start = None if after is None else int(after[0])
-                rows = engine.store.services_from(
-                    start, inclusive=False, reverse=backwards, limit=limit
-                )
-                return [((row.seq,), _record(row)) for row in rows]
-
-            return read_page(
-                scope="services",
-                page_token=page_token,
-                page_number=page_number,
-                page_size=page_size,
-                fetch_slice=fetch_slice,
-                fetch=lambda token: self.page(page_token=token),
-            )
-
-    def stream(
-        self, limit: int | None = None, page_size: int | None = None
-    ) -> Iterator[ServiceRecord]:
-        """The Services one at a time, reading a page at a time; at most ``limit``."""
-        return stream_records(lambda size: self.page(page_size=size), limit, page_size)
-
-    def list(self, limit: int | None = None, page_size: int | None = None) -> list[ServiceRecord]:
-        """The Services as a list, at most ``limit`` of them."""
-        return list(self.stream(limit=limit, page_size=page_size))
+        return Source(Scope("services"), fetch_slice, int)
 
     def get(self, sid: str) -> ServiceContext:
         """The Service with this sid (or ``default``), looked up when used."""
-        return ServiceContext(self._engine, sid)
+        return ServiceContext(Actor(self._engine, sid, SYSTEM))
 
     def __call__(self, sid: str) -> ServiceContext:
         """The Service with this sid (or ``default``), looked up when used."""
@@ -249,17 +239,16 @@ class ServiceList:
 
 
 class ServiceContext:
-    """One Service: ``sync.services(sid)``."""
+    """One Service: ``sync.services(sid)``, acting as its actor's identity."""
 
-    def __init__(self, engine: Engine, sid: str, identity: str = SYSTEM) -> None:
-        self._engine = engine
-        self.sid = sid
-        self._identity = identity
+    def __init__(self, actor: Actor) -> None:
+        self._actor = actor
+        self.sid = actor.service
 
     @property
     def identity(self) -> str:
         """Who this tree acts as: ``system`` (the plain API), or a client identity."""
-        return self._identity
+        return self._actor.identity
 
     def for_identity(self, identity: str) -> ServiceContext:
         """The same Service, acting as the client ``identity`` (1-256 characters).
@@ -280,37 +269,37 @@ class ServiceContext:
                 not act as it.
         """
         if identity == SYSTEM:
-            raise fail(
-                "identity_invalid",
+            raise IDENTITY_INVALID.error(
                 detail="'system' is the identity of the REST API; use the plain tree for it",
             )
-        return ServiceContext(self._engine, self.sid, check_identity(identity))
+        return ServiceContext(attrs.evolve(self._actor, identity=check_identity(identity)))
 
     def _service(self, now: datetime) -> ServiceRow:
         """The Service (404), if the acting identity may touch its settings (403)."""
-        row = resolve_service(self._engine, now, self.sid)
-        authorize(self._engine, row, self._identity, None, service_path(self.sid))
+        actor = self._actor
+        row = resolve_service(actor.engine, now, self.sid)
+        authorize(actor.engine.store, row, actor.identity, None, actor.service_path)
         return row
 
     @property
     def documents(self) -> DocumentList:
         """The Documents of this Service."""
-        return DocumentList(self._engine, self.sid, self._identity)
+        return DocumentList(self._actor)
 
     @property
     def sync_maps(self) -> SyncMapList:
         """The Maps of this Service."""
-        return SyncMapList(self._engine, self.sid, self._identity)
+        return SyncMapList(self._actor)
 
     @property
     def sync_lists(self) -> SyncListList:
         """The Lists of this Service."""
-        return SyncListList(self._engine, self.sid, self._identity)
+        return SyncListList(self._actor)
 
     @property
     def sync_streams(self) -> SyncStreamList:
         """The Streams of this Service."""
-        return SyncStreamList(self._engine, self.sid, self._identity)
+        return SyncStreamList(self._actor)
 
     def fetch(self) -> ServiceRecord:
         """The Service now.
@@ -318,18 +307,18 @@ class ServiceContext:
         Raises:
             NotFoundError: 20404, no such service.
         """
-        with self._engine.operation() as now:
+        with self._actor.engine.operation() as now:
             return _record(self._service(now))
 
     def update(
         self,
-        webhook_url: object = UNSET,
-        friendly_name: object = UNSET,
-        reachability_webhooks_enabled: object = UNSET,
-        acl_enabled: object = UNSET,
-        reachability_debouncing_enabled: object = UNSET,
-        reachability_debouncing_window: object = UNSET,
-        webhooks_from_rest_enabled: object = UNSET,
+        webhook_url: str | Unset | None = UNSET,
+        friendly_name: str | Unset | None = UNSET,
+        reachability_webhooks_enabled: bool | Unset | None = UNSET,
+        acl_enabled: bool | Unset | None = UNSET,
+        reachability_debouncing_enabled: bool | Unset | None = UNSET,
+        reachability_debouncing_window: int | Unset | None = UNSET,
+        webhooks_from_rest_enabled: bool | Unset | None = UNSET,
     ) -> ServiceRecord:
         """Change some settings; the others stay. ``date_updated`` becomes now.
 
@@ -346,11 +335,11 @@ class ServiceContext:
             "reachability_debouncing_window": reachability_debouncing_window,
             "webhooks_from_rest_enabled": webhooks_from_rest_enabled,
         }
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             row = self._service(now)
             if not any(given(value) for value in params.values()):
-                raise fail("no_parameters", detail="give at least one setting to change")
+                raise NO_PARAMETERS.error(detail="give at least one setting to change")
             new = attrs.evolve(row, date_updated=now, **_settings(params))
             engine.store.put_service(new)
             return _record(new)
@@ -361,14 +350,15 @@ class ServiceContext:
         Raises:
             NotFoundError: 20404, no such service.
         """
-        engine = self._engine
+        engine, identity = self._actor.engine, self._actor.identity
         with engine.operation() as now:
             row = self._service(now)
-            for obj in engine.store.objects_in(row.sid):
+            objects = engine.store.objects_in(row.sid)
+            for obj in objects:
                 engine.emit(
-                    f"{obj.kind}_removed", obj, identity=self._identity, when=now, previous=obj.data
+                    f"{obj.kind}_removed", obj, identity=identity, when=now, previous=obj.data
                 )
-            engine.store.delete_service(row)
+            engine.store.delete_service(row, objects)
             return True
 
     def subscribe(self, callback: EventCallback) -> Subscription:
@@ -390,11 +380,12 @@ class ServiceContext:
         Raises:
             NotFoundError: 20404, no such service.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             row = self._service(now)
-            return engine.events.subscribe(callback, row.sid, None, self._identity)
+            return engine.events.subscribe(callback, row.sid, None, self._actor.identity)
 
     def __repr__(self) -> str:
-        acting = "" if self._identity == SYSTEM else f" as {self._identity!r}"
+        identity = self._actor.identity
+        acting = "" if identity == SYSTEM else f" as {identity!r}"
         return f"<ServiceContext /Services/{self.sid}{acting}>"

@@ -28,22 +28,23 @@ table                     key                                    value
 objects due at ``now`` are the first entries of ``expiry`` (no scan of everything).
 Map and List items live in tables of their own (a key is a ``str``, an index an
 ``int``: within a table a key position always holds one type), ordered by key or index
-within their container, which is what item listings page through. A container row
-counts its items, so removing an item touches its container too.
+within their container, which is what item listings page through.
+
+The store holds no Sync rules: what a change means (a container's revision when an
+item goes, who may do what, when something expires) lives in the modules named after
+it; the store only keeps every row and its index entries together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Final, cast
-
-import attrs
 
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, Storage
 
-__all__ = ["Store", "micros"]
+__all__ = ["ITEM_KIND", "ITEM_TABLES", "Store", "micros"]
 
 SERVICES: Final = "services"
 SERVICE_ORDER: Final = "service_order"
@@ -54,8 +55,6 @@ OBJECT_NAMES: Final = "object_names"
 EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
 PERMISSIONS: Final = "permissions"
-#: The kinds of object that have permissions (SEMANTICS.md: not Streams).
-PERMISSION_KINDS: Final = frozenset({"document", "map", "list"})
 #: Item kind -> (its table, its expiry table).
 ITEM_TABLES: Final = {
     "map_item": ("map_items", "map_item_expiry"),
@@ -65,16 +64,6 @@ ITEM_TABLES: Final = {
 ITEM_KIND: Final = {"map": "map_item", "list": "list_item"}
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Lookup:
-    """The default of ``old`` in :meth:`Store.put_object` and :meth:`Store.put_item`."""
-
-
-#: "Read the old row": the caller does not have it at hand.
-LOOKUP: Final = Lookup()
-#: An expiry floor above every instant: nothing expires, ever.
-_NEVER: Final = 1 << 62
 
 
 def micros(when: datetime) -> int:
@@ -92,12 +81,9 @@ class Store:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        #: A lower bound of every expiry instant in the indexes (microseconds): while
-        #: ``now`` is below it nothing can be due, and the sweep need not look. Every
-        #: expiry entry written lowers it; a sweep sets it exactly. A rolled-back write
-        #: leaves it lower than needed, which only costs a look. ``None``: not known yet
-        #: (a storage opened with state in it).
-        self.expiry_floor: int | None = None
+        #: Told the instant (microseconds) of every expiry entry written, so that the
+        #: expiry floor (:class:`~sync_core.expiry.Expiry`) can follow it.
+        self.on_expiry: Callable[[int], None] = _ignore
 
     # -- counters ---------------------------------------------------------------
 
@@ -130,16 +116,14 @@ class Store:
         """Every object of a service, of every kind, in sid order."""
         return [cast(ObjectRow, value) for _, value in self.storage.scan(OBJECTS, (service_sid,))]
 
-    def delete_service(self, row: ServiceRow) -> list[ObjectRow]:
-        """Remove a service and everything in it; return the objects removed."""
-        removed = self.objects_in(row.sid)
-        for obj in removed:
+    def delete_service(self, row: ServiceRow, objects: list[ObjectRow]) -> None:
+        """Remove a service and its ``objects`` (:meth:`objects_in`, read by the caller)."""
+        for obj in objects:
             self.delete_object(obj)
         self.storage.delete(SERVICE_ORDER, (row.seq,))
         if row.unique_name is not None:
             self.storage.delete(SERVICE_NAMES, (row.unique_name,))
         self.storage.delete(SERVICES, (row.sid,))
-        return removed
 
     def services_from(
         self, start: int | None, *, inclusive: bool, reverse: bool, limit: int
@@ -162,14 +146,11 @@ class Store:
         sid = self.storage.get(OBJECT_NAMES, (service_sid, kind, unique_name))
         return None if sid is None else self.object_by_sid(service_sid, cast(str, sid))
 
-    def put_object(self, row: ObjectRow, old: ObjectRow | Lookup | None = LOOKUP) -> None:
+    def put_object(self, row: ObjectRow, old: ObjectRow | None) -> None:
         """Insert or replace an object, keeping its order, name and expiry entries.
 
-        ``old`` is the row it replaces (None for a new object), when the caller has it
-        at hand; by default it is read.
+        ``old`` is the row it replaces, as the caller read it (None for a new object).
         """
-        if isinstance(old, Lookup):
-            old = self.object_by_sid(row.service_sid, row.sid)
         if old is None:
             self.storage.put(OBJECT_ORDER, (row.service_sid, row.kind, row.seq), row.sid)
             if row.unique_name is not None:
@@ -182,7 +163,7 @@ class Store:
             if row.date_expires is not None:
                 key = self._expiry_key(row)
                 self.storage.put(EXPIRY, key, row.kind)
-                self._lower_floor(cast(int, key[0]))
+                self.on_expiry(cast(int, key[0]))
         self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
 
     def delete_object(self, row: ObjectRow) -> None:
@@ -195,7 +176,7 @@ class Store:
             table = ITEM_TABLES[item_kind][0]
             items = self.storage.scan(table, (row.service_sid, row.sid))
             for item in [cast(ItemRow, value) for _, value in items]:
-                self._drop_item(item)
+                self.drop_item(item)
         grants = self.storage.scan(PERMISSIONS, (row.service_sid, row.sid))
         for key in [key for key, _ in grants]:
             self.storage.delete(PERMISSIONS, key)
@@ -235,45 +216,27 @@ class Store:
         table = ITEM_TABLES[kind][0]
         return cast(ItemRow | None, self.storage.get(table, (service_sid, container_sid, position)))
 
-    def put_item(self, row: ItemRow, old: ItemRow | Lookup | None = LOOKUP) -> None:
+    def put_item(self, row: ItemRow, old: ItemRow | None) -> None:
         """Insert or replace an item with its expiry entry (its container is not touched).
 
-        ``old`` is the item it replaces (None for a new one), when the caller has it at
-        hand; by default it is read.
+        ``old`` is the item it replaces, as the caller read it (None for a new one).
         """
         table, expiry = ITEM_TABLES[row.kind]
-        if isinstance(old, Lookup):
-            old = self.item(row.kind, row.service_sid, row.container_sid, row.position)
         if old is None or old.date_expires != row.date_expires:
             if old is not None and old.date_expires is not None:
                 self.storage.delete(expiry, self._item_expiry_key(old))
             if row.date_expires is not None:
                 key = self._item_expiry_key(row)
                 self.storage.put(expiry, key, row.kind)
-                self._lower_floor(cast(int, key[0]))
+                self.on_expiry(cast(int, key[0]))
         self.storage.put(table, (row.service_sid, row.container_sid, row.position), row)
 
-    def _drop_item(self, row: ItemRow) -> None:
+    def drop_item(self, row: ItemRow) -> None:
+        """Remove an item and its expiry entry (its container is not touched)."""
         table, expiry = ITEM_TABLES[row.kind]
         if row.date_expires is not None:
             self.storage.delete(expiry, self._item_expiry_key(row))
         self.storage.delete(table, (row.service_sid, row.container_sid, row.position))
-
-    def remove_item(self, row: ItemRow, container: ObjectRow, when: datetime) -> ObjectRow:
-        """Remove an item; its container counts one item less and one revision more.
-
-        ``when`` becomes the container's ``date_updated`` (unless that is later).
-        Returns the container as it now is.
-        """
-        self._drop_item(row)
-        new = attrs.evolve(
-            container,
-            item_count=container.item_count - 1,
-            revision=container.revision + 1,
-            date_updated=max(container.date_updated, when),
-        )
-        self.put_object(new, old=container)
-        return new
 
     def items_from(
         self,
@@ -349,48 +312,22 @@ class Store:
         assert row.date_expires is not None
         return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
 
-    def _lower_floor(self, expires_us: int) -> None:
-        if self.expiry_floor is not None and expires_us < self.expiry_floor:
-            self.expiry_floor = expires_us
+    def expiry_heads(self) -> list[tuple[str | None, Key]]:
+        """The first entry of each expiry index that has one: ``(item kind, key)``.
 
-    def may_be_due(self, now: datetime) -> bool:
-        """Whether anything might have expired at ``now``: O(1) while nothing can be."""
-        return self.expiry_floor is None or micros(now) >= self.expiry_floor
-
-    def _expiry_heads(self) -> list[tuple[int, int, str | None, Key]]:
-        """The first entry of each expiry index: ``(expires_us, rank, item kind, key)``.
-
-        Rank 0 is the objects' index (None for its item kind), then the item indexes:
-        at one instant an object comes first, as a Map or List takes its items with it.
+        The objects' index comes first (its item kind is None), then the item indexes.
+        A key begins with its expiry instant in microseconds. Cost: O(log n).
         """
         tables: list[tuple[str | None, str]] = [(None, EXPIRY)]
         tables += [(kind, expiry) for kind, (_, expiry) in ITEM_TABLES.items()]
         return [
-            (cast(int, key[0]), rank, kind, key)
-            for rank, (kind, table) in enumerate(tables)
+            (kind, key)
+            for kind, table in tables
             for key, _ in self.storage.scan(table, (), limit=1)
         ]
 
-    def settle_floor(self) -> None:
-        """Set :attr:`expiry_floor` to the earliest expiry in the indexes exactly.
-
-        Cost: O(log n).
-        """
-        self.expiry_floor = min((head[0] for head in self._expiry_heads()), default=_NEVER)
-
-    def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
-        """The object or item whose expiry comes first, if it is at or before ``now``.
-
-        The three expiry indexes are merged: the earliest instant wins, and at one
-        instant an object comes before items (a Map or List takes its items with it).
-        Cost: O(log n), whatever the number of entries that are not due.
-        """
-        heads = self._expiry_heads()
-        if not heads:
-            return None
-        at, _, kind, key = min(heads, key=lambda head: head[:2])
-        if at > micros(now):
-            return None
+    def expiring(self, kind: str | None, key: Key) -> ObjectRow | ItemRow:
+        """The row of an expiry entry of :meth:`expiry_heads` (an object's, or an item's)."""
         found: ObjectRow | ItemRow | None
         if kind is None:
             found = self.object_by_sid(cast(str, key[1]), cast(str, key[2]))
@@ -466,4 +403,7 @@ class Store:
             assert grant_key == (grant.service_sid, grant.object_sid, grant.identity)
             owner = objects.get((grant.service_sid, grant.object_sid))
             assert owner is not None, f"permission of a missing object {grant.object_sid}"
-            assert owner.kind in PERMISSION_KINDS, f"a {owner.kind} has no permissions"
+
+
+def _ignore(expires_us: int) -> None:
+    """The default :attr:`Store.on_expiry`: nobody follows the expiry entries."""

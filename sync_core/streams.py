@@ -27,22 +27,25 @@ sync_core.errors.PayloadTooLargeError: HTTP 413 error 54006: Request entity too 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from .engine import Engine
-from .errors import fail
+from .actor import Actor
+from .errors import NO_PARAMETERS, STREAM_MESSAGE_DATA_MISSING
 from .events import EventCallback, Subscription
 from .limits import MAX_STREAM_MESSAGE_BYTES
-from .lookup import expiry_after, new_sid
+from .lookup import new_sid
 from .objects import ObjectContext, ObjectKind, ObjectList
-from .params import UNSET, check_ttl, check_unique_name, given
-from .payload import encode_data
+from .params import UNSET, Unset, check_ttl, check_unique_name, expiry_after, given
+from .payload import JsonData, encode_data
 from .records import StreamMessageRecord, SyncStreamRecord
 from .rows import ObjectRow
 
-__all__ = ["StreamMessageList", "SyncStreamContext", "SyncStreamList"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["STREAMS", "StreamMessageList", "SyncStreamContext", "SyncStreamList"]
 
 
 def _record(engine: Engine, row: ObjectRow) -> SyncStreamRecord:
@@ -64,10 +67,12 @@ STREAMS: Final = ObjectKind(kind="stream", prefix="TO", collection="Streams", re
 class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
     """The Streams of one service: ``sync.services(s).sync_streams``."""
 
-    def __init__(self, engine: Engine, service: str, identity: str = "system") -> None:
-        super().__init__(engine, service, STREAMS, identity)
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor, STREAMS)
 
-    def create(self, unique_name: object = UNSET, ttl: object = UNSET) -> SyncStreamRecord:
+    def create(
+        self, unique_name: str | Unset | None = UNSET, ttl: int | Unset | None = UNSET
+    ) -> SyncStreamRecord:
         """Create a Stream. Cost: O(log n).
 
         Args:
@@ -80,7 +85,7 @@ class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
             InvalidParameterError: 54302 unique name, 54011 ttl.
             ConflictError: 54301, the unique name is taken.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             service = self._service_row(now)
             name = check_unique_name(unique_name) if given(unique_name) else None
@@ -88,16 +93,16 @@ class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
             return _record(engine, self._insert(now, service, name, seconds))
 
     def _context(self, sid: str) -> SyncStreamContext:
-        return SyncStreamContext(self._engine, self._service, sid, self._identity)
+        return SyncStreamContext(self._actor, sid)
 
 
 class SyncStreamContext(ObjectContext[SyncStreamRecord]):
     """One Stream, by sid or unique name: ``sync.services(s).sync_streams("s")``."""
 
-    def __init__(self, engine: Engine, service: str, sid: str, identity: str = "system") -> None:
-        super().__init__(engine, service, sid, STREAMS, identity)
+    def __init__(self, actor: Actor, sid: str) -> None:
+        super().__init__(actor, sid, STREAMS)
 
-    def update(self, ttl: object = UNSET) -> SyncStreamRecord:
+    def update(self, ttl: int | Unset | None = UNSET) -> SyncStreamRecord:
         """Set (or, with 0, clear) when the Stream expires. Cost: O(log n).
 
         A Stream has no revision; ``date_updated`` becomes now. No event: Twilio
@@ -107,20 +112,20 @@ class SyncStreamContext(ObjectContext[SyncStreamRecord]):
             NotFoundError: 20404, no such service or stream.
             InvalidParameterError: 54010 no ttl given, 54011 a bad ttl.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
             row = self._resolve(now, "write")
             if not given(ttl):
-                raise fail("no_parameters", detail="give ttl")
+                raise NO_PARAMETERS.error(detail="give ttl")
             seconds = check_ttl(ttl)
             new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
-            engine.store.put_object(new, old=row)
+            engine.store.put_object(new, row)
             return _record(engine, new)
 
     @property
     def stream_messages(self) -> StreamMessageList:
         """The messages of this Stream (publish only)."""
-        return StreamMessageList(self._engine, self._service, self.sid, self._identity)
+        return StreamMessageList(self._actor, self.sid)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every message published to this Stream, from now on.
@@ -137,17 +142,15 @@ class SyncStreamContext(ObjectContext[SyncStreamRecord]):
 class StreamMessageList:
     """Publishing to one Stream: ``...sync_streams("s").stream_messages``."""
 
-    def __init__(self, engine: Engine, service: str, stream: str, identity: str = "system") -> None:
-        self._engine = engine
-        self._service = service
+    def __init__(self, actor: Actor, stream: str) -> None:
+        self._actor = actor
         self._stream = stream
-        self._identity = identity
 
     @property
     def _path(self) -> str:
-        return f"/Services/{self._service}/Streams/{self._stream}/Messages"
+        return f"{self._actor.service_path}/Streams/{self._stream}/Messages"
 
-    def create(self, data: object) -> StreamMessageRecord:
+    def create(self, data: JsonData | None) -> StreamMessageRecord:
         """Publish ``data`` to the Stream's current subscribers; it is not stored.
 
         Cost: O(1) plus the delivery to the subscribers.
@@ -160,18 +163,18 @@ class StreamMessageList:
             InvalidParameterError: 54008 data, 54251 null data.
             PayloadTooLargeError: 54006, data over 4,096 bytes.
         """
-        engine = self._engine
+        engine = self._actor.engine
         with engine.operation() as now:
-            context = SyncStreamContext(engine, self._service, self._stream)
+            context = SyncStreamContext(self._actor, self._stream)
             stream = context._resolve(now, None, self._path)
             text, copy = encode_data(
-                data, limit=MAX_STREAM_MESSAGE_BYTES, missing="stream_message_data_missing"
+                data, limit=MAX_STREAM_MESSAGE_BYTES, missing=STREAM_MESSAGE_DATA_MISSING
             )
             sid = new_sid(engine, "TZ", lambda _: False)
             engine.emit(
                 "stream_message_published",
                 stream,
-                identity=self._identity,
+                identity=self._actor.identity,
                 when=now,
                 data=text,
                 message_sid=sid,

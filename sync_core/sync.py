@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .actor import SYSTEM
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
@@ -112,7 +113,7 @@ class Sync:
         ['document_created', 'document_removed']
         """
         with self._engine.lock:  # as every subscription: between two commits
-            return self._engine.events.subscribe(callback, None)
+            return self._engine.events.subscribe(callback, None, None, SYSTEM)
 
     def _check(self) -> None:
         """Assert every internal invariant (indexes match rows); for tests."""

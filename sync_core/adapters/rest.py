@@ -6,7 +6,9 @@ the Sync v1 REST API (every operation of Twilio's OpenAPI description) the way
 and :mod:`sync_core.adapters.twilio` plugs it under the official SDK.
 
 - Matching is on the path only (any host, regional ones too); path segments are
-  percent-decoded. The path must begin with ``/v1/``.
+  percent-decoded. The path must begin with ``/v1/``. The routes are one table of
+  data (:data:`ROUTES`: method, path pattern, handler), as moto's ``urls.py``, built
+  once at import.
 - Form fields and query parameters are read as the text real HTTP delivers: ``Data``
   is JSON text, booleans ``true``/``false``, integers as digits. Values that are not
   strings (the SDK passes ints and bools) are turned into that text first. Unknown
@@ -18,8 +20,9 @@ and :mod:`sync_core.adapters.twilio` plugs it under the official SDK.
   every paging parameter (``From``, ``Bounds``, ``Order``, ``PageSize``, ``Page``,
   ``PageToken``), so following ``next_page_url`` alone walks the collection.
 - Errors are Twilio's JSON ``{"code", "message", "more_info", "status"}``: an unknown
-  path 404/20404, a known path with another method 405/20004. Whatever the input, the
-  answer is a status and a JSON body, never an exception.
+  path 404/20404, a known path with another method 405/20004, and a bug of sync_core
+  500/20500 (logged), all from the one table of :mod:`sync_core.errors`. Whatever the
+  input, the answer is a status and a JSON body, never an exception.
 
 The REST API acts as ``system``, as Twilio's does.
 
@@ -47,19 +50,20 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import attrs
 
-from ..errors import MORE_INFO, SyncError, fail
+from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
 from ..paging import Page
 from ..params import UNSET
 from ..records import BASE_URL
 from ..service import ServiceContext
 from ..sync import Sync
 
-__all__ = ["RestApi", "RestResponse"]
+__all__ = ["ROUTES", "RestApi", "RestResponse", "Route"]
 
 logger: Final = logging.getLogger("sync_core.rest")
 
 Form: TypeAlias = dict[str, str]
-Handler: TypeAlias = Callable[["_Request"], "RestResponse"]
+#: A route's handler: the Sync, the request, and the path's variable segments in order.
+Handler: TypeAlias = Callable[[Sync, "_Request", tuple[str, ...]], "RestResponse"]
 
 #: Form fields and query parameters by their REST name -> the library's parameter.
 _NAMES: Final = {
@@ -89,34 +93,7 @@ _SERVICE_FIELDS: Final = (
     "ReachabilityDebouncingWindow",
     "WebhooksFromRestEnabled",
 )
-#: Each object collection of a service: its path segment -> (attribute, listing key).
-_COLLECTIONS: Final = {
-    "Documents": ("documents", "documents"),
-    "Maps": ("sync_maps", "maps"),
-    "Lists": ("sync_lists", "lists"),
-    "Streams": ("sync_streams", "streams"),
-}
-#: Which fields each collection's create and update take (the OpenAPI description's).
-_CREATE_FIELDS: Final = {
-    "Documents": ("UniqueName", "Data", "Ttl"),
-    "Maps": ("UniqueName", "Ttl", "CollectionTtl"),
-    "Lists": ("UniqueName", "Ttl", "CollectionTtl"),
-    "Streams": ("UniqueName", "Ttl"),
-}
-_UPDATE_FIELDS: Final = {
-    "Documents": ("Data", "Ttl"),
-    "Maps": ("Ttl", "CollectionTtl"),
-    "Lists": ("Ttl", "CollectionTtl"),
-    "Streams": ("Ttl",),
-}
 _ITEM_FIELDS: Final = ("Data", "Ttl", "ItemTtl", "CollectionTtl")
-#: The item and permission sub-resources of each collection that has them.
-_ITEMS: Final = {"Maps": "sync_map_items", "Lists": "sync_list_items"}
-_PERMISSIONS: Final = {
-    "Documents": "document_permissions",
-    "Maps": "sync_map_permissions",
-    "Lists": "sync_list_permissions",
-}
 #: Paging parameters, in the order Twilio writes them in its page URLs.
 _PAGING: Final = ("From", "Bounds", "Order", "PageSize", "Page", "PageToken")
 
@@ -155,7 +132,7 @@ class _Request:
                 return value
         return None
 
-    def fields(self, names: tuple[str, ...]) -> dict[str, object]:
+    def fields(self, names: tuple[str, ...]) -> dict[str, Any]:
         """The library's keyword arguments for the given form fields."""
         return {_NAMES[name]: self.form[name] for name in names if name in self.form}
 
@@ -196,6 +173,316 @@ def _record(status: int, record: Any) -> RestResponse:
 _DELETED: Final = RestResponse(204, {}, None)
 
 
+def _listing(request: _Request, key: str, read: Callable[..., Page[Any]]) -> RestResponse:
+    """One page of a listing, with Twilio's ``meta`` and page URLs."""
+    query = request.query
+    fixed: dict[str, str] = {
+        name: query[name] for name in ("From", "Bounds", "Order") if name in query
+    }
+    page = read(
+        page_token=query.get("PageToken", UNSET),
+        page_number=query.get("Page", UNSET),
+        page_size=query.get("PageSize", UNSET),
+    )
+    base = f"{request.origin}{request.path}"
+
+    def url(page_number: int, token: str | None) -> str:
+        values: dict[str, str] = {
+            **fixed,
+            "PageSize": str(page.page_size),
+            "Page": str(page_number),
+        }
+        if token is not None:
+            values["PageToken"] = token
+        ordered = [(name, values[name]) for name in _PAGING if name in values]
+        return f"{base}?{urlencode(ordered, quote_via=quote)}"
+
+    current_token = query.get("PageToken") or None
+    number = page.page_number
+    return _json(
+        200,
+        {
+            key: [record.to_dict() for record in page],
+            "meta": {
+                "first_page_url": url(0, None),
+                "key": key,
+                "next_page_url": None
+                if page.next_page_token is None
+                else url(number + 1, page.next_page_token),
+                "page": number,
+                "page_size": page.page_size,
+                "previous_page_url": None
+                if page.previous_page_token is None
+                else url(max(number - 1, 0), page.previous_page_token),
+                "url": url(number, current_token),
+            },
+        },
+    )
+
+
+# -- the handlers: (sync, request, the path's variable segments) -> answer ---------------
+
+
+def _service(sync: Sync, args: tuple[str, ...]) -> ServiceContext:
+    return sync.services(args[0])
+
+
+def _list_services(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    return _listing(request, "services", sync.services.page)
+
+
+def _create_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    return _record(201, sync.services.create(**request.fields(_SERVICE_FIELDS)))
+
+
+def _fetch_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    return _record(200, _service(sync, args).fetch())
+
+
+def _update_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    return _record(200, _service(sync, args).update(**request.fields(_SERVICE_FIELDS)))
+
+
+def _delete_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    _service(sync, args).delete()
+    return _DELETED
+
+
+@attrs.frozen
+class _Collection:
+    """One object collection of a service, as the REST API exposes it (OpenAPI's fields)."""
+
+    segment: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
+    attribute: str  # its attribute on a ServiceContext
+    key: str  # the key of its listing's records
+    create_fields: tuple[str, ...]
+    update_fields: tuple[str, ...]
+    #: Whether an update takes ``If-Match`` (Documents).
+    conditional_update: bool = False
+    #: Its items' attribute on a context, and whether a create takes a ``Key`` (Maps).
+    items: str | None = None
+    keyed: bool = False
+    #: Its permissions' attribute on a context.
+    permissions: str | None = None
+    #: Whether it publishes messages (Streams).
+    messages: bool = False
+
+    def objects(self, sync: Sync, args: tuple[str, ...]) -> Any:
+        return getattr(_service(sync, args), self.attribute)
+
+    def one(self, sync: Sync, args: tuple[str, ...]) -> Any:
+        return self.objects(sync, args)(args[1])
+
+    # -- objects
+
+    def list(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        return _listing(request, self.key, self.objects(sync, args).page)
+
+    def create(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        fields = request.fields(self.create_fields)
+        return _record(201, self.objects(sync, args).create(**fields))
+
+    def fetch(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        return _record(200, self.one(sync, args).fetch())
+
+    def update(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        fields = request.fields(self.update_fields)
+        if self.conditional_update:
+            fields["if_match"] = request.header("If-Match")
+        return _record(200, self.one(sync, args).update(**fields))
+
+    def delete(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        self.one(sync, args).delete()
+        return _DELETED
+
+    def publish(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        messages = self.one(sync, args).stream_messages
+        return _record(201, messages.create(data=request.form.get("Data")))
+
+    # -- items
+
+    def item_list(self, sync: Sync, args: tuple[str, ...]) -> Any:
+        return getattr(self.one(sync, args), str(self.items))
+
+    def list_items(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        items, query = self.item_list(sync, args), request.query
+
+        def read(**paging: object) -> Page[Any]:
+            page: Page[Any] = items.page(
+                order=query.get("Order", UNSET),
+                from_=query.get("From", UNSET),
+                bounds=query.get("Bounds", UNSET),
+                **paging,
+            )
+            return page
+
+        return _listing(request, "items", read)
+
+    def create_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        fields = request.fields(_ITEM_FIELDS)
+        fields.setdefault("data", None)  # missing Data is Twilio's "cannot be null"
+        if self.keyed:
+            fields["key"] = request.form.get("Key", UNSET)
+        return _record(201, self.item_list(sync, args).create(**fields))
+
+    def fetch_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        return _record(200, self.item_list(sync, args)(args[2]).fetch())
+
+    def update_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        item = self.item_list(sync, args)(args[2])
+        fields = request.fields(_ITEM_FIELDS)
+        return _record(200, item.update(if_match=request.header("If-Match"), **fields))
+
+    def delete_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+        self.item_list(sync, args)(args[2]).delete(if_match=request.header("If-Match"))
+        return _DELETED
+
+    # -- permissions
+
+    def permission_list(self, sync: Sync, args: tuple[str, ...]) -> Any:
+        return getattr(self.one(sync, args), str(self.permissions))
+
+    def list_permissions(
+        self, sync: Sync, request: _Request, args: tuple[str, ...]
+    ) -> RestResponse:
+        return _listing(request, "permissions", self.permission_list(sync, args).page)
+
+    def fetch_permission(
+        self, sync: Sync, request: _Request, args: tuple[str, ...]
+    ) -> RestResponse:
+        return _record(200, self.permission_list(sync, args)(args[2]).fetch())
+
+    def update_permission(
+        self, sync: Sync, request: _Request, args: tuple[str, ...]
+    ) -> RestResponse:
+        fields = request.fields(("Read", "Write", "Manage"))
+        return _record(200, self.permission_list(sync, args)(args[2]).update(**fields))
+
+    def delete_permission(
+        self, sync: Sync, request: _Request, args: tuple[str, ...]
+    ) -> RestResponse:
+        self.permission_list(sync, args)(args[2]).delete()
+        return _DELETED
+
+
+#: Each object collection of a service, with the fields its create and update take.
+_COLLECTIONS: Final = (
+    _Collection(
+        "Documents",
+        "documents",
+        "documents",
+        create_fields=("UniqueName", "Data", "Ttl"),
+        update_fields=("Data", "Ttl"),
+        conditional_update=True,
+        permissions="document_permissions",
+    ),
+    _Collection(
+        "Maps",
+        "sync_maps",
+        "maps",
+        create_fields=("UniqueName", "Ttl", "CollectionTtl"),
+        update_fields=("Ttl", "CollectionTtl"),
+        items="sync_map_items",
+        keyed=True,
+        permissions="sync_map_permissions",
+    ),
+    _Collection(
+        "Lists",
+        "sync_lists",
+        "lists",
+        create_fields=("UniqueName", "Ttl", "CollectionTtl"),
+        update_fields=("Ttl", "CollectionTtl"),
+        items="sync_list_items",
+        permissions="sync_list_permissions",
+    ),
+    _Collection(
+        "Streams",
+        "sync_streams",
+        "streams",
+        create_fields=("UniqueName", "Ttl"),
+        update_fields=("Ttl",),
+        messages=True,
+    ),
+)
+
+
+@attrs.frozen
+class Route:
+    """One row of the routing table: a method and a path pattern, and their handler.
+
+    ``path`` is written as the OpenAPI description writes it, after ``/v1``:
+    ``/Services/{ServiceSid}/Documents/{Sid}``. Every Sync v1 path alternates a fixed
+    segment and a variable one, so a route is found by its fixed segments alone.
+    """
+
+    method: str
+    path: str
+    handler: Handler
+
+    @property
+    def fixed(self) -> tuple[str, ...]:
+        """The fixed segments of the path (every other one, from the first)."""
+        segments = self.path.strip("/").split("/")
+        assert all(s.startswith("{") for s in segments[1::2]), self.path
+        assert not any(s.startswith("{") for s in segments[0::2]), self.path
+        return tuple(segments[0::2])
+
+    @property
+    def length(self) -> int:
+        """How many segments the path has."""
+        return self.path.count("/")
+
+
+def _routes() -> tuple[Route, ...]:
+    service = "/Services/{ServiceSid}"
+    routes = [
+        Route("GET", "/Services", _list_services),
+        Route("POST", "/Services", _create_service),
+        Route("GET", service, _fetch_service),
+        Route("POST", service, _update_service),
+        Route("DELETE", service, _delete_service),
+    ]
+    for c in _COLLECTIONS:
+        objects = f"{service}/{c.segment}"
+        one = f"{objects}/{{Sid}}"
+        routes += [
+            Route("GET", objects, c.list),
+            Route("POST", objects, c.create),
+            Route("GET", one, c.fetch),
+            Route("POST", one, c.update),
+            Route("DELETE", one, c.delete),
+        ]
+        if c.items is not None:
+            item = f"{one}/Items/{{Key}}"
+            routes += [
+                Route("GET", f"{one}/Items", c.list_items),
+                Route("POST", f"{one}/Items", c.create_item),
+                Route("GET", item, c.fetch_item),
+                Route("POST", item, c.update_item),
+                Route("DELETE", item, c.delete_item),
+            ]
+        if c.permissions is not None:
+            grant = f"{one}/Permissions/{{Identity}}"
+            routes += [
+                Route("GET", f"{one}/Permissions", c.list_permissions),
+                Route("GET", grant, c.fetch_permission),
+                Route("POST", grant, c.update_permission),
+                Route("DELETE", grant, c.delete_permission),
+            ]
+        if c.messages:
+            routes.append(Route("POST", f"{one}/Messages", c.publish))
+    return tuple(routes)
+
+
+#: Every operation of the Sync v1 REST API (the OpenAPI description's 48).
+ROUTES: Final = _routes()
+#: The routes by their fixed segments and length, then by method: built once.
+_TABLE: Final[dict[tuple[tuple[str, ...], int], dict[str, Handler]]] = {}
+for _row in ROUTES:
+    _TABLE.setdefault((_row.fixed, _row.length), {})[_row.method] = _row.handler
+del _row
+
+
 class RestApi:
     """Answers Sync v1 REST requests with a :class:`~sync_core.Sync`, acting as ``system``.
 
@@ -227,286 +514,61 @@ class RestApi:
             The status, headers and JSON body Twilio would answer.
         """
         try:
-            request = self._parse(method, url, params, data, headers)
-            return self._route(request)(request)
+            request = _parse(method, url, params, data, headers)
+            segments = request.segments
+            return _route(request)(self.sync, request, segments[1::2])
         except SyncError as error:
             return _error(error)
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
-            return _json(
-                500,
-                {
-                    "code": 20500,
-                    "message": "Internal Server Error",
-                    "more_info": MORE_INFO.format(code=20500),
-                    "status": 500,
-                },
-            )
+            return _error(INTERNAL_ERROR.error())
 
-    # -- parsing and routing -----------------------------------------------------
 
-    @staticmethod
-    def _parse(
-        method: object,
-        url: object,
-        params: Mapping[str, object] | None,
-        data: Mapping[str, object] | None,
-        headers: Mapping[str, str] | None,
-    ) -> _Request:
-        if not isinstance(url, str):
-            raise fail("not_found", path=str(url))
-        try:
-            parts = urlsplit(url)
-        except ValueError:  # e.g. an unclosed "[" where a host would be
-            raise fail("not_found", path=url) from None
-        path = parts.path
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-        query = dict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else {}
-        if params:
-            query.update(_texts(params))
-        shown = path[3:] if path.startswith("/v1/") else path
-        if not path.startswith("/v1/"):
-            raise fail("not_found", path=shown)
-        raw = path[4:].split("/")
-        if "" in raw:
-            raise fail("not_found", path=shown)
-        # unquote() only where there is something to decode: this runs on every request.
-        segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
-        return _Request(
-            method=str(method).upper(),
-            origin=origin or BASE_URL[: -len("/v1")],
-            path=path,
-            segments=segments,
-            query=query,
-            form=_texts(data),
-            headers=dict(headers or {}),
-        )
+def _parse(
+    method: object,
+    url: object,
+    params: Mapping[str, object] | None,
+    data: Mapping[str, object] | None,
+    headers: Mapping[str, str] | None,
+) -> _Request:
+    if not isinstance(url, str):
+        raise NOT_FOUND.error(str(url))
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" where a host would be
+        raise NOT_FOUND.error(url) from None
+    path = parts.path
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    query = dict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else {}
+    if params:
+        query.update(_texts(params))
+    shown = path[3:] if path.startswith("/v1/") else path
+    if not path.startswith("/v1/"):
+        raise NOT_FOUND.error(shown)
+    raw = path[4:].split("/")
+    if "" in raw:
+        raise NOT_FOUND.error(shown)
+    # unquote() only where there is something to decode: this runs on every request.
+    segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
+    return _Request(
+        method=str(method).upper(),
+        origin=origin or BASE_URL[: -len("/v1")],
+        path=path,
+        segments=segments,
+        query=query,
+        form=_texts(data),
+        headers=dict(headers or {}),
+    )
 
-    def _route(self, request: _Request) -> Handler:
-        """The handler of the request's path and method (404 or 405 when none)."""
-        handlers = self._handlers(request.segments)
-        if handlers is None:
-            raise fail("not_found", path=request.path[3:])
-        handler = handlers.get(request.method)
-        if handler is None:
-            allowed = ", ".join(sorted(handlers))
-            raise fail(
-                "method_not_allowed", detail=f"{request.method} is not one of {allowed} here"
-            )
-        return handler
 
-    def _handlers(self, segments: tuple[str, ...]) -> dict[str, Handler] | None:
-        """The methods a path takes, each with its handler; None for an unknown path."""
-        if segments[0] != "Services":
-            return None
-        if len(segments) == 1:
-            return {"GET": self._list_services, "POST": self._create_service}
-        if len(segments) == 2:
-            return {
-                "GET": self._fetch_service,
-                "POST": self._update_service,
-                "DELETE": self._delete_service,
-            }
-        collection = segments[2]
-        if collection not in _COLLECTIONS:
-            return None
-        if len(segments) == 3:
-            return {"GET": self._list_objects, "POST": self._create_object}
-        if len(segments) == 4:
-            return {
-                "GET": self._fetch_object,
-                "POST": self._update_object,
-                "DELETE": self._delete_object,
-            }
-        sub = segments[4]
-        if len(segments) == 5:
-            if sub == "Items" and collection in _ITEMS:
-                return {"GET": self._list_items, "POST": self._create_item}
-            if sub == "Permissions" and collection in _PERMISSIONS:
-                return {"GET": self._list_permissions}
-            if sub == "Messages" and collection == "Streams":
-                return {"POST": self._publish}
-            return None
-        if len(segments) == 6:
-            if sub == "Items" and collection in _ITEMS:
-                return {
-                    "GET": self._fetch_item,
-                    "POST": self._update_item,
-                    "DELETE": self._delete_item,
-                }
-            if sub == "Permissions" and collection in _PERMISSIONS:
-                return {
-                    "GET": self._fetch_permission,
-                    "POST": self._update_permission,
-                    "DELETE": self._delete_permission,
-                }
-        return None
-
-    # -- listings ----------------------------------------------------------------
-
-    @staticmethod
-    def _listing(request: _Request, key: str, read: Callable[..., Page[Any]]) -> RestResponse:
-        """One page of a listing, with Twilio's ``meta`` and page URLs."""
-        query = request.query
-        fixed: dict[str, str] = {
-            name: query[name] for name in ("From", "Bounds", "Order") if name in query
-        }
-        page = read(
-            page_token=query.get("PageToken", UNSET),
-            page_number=query.get("Page", UNSET),
-            page_size=query.get("PageSize", UNSET),
-        )
-        base = f"{request.origin}{request.path}"
-
-        def url(page_number: int, token: str | None) -> str:
-            values: dict[str, str] = {
-                **fixed,
-                "PageSize": str(page.page_size),
-                "Page": str(page_number),
-            }
-            if token is not None:
-                values["PageToken"] = token
-            ordered = [(name, values[name]) for name in _PAGING if name in values]
-            return f"{base}?{urlencode(ordered, quote_via=quote)}"
-
-        current_token = query.get("PageToken") or None
-        number = page.page_number
-        return _json(
-            200,
-            {
-                key: [record.to_dict() for record in page],
-                "meta": {
-                    "first_page_url": url(0, None),
-                    "key": key,
-                    "next_page_url": None
-                    if page.next_page_token is None
-                    else url(number + 1, page.next_page_token),
-                    "page": number,
-                    "page_size": page.page_size,
-                    "previous_page_url": None
-                    if page.previous_page_token is None
-                    else url(max(number - 1, 0), page.previous_page_token),
-                    "url": url(number, current_token),
-                },
-            },
-        )
-
-    # -- services -------------------------------------------------------------------
-
-    def _service(self, request: _Request) -> ServiceContext:
-        return self.sync.services(request.segments[1])
-
-    def _list_services(self, request: _Request) -> RestResponse:
-        return self._listing(request, "services", self.sync.services.page)
-
-    def _create_service(self, request: _Request) -> RestResponse:
-        return _record(201, self.sync.services.create(**request.fields(_SERVICE_FIELDS)))
-
-    def _fetch_service(self, request: _Request) -> RestResponse:
-        return _record(200, self._service(request).fetch())
-
-    def _update_service(self, request: _Request) -> RestResponse:
-        return _record(200, self._service(request).update(**request.fields(_SERVICE_FIELDS)))
-
-    def _delete_service(self, request: _Request) -> RestResponse:
-        self._service(request).delete()
-        return _DELETED
-
-    # -- documents, maps, lists, streams ----------------------------------------------
-
-    def _objects(self, request: _Request) -> Any:
-        attribute = _COLLECTIONS[request.segments[2]][0]
-        return getattr(self._service(request), attribute)
-
-    def _object(self, request: _Request) -> Any:
-        return self._objects(request)(request.segments[3])
-
-    def _list_objects(self, request: _Request) -> RestResponse:
-        key = _COLLECTIONS[request.segments[2]][1]
-        return self._listing(request, key, self._objects(request).page)
-
-    def _create_object(self, request: _Request) -> RestResponse:
-        fields = request.fields(_CREATE_FIELDS[request.segments[2]])
-        return _record(201, self._objects(request).create(**fields))
-
-    def _fetch_object(self, request: _Request) -> RestResponse:
-        return _record(200, self._object(request).fetch())
-
-    def _update_object(self, request: _Request) -> RestResponse:
-        fields = request.fields(_UPDATE_FIELDS[request.segments[2]])
-        if request.segments[2] == "Documents":
-            fields["if_match"] = request.header("If-Match")
-        return _record(200, self._object(request).update(**fields))
-
-    def _delete_object(self, request: _Request) -> RestResponse:
-        self._object(request).delete()
-        return _DELETED
-
-    def _publish(self, request: _Request) -> RestResponse:
-        messages = self._object(request).stream_messages
-        return _record(201, messages.create(data=request.form.get("Data")))
-
-    # -- items ----------------------------------------------------------------------
-
-    def _items(self, request: _Request) -> Any:
-        return getattr(self._object(request), _ITEMS[request.segments[2]])
-
-    def _item(self, request: _Request) -> Any:
-        return self._items(request)(request.segments[5])
-
-    def _list_items(self, request: _Request) -> RestResponse:
-        items = self._items(request)
-        query = request.query
-
-        def read(**paging: object) -> Page[Any]:
-            page: Page[Any] = items.page(
-                order=query.get("Order", UNSET),
-                from_=query.get("From", UNSET),
-                bounds=query.get("Bounds", UNSET),
-                **paging,
-            )
-            return page
-
-        return self._listing(request, "items", read)
-
-    def _create_item(self, request: _Request) -> RestResponse:
-        fields = request.fields(_ITEM_FIELDS)
-        fields.setdefault("data", None)  # missing Data is Twilio's "cannot be null"
-        if request.segments[2] == "Maps":
-            fields["key"] = request.form.get("Key", UNSET)
-        return _record(201, self._items(request).create(**fields))
-
-    def _fetch_item(self, request: _Request) -> RestResponse:
-        return _record(200, self._item(request).fetch())
-
-    def _update_item(self, request: _Request) -> RestResponse:
-        fields = request.fields(_ITEM_FIELDS)
-        return _record(
-            200, self._item(request).update(if_match=request.header("If-Match"), **fields)
-        )
-
-    def _delete_item(self, request: _Request) -> RestResponse:
-        self._item(request).delete(if_match=request.header("If-Match"))
-        return _DELETED
-
-    # -- permissions ----------------------------------------------------------------
-
-    def _permissions(self, request: _Request) -> Any:
-        return getattr(self._object(request), _PERMISSIONS[request.segments[2]])
-
-    def _permission(self, request: _Request) -> Any:
-        return self._permissions(request)(request.segments[5])
-
-    def _list_permissions(self, request: _Request) -> RestResponse:
-        return self._listing(request, "permissions", self._permissions(request).page)
-
-    def _fetch_permission(self, request: _Request) -> RestResponse:
-        return _record(200, self._permission(request).fetch())
-
-    def _update_permission(self, request: _Request) -> RestResponse:
-        fields = request.fields(("Read", "Write", "Manage"))
-        return _record(200, self._permission(request).update(**fields))
-
-    def _delete_permission(self, request: _Request) -> RestResponse:
-        self._permission(request).delete()
-        return _DELETED
+def _route(request: _Request) -> Handler:
+    """The handler of the request's path and method (404 or 405 when none)."""
+    segments = request.segments
+    handlers = _TABLE.get((segments[0::2], len(segments)))
+    if handlers is None:
+        raise NOT_FOUND.error(request.path[3:])
+    handler = handlers.get(request.method)
+    if handler is None:
+        allowed = ", ".join(sorted(handlers))
+        raise METHOD_NOT_ALLOWED.error(f"{request.method} is not one of {allowed} here")
+    return handler

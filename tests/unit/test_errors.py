@@ -14,7 +14,16 @@ from sync_core import (
     RateLimitedError,
     SyncError,
 )
-from sync_core.errors import ERRORS, fail
+from sync_core import errors
+from sync_core.errors import (
+    ERRORS,
+    NOT_FOUND,
+    REVISION_MISMATCH,
+    ErrorSpec,
+    ResourceErrorSpec,
+    RevisionErrorSpec,
+    fail,
+)
 
 KINDS = [
     (InvalidParameterError, 400),
@@ -62,6 +71,7 @@ EXPECTED = {
     "page_size_invalid": (400, 54454),
     "index_invalid": (400, 54458),
     "parameter_invalid": (400, 20001),
+    "internal_error": (500, 20500),
 }
 
 
@@ -69,9 +79,24 @@ def test_the_table_holds_semantics_codes_and_statuses() -> None:
     assert {key: (spec.status, spec.code) for key, spec in ERRORS.items()} == EXPECTED
 
 
+def build(spec: ErrorSpec | ResourceErrorSpec | RevisionErrorSpec, detail: str) -> SyncError:
+    """The error of ``spec``, its message's field (if any) filled."""
+    if isinstance(spec, ResourceErrorSpec):
+        return spec.error("/Services/x", detail)
+    if isinstance(spec, RevisionErrorSpec):
+        return spec.error("Document", detail)
+    return spec.error(detail)
+
+
+def test_each_row_is_a_named_constant() -> None:
+    for key, spec in ERRORS.items():
+        assert getattr(errors, key.upper()) is spec
+        assert key.upper() in errors.__all__
+
+
 @pytest.mark.parametrize("key", sorted(EXPECTED))
-def test_fail_builds_twilios_four_fields(key: str) -> None:
-    err = fail(key, path="/Services/x", kind="Document", detail="why")
+def test_each_constant_builds_twilios_four_fields(key: str) -> None:
+    err = build(ERRORS[key], "why")
     status, code = EXPECTED[key]
     assert (err.status, err.code) == (status, code)
     assert err.more_info == f"https://www.twilio.com/docs/errors/{code}"
@@ -87,16 +112,20 @@ def test_fail_builds_twilios_four_fields(key: str) -> None:
 
 
 def test_messages_fill_their_fields() -> None:
-    assert fail("not_found", path="/Services/ISx").message == (
+    assert NOT_FOUND.error("/Services/ISx").message == (
         "The requested resource /Services/ISx was not found"
     )
-    assert fail("revision_mismatch", kind="Map Item").message == (
+    assert REVISION_MISMATCH.error("Map Item").message == (
         "The revision of the Map Item does not match the expected revision"
     )
 
 
-def test_an_unknown_key_is_a_programming_error() -> None:
-    with pytest.raises(KeyError):
+def test_fail_is_a_deprecated_alias_of_the_constants() -> None:
+    with pytest.deprecated_call():
+        err = fail("not_found", path="/Services/ISx", detail="why")
+    assert err.to_dict() == NOT_FOUND.error("/Services/ISx").to_dict()
+    assert err.detail == "why"
+    with pytest.deprecated_call(), pytest.raises(KeyError):
         fail("no_such_error")
 
 

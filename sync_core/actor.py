@@ -1,0 +1,44 @@
+"""Who acts, and where: the one small value every resource of the tree carries.
+
+Every resource object of the plain API (a Service, its Documents, a Map's items, a
+permission...) holds an :class:`Actor`: the engine it runs on, the Service as the
+caller addressed it (its sid, or ``default``), and the identity it acts as. The
+identity is given explicitly wherever an Actor is made, never defaulted, so a resource
+built without one is a type error rather than a silent bypass of the permissions.
+
+``system`` is the identity of the plain tree and of REST calls: Twilio's "God Mode",
+which permissions do not apply to (docs/permissions.md).
+
+>>> from sync_core import Sync
+>>> sync = Sync(seed=1)
+>>> sync.services("default").for_identity("alice").documents.create().created_by
+'alice'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["SYSTEM", "Actor"]
+
+#: The identity of the plain API and of REST calls: it bypasses permissions.
+SYSTEM: Final = "system"
+
+
+@attrs.frozen
+class Actor:
+    """The engine, the Service as addressed, and the acting identity of one resource."""
+
+    engine: Engine = attrs.field(repr=False)
+    service: str
+    identity: str
+
+    @property
+    def service_path(self) -> str:
+        """The Service's path as addressed, for 404 messages: ``/Services/{service}``."""
+        return f"/Services/{self.service}"

@@ -1,0 +1,141 @@
+"""Expiry: the floor that makes "nothing is due" cost O(1), the merged indexes, the sweep.
+
+Twilio's rule as sync_core keeps it (SEMANTICS.md, "Expiry"): an object or item is gone
+from the instant ``now >= date_expires`` by the injected clock, and its removal is
+announced like any other removal. Every operation first removes whatever expired at or
+before its ``now`` (:class:`~sync_core.engine.Engine` calls :meth:`Expiry.sweep` when
+:meth:`Expiry.may_be_due` says something might be), so no read ever sees an expired
+object, and removals come out in expiry order:
+
+- the three expiry indexes (objects, map items, list items; :mod:`sync_core.store`)
+  are merged, the earliest instant first; at one instant an object comes before
+  items, as a Map or List that expires takes its items with it (and its removal is
+  the one event);
+- an expired item is a removal like any other (:func:`sync_core.containers.remove_item`):
+  its container counts one revision more, dated when the item expired.
+
+Cost: O(log n) per expired object or item, and O(1) per operation while nothing can
+be due: the floor is a lower bound of every expiry instant in the indexes.
+
+>>> from sync_core import Sync, ManualClock
+>>> clock = ManualClock()
+>>> sync = Sync(clock=clock, seed=2)
+>>> docs = sync.services("default").documents
+>>> _ = docs.create(unique_name="b", ttl=20)
+>>> _ = docs.create(unique_name="a", ttl=10)
+>>> gone = []
+>>> handle = sync.subscribe(lambda e: gone.append((e.type, e.object_unique_name, e.expired)))
+>>> _ = clock.advance(30)
+>>> sync.expire()
+>>> gone
+[('document_removed', 'a', True), ('document_removed', 'b', True)]
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Protocol, cast
+
+from .actor import SYSTEM
+from .containers import remove_item
+from .rows import ItemRow, ObjectRow
+from .store import Store, micros
+
+__all__ = ["Emit", "Expiry"]
+
+#: An expiry floor above every instant: nothing expires, ever.
+_NEVER: Final = 1 << 62
+
+
+class Emit(Protocol):
+    """How the sweep announces a removal (:meth:`sync_core.engine.Engine.emit`)."""
+
+    def __call__(
+        self,
+        event_type: str,
+        row: ObjectRow,
+        *,
+        identity: str,
+        when: datetime,
+        item: ItemRow | None = None,
+        previous: str | None = None,
+        expired: bool = False,
+    ) -> None:
+        """Announce ``event_type`` about ``row`` (and ``item``)."""
+        ...
+
+
+class Expiry:
+    """The expiry floor of one store, and the sweep that removes what is due."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        #: A lower bound of every expiry instant in the indexes (microseconds): while
+        #: ``now`` is below it nothing can be due, and the sweep need not look. Every
+        #: expiry entry written lowers it; a sweep sets it exactly. A rolled-back write
+        #: leaves it lower than needed, which only costs a look. ``None``: not known yet
+        #: (a storage opened with state in it).
+        self.floor: int | None = None
+        store.on_expiry = self._lower
+
+    def _lower(self, expires_us: int) -> None:
+        if self.floor is not None and expires_us < self.floor:
+            self.floor = expires_us
+
+    def may_be_due(self, now: datetime) -> bool:
+        """Whether anything might have expired at ``now``: O(1) while nothing can."""
+        return self.floor is None or micros(now) >= self.floor
+
+    def settle(self) -> None:
+        """Set :attr:`floor` to the earliest expiry in the indexes exactly. O(log n)."""
+        heads = self._store.expiry_heads()
+        self.floor = min((cast(int, key[0]) for _, key in heads), default=_NEVER)
+
+    def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
+        """The object or item whose expiry comes first, if it is at or before ``now``.
+
+        The earliest instant wins; at one instant the objects' index (listed first by
+        the store) wins over the items'. Cost: O(log n), whatever the number of
+        entries that are not due.
+        """
+        heads = self._store.expiry_heads()
+        if not heads:
+            return None
+        rank = min(range(len(heads)), key=lambda at: (cast(int, heads[at][1][0]), at))
+        kind, key = heads[rank]
+        if cast(int, key[0]) > micros(now):
+            return None
+        return self._store.expiring(kind, key)
+
+    def sweep(self, now: datetime, emit: Emit) -> None:
+        """Remove what expired at or before ``now``, earliest first, announcing each.
+
+        Run inside a transaction of its own (the engine's), before the operation that
+        reads ``now``; then :meth:`settle` sets the floor.
+        """
+        store = self._store
+        while (due := self.first_due(now)) is not None:
+            assert due.date_expires is not None
+            if isinstance(due, ObjectRow):
+                emit(
+                    f"{due.kind}_removed",
+                    due,
+                    identity=SYSTEM,
+                    when=due.date_expires,
+                    previous=due.data,
+                    expired=True,
+                )
+                store.delete_object(due)
+                continue
+            container = store.object_by_sid(due.service_sid, due.container_sid)
+            assert container is not None
+            container = remove_item(store, due, container, due.date_expires)
+            emit(
+                f"{due.kind}_removed",
+                container,
+                identity=SYSTEM,
+                when=due.date_expires,
+                item=due,
+                previous=due.data,
+                expired=True,
+            )

@@ -1,0 +1,217 @@
+"""Permission resources: each identity's read/write/manage on a Document, Map or List.
+
+``...documents("d").document_permissions`` (``sync_map_permissions``,
+``sync_list_permissions``) is a :class:`PermissionList`: ``list``, ``stream``,
+``page``, in identity order, and one identity's by calling it, a
+:class:`PermissionContext`: ``fetch``, ``update(read=, write=, manage=)``, ``delete``.
+All three flags are required on update; deleting a permission equals setting all three
+false (it is then gone: fetch is 404). A permission belongs to its object: deleting or
+expiring the object takes its permissions with it.
+
+What the flags allow, and who is checked, is the policy of :mod:`sync_core.acl`. Twilio
+lets only the REST API (``system``) touch these resources: "You cannot give an SDK
+permissions to manipulate permissions".
+
+>>> from sync_core import Sync
+>>> docs = Sync(seed=6).services("default").documents
+>>> _ = docs.create(unique_name="notes")
+>>> grants = docs("notes").document_permissions
+>>> _ = grants("bob").update(read=True, write=True, manage=False)
+>>> _ = grants("alice").update(read=True, write=False, manage=False)
+>>> [(g.identity, g.write) for g in grants.list()]
+[('alice', False), ('bob', True)]
+>>> grants("carol").fetch()
+Traceback (most recent call last):
+...
+sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Services/default/Documents/notes/Permissions/carol was not found
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from .acl import authorize, check_identity
+from .actor import Actor
+from .errors import NOT_FOUND, PARAMETER_INVALID
+from .listing import PlainListing, Source
+from .lookup import resolve_object, resolve_service
+from .objects import ObjectKind
+from .paging import Position, Scope
+from .params import UNSET, Unset, check_bool, given
+from .rows import ObjectRow, PermissionRow
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["PermissionContext", "PermissionKind", "PermissionList", "permission_record"]
+
+R = TypeVar("R")
+
+
+@attrs.frozen
+class PermissionKind(Generic[R]):
+    """The permissions of one kind of object: that kind, and the record callers get."""
+
+    owner: ObjectKind[Any]  # the Document, Map or List kind
+    record: Callable[[Engine, PermissionRow], R]
+
+
+def permission_record(cls: Callable[..., R], owner: str) -> Callable[[Engine, PermissionRow], R]:
+    """The record maker of one kind: ``owner`` names its object's sid field."""
+
+    def record(engine: Engine, row: PermissionRow) -> R:
+        return cls(
+            account_sid=engine.account_sid,
+            service_sid=row.service_sid,
+            identity=row.identity,
+            read=row.read,
+            write=row.write,
+            manage=row.manage,
+            **{owner: row.object_sid},
+        )
+
+    return record
+
+
+class _PermissionBase(Generic[R]):
+    """What the list and the context of permissions share: finding their object."""
+
+    def __init__(self, actor: Actor, owner: str, spec: PermissionKind[R]) -> None:
+        self._actor = actor
+        self._owner = owner
+        self._spec = spec
+
+    @property
+    def _owner_path(self) -> str:
+        return f"{self._actor.service_path}/{self._spec.owner.collection}/{self._owner}"
+
+    def _resolve(self, now: datetime, path: str) -> ObjectRow:
+        """The object the permissions belong to (404 naming ``path``), if allowed."""
+        actor, kind = self._actor, self._spec.owner
+        engine = actor.engine
+        service = resolve_service(engine, now, actor.service, path)
+        row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._owner, path)
+        authorize(engine.store, service, actor.identity, None, path, row)
+        return row
+
+
+class PermissionList(_PermissionBase[R], PlainListing[R]):
+    """The permissions of one Document, Map or List, in identity (code-point) order."""
+
+    @property
+    def _engine(self) -> Engine:
+        return self._actor.engine
+
+    @property
+    def _path(self) -> str:
+        return f"{self._owner_path}/Permissions"
+
+    def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
+        engine, spec = self._actor.engine, self._spec
+        owner = self._resolve(now, self._path)
+
+        def fetch_slice(
+            after: Position | None, backwards: bool, limit: int
+        ) -> list[tuple[Position, R]]:
+            start = None if after is None else str(after[0])
+            rows = engine.store.permissions_from(
+                owner.service_sid, owner.sid, start, reverse=backwards, limit=limit
+            )
+            return [((row.identity,), spec.record(engine, row)) for row in rows]
+
+        return Source(Scope(f"permissions:{owner.sid}"), fetch_slice, str)
+
+    def get(self, identity: str) -> PermissionContext[R]:
+        """The permission of ``identity`` on this object (looked up when used)."""
+        return PermissionContext(self._actor, self._owner, self._spec, identity)
+
+    def __call__(self, identity: str) -> PermissionContext[R]:
+        """The permission of ``identity`` on this object (looked up when used)."""
+        return self.get(identity)
+
+    def __repr__(self) -> str:
+        return f"<PermissionList {self._path}>"
+
+
+class PermissionContext(_PermissionBase[R]):
+    """One identity's permission on one Document, Map or List: fetch, update, delete."""
+
+    def __init__(self, actor: Actor, owner: str, spec: PermissionKind[R], identity: str) -> None:
+        super().__init__(actor, owner, spec)
+        self.identity = identity
+
+    @property
+    def _path(self) -> str:
+        return f"{self._owner_path}/Permissions/{self.identity}"
+
+    def _target(self, now: datetime) -> tuple[ObjectRow, str]:
+        """The object (404) and the checked identity (400/54351)."""
+        owner = self._resolve(now, self._path)
+        return owner, check_identity(self.identity)
+
+    def fetch(self) -> R:
+        """The permission as set. Cost: O(log n) (O(1) in memory).
+
+        Raises:
+            NotFoundError: 20404, no such service or object, or no permission set for
+                this identity (never set, or deleted).
+            InvalidParameterError: 54351, a malformed identity.
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            owner, identity = self._target(now)
+            row = engine.store.permission(owner.service_sid, owner.sid, identity)
+            if row is None:
+                raise NOT_FOUND.error(self._path)
+            return self._spec.record(engine, row)
+
+    def update(
+        self,
+        read: bool | Unset = UNSET,
+        write: bool | Unset = UNSET,
+        manage: bool | Unset = UNSET,
+    ) -> R:
+        """Set what the identity may do; all three flags are required. Cost: O(log n).
+
+        Raises:
+            NotFoundError: 20404, no such service or object.
+            InvalidParameterError: 54351 identity; 20001 a flag missing or not a boolean.
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            owner, identity = self._target(now)
+            flags: dict[str, bool] = {}
+            for name, value in (("read", read), ("write", write), ("manage", manage)):
+                if not given(value):
+                    raise PARAMETER_INVALID.error(
+                        f"{name} is required: give read, write and manage"
+                    )
+                flags[name] = check_bool(value, name)
+            row = PermissionRow(
+                service_sid=owner.service_sid, object_sid=owner.sid, identity=identity, **flags
+            )
+            engine.store.put_permission(row)
+            return self._spec.record(engine, row)
+
+    def delete(self) -> bool:
+        """Remove the permission: the identity may then do nothing with the object; True.
+
+        Raises:
+            NotFoundError: 20404, no such service, object or permission.
+            InvalidParameterError: 54351, a malformed identity.
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            owner, identity = self._target(now)
+            row = engine.store.permission(owner.service_sid, owner.sid, identity)
+            if row is None:
+                raise NOT_FOUND.error(self._path)
+            engine.store.delete_permission(row)
+            return True
+
+    def __repr__(self) -> str:
+        return f"<PermissionContext {self._path}>"
