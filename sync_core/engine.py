@@ -41,15 +41,18 @@ class _Transaction:
     """One storage transaction whose events are queued if, and only if, it commits."""
 
     __slots__ = ("_atomic", "_engine", "_pending")
+    _atomic: AbstractContextManager[None]
+    _pending: list[Pending]
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._pending: list[Pending] = []
-        self._atomic: AbstractContextManager[None] = engine.storage.atomic()
 
     def __enter__(self) -> None:
+        engine = self._engine
+        self._pending = []
+        self._atomic = engine.storage.atomic()
         self._atomic.__enter__()
-        self._engine._pending = self._pending
+        engine._pending = self._pending
 
     def __exit__(
         self,
@@ -63,28 +66,32 @@ class _Transaction:
             self._engine.events.commit(self._pending)
 
 
-class _Operation:
-    """The context manager of :meth:`Engine.operation` (a class: it runs on every call)."""
+class _Operation(_Transaction):
+    """The context manager of :meth:`Engine.operation`: the lock, ``now``, the sweep, and
+    the body's transaction (a class: it runs on every call)."""
 
-    __slots__ = ("_engine", "_transaction")
+    __slots__ = ()
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __enter__(self) -> datetime:
+    def __enter__(self) -> datetime:  # type: ignore[override]  # it gives the operation's now
         engine = self._engine
         engine.lock.acquire()
+        if engine._operating:  # this thread is inside an operation already
+            engine.lock.release()
+            raise AssertionError(
+                "sync_core operations do not nest: one operation reads one now "
+                "(a clock, storage or callback called back into the same Sync under its lock)"
+            )
+        engine._operating = True
         try:
-            assert engine._pending is None, "sync_core operations do not nest"
             now = engine.now()
             if engine.expiry.may_be_due(now):
                 with _Transaction(engine):
                     engine.expiry.sweep(now, engine.emit)
                 engine.expiry.settle()
-            self._transaction = _Transaction(engine)
-            self._transaction.__enter__()
+            super().__enter__()
             return now
         except BaseException:
+            engine._operating = False
             engine.lock.release()
             raise
 
@@ -96,8 +103,9 @@ class _Operation:
     ) -> None:
         engine = self._engine
         try:
-            self._transaction.__exit__(kind, error, trace)
+            super().__exit__(kind, error, trace)
         finally:
+            engine._operating = False
             engine.lock.release()
             engine.events.deliver()
 
@@ -126,6 +134,8 @@ class Engine:
         # subscriptions whose identity may not read them; None outside a transaction.
         # Only touched under ``lock``.
         self._pending: list[Pending] | None = None
+        # Whether an operation is under way (under ``lock``): operations do not nest.
+        self._operating = False
 
     def now(self) -> datetime:
         """Read the clock once, refusing a naive datetime."""

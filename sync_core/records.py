@@ -1,7 +1,8 @@
 """What callers get back: frozen records with twilio-python's attribute names.
 
-A record is a snapshot: it never changes, and changing the store never changes it.
-``data`` is the record's own fresh copy. Dates are aware UTC datetimes;
+A record is a snapshot of the moment it was read: its fields are frozen, and changing
+the store never changes it. ``data`` is the record's own fresh dict: a caller may
+change it without touching the store or any other record. Dates are aware UTC datetimes;
 :meth:`to_dict` gives the REST JSON of Twilio's examples exactly (dates as
 ``YYYY-MM-DDTHH:MM:SSZ``, absolute ``url`` and ``links``).
 

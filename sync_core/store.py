@@ -135,7 +135,7 @@ class Store:
         )
         return [row for _, sid in entries if (row := self.service(cast(str, sid)))]
 
-    # -- objects (documents) ----------------------------------------------------
+    # -- objects (documents, maps, lists, streams) -------------------------------
 
     def object_by_sid(self, service_sid: str, sid: str) -> ObjectRow | None:
         """The object with this sid in this service."""

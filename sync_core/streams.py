@@ -153,7 +153,7 @@ class StreamMessageList:
     def create(self, data: JsonData | None) -> StreamMessageRecord:
         """Publish ``data`` to the Stream's current subscribers; it is not stored.
 
-        Cost: O(1) plus the delivery to the subscribers.
+        Cost: O(log n) plus the delivery to the subscribers.
 
         Args:
             data: a JSON object (a dict, or JSON text of one) of at most 4,096 bytes.

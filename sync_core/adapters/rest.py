@@ -255,12 +255,15 @@ class _Collection:
     segment: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
     attribute: str  # its attribute on a ServiceContext
     key: str  # the key of its listing's records
+    owner: str  # the OpenAPI name of its sid in its sub-resources' paths: "DocumentSid"...
     create_fields: tuple[str, ...]
     update_fields: tuple[str, ...]
     #: Whether an update takes ``If-Match`` (Documents).
     conditional_update: bool = False
-    #: Its items' attribute on a context, and whether a create takes a ``Key`` (Maps).
+    #: Its items' attribute on a context, the OpenAPI name of an item's place, and
+    #: whether a create takes a ``Key`` (Maps).
     items: str | None = None
+    place: str = ""
     keyed: bool = False
     #: Its permissions' attribute on a context.
     permissions: str | None = None
@@ -371,6 +374,7 @@ _COLLECTIONS: Final = (
         "Documents",
         "documents",
         "documents",
+        "DocumentSid",
         create_fields=("UniqueName", "Data", "Ttl"),
         update_fields=("Data", "Ttl"),
         conditional_update=True,
@@ -380,9 +384,11 @@ _COLLECTIONS: Final = (
         "Maps",
         "sync_maps",
         "maps",
+        "MapSid",
         create_fields=("UniqueName", "Ttl", "CollectionTtl"),
         update_fields=("Ttl", "CollectionTtl"),
         items="sync_map_items",
+        place="Key",
         keyed=True,
         permissions="sync_map_permissions",
     ),
@@ -390,15 +396,18 @@ _COLLECTIONS: Final = (
         "Lists",
         "sync_lists",
         "lists",
+        "ListSid",
         create_fields=("UniqueName", "Ttl", "CollectionTtl"),
         update_fields=("Ttl", "CollectionTtl"),
         items="sync_list_items",
+        place="Index",
         permissions="sync_list_permissions",
     ),
     _Collection(
         "Streams",
         "sync_streams",
         "streams",
+        "StreamSid",
         create_fields=("UniqueName", "Ttl"),
         update_fields=("Ttl",),
         messages=True,
@@ -410,7 +419,7 @@ _COLLECTIONS: Final = (
 class Route:
     """One row of the routing table: a method and a path pattern, and their handler.
 
-    ``path`` is written as the OpenAPI description writes it, after ``/v1``:
+    ``path`` is written as the OpenAPI description writes it, without ``/v1``:
     ``/Services/{ServiceSid}/Documents/{Sid}``. Every Sync v1 path alternates a fixed
     segment and a variable one, so a route is found by its fixed segments alone.
     """
@@ -434,17 +443,17 @@ class Route:
 
 
 def _routes() -> tuple[Route, ...]:
-    service = "/Services/{ServiceSid}"
     routes = [
         Route("GET", "/Services", _list_services),
         Route("POST", "/Services", _create_service),
-        Route("GET", service, _fetch_service),
-        Route("POST", service, _update_service),
-        Route("DELETE", service, _delete_service),
+        Route("GET", "/Services/{Sid}", _fetch_service),
+        Route("POST", "/Services/{Sid}", _update_service),
+        Route("DELETE", "/Services/{Sid}", _delete_service),
     ]
     for c in _COLLECTIONS:
-        objects = f"{service}/{c.segment}"
+        objects = f"/Services/{{ServiceSid}}/{c.segment}"
         one = f"{objects}/{{Sid}}"
+        owner = f"{objects}/{{{c.owner}}}"  # the same path, as its sub-resources name it
         routes += [
             Route("GET", objects, c.list),
             Route("POST", objects, c.create),
@@ -453,24 +462,24 @@ def _routes() -> tuple[Route, ...]:
             Route("DELETE", one, c.delete),
         ]
         if c.items is not None:
-            item = f"{one}/Items/{{Key}}"
+            item = f"{owner}/Items/{{{c.place}}}"
             routes += [
-                Route("GET", f"{one}/Items", c.list_items),
-                Route("POST", f"{one}/Items", c.create_item),
+                Route("GET", f"{owner}/Items", c.list_items),
+                Route("POST", f"{owner}/Items", c.create_item),
                 Route("GET", item, c.fetch_item),
                 Route("POST", item, c.update_item),
                 Route("DELETE", item, c.delete_item),
             ]
         if c.permissions is not None:
-            grant = f"{one}/Permissions/{{Identity}}"
+            grant = f"{owner}/Permissions/{{Identity}}"
             routes += [
-                Route("GET", f"{one}/Permissions", c.list_permissions),
+                Route("GET", f"{owner}/Permissions", c.list_permissions),
                 Route("GET", grant, c.fetch_permission),
                 Route("POST", grant, c.update_permission),
                 Route("DELETE", grant, c.delete_permission),
             ]
         if c.messages:
-            routes.append(Route("POST", f"{one}/Messages", c.publish))
+            routes.append(Route("POST", f"{owner}/Messages", c.publish))
     return tuple(routes)
 
 

@@ -13,8 +13,8 @@ from sync_core import (
     PreconditionFailedError,
     RateLimitedError,
     SyncError,
+    errors,
 )
-from sync_core import errors
 from sync_core.errors import (
     ERRORS,
     NOT_FOUND,
