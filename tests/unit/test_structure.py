@@ -202,7 +202,7 @@ def test_a_name_that_moved_still_answers_with_a_deprecation_warning(
         value = getattr(importlib.import_module(module), name)
     assert value is getattr(importlib.import_module(home), name)
     with pytest.raises(AttributeError):
-        importlib.import_module(module).no_such_name
+        _ = importlib.import_module(module).no_such_name
 
 
 def test_streams_have_no_permissions_by_the_acl_module() -> None:
