@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ._compat import moved
 from .params import expiry_after
-from .records import ContainerRecord, SyncListRecord, SyncMapRecord
+from .records import ContainerRecord, SyncListRecord, SyncMapRecord, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -95,17 +95,7 @@ def remove_item(store: Store, item: ItemRow, container: ObjectRow, when: datetim
 
 def _record_of(cls: type[T]) -> Callable[[Engine, ObjectRow], T]:
     def record(engine: Engine, row: ObjectRow) -> T:
-        return cls(
-            sid=row.sid,
-            unique_name=row.unique_name,
-            account_sid=engine.account_sid,
-            service_sid=row.service_sid,
-            revision=str(row.revision),
-            date_expires=row.date_expires,
-            date_created=row.date_created,
-            date_updated=row.date_updated,
-            created_by=row.created_by,
-        )
+        return cls(**named_fields(row, engine.account_sid), revision=str(row.revision))
 
     return record
 

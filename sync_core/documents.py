@@ -27,18 +27,18 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from .actor import Actor
 from .errors import NO_PARAMETERS, REVISION_MISMATCH
-from .events import EventCallback, Subscription
+from .events import Change, EventCallback, Subscription
 from .objects import ObjectContext, ObjectKind, ObjectList
-from .params import UNSET, Unset, check_if_match, check_ttl, check_unique_name, expiry_after, given
+from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
 from .permissions import PermissionKind, PermissionList, permission_record
-from .records import DocumentPermissionRecord, DocumentRecord
+from .records import DocumentPermissionRecord, DocumentRecord, named_fields
 from .rows import ObjectRow
 
 if TYPE_CHECKING:
@@ -50,16 +50,9 @@ __all__ = ["DOCUMENTS", "DOCUMENT_PERMISSIONS", "DocumentContext", "DocumentList
 def _record(engine: Engine, row: ObjectRow) -> DocumentRecord:
     assert row.data is not None
     return DocumentRecord(
-        sid=row.sid,
-        unique_name=row.unique_name,
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
+        **named_fields(row, engine.account_sid),
         revision=str(row.revision),
         data=decode_data(row.data),
-        date_expires=row.date_expires,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        created_by=row.created_by,
     )
 
 
@@ -117,13 +110,12 @@ class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
             PayloadTooLargeError: 54006, data over 16 KiB.
             ConflictError: 54301, the unique name is taken.
         """
-        engine = self._actor.engine
-        with engine.operation() as now:
-            service = self._service_row(now)
-            name = check_unique_name(unique_name) if given(unique_name) else None
+
+        def checked() -> tuple[int, dict[str, Any]]:
             text = encode_data(data)[0] if given(data) else "{}"
-            seconds = check_ttl(ttl) if given(ttl) else 0
-            return _record(engine, self._insert(now, service, name, seconds, data=text))
+            return (check_ttl(ttl) if given(ttl) else 0), {"data": text}
+
+        return self._create(unique_name, checked)
 
     def _context(self, sid: str) -> DocumentContext:
         return DocumentContext(self._actor, sid)
@@ -180,12 +172,14 @@ class DocumentContext(ObjectContext[DocumentRecord]):
             )
             engine.store.put_object(new, row)
             engine.emit(
-                "document_updated",
-                new,
-                identity=self._actor.identity,
-                when=now,
-                data=new.data,
-                previous=row.data,
+                Change(
+                    "document_updated",
+                    new,
+                    identity=self._actor.identity,
+                    when=now,
+                    data=new.data,
+                    previous=row.data,
+                )
             )
             return _record(engine, new)
 

@@ -23,13 +23,13 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
-from types import TracebackType
+from typing import Any
 
 from . import acl
 from .clock import Clock
-from .events import EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
+from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
 from .expiry import Expiry
-from .rows import ItemRow, ObjectRow, ServiceRow
+from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
 from .store import Store
@@ -54,15 +54,10 @@ class _Transaction:
         self._atomic.__enter__()
         engine._pending = self._pending
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         self._engine._pending = None
-        self._atomic.__exit__(kind, error, trace)  # commits, or rolls back on an error
-        if kind is None:
+        self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
+        if exc_info[0] is None:
             self._engine.events.commit(self._pending)
 
 
@@ -95,15 +90,10 @@ class _Operation(_Transaction):
             engine.lock.release()
             raise
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: Any) -> None:
         engine = self._engine
         try:
-            super().__exit__(kind, error, trace)
+            super().__exit__(*exc_info)
         finally:
             engine._operating = False
             engine.lock.release()
@@ -151,20 +141,8 @@ class Engine:
         """
         return _Operation(self)
 
-    def emit(
-        self,
-        event_type: str,
-        row: ObjectRow,
-        *,
-        identity: str,
-        when: datetime,
-        item: ItemRow | None = None,
-        data: str | None = None,
-        previous: str | None = None,
-        message_sid: str | None = None,
-        expired: bool = False,
-    ) -> None:
-        """Queue the event of a change of ``row``, to be sent if the transaction commits.
+    def emit(self, change: Change) -> None:
+        """Queue the event of ``change``, to be sent if the transaction commits.
 
         The event (:func:`~sync_core.events.make_event`) takes the next number of the
         service's persistent counter, inside the transaction, so a failed operation
@@ -175,25 +153,13 @@ class Engine:
         """
         pending = self._pending
         assert pending is not None, "emit() outside an operation"
-        store = self.store
+        store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
-        url = webhook_url(service, identity)
+        url = webhook_url(service, change.identity)
         if url is None and not self.events.has_subscriptions:
             return  # nobody to tell: the number is spent, the event need not be built
-        event = make_event(
-            event_type,
-            sequence=sequence,
-            account_sid=self.account_sid,
-            row=row,
-            identity=identity,
-            when=when,
-            item=item,
-            data=data,
-            previous=previous,
-            message_sid=message_sid,
-            expired=expired,
-        )
+        event = make_event(change, sequence=sequence, account_sid=self.account_sid)
         pending.append((event, url, self._unreadable(event, service, row)))
 
     def _unreadable(

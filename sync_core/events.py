@@ -37,7 +37,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -48,6 +48,7 @@ from .rows import ItemRow, ObjectRow, ServiceRow
 
 __all__ = [
     "EVENT_TYPES",
+    "Change",
     "EventCallback",
     "EventHub",
     "Pending",
@@ -161,46 +162,52 @@ class SyncEvent:
         }
 
 
-def make_event(
-    event_type: str,
-    *,
-    sequence: int,
-    account_sid: str,
-    row: ObjectRow,
-    identity: str,
-    when: datetime,
-    item: ItemRow | None = None,
-    data: str | None = None,
-    previous: str | None = None,
-    message_sid: str | None = None,
-    expired: bool = False,
-) -> SyncEvent:
-    """The event of a change of ``row`` (a Document, Map, List or Stream as it now is).
+class Change(NamedTuple):
+    """A change of one object, as an operation announces it (before it is numbered).
 
-    ``item`` is the item concerned, as it now is (or was, for a removal); ``data`` and
-    ``previous`` the JSON text after and before. A Stream has no revision; an item's
-    event carries the item's revision and its container's.
+    ``row`` is the Document, Map, List or Stream as it now is; ``item`` the item
+    concerned, as it now is (or was, for a removal); ``data`` and ``previous`` the JSON
+    text after and before; ``when`` the instant of the change (an expiry's own instant).
     """
-    assert event_type in EVENT_TYPES, event_type
+
+    type: str
+    row: ObjectRow
+    identity: str
+    when: datetime
+    item: ItemRow | None = None
+    data: str | None = None
+    previous: str | None = None
+    message_sid: str | None = None
+    expired: bool = False
+
+
+def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
+    """The event of ``change``, numbered ``sequence``.
+
+    A Stream has no revision; an item's event carries the item's revision and its
+    container's.
+    """
+    assert change.type in EVENT_TYPES, change.type
+    row, item = change.row, change.item
     object_revision = None if row.kind == "stream" else str(row.revision)
     position = None if item is None else item.position
     return SyncEvent(
         sequence=sequence,
-        type=event_type,
+        type=change.type,
         account_sid=account_sid,
         service_sid=row.service_sid,
-        identity=identity,
-        date=when,
+        identity=change.identity,
+        date=change.when,
         object_sid=row.sid,
         object_unique_name=row.unique_name,
         object_revision=object_revision,
         revision=object_revision if item is None else str(item.revision),
         item_key=position if isinstance(position, str) else None,
         item_index=position if isinstance(position, int) else None,
-        message_sid=message_sid,
-        expired=expired,
-        data_json=data,
-        previous_data_json=previous,
+        message_sid=change.message_sid,
+        expired=change.expired,
+        data_json=change.data,
+        previous_data_json=change.previous,
     )
 
 

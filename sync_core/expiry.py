@@ -33,11 +33,13 @@ be due: the floor is a lower bound of every expiry instant in the indexes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Final, Protocol, cast
+from typing import Final, cast
 
 from .actor import SYSTEM
 from .containers import remove_item
+from .events import Change
 from .rows import ItemRow, ObjectRow
 from .store import Store, micros
 
@@ -47,22 +49,8 @@ __all__ = ["Emit", "Expiry"]
 _NEVER: Final = 1 << 62
 
 
-class Emit(Protocol):
-    """How the sweep announces a removal (:meth:`sync_core.engine.Engine.emit`)."""
-
-    def __call__(
-        self,
-        event_type: str,
-        row: ObjectRow,
-        *,
-        identity: str,
-        when: datetime,
-        item: ItemRow | None = None,
-        previous: str | None = None,
-        expired: bool = False,
-    ) -> None:
-        """Announce ``event_type`` about ``row`` (and ``item``)."""
-        ...
+#: How the sweep announces a removal (:meth:`sync_core.engine.Engine.emit`).
+Emit = Callable[[Change], None]
 
 
 class Expiry:
@@ -118,12 +106,14 @@ class Expiry:
             assert due.date_expires is not None
             if isinstance(due, ObjectRow):
                 emit(
-                    f"{due.kind}_removed",
-                    due,
-                    identity=SYSTEM,
-                    when=due.date_expires,
-                    previous=due.data,
-                    expired=True,
+                    Change(
+                        f"{due.kind}_removed",
+                        due,
+                        identity=SYSTEM,
+                        when=due.date_expires,
+                        previous=due.data,
+                        expired=True,
+                    )
                 )
                 store.delete_object(due)
                 continue
@@ -131,11 +121,13 @@ class Expiry:
             assert container is not None
             container = remove_item(store, due, container, due.date_expires)
             emit(
-                f"{due.kind}_removed",
-                container,
-                identity=SYSTEM,
-                when=due.date_expires,
-                item=due,
-                previous=due.data,
-                expired=True,
+                Change(
+                    f"{due.kind}_removed",
+                    container,
+                    identity=SYSTEM,
+                    when=due.date_expires,
+                    item=due,
+                    previous=due.data,
+                    expired=True,
+                )
             )

@@ -31,7 +31,6 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
@@ -39,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from .acl import Flag, authorize
+from .acl import Flag
 from .actor import Actor
 from .containers import remove_item, touched
 from .errors import (
@@ -50,9 +49,9 @@ from .errors import (
     REVISION_MISMATCH,
     ErrorSpec,
 )
-from .listing import Listing, Source
-from .lookup import resolve_object, resolve_service
-from .objects import ObjectKind
+from .events import Change
+from .listing import Addressing, Listing, Source, gathered
+from .objects import ObjectKind, OfObject
 from .paging import Cursor, Page, Position, Scope
 from .params import (
     UNSET,
@@ -65,6 +64,7 @@ from .params import (
     pick_ttl,
 )
 from .payload import JsonData, JsonObject, decode_data, encode_data
+from .records import dated_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -122,10 +122,7 @@ def item_fields(engine: Engine, row: ItemRow, data: JsonObject | None = None) ->
         "service_sid": row.service_sid,
         "revision": str(row.revision),
         "data": decode_data(row.data) if data is None else data,
-        "date_expires": row.date_expires,
-        "date_created": row.date_created,
-        "date_updated": row.date_updated,
-        "created_by": row.created_by,
+        **dated_fields(row),
     }
 
 
@@ -143,33 +140,25 @@ class ItemFilters:
         return given(self.order) or given(self.from_) or given(self.bounds)
 
 
-class _InContainer(Generic[R]):
+class _InContainer(OfObject[ItemKind[R]]):
     """What the items list and an item context share: their Map or List, as addressed."""
 
     def __init__(self, actor: Actor, container: str, spec: ItemKind[R]) -> None:
-        self._actor = actor
-        self._container = container
-        self._spec = spec
+        super().__init__(actor, container, spec.container, spec)
 
     @property
     def _path(self) -> str:
-        collection = self._spec.container.collection
-        return f"{self._actor.service_path}/{collection}/{self._container}/Items"
+        return f"{self._object_path}/Items"
 
     def _container_row(self, now: datetime, flag: Flag) -> ObjectRow:
         """The Map or List (404 naming this path), if the identity has ``flag`` (403)."""
-        actor, kind, path = self._actor, self._spec.container, self._path
-        engine = actor.engine
-        service = resolve_service(engine, now, actor.service, path)
-        row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._container, path)
-        authorize(engine.store, service, actor.identity, flag, path, row)
-        return row
+        return self._object(now, flag, self._path)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"
 
 
-class ItemList(_InContainer[R], Listing[R, ItemFilters], Generic[R, C, P]):
+class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Generic[R, C, P]):
     """The items of one Map or List: create, listing with order/from/bounds, and lookup."""
 
     @property
@@ -221,12 +210,14 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Generic[R, C, P]):
             )
             store.put_object(container, before)
             engine.emit(
-                f"{spec.kind}_added",
-                container,
-                identity=actor.identity,
-                when=now,
-                item=row,
-                data=text,
+                Change(
+                    f"{spec.kind}_added",
+                    container,
+                    identity=actor.identity,
+                    when=now,
+                    item=row,
+                    data=text,
+                )
             )
             return spec.record(engine, row, copy)
 
@@ -313,28 +304,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Generic[R, C, P]):
         """The items one at a time, reading a page at a time; at most ``limit``."""
         return self._stream(ItemFilters(order, from_, bounds), limit, page_size)
 
-    def list(
-        self,
-        order: str | Unset | None = UNSET,
-        from_: P | Unset | None = UNSET,
-        bounds: str | Unset | None = UNSET,
-        limit: int | None = None,
-        page_size: int | None = None,
-    ) -> list[R]:
-        """The items as a list (see :meth:`page` for the parameters); at most ``limit``."""
-        return list(self.stream(order, from_, bounds, limit=limit, page_size=page_size))
-
-    @abstractmethod
-    def _context(self, place: P) -> C:
-        """The context of the item at ``place`` (each concrete list names its own)."""
-
-    def get(self, place: P) -> C:
-        """The item with this key (or index), looked up when used."""
-        return self._context(place)
-
-    def __call__(self, place: P) -> C:
-        """The item with this key (or index), looked up when used."""
-        return self._context(place)
+    list = gathered(stream)
 
 
 class ItemContext(_InContainer[R]):
@@ -428,13 +398,15 @@ class ItemContext(_InContainer[R]):
             container = touched(container, now, parent_ttl)
             engine.store.put_object(container, before)
             engine.emit(
-                f"{new.kind}_updated",
-                container,
-                identity=actor.identity,
-                when=now,
-                item=new,
-                data=new.data,
-                previous=row.data,
+                Change(
+                    f"{new.kind}_updated",
+                    container,
+                    identity=actor.identity,
+                    when=now,
+                    item=new,
+                    data=new.data,
+                    previous=row.data,
+                )
             )
             return self._spec.record(engine, new)
 
@@ -457,11 +429,13 @@ class ItemContext(_InContainer[R]):
             self._check_revision(row, expected)
             container = remove_item(engine.store, row, container, now)
             engine.emit(
-                f"{row.kind}_removed",
-                container,
-                identity=actor.identity,
-                when=now,
-                item=row,
-                previous=row.data,
+                Change(
+                    f"{row.kind}_removed",
+                    container,
+                    identity=actor.identity,
+                    when=now,
+                    item=row,
+                    previous=row.data,
+                )
             )
             return True

@@ -21,10 +21,11 @@ Paging itself (cursors, sizes, tokens) is :mod:`sync_core.paging`.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
 
 import attrs
 
@@ -34,10 +35,13 @@ from .params import UNSET, Unset
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["Listing", "PlainListing", "Source"]
+__all__ = ["Addressing", "Listing", "PlainListing", "Source", "gathered"]
 
+P = ParamSpec("P")
 R = TypeVar("R")
 F = TypeVar("F")
+K = TypeVar("K")
+C = TypeVar("C")
 
 
 @attrs.frozen
@@ -96,6 +100,21 @@ class Listing(ABC, Generic[R, F]):
         )
 
 
+def gathered(stream: Callable[P, Iterator[R]]) -> Callable[P, list[R]]:
+    """A listing's ``list``, made from its ``stream``: the same parameters, as a list.
+
+    In a class body: ``list = gathered(stream)``.
+    """
+
+    @functools.wraps(stream)
+    def gather(*args: P.args, **kwargs: P.kwargs) -> list[R]:
+        return list(stream(*args, **kwargs))
+
+    gather.__name__ = gather.__qualname__ = "list"
+    gather.__doc__ = "The records as a list; the parameters are :meth:`stream`'s."
+    return gather
+
+
 class PlainListing(Listing[R, None]):
     """A listing without filters: services, objects of one kind, permissions."""
 
@@ -117,6 +136,24 @@ class PlainListing(Listing[R, None]):
         """The records one at a time, reading a page at a time; at most ``limit``."""
         return self._stream(None, limit, page_size)
 
-    def list(self, limit: int | None = None, page_size: int | None = None) -> list[R]:
-        """The records as a list, at most ``limit`` of them."""
-        return list(self.stream(limit=limit, page_size=page_size))
+    list = gathered(stream)
+
+
+class Addressing(ABC, Generic[K, C]):
+    """One member of a collection, by what addresses it: ``get(key)`` or ``collection(key)``.
+
+    ``key`` is a sid or unique name, a Map Item's key, a List Item's index, or an
+    identity; the member is looked up when it is used, not now.
+    """
+
+    @abstractmethod
+    def _context(self, key: K) -> C:
+        """The member's context (each collection names its own class)."""
+
+    def get(self, key: K) -> C:
+        """The member addressed by ``key``, looked up when used."""
+        return self._context(key)
+
+    def __call__(self, key: K) -> C:
+        """The member addressed by ``key``, looked up when used."""
+        return self._context(key)

@@ -138,7 +138,7 @@ class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext, int]):
         return self._create(data, ttl, item_ttl, collection_ttl)
 
     def _context(self, place: int) -> SyncListItemContext:
-        return SyncListItemContext(self._actor, self._container, place)
+        return SyncListItemContext(self._actor, self._ident, place)
 
 
 class SyncListContext(ContainerContext[SyncListRecord]):

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._compat import moved
+from .acl import Flag, authorize
+from .actor import Actor
 from .errors import NOT_FOUND
 from .rows import ObjectRow, ServiceRow
 from .sids import is_sid
@@ -27,7 +29,9 @@ __all__ = [
     "DEFAULT_SERVICE_FRIENDLY_NAME",
     "DEFAULT_SERVICE_NAME",
     "find_object",
+    "new_service",
     "new_sid",
+    "resolve_for",
     "resolve_object",
     "resolve_service",
     "service_path",
@@ -53,6 +57,21 @@ def new_sid(engine: Engine, prefix: str, taken: Callable[[str], bool]) -> str:
     return sid
 
 
+def new_service(engine: Engine, now: datetime, **settings: Any) -> ServiceRow:
+    """A new Service made ``now`` with ``settings`` (checked by the caller), stored."""
+    store = engine.store
+    row = ServiceRow(
+        sid=new_sid(engine, "IS", lambda sid: store.service(sid) is not None),
+        account_sid=engine.account_sid,
+        seq=store.next_seq("services"),
+        date_created=now,
+        date_updated=now,
+        **settings,
+    )
+    store.put_service(row)
+    return row
+
+
 def resolve_service(
     engine: Engine, now: datetime, service: str, path: str | None = None
 ) -> ServiceRow:
@@ -69,16 +88,12 @@ def resolve_service(
     if row is None and isinstance(service, str):
         row = store.service_named(service)
     if row is None and service == DEFAULT_SERVICE_NAME:
-        row = ServiceRow(
-            sid=new_sid(engine, "IS", lambda sid: store.service(sid) is not None),
-            account_sid=engine.account_sid,
-            seq=store.next_seq("services"),
-            date_created=now,
-            date_updated=now,
+        row = new_service(
+            engine,
+            now,
             friendly_name=DEFAULT_SERVICE_FRIENDLY_NAME,
             unique_name=DEFAULT_SERVICE_NAME,
         )
-        store.put_service(row)
     if row is None:
         raise NOT_FOUND.error(path=service_path(service) if path is None else path)
     return row
@@ -108,6 +123,34 @@ def resolve_object(
     row = find_object(engine, service_sid, kind, prefix, ident)
     if row is None:
         raise NOT_FOUND.error(path=path)
+    return row
+
+
+class Kind(Protocol):
+    """What addressing needs of a kind of object: its rows' kind and its SIDs' prefix."""
+
+    @property
+    def kind(self) -> str:
+        """The rows' kind: ``document``, ``map``, ``list`` or ``stream``."""
+
+    @property
+    def prefix(self) -> str:
+        """Its SIDs' prefix: ``ET``, ``MP``, ``ES`` or ``TO``."""
+
+
+def resolve_for(
+    actor: Actor, now: datetime, spec: Kind, ident: str, path: str, flag: Flag
+) -> ObjectRow:
+    """The object of ``spec`` addressed as ``ident`` in the actor's Service, if the
+    actor's identity has ``flag`` on it (:func:`~sync_core.acl.authorize`).
+
+    A missing Service or object is a 404 naming ``path``, the whole path addressed; a
+    denial is 403/54007.
+    """
+    engine = actor.engine
+    service = resolve_service(engine, now, actor.service, path)
+    row = resolve_object(engine, service.sid, spec.kind, spec.prefix, ident, path)
+    authorize(engine.store, service, actor.identity, flag, path, row)
     return row
 
 

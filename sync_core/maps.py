@@ -130,7 +130,7 @@ class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext, str]):
         return self._create(data, ttl, item_ttl, collection_ttl, key=key)
 
     def _context(self, place: str) -> SyncMapItemContext:
-        return SyncMapItemContext(self._actor, self._container, place)
+        return SyncMapItemContext(self._actor, self._ident, place)
 
 
 class SyncMapContext(ContainerContext[SyncMapRecord]):

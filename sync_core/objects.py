@@ -42,7 +42,6 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54010: Expected at least 
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -52,9 +51,9 @@ import attrs
 from .acl import Flag, authorize
 from .actor import Actor
 from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
-from .events import EventCallback, Subscription
-from .listing import PlainListing, Source
-from .lookup import new_sid, resolve_object, resolve_service
+from .events import Change, EventCallback, Subscription
+from .listing import Addressing, PlainListing, Source
+from .lookup import new_sid, resolve_for, resolve_service
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
 from .rows import ObjectRow, ServiceRow
@@ -62,10 +61,18 @@ from .rows import ObjectRow, ServiceRow
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["ContainerContext", "ContainerList", "ObjectContext", "ObjectKind", "ObjectList"]
+__all__ = [
+    "ContainerContext",
+    "ContainerList",
+    "ObjectContext",
+    "ObjectKind",
+    "ObjectList",
+    "OfObject",
+]
 
 R = TypeVar("R")
 C = TypeVar("C")
+S = TypeVar("S")
 
 
 @attrs.frozen
@@ -83,7 +90,7 @@ class ObjectKind(Generic[R]):
         return self.collection[:-1]
 
 
-class ObjectList(PlainListing[R], ABC, Generic[R, C]):
+class ObjectList(PlainListing[R], Addressing[str, C], Generic[R, C]):
     """The objects of one kind in one service: create, list, stream, page, and lookup."""
 
     def __init__(self, actor: Actor, spec: ObjectKind[R]) -> None:
@@ -104,6 +111,22 @@ class ObjectList(PlainListing[R], ABC, Generic[R, C]):
         service = resolve_service(engine, now, self._actor.service, path)
         authorize(engine.store, service, self._actor.identity, None, path, kind=self._spec.kind)
         return service
+
+    def _create(
+        self, unique_name: str | Unset | None, checked: Callable[[], tuple[int, dict[str, Any]]]
+    ) -> R:
+        """Create an object of this kind and return its record.
+
+        Checks, in order: the Service (404) and the acting identity (403), the unique
+        name (400), what ``checked`` checks (the TTL and the kind's own fields, which it
+        returns: 400/413), then whether the name is taken (409).
+        """
+        engine = self._actor.engine
+        with engine.operation() as now:
+            service = self._service_row(now)
+            name = check_unique_name(unique_name) if given(unique_name) else None
+            ttl, fields = checked()
+            return self._spec.record(engine, self._insert(now, service, name, ttl, **fields))
 
     def _insert(
         self, now: datetime, service: ServiceRow, name: str | None, ttl: int, **fields: Any
@@ -128,7 +151,7 @@ class ObjectList(PlainListing[R], ABC, Generic[R, C]):
             **fields,
         )
         store.put_object(row, None)
-        engine.emit(f"{spec.kind}_created", row, identity=identity, when=now, data=row.data)
+        engine.emit(Change(f"{spec.kind}_created", row, identity=identity, when=now, data=row.data))
         return row
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
@@ -147,46 +170,52 @@ class ObjectList(PlainListing[R], ABC, Generic[R, C]):
 
         return Source(Scope(f"{spec.kind}s:{service.sid}"), fetch_slice, int)
 
-    @abstractmethod
-    def _context(self, sid: str) -> C:
-        """The context class of this kind (each concrete list names its own)."""
-
-    def get(self, sid: str) -> C:
-        """The object with this sid or unique name (looked up when used)."""
-        return self._context(sid)
-
-    def __call__(self, sid: str) -> C:
-        """The object with this sid or unique name (looked up when used)."""
-        return self._context(sid)
-
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"
 
 
-class ObjectContext(Generic[R]):
-    """One object, by sid or unique name: fetch and delete; subclasses add update."""
+class OfObject(Generic[S]):
+    """What every resource of one Document, Map, List or Stream holds: who acts, the
+    object as addressed (a sid or unique name), its kind, and the resource's own kind
+    (``spec``: the object's kind itself, an item kind, a permission kind)."""
 
-    def __init__(self, actor: Actor, sid: str, spec: ObjectKind[R]) -> None:
+    def __init__(self, actor: Actor, ident: str, kind: ObjectKind[Any], spec: S) -> None:
         self._actor = actor
-        self.sid = sid
+        self._ident = ident
+        self._kind = kind
         self._spec = spec
 
     @property
+    def _object_path(self) -> str:
+        """The object's path as addressed: ``/Services/{service}/{Collection}/{ident}``."""
+        return f"{self._actor.service_path}/{self._kind.collection}/{self._ident}"
+
+    def _object(self, now: datetime, flag: Flag, path: str) -> ObjectRow:
+        """The object now (404 naming ``path``), if the acting identity has ``flag`` (403)."""
+        return resolve_for(self._actor, now, self._kind, self._ident, path, flag)
+
+
+class ObjectContext(OfObject[ObjectKind[R]]):
+    """One object, by sid or unique name: fetch and delete; subclasses add update."""
+
+    def __init__(self, actor: Actor, sid: str, spec: ObjectKind[R]) -> None:
+        super().__init__(actor, sid, spec, spec)
+
+    @property
+    def sid(self) -> str:
+        """The object as addressed: its sid or unique name."""
+        return self._ident
+
+    @property
     def _path(self) -> str:
-        return f"{self._actor.service_path}/{self._spec.collection}/{self.sid}"
+        return self._object_path
 
     def _resolve(self, now: datetime, flag: Flag, path: str | None = None) -> ObjectRow:
         """The object now, if the acting identity has ``flag`` on it.
 
         A 404 names ``path`` (this object's own path by default); a denial is 403.
         """
-        shown = self._path if path is None else path
-        spec, actor = self._spec, self._actor
-        engine = actor.engine
-        service = resolve_service(engine, now, actor.service, shown)
-        row = resolve_object(engine, service.sid, spec.kind, spec.prefix, self.sid, shown)
-        authorize(engine.store, service, actor.identity, flag, shown, row)
-        return row
+        return self._object(now, flag, self._path if path is None else path)
 
     def fetch(self) -> R:
         """The object now. Cost: O(log n) (O(1) in memory by sid).
@@ -208,7 +237,9 @@ class ObjectContext(Generic[R]):
         engine, identity = self._actor.engine, self._actor.identity
         with engine.operation() as now:
             row = self._resolve(now, "manage")
-            engine.emit(f"{row.kind}_removed", row, identity=identity, when=now, previous=row.data)
+            engine.emit(
+                Change(f"{row.kind}_removed", row, identity=identity, when=now, previous=row.data)
+            )
             engine.store.delete_object(row)
             return True
 
@@ -246,12 +277,9 @@ class ContainerList(ObjectList[R, C], Generic[R, C]):
             InvalidParameterError: 54302 unique name, 54011 ttl.
             ConflictError: 54301, the unique name is taken.
         """
-        engine = self._actor.engine
-        with engine.operation() as now:
-            service = self._service_row(now)
-            name = check_unique_name(unique_name) if given(unique_name) else None
-            seconds = pick_ttl(collection_ttl, ttl, "collection_ttl") or 0
-            return self._spec.record(engine, self._insert(now, service, name, seconds))
+        return self._create(
+            unique_name, lambda: (pick_ttl(collection_ttl, ttl, "collection_ttl") or 0, {})
+        )
 
 
 class ContainerContext(ObjectContext[R], Generic[R]):

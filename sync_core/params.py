@@ -31,6 +31,7 @@ from .errors import (
     PARAMETER_INVALID,
     TTL_INVALID,
     UNIQUE_NAME_INVALID,
+    ErrorSpec,
 )
 from .limits import MAX_MAP_KEY, MAX_TTL, MAX_UNIQUE_NAME
 from .sids import looks_like_sid
@@ -205,19 +206,20 @@ def check_index(value: object, name: str = "index") -> int:
     return index
 
 
+def _the_other(value: object, name: str, usual: str, other: str, error: ErrorSpec) -> bool:
+    """Whether ``value`` chooses ``other`` over ``usual`` (also the default when not given)."""
+    if not given(value) or value == usual:
+        return False
+    if value == other:
+        return True
+    raise error.error(f"{name} must be {usual} or {other}, got {value!r}")
+
+
 def check_order(value: object) -> bool:
     """``Order``: ``asc`` (the default) or ``desc``; whether it is descending."""
-    if not given(value) or value == "asc":
-        return False
-    if value == "desc":
-        return True
-    raise ORDER_INVALID.error(detail=f"Order must be asc or desc, got {value!r}")
+    return _the_other(value, "Order", "asc", "desc", ORDER_INVALID)
 
 
 def check_bounds(value: object) -> bool:
     """``Bounds``: ``inclusive`` (the default) or ``exclusive``; whether it is inclusive."""
-    if not given(value) or value == "inclusive":
-        return True
-    if value == "exclusive":
-        return False
-    raise BOUNDS_INVALID.error(detail=f"Bounds must be inclusive or exclusive, got {value!r}")
+    return not _the_other(value, "Bounds", "inclusive", "exclusive", BOUNDS_INVALID)

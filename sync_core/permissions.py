@@ -34,12 +34,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .acl import authorize, check_identity
+from .acl import check_identity
 from .actor import Actor
 from .errors import NOT_FOUND, PARAMETER_INVALID
-from .listing import PlainListing, Source
-from .lookup import resolve_object, resolve_service
-from .objects import ObjectKind
+from .listing import Addressing, PlainListing, Source
+from .objects import ObjectKind, OfObject
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, given
 from .rows import ObjectRow, PermissionRow
@@ -77,29 +76,19 @@ def permission_record(cls: Callable[..., R], owner: str) -> Callable[[Engine, Pe
     return record
 
 
-class _PermissionBase(Generic[R]):
+class _PermissionBase(OfObject[PermissionKind[R]]):
     """What the list and the context of permissions share: finding their object."""
 
     def __init__(self, actor: Actor, owner: str, spec: PermissionKind[R]) -> None:
-        self._actor = actor
-        self._owner = owner
-        self._spec = spec
-
-    @property
-    def _owner_path(self) -> str:
-        return f"{self._actor.service_path}/{self._spec.owner.collection}/{self._owner}"
+        super().__init__(actor, owner, spec.owner, spec)
 
     def _resolve(self, now: datetime, path: str) -> ObjectRow:
-        """The object the permissions belong to (404 naming ``path``), if allowed."""
-        actor, kind = self._actor, self._spec.owner
-        engine = actor.engine
-        service = resolve_service(engine, now, actor.service, path)
-        row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._owner, path)
-        authorize(engine.store, service, actor.identity, None, path, row)
-        return row
+        """The object the permissions belong to (404 naming ``path``), if allowed: no
+        flag covers the permission resources (acl.py)."""
+        return self._object(now, None, path)
 
 
-class PermissionList(_PermissionBase[R], PlainListing[R]):
+class PermissionList(_PermissionBase[R], PlainListing[R], Addressing[str, "PermissionContext[R]"]):
     """The permissions of one Document, Map or List, in identity (code-point) order."""
 
     @property
@@ -108,7 +97,7 @@ class PermissionList(_PermissionBase[R], PlainListing[R]):
 
     @property
     def _path(self) -> str:
-        return f"{self._owner_path}/Permissions"
+        return f"{self._object_path}/Permissions"
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
         engine, spec = self._actor.engine, self._spec
@@ -125,13 +114,8 @@ class PermissionList(_PermissionBase[R], PlainListing[R]):
 
         return Source(Scope(f"permissions:{owner.sid}"), fetch_slice, str)
 
-    def get(self, identity: str) -> PermissionContext[R]:
-        """The permission of ``identity`` on this object (looked up when used)."""
-        return PermissionContext(self._actor, self._owner, self._spec, identity)
-
-    def __call__(self, identity: str) -> PermissionContext[R]:
-        """The permission of ``identity`` on this object (looked up when used)."""
-        return self.get(identity)
+    def _context(self, identity: str) -> PermissionContext[R]:
+        return PermissionContext(self._actor, self._ident, self._spec, identity)
 
     def __repr__(self) -> str:
         return f"<PermissionList {self._path}>"
@@ -146,12 +130,20 @@ class PermissionContext(_PermissionBase[R]):
 
     @property
     def _path(self) -> str:
-        return f"{self._owner_path}/Permissions/{self.identity}"
+        return f"{self._object_path}/Permissions/{self.identity}"
 
     def _target(self, now: datetime) -> tuple[ObjectRow, str]:
         """The object (404) and the checked identity (400/54351)."""
         owner = self._resolve(now, self._path)
         return owner, check_identity(self.identity)
+
+    def _existing(self, now: datetime) -> PermissionRow:
+        """The permission as set (404 when none is)."""
+        owner, identity = self._target(now)
+        row = self._actor.engine.store.permission(owner.service_sid, owner.sid, identity)
+        if row is None:
+            raise NOT_FOUND.error(self._path)
+        return row
 
     def fetch(self) -> R:
         """The permission as set. Cost: O(log n) (O(1) in memory).
@@ -163,11 +155,7 @@ class PermissionContext(_PermissionBase[R]):
         """
         engine = self._actor.engine
         with engine.operation() as now:
-            owner, identity = self._target(now)
-            row = engine.store.permission(owner.service_sid, owner.sid, identity)
-            if row is None:
-                raise NOT_FOUND.error(self._path)
-            return self._spec.record(engine, row)
+            return self._spec.record(engine, self._existing(now))
 
     def update(
         self,
@@ -206,11 +194,7 @@ class PermissionContext(_PermissionBase[R]):
         """
         engine = self._actor.engine
         with engine.operation() as now:
-            owner, identity = self._target(now)
-            row = engine.store.permission(owner.service_sid, owner.sid, identity)
-            if row is None:
-                raise NOT_FOUND.error(self._path)
-            engine.store.delete_permission(row)
+            engine.store.delete_permission(self._existing(now))
             return True
 
     def __repr__(self) -> str:

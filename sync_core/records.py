@@ -24,6 +24,8 @@ from urllib.parse import quote
 
 import attrs
 
+from .rows import ItemRow, ObjectRow
+
 __all__ = [
     "BASE_URL",
     "ContainerRecord",
@@ -38,7 +40,9 @@ __all__ = [
     "SyncMapPermissionRecord",
     "SyncMapRecord",
     "SyncStreamRecord",
+    "dated_fields",
     "format_date",
+    "named_fields",
 ]
 
 #: Where the real service lives; ``url`` and ``links`` are absolute under it.
@@ -65,7 +69,7 @@ def format_date(when: datetime | None) -> str | None:
     )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class ServiceRecord:
     """A Sync Service, as ``client.sync.v1.services(sid).fetch()`` returns it."""
 
@@ -90,12 +94,7 @@ class ServiceRecord:
     @property
     def links(self) -> dict[str, str]:
         """The URLs of the Service's documents, lists, maps and streams."""
-        return {
-            "documents": f"{self.url}/Documents",
-            "lists": f"{self.url}/Lists",
-            "maps": f"{self.url}/Maps",
-            "streams": f"{self.url}/Streams",
-        }
+        return {name: f"{self.url}/{name.title()}" for name in _SERVICE_LINKS}
 
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this Service."""
@@ -117,135 +116,171 @@ class ServiceRecord:
         }
 
 
-@attrs.frozen
-class DocumentRecord:
+_SERVICE_LINKS: Final = ("documents", "lists", "maps", "streams")
+
+
+def dated_fields(row: ObjectRow | ItemRow) -> dict[str, Any]:
+    """The fields every stored record takes from its row: its dates and its maker."""
+    return {
+        "date_expires": row.date_expires,
+        "date_created": row.date_created,
+        "date_updated": row.date_updated,
+        "created_by": row.created_by,
+    }
+
+
+def named_fields(row: ObjectRow, account_sid: str) -> dict[str, Any]:
+    """The fields the record of a Document, Map, List or Stream takes from its row."""
+    return {
+        "sid": row.sid,
+        "unique_name": row.unique_name,
+        "account_sid": account_sid,
+        "service_sid": row.service_sid,
+        **dated_fields(row),
+    }
+
+
+@attrs.frozen(kw_only=True)
+class _Dated:
+    """What every stored record has: when it expires, was made and changed, and by whom."""
+
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
+
+    def _dates(self) -> dict[str, Any]:
+        return {
+            "date_expires": format_date(self.date_expires),
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "created_by": self.created_by,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class _NamedRecord(_Dated):
+    """What the records of Documents, Maps, Lists and Streams share."""
+
+    #: The path segment of the kind ("Documents", ...), and its links: name -> segment.
+    _COLLECTION: ClassVar[str] = ""
+    _LINKS: ClassVar[dict[str, str]] = {}
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    service_sid: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this object."""
+        return f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of its sub-resources."""
+        url = self.url
+        return {name: f"{url}/{segment}" for name, segment in self._LINKS.items()}
+
+    def _own(self) -> dict[str, Any]:
+        """The fields of its kind, between ``links`` and the dates."""
+        return {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this object."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "url": self.url,
+            "links": self.links,
+            **self._own(),
+            **self._dates(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class DocumentRecord(_NamedRecord):
     """A Sync Document, as ``...documents(sid).fetch()`` returns it.
 
     ``revision`` is a decimal string ("0", "1", ...) to pass back as ``if_match``.
     """
 
-    sid: str
-    unique_name: str | None
-    account_sid: str
-    service_sid: str
+    _COLLECTION: ClassVar[str] = "Documents"
+    _LINKS: ClassVar[dict[str, str]] = {"permissions": "Permissions"}
+
     revision: str
     data: dict[str, Any] = attrs.field(hash=False)
-    date_expires: datetime | None
-    date_created: datetime
-    date_updated: datetime
-    created_by: str
 
-    @property
-    def url(self) -> str:
-        """The absolute URL of this Document."""
-        return f"{BASE_URL}/Services/{self.service_sid}/Documents/{self.sid}"
-
-    @property
-    def links(self) -> dict[str, str]:
-        """The URL of the Document's permissions."""
-        return {"permissions": f"{self.url}/Permissions"}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Document."""
-        return {
-            "sid": self.sid,
-            "unique_name": self.unique_name,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "url": self.url,
-            "links": self.links,
-            "revision": self.revision,
-            "data": self.data,
-            "date_expires": format_date(self.date_expires),
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "created_by": self.created_by,
-        }
+    def _own(self) -> dict[str, Any]:
+        return {"revision": self.revision, "data": self.data}
 
 
-@attrs.frozen
-class ContainerRecord:
-    """What a Map and a List record share: all but the path of their URL."""
-
-    _COLLECTION: ClassVar[str] = ""
-
-    sid: str
-    unique_name: str | None
-    account_sid: str
-    service_sid: str
-    revision: str
-    date_expires: datetime | None
-    date_created: datetime
-    date_updated: datetime
-    created_by: str
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this Map or List."""
-        return f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self.sid}"
-
-    @property
-    def links(self) -> dict[str, str]:
-        """The URLs of its items and permissions."""
-        return {"items": f"{self.url}/Items", "permissions": f"{self.url}/Permissions"}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Map or List."""
-        return {
-            "sid": self.sid,
-            "unique_name": self.unique_name,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "url": self.url,
-            "links": self.links,
-            "revision": self.revision,
-            "date_expires": format_date(self.date_expires),
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "created_by": self.created_by,
-        }
-
-
-@attrs.frozen
-class SyncMapRecord(ContainerRecord):
-    """A Sync Map, as ``...sync_maps(sid).fetch()`` returns it.
+@attrs.frozen(kw_only=True)
+class ContainerRecord(_NamedRecord):
+    """What a Map and a List record share: all but the path of their URL.
 
     Its ``revision`` goes up by one with every item added, updated or removed.
     """
+
+    _LINKS: ClassVar[dict[str, str]] = {"items": "Items", "permissions": "Permissions"}
+
+    revision: str
+
+    def _own(self) -> dict[str, Any]:
+        return {"revision": self.revision}
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapRecord(ContainerRecord):
+    """A Sync Map, as ``...sync_maps(sid).fetch()`` returns it."""
 
     _COLLECTION: ClassVar[str] = "Maps"
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class SyncListRecord(ContainerRecord):
-    """A Sync List, as ``...sync_lists(sid).fetch()`` returns it.
-
-    Its ``revision`` goes up by one with every item added, updated or removed.
-    """
+    """A Sync List, as ``...sync_lists(sid).fetch()`` returns it."""
 
     _COLLECTION: ClassVar[str] = "Lists"
 
 
-def _item_dict(
-    item: SyncMapItemRecord | SyncListItemRecord, place: dict[str, Any]
-) -> dict[str, Any]:
-    """The REST JSON of a Map or List Item; ``place`` holds its key or index and parent."""
-    return {
-        **place,
-        "account_sid": item.account_sid,
-        "service_sid": item.service_sid,
-        "url": item.url,
-        "revision": item.revision,
-        "data": item.data,
-        "date_expires": format_date(item.date_expires),
-        "date_created": format_date(item.date_created),
-        "date_updated": format_date(item.date_updated),
-        "created_by": item.created_by,
-    }
+@attrs.frozen(kw_only=True)
+class SyncStreamRecord(_NamedRecord):
+    """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
+
+    A Stream has no data and no revision: it carries messages, which are never stored.
+    """
+
+    _COLLECTION: ClassVar[str] = "Streams"
+    _LINKS: ClassVar[dict[str, str]] = {"stream_messages": "Messages"}
 
 
-@attrs.frozen
-class SyncMapItemRecord:
+@attrs.frozen(kw_only=True)
+class _ItemRecord(_Dated):
+    """What a Map Item's and a List Item's records share."""
+
+    account_sid: str
+    service_sid: str
+    revision: str
+    data: dict[str, Any] = attrs.field(hash=False)
+
+    def _item_dict(self, place: dict[str, Any], url: str) -> dict[str, Any]:
+        """The REST JSON; ``place`` holds its key or index and its container's sid."""
+        return {
+            **place,
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            "url": url,
+            "revision": self.revision,
+            "data": self.data,
+            **self._dates(),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapItemRecord(_ItemRecord):
     """An item of a Sync Map, as ``...sync_map_items(key).fetch()`` returns it.
 
     The key is percent-encoded in ``url`` (every character but letters, digits and
@@ -253,15 +288,7 @@ class SyncMapItemRecord:
     """
 
     key: str
-    account_sid: str
-    service_sid: str
     map_sid: str
-    revision: str
-    data: dict[str, Any] = attrs.field(hash=False)
-    date_expires: datetime | None
-    date_created: datetime
-    date_updated: datetime
-    created_by: str
 
     @property
     def url(self) -> str:
@@ -271,23 +298,15 @@ class SyncMapItemRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this Map Item."""
-        return _item_dict(self, {"key": self.key, "map_sid": self.map_sid})
+        return self._item_dict({"key": self.key, "map_sid": self.map_sid}, self.url)
 
 
-@attrs.frozen
-class SyncListItemRecord:
+@attrs.frozen(kw_only=True)
+class SyncListItemRecord(_ItemRecord):
     """An item of a Sync List, as ``...sync_list_items(index).fetch()`` returns it."""
 
     index: int
-    account_sid: str
-    service_sid: str
     list_sid: str
-    revision: str
-    data: dict[str, Any] = attrs.field(hash=False)
-    date_expires: datetime | None
-    date_created: datetime
-    date_updated: datetime
-    created_by: str
 
     @property
     def url(self) -> str:
@@ -296,52 +315,10 @@ class SyncListItemRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The REST JSON of this List Item."""
-        return _item_dict(self, {"index": self.index, "list_sid": self.list_sid})
+        return self._item_dict({"index": self.index, "list_sid": self.list_sid}, self.url)
 
 
-@attrs.frozen
-class SyncStreamRecord:
-    """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
-
-    A Stream has no data and no revision: it carries messages, which are never stored.
-    """
-
-    sid: str
-    unique_name: str | None
-    account_sid: str
-    service_sid: str
-    date_expires: datetime | None
-    date_created: datetime
-    date_updated: datetime
-    created_by: str
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this Stream."""
-        return f"{BASE_URL}/Services/{self.service_sid}/Streams/{self.sid}"
-
-    @property
-    def links(self) -> dict[str, str]:
-        """The URL of the Stream's messages."""
-        return {"stream_messages": f"{self.url}/Messages"}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Stream."""
-        return {
-            "sid": self.sid,
-            "unique_name": self.unique_name,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "url": self.url,
-            "links": self.links,
-            "date_expires": format_date(self.date_expires),
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "created_by": self.created_by,
-        }
-
-
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class StreamMessageRecord:
     """A message published to a Stream: its ``TZ...`` sid and its data, nothing else.
 
@@ -357,91 +334,73 @@ class StreamMessageRecord:
         return {"sid": self.sid, "data": self.data}
 
 
-def _permission_dict(
-    record: DocumentPermissionRecord | SyncMapPermissionRecord | SyncListPermissionRecord,
-    owner: dict[str, str],
-    collection: str,
-) -> dict[str, Any]:
-    """The REST JSON of a permission; ``owner`` holds its object's sid under its own name."""
-    object_sid = next(iter(owner.values()))
-    identity = quote(record.identity, safe="")
-    return {
-        "account_sid": record.account_sid,
-        "service_sid": record.service_sid,
-        **owner,
-        "identity": record.identity,
-        "read": record.read,
-        "write": record.write,
-        "manage": record.manage,
-        "url": f"{BASE_URL}/Services/{record.service_sid}/{collection}/{object_sid}"
-        f"/Permissions/{identity}",
-    }
+@attrs.frozen(kw_only=True)
+class _PermissionRecord:
+    """What one identity may do with one object; the identity is percent-encoded in ``url``."""
 
-
-@attrs.frozen
-class DocumentPermissionRecord:
-    """What one identity may do with a Document: ``...document_permissions(identity).fetch()``.
-
-    The identity is percent-encoded in ``url``.
-    """
+    #: The path segment of the owner's kind, and the name of its sid field.
+    _COLLECTION: ClassVar[str] = ""
+    _OWNER: ClassVar[str] = ""
 
     account_sid: str
     service_sid: str
-    document_sid: str
     identity: str
     read: bool
     write: bool
     manage: bool
 
     @property
+    def _owner_sid(self) -> str:
+        return str(getattr(self, self._OWNER))
+
+    @property
     def url(self) -> str:
         """The absolute URL of this permission."""
-        return str(self.to_dict()["url"])
+        identity = quote(self.identity, safe="")
+        return (
+            f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self._owner_sid}"
+            f"/Permissions/{identity}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Document Permission."""
-        return _permission_dict(self, {"document_sid": self.document_sid}, "Documents")
+        """The REST JSON of this permission."""
+        return {
+            "account_sid": self.account_sid,
+            "service_sid": self.service_sid,
+            self._OWNER: self._owner_sid,
+            "identity": self.identity,
+            "read": self.read,
+            "write": self.write,
+            "manage": self.manage,
+            "url": self.url,
+        }
 
 
-@attrs.frozen
-class SyncMapPermissionRecord:
+@attrs.frozen(kw_only=True)
+class DocumentPermissionRecord(_PermissionRecord):
+    """What one identity may do with a Document: ``...document_permissions(identity).fetch()``."""
+
+    _COLLECTION: ClassVar[str] = "Documents"
+    _OWNER: ClassVar[str] = "document_sid"
+
+    document_sid: str
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapPermissionRecord(_PermissionRecord):
     """What one identity may do with a Map: ``...sync_map_permissions(identity).fetch()``."""
 
-    account_sid: str
-    service_sid: str
+    _COLLECTION: ClassVar[str] = "Maps"
+    _OWNER: ClassVar[str] = "map_sid"
+
     map_sid: str
-    identity: str
-    read: bool
-    write: bool
-    manage: bool
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this permission."""
-        return str(self.to_dict()["url"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Map Permission."""
-        return _permission_dict(self, {"map_sid": self.map_sid}, "Maps")
 
 
-@attrs.frozen
-class SyncListPermissionRecord:
+@attrs.frozen(kw_only=True)
+class SyncListPermissionRecord(_PermissionRecord):
     """What one identity may do with a List: ``...sync_list_permissions(identity).fetch()``."""
 
-    account_sid: str
-    service_sid: str
+    _COLLECTION: ClassVar[str] = "Lists"
+    _OWNER: ClassVar[str] = "list_sid"
+
     list_sid: str
-    identity: str
-    read: bool
-    write: bool
-    manage: bool
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this permission."""
-        return str(self.to_dict()["url"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this List Permission."""
-        return _permission_dict(self, {"list_sid": self.list_sid}, "Lists")

@@ -42,16 +42,16 @@ from .errors import (
     PARAMETER_INVALID,
     WEBHOOK_URL_INVALID,
 )
-from .events import EventCallback, Subscription
+from .events import Change, EventCallback, Subscription
 from .limits import (
     MAX_DEBOUNCING_WINDOW,
     MAX_FRIENDLY_NAME,
     MAX_WEBHOOK_URL,
     MIN_DEBOUNCING_WINDOW,
 )
-from .listing import PlainListing, Source
+from .listing import Addressing, PlainListing, Source
 from .lists import SyncListList
-from .lookup import new_sid, resolve_service
+from .lookup import new_service, resolve_service
 from .maps import SyncMapList
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, check_int, given
@@ -74,21 +74,12 @@ _BOOLEANS: Final = (
 _URL_CHARS: Final = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 
 
+#: What a Service's record shows of its row: every field but its creation number.
+_SHOWN: Final = tuple(field.name for field in attrs.fields(ServiceRecord))
+
+
 def _record(row: ServiceRow) -> ServiceRecord:
-    return ServiceRecord(
-        sid=row.sid,
-        unique_name=row.unique_name,
-        account_sid=row.account_sid,
-        friendly_name=row.friendly_name,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        webhook_url=row.webhook_url,
-        webhooks_from_rest_enabled=row.webhooks_from_rest_enabled,
-        reachability_webhooks_enabled=row.reachability_webhooks_enabled,
-        acl_enabled=row.acl_enabled,
-        reachability_debouncing_enabled=row.reachability_debouncing_enabled,
-        reachability_debouncing_window=row.reachability_debouncing_window,
-    )
+    return ServiceRecord(**{name: getattr(row, name) for name in _SHOWN})
 
 
 def _check_friendly_name(value: object) -> str:
@@ -139,6 +130,11 @@ def _check_window(value: object) -> int:
     return window
 
 
+def _arguments(names: dict[str, object]) -> dict[str, object]:
+    """The settings a method was called with: its ``locals()`` at its start, but ``self``."""
+    return {name: value for name, value in names.items() if name != "self"}
+
+
 def _settings(params: dict[str, object]) -> dict[str, Any]:
     """The given settings, checked: name -> value to store."""
     changes: dict[str, Any] = {}
@@ -157,7 +153,7 @@ def _settings(params: dict[str, object]) -> dict[str, Any]:
     return changes
 
 
-class ServiceList(PlainListing[ServiceRecord]):
+class ServiceList(PlainListing[ServiceRecord], Addressing[str, "ServiceContext"]):
     """All Services of the account: ``sync.services``.
 
     Services are the account's own business: only the REST API (``system``) manages
@@ -188,30 +184,10 @@ class ServiceList(PlainListing[ServiceRecord]):
             InvalidParameterError: 54053 friendly name, 54051 webhook URL, 20001 a flag
                 or the debouncing window.
         """
-        changes = _settings(
-            {
-                "friendly_name": friendly_name,
-                "webhook_url": webhook_url,
-                "reachability_webhooks_enabled": reachability_webhooks_enabled,
-                "acl_enabled": acl_enabled,
-                "reachability_debouncing_enabled": reachability_debouncing_enabled,
-                "reachability_debouncing_window": reachability_debouncing_window,
-                "webhooks_from_rest_enabled": webhooks_from_rest_enabled,
-            }
-        )
+        changes = _settings(_arguments(locals()))
         engine = self._engine
         with engine.operation() as now:
-            store = engine.store
-            row = ServiceRow(
-                sid=new_sid(engine, "IS", lambda sid: store.service(sid) is not None),
-                account_sid=engine.account_sid,
-                seq=store.next_seq("services"),
-                date_created=now,
-                date_updated=now,
-                **changes,
-            )
-            store.put_service(row)
-            return _record(row)
+            return _record(new_service(engine, now, **changes))
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[ServiceRecord]:
         """The Services in creation order."""
@@ -226,13 +202,8 @@ class ServiceList(PlainListing[ServiceRecord]):
 
         return Source(Scope("services"), fetch_slice, int)
 
-    def get(self, sid: str) -> ServiceContext:
-        """The Service with this sid (or ``default``), looked up when used."""
+    def _context(self, sid: str) -> ServiceContext:
         return ServiceContext(Actor(self._engine, sid, SYSTEM))
-
-    def __call__(self, sid: str) -> ServiceContext:
-        """The Service with this sid (or ``default``), looked up when used."""
-        return self.get(sid)
 
     def __repr__(self) -> str:
         return "<ServiceList>"
@@ -326,15 +297,7 @@ class ServiceContext:
             NotFoundError: 20404, no such service.
             InvalidParameterError: 54010 nothing given; 54053, 54051, 20001 as for create.
         """
-        params: dict[str, object] = {
-            "webhook_url": webhook_url,
-            "friendly_name": friendly_name,
-            "reachability_webhooks_enabled": reachability_webhooks_enabled,
-            "acl_enabled": acl_enabled,
-            "reachability_debouncing_enabled": reachability_debouncing_enabled,
-            "reachability_debouncing_window": reachability_debouncing_window,
-            "webhooks_from_rest_enabled": webhooks_from_rest_enabled,
-        }
+        params = _arguments(locals())
         engine = self._actor.engine
         with engine.operation() as now:
             row = self._service(now)
@@ -356,7 +319,9 @@ class ServiceContext:
             objects = engine.store.objects_in(row.sid)
             for obj in objects:
                 engine.emit(
-                    f"{obj.kind}_removed", obj, identity=identity, when=now, previous=obj.data
+                    Change(
+                        f"{obj.kind}_removed", obj, identity=identity, when=now, previous=obj.data
+                    )
                 )
             engine.store.delete_service(row, objects)
             return True

@@ -129,10 +129,7 @@ class Store:
         self, start: int | None, *, inclusive: bool, reverse: bool, limit: int
     ) -> list[ServiceRow]:
         """Up to ``limit`` services in creation order from ``seq`` ``start``."""
-        key = None if start is None else (start,)
-        entries = self.storage.scan(
-            SERVICE_ORDER, (), start=key, inclusive=inclusive, reverse=reverse, limit=limit
-        )
+        entries = self._slice(SERVICE_ORDER, (), start, inclusive, reverse, limit)
         return [row for _, sid in entries if (row := self.service(cast(str, sid)))]
 
     # -- objects (documents, maps, lists, streams) -------------------------------
@@ -158,12 +155,7 @@ class Store:
                     OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name), row.sid
                 )
         if old is None or old.date_expires != row.date_expires:
-            if old is not None and old.date_expires is not None:
-                self.storage.delete(EXPIRY, self._expiry_key(old))
-            if row.date_expires is not None:
-                key = self._expiry_key(row)
-                self.storage.put(EXPIRY, key, row.kind)
-                self.on_expiry(cast(int, key[0]))
+            self._move_expiry(EXPIRY, old, row)
         self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
 
     def delete_object(self, row: ObjectRow) -> None:
@@ -198,11 +190,7 @@ class Store:
         limit: int,
     ) -> list[ObjectRow]:
         """Up to ``limit`` objects of ``kind`` in creation order from ``seq`` ``start``."""
-        prefix: Key = (service_sid, kind)
-        key = None if start is None else (*prefix, start)
-        entries = self.storage.scan(
-            OBJECT_ORDER, prefix, start=key, inclusive=inclusive, reverse=reverse, limit=limit
-        )
+        entries = self._slice(OBJECT_ORDER, (service_sid, kind), start, inclusive, reverse, limit)
         return [
             row for _, sid in entries if (row := self.object_by_sid(service_sid, cast(str, sid)))
         ]
@@ -223,19 +211,14 @@ class Store:
         """
         table, expiry = ITEM_TABLES[row.kind]
         if old is None or old.date_expires != row.date_expires:
-            if old is not None and old.date_expires is not None:
-                self.storage.delete(expiry, self._item_expiry_key(old))
-            if row.date_expires is not None:
-                key = self._item_expiry_key(row)
-                self.storage.put(expiry, key, row.kind)
-                self.on_expiry(cast(int, key[0]))
+            self._move_expiry(expiry, old, row)
         self.storage.put(table, (row.service_sid, row.container_sid, row.position), row)
 
     def drop_item(self, row: ItemRow) -> None:
         """Remove an item and its expiry entry (its container is not touched)."""
         table, expiry = ITEM_TABLES[row.kind]
         if row.date_expires is not None:
-            self.storage.delete(expiry, self._item_expiry_key(row))
+            self.storage.delete(expiry, self._expiry_key(row))
         self.storage.delete(table, (row.service_sid, row.container_sid, row.position))
 
     def items_from(
@@ -253,16 +236,8 @@ class Store:
 
         Cost: O(log n + limit).
         """
-        prefix: Key = (service_sid, container_sid)
-        key = None if start is None else (*prefix, start)
-        entries = self.storage.scan(
-            ITEM_TABLES[kind][0],
-            prefix,
-            start=key,
-            inclusive=inclusive,
-            reverse=reverse,
-            limit=limit,
-        )
+        table, prefix = ITEM_TABLES[kind][0], (service_sid, container_sid)
+        entries = self._slice(table, prefix, start, inclusive, reverse, limit)
         return [cast(ItemRow, value) for _, value in entries]
 
     # -- permissions ------------------------------------------------------------
@@ -293,24 +268,44 @@ class Store:
 
         Cost: O(log n + limit).
         """
-        prefix: Key = (service_sid, object_sid)
-        key = None if start is None else (*prefix, start)
-        entries = self.storage.scan(
-            PERMISSIONS, prefix, start=key, inclusive=False, reverse=reverse, limit=limit
-        )
+        entries = self._slice(PERMISSIONS, (service_sid, object_sid), start, False, reverse, limit)
         return [cast(PermissionRow, value) for _, value in entries]
+
+    def _slice(
+        self,
+        table: str,
+        prefix: Key,
+        start: str | int | None,
+        inclusive: bool,
+        reverse: bool,
+        limit: int,
+    ) -> Iterator[tuple[Key, object]]:
+        """Up to ``limit`` entries under ``prefix`` from its member ``start`` (or its end)."""
+        key = None if start is None else (*prefix, start)
+        return self.storage.scan(
+            table, prefix, start=key, inclusive=inclusive, reverse=reverse, limit=limit
+        )
 
     # -- expiry -----------------------------------------------------------------
 
-    @staticmethod
-    def _expiry_key(row: ObjectRow) -> Key:
-        assert row.date_expires is not None
-        return (micros(row.date_expires), row.service_sid, row.sid)
+    def _move_expiry(
+        self, table: str, old: ObjectRow | ItemRow | None, row: ObjectRow | ItemRow
+    ) -> None:
+        """Replace ``old``'s entry in the expiry index ``table`` with ``row``'s."""
+        if old is not None and old.date_expires is not None:
+            self.storage.delete(table, self._expiry_key(old))
+        if row.date_expires is not None:
+            key = self._expiry_key(row)
+            self.storage.put(table, key, row.kind)
+            self.on_expiry(cast(int, key[0]))
 
     @staticmethod
-    def _item_expiry_key(row: ItemRow) -> Key:
+    def _expiry_key(row: ObjectRow | ItemRow) -> Key:
+        """An object's or item's key in its expiry index: its instant first."""
         assert row.date_expires is not None
-        return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
+        if isinstance(row, ItemRow):
+            return (micros(row.date_expires), row.service_sid, row.container_sid, row.position)
+        return (micros(row.date_expires), row.service_sid, row.sid)
 
     def expiry_heads(self) -> list[tuple[str | None, Key]]:
         """The first entry of each expiry index that has one: ``(item kind, key)``.
@@ -393,7 +388,7 @@ class Store:
                 key = (container.service_sid, container.sid)
                 counts[key] = counts.get(key, 0) + 1
                 if item.date_expires is not None:
-                    expected_item_expiry[self._item_expiry_key(item)] = kind
+                    expected_item_expiry[self._expiry_key(item)] = kind
             assert dict(self._entries(expiry)) == expected_item_expiry, f"{expiry} drifted"
         for row in objects.values():
             assert row.item_count == counts.get((row.service_sid, row.sid), 0), "item_count"

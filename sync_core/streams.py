@@ -33,13 +33,13 @@ import attrs
 
 from .actor import Actor
 from .errors import NO_PARAMETERS, STREAM_MESSAGE_DATA_MISSING
-from .events import EventCallback, Subscription
+from .events import Change, EventCallback, Subscription
 from .limits import MAX_STREAM_MESSAGE_BYTES
 from .lookup import new_sid
 from .objects import ObjectContext, ObjectKind, ObjectList
-from .params import UNSET, Unset, check_ttl, check_unique_name, expiry_after, given
+from .params import UNSET, Unset, check_ttl, expiry_after, given
 from .payload import JsonData, encode_data
-from .records import StreamMessageRecord, SyncStreamRecord
+from .records import StreamMessageRecord, SyncStreamRecord, named_fields
 from .rows import ObjectRow
 
 if TYPE_CHECKING:
@@ -49,16 +49,7 @@ __all__ = ["STREAMS", "StreamMessageList", "SyncStreamContext", "SyncStreamList"
 
 
 def _record(engine: Engine, row: ObjectRow) -> SyncStreamRecord:
-    return SyncStreamRecord(
-        sid=row.sid,
-        unique_name=row.unique_name,
-        account_sid=engine.account_sid,
-        service_sid=row.service_sid,
-        date_expires=row.date_expires,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        created_by=row.created_by,
-    )
+    return SyncStreamRecord(**named_fields(row, engine.account_sid))
 
 
 STREAMS: Final = ObjectKind(kind="stream", prefix="TO", collection="Streams", record=_record)
@@ -75,22 +66,12 @@ class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
     ) -> SyncStreamRecord:
         """Create a Stream. Cost: O(log n).
 
-        Args:
-            unique_name: 1-320 characters, not shaped like a SID, unique among the
-                service's streams; optional.
-            ttl: seconds until the stream expires, 0 to 31,536,000; 0 = never.
-
-        Raises:
-            NotFoundError: 20404, no such service.
-            InvalidParameterError: 54302 unique name, 54011 ttl.
-            ConflictError: 54301, the unique name is taken.
+        ``unique_name`` (optional) is 1-320 characters, not shaped like a SID, and unique
+        among the Service's Streams (54302 malformed, 409/54301 taken); ``ttl`` is the
+        seconds until the Stream expires, 0 to 31,536,000, 0 for never (54011). A missing
+        Service is 404.
         """
-        engine = self._actor.engine
-        with engine.operation() as now:
-            service = self._service_row(now)
-            name = check_unique_name(unique_name) if given(unique_name) else None
-            seconds = check_ttl(ttl) if given(ttl) else 0
-            return _record(engine, self._insert(now, service, name, seconds))
+        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, {}))
 
     def _context(self, sid: str) -> SyncStreamContext:
         return SyncStreamContext(self._actor, sid)
@@ -172,12 +153,14 @@ class StreamMessageList:
             )
             sid = new_sid(engine, "TZ", lambda _: False)
             engine.emit(
-                "stream_message_published",
-                stream,
-                identity=self._actor.identity,
-                when=now,
-                data=text,
-                message_sid=sid,
+                Change(
+                    "stream_message_published",
+                    stream,
+                    identity=self._actor.identity,
+                    when=now,
+                    data=text,
+                    message_sid=sid,
+                )
             )
             return StreamMessageRecord(sid=sid, data=copy)
 

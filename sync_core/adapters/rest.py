@@ -62,8 +62,10 @@ __all__ = ["ROUTES", "RestApi", "RestResponse", "Route"]
 logger: Final = logging.getLogger("sync_core.rest")
 
 Form: TypeAlias = dict[str, str]
-#: A route's handler: the Sync, the request, and the path's variable segments in order.
-Handler: TypeAlias = Callable[[Sync, "_Request", tuple[str, ...]], "RestResponse"]
+#: A path's variable segments in order (the Service, the object, the item or identity).
+Args: TypeAlias = tuple[str, ...]
+#: A route's handler: the Sync, the request, and the path's variable segments.
+Handler: TypeAlias = Callable[[Sync, "_Request", Args], "RestResponse"]
 
 #: Form fields and query parameters by their REST name -> the library's parameter.
 _NAMES: Final = {
@@ -94,6 +96,7 @@ _SERVICE_FIELDS: Final = (
     "WebhooksFromRestEnabled",
 )
 _ITEM_FIELDS: Final = ("Data", "Ttl", "ItemTtl", "CollectionTtl")
+_FLAGS: Final = ("Read", "Write", "Manage")
 #: Paging parameters, in the order Twilio writes them in its page URLs.
 _PAGING: Final = ("From", "Bounds", "Order", "PageSize", "Page", "PageToken")
 
@@ -223,27 +226,27 @@ def _listing(request: _Request, key: str, read: Callable[..., Page[Any]]) -> Res
 # -- the handlers: (sync, request, the path's variable segments) -> answer ---------------
 
 
-def _service(sync: Sync, args: tuple[str, ...]) -> ServiceContext:
+def _service(sync: Sync, args: Args) -> ServiceContext:
     return sync.services(args[0])
 
 
-def _list_services(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+def _list_services(sync: Sync, request: _Request, args: Args) -> RestResponse:
     return _listing(request, "services", sync.services.page)
 
 
-def _create_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+def _create_service(sync: Sync, request: _Request, args: Args) -> RestResponse:
     return _record(201, sync.services.create(**request.fields(_SERVICE_FIELDS)))
 
 
-def _fetch_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+def _fetch_service(sync: Sync, request: _Request, args: Args) -> RestResponse:
     return _record(200, _service(sync, args).fetch())
 
 
-def _update_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+def _update_service(sync: Sync, request: _Request, args: Args) -> RestResponse:
     return _record(200, _service(sync, args).update(**request.fields(_SERVICE_FIELDS)))
 
 
-def _delete_service(sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+def _delete_service(sync: Sync, request: _Request, args: Args) -> RestResponse:
     _service(sync, args).delete()
     return _DELETED
 
@@ -270,101 +273,85 @@ class _Collection:
     #: Whether it publishes messages (Streams).
     messages: bool = False
 
-    def objects(self, sync: Sync, args: tuple[str, ...]) -> Any:
+    def objects(self, sync: Sync, args: Args) -> Any:
         return getattr(_service(sync, args), self.attribute)
 
-    def one(self, sync: Sync, args: tuple[str, ...]) -> Any:
+    def one(self, sync: Sync, args: Args) -> Any:
         return self.objects(sync, args)(args[1])
 
     # -- objects
 
-    def list(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def list(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         return _listing(request, self.key, self.objects(sync, args).page)
 
-    def create(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def create(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.create_fields)
         return _record(201, self.objects(sync, args).create(**fields))
 
-    def fetch(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         return _record(200, self.one(sync, args).fetch())
 
-    def update(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.update_fields)
         if self.conditional_update:
             fields["if_match"] = request.header("If-Match")
         return _record(200, self.one(sync, args).update(**fields))
 
-    def delete(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def delete(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         self.one(sync, args).delete()
         return _DELETED
 
-    def publish(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def publish(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         messages = self.one(sync, args).stream_messages
         return _record(201, messages.create(data=request.form.get("Data")))
 
-    # -- items
-
-    def item_list(self, sync: Sync, args: tuple[str, ...]) -> Any:
-        return getattr(self.one(sync, args), str(self.items))
-
-    def list_items(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
-        items, query = self.item_list(sync, args), request.query
-
-        def read(**paging: object) -> Page[Any]:
-            page: Page[Any] = items.page(
-                order=query.get("Order", UNSET),
-                from_=query.get("From", UNSET),
-                bounds=query.get("Bounds", UNSET),
-                **paging,
-            )
-            return page
-
-        return _listing(request, "items", read)
-
-    def create_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
+    def create_item(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(_ITEM_FIELDS)
         fields.setdefault("data", None)  # missing Data is Twilio's "cannot be null"
         if self.keyed:
             fields["key"] = request.form.get("Key", UNSET)
-        return _record(201, self.item_list(sync, args).create(**fields))
+        items = getattr(self.one(sync, args), str(self.items))
+        return _record(201, items.create(**fields))
 
-    def fetch_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
-        return _record(200, self.item_list(sync, args)(args[2]).fetch())
 
-    def update_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
-        item = self.item_list(sync, args)(args[2])
-        fields = request.fields(_ITEM_FIELDS)
-        return _record(200, item.update(if_match=request.header("If-Match"), **fields))
+@attrs.frozen
+class _Members:
+    """The items, or the permissions, of one object: listed, fetched, updated, deleted."""
 
-    def delete_item(self, sync: Sync, request: _Request, args: tuple[str, ...]) -> RestResponse:
-        self.item_list(sync, args)(args[2]).delete(if_match=request.header("If-Match"))
-        return _DELETED
+    owner: _Collection
+    attribute: str  # on the object's context: "sync_map_items", "document_permissions"...
+    key: str  # of the listing's records: "items", "permissions"
+    fields: tuple[str, ...]  # what an update takes
+    #: Items: a listing takes Order, From and Bounds, an update or delete If-Match.
+    items: bool
 
-    # -- permissions
+    def members(self, sync: Sync, args: Args) -> Any:
+        return getattr(self.owner.one(sync, args), self.attribute)
 
-    def permission_list(self, sync: Sync, args: tuple[str, ...]) -> Any:
-        return getattr(self.one(sync, args), str(self.permissions))
+    def conditions(self, request: _Request) -> dict[str, Any]:
+        return {"if_match": request.header("If-Match")} if self.items else {}
 
-    def list_permissions(
-        self, sync: Sync, request: _Request, args: tuple[str, ...]
-    ) -> RestResponse:
-        return _listing(request, "permissions", self.permission_list(sync, args).page)
+    def list(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        members, query = self.members(sync, args), request.query
+        names = (("order", "Order"), ("from_", "From"), ("bounds", "Bounds"))
+        filters = {name: query.get(field, UNSET) for name, field in names if self.items}
 
-    def fetch_permission(
-        self, sync: Sync, request: _Request, args: tuple[str, ...]
-    ) -> RestResponse:
-        return _record(200, self.permission_list(sync, args)(args[2]).fetch())
+        def read(**paging: object) -> Page[Any]:
+            page: Page[Any] = members.page(**filters, **paging)
+            return page
 
-    def update_permission(
-        self, sync: Sync, request: _Request, args: tuple[str, ...]
-    ) -> RestResponse:
-        fields = request.fields(("Read", "Write", "Manage"))
-        return _record(200, self.permission_list(sync, args)(args[2]).update(**fields))
+        return _listing(request, self.key, read)
 
-    def delete_permission(
-        self, sync: Sync, request: _Request, args: tuple[str, ...]
-    ) -> RestResponse:
-        self.permission_list(sync, args)(args[2]).delete()
+    def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        return _record(200, self.members(sync, args)(args[2]).fetch())
+
+    def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        member = self.members(sync, args)(args[2])
+        fields = request.fields(self.fields)
+        return _record(200, member.update(**self.conditions(request), **fields))
+
+    def delete(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        self.members(sync, args)(args[2]).delete(**self.conditions(request))
         return _DELETED
 
 
@@ -442,45 +429,40 @@ class Route:
         return self.path.count("/")
 
 
+def _one(members: _Members) -> dict[str, Handler]:
+    """The methods of one item or permission."""
+    return {"GET": members.fetch, "POST": members.update, "DELETE": members.delete}
+
+
 def _routes() -> tuple[Route, ...]:
-    routes = [
-        Route("GET", "/Services", _list_services),
-        Route("POST", "/Services", _create_service),
-        Route("GET", "/Services/{Sid}", _fetch_service),
-        Route("POST", "/Services/{Sid}", _update_service),
-        Route("DELETE", "/Services/{Sid}", _delete_service),
-    ]
+    paths: dict[str, dict[str, Handler]] = {
+        "/Services": {"GET": _list_services, "POST": _create_service},
+        "/Services/{Sid}": {
+            "GET": _fetch_service,
+            "POST": _update_service,
+            "DELETE": _delete_service,
+        },
+    }
     for c in _COLLECTIONS:
         objects = f"/Services/{{ServiceSid}}/{c.segment}"
-        one = f"{objects}/{{Sid}}"
-        owner = f"{objects}/{{{c.owner}}}"  # the same path, as its sub-resources name it
-        routes += [
-            Route("GET", objects, c.list),
-            Route("POST", objects, c.create),
-            Route("GET", one, c.fetch),
-            Route("POST", one, c.update),
-            Route("DELETE", one, c.delete),
-        ]
+        owner = f"{objects}/{{{c.owner}}}"  # an object's path, as its sub-resources name it
+        paths[objects] = {"GET": c.list, "POST": c.create}
+        paths[f"{objects}/{{Sid}}"] = {"GET": c.fetch, "POST": c.update, "DELETE": c.delete}
         if c.items is not None:
-            item = f"{owner}/Items/{{{c.place}}}"
-            routes += [
-                Route("GET", f"{owner}/Items", c.list_items),
-                Route("POST", f"{owner}/Items", c.create_item),
-                Route("GET", item, c.fetch_item),
-                Route("POST", item, c.update_item),
-                Route("DELETE", item, c.delete_item),
-            ]
+            items = _Members(c, c.items, "items", _ITEM_FIELDS, items=True)
+            paths[f"{owner}/Items"] = {"GET": items.list, "POST": c.create_item}
+            paths[f"{owner}/Items/{{{c.place}}}"] = _one(items)
         if c.permissions is not None:
-            grant = f"{owner}/Permissions/{{Identity}}"
-            routes += [
-                Route("GET", f"{owner}/Permissions", c.list_permissions),
-                Route("GET", grant, c.fetch_permission),
-                Route("POST", grant, c.update_permission),
-                Route("DELETE", grant, c.delete_permission),
-            ]
+            grants = _Members(c, c.permissions, "permissions", _FLAGS, items=False)
+            paths[f"{owner}/Permissions"] = {"GET": grants.list}
+            paths[f"{owner}/Permissions/{{Identity}}"] = _one(grants)
         if c.messages:
-            routes.append(Route("POST", f"{owner}/Messages", c.publish))
-    return tuple(routes)
+            paths[f"{owner}/Messages"] = {"POST": c.publish}
+    return tuple(
+        Route(method, path, handler)
+        for path, methods in paths.items()
+        for method, handler in methods.items()
+    )
 
 
 #: Every operation of the Sync v1 REST API (the OpenAPI description's 48).

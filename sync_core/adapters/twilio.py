@@ -26,7 +26,7 @@ before it, and one holding ``%XX`` reaches the key it decodes to. Use the plain 
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final
 
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
@@ -40,28 +40,15 @@ __all__ = ["AsyncSyncHttpClient", "SyncHttpClient"]
 _logger: Final = logging.getLogger("sync_core.twilio")
 
 
-def _answer(
-    api: RestApi,
-    method: str,
-    uri: str,
-    params: dict[str, object] | None,
-    data: dict[str, object] | None,
-    headers: dict[str, str] | None,
-) -> TwilioResponse:
-    answer = api.handle(method, uri, params=params, data=data, headers=headers)
-    return TwilioResponse(answer.status, answer.text, answer.headers)
+class _Answering:
+    """What both clients do: answer a request with :class:`RestApi`, and record it as the
+    SDK's own clients do (``_test_only_last_request``/``_test_only_last_response``)."""
 
+    api: RestApi
+    _test_only_last_request: TwilioRequest
+    _test_only_last_response: TwilioResponse
 
-class SyncHttpClient(HttpClient):  # type: ignore[misc]  # the twilio package is untyped
-    """A twilio ``HttpClient`` whose every request is answered by sync_core."""
-
-    def __init__(
-        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
-    ) -> None:
-        super().__init__(logger, False, timeout)
-        self.api = RestApi(sync)
-
-    def request(
+    def _answer(
         self,
         method: str,
         uri: str,
@@ -76,12 +63,25 @@ class SyncHttpClient(HttpClient):  # type: ignore[misc]  # the twilio package is
         self._test_only_last_request = TwilioRequest(
             method=method, url=uri, auth=auth, params=params, data=data, headers=headers
         )
-        response = _answer(self.api, method, uri, params, data, headers)
+        answer = self.api.handle(method, uri, params=params, data=data, headers=headers)
+        response = TwilioResponse(answer.status, answer.text, answer.headers)
         self._test_only_last_response = response
         return response
 
 
-class AsyncSyncHttpClient(AsyncHttpClient):  # type: ignore[misc]  # the twilio package is untyped
+class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is untyped
+    """A twilio ``HttpClient`` whose every request is answered by sync_core."""
+
+    def __init__(
+        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
+    ) -> None:
+        super().__init__(logger, False, timeout)
+        self.api = RestApi(sync)
+
+    request = _Answering._answer
+
+
+class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped
     """A twilio ``AsyncHttpClient`` whose every request is answered by sync_core.
 
     For the SDK's ``*_async`` methods. The answer is computed at once (sync_core does
@@ -94,21 +94,6 @@ class AsyncSyncHttpClient(AsyncHttpClient):  # type: ignore[misc]  # the twilio 
         super().__init__(logger, True, timeout)
         self.api = RestApi(sync)
 
-    async def request(
-        self,
-        method: str,
-        uri: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        """Answer one SDK request (credentials and timeouts are not checked)."""
-        self._test_only_last_request = TwilioRequest(
-            method=method, url=uri, auth=auth, params=params, data=data, headers=headers
-        )
-        response = _answer(self.api, method, uri, params, data, headers)
-        self._test_only_last_response = response
-        return response
+    async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:
+        """Answer one SDK request, as :meth:`SyncHttpClient.request` does."""
+        return self._answer(*args, **kwargs)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from itertools import islice
-from types import TracebackType
 from typing import Any, Final
 
 from sortedcontainers import SortedList
@@ -86,12 +85,7 @@ class _Atomic:
             storage._undo = []
         storage._depth += 1
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         storage = self._storage
         storage._depth -= 1
         if self._outermost:

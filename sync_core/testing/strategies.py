@@ -425,6 +425,11 @@ def _too_long(max_size: int) -> st.SearchStrategy[str]:
     return st.text(_CHARS, min_size=max_size + 1, max_size=max_size + 40)
 
 
+def _invalid_texts(max_size: int) -> st.SearchStrategy[object]:
+    """``""``, too long, a lone surrogate, or not a string at all."""
+    return st.one_of(st.just(""), _too_long(max_size), _with_surrogate(max_size), _NON_STRINGS)
+
+
 def map_keys() -> st.SearchStrategy[str]:
     """Valid Map Item keys: 1 to 320 characters, any characters but lone surrogates.
 
@@ -442,9 +447,7 @@ def invalid_map_keys() -> st.SearchStrategy[object]:
     >>> len(find(invalid_map_keys(), lambda k: isinstance(k, str) and 320 < len(k) < 322))
     321
     """
-    return st.one_of(
-        st.just(""), _too_long(MAX_MAP_KEY), _with_surrogate(MAX_MAP_KEY), _NON_STRINGS
-    )
+    return _invalid_texts(MAX_MAP_KEY)
 
 
 #: Names close to a SID that are still valid: upper-case hex, a lower-case prefix,
@@ -512,9 +515,7 @@ def invalid_identities() -> st.SearchStrategy[object]:
     >>> len(find(invalid_identities(), lambda i: isinstance(i, str) and 256 < len(i) < 258))
     257
     """
-    return st.one_of(
-        st.just(""), _too_long(MAX_IDENTITY), _with_surrogate(MAX_IDENTITY), _NON_STRINGS
-    )
+    return _invalid_texts(MAX_IDENTITY)
 
 
 # -- numbers ------------------------------------------------------------------------

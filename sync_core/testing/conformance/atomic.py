@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from ...storage.base import Key, Storage
 from .support import _expect_scan, _expect_table, _Planned, _PlannedBase, _require
 
@@ -126,28 +128,22 @@ def _atomic_nested(storage: Storage, thorough: bool) -> None:
     _expect_table(storage, "t", kept, "nested blocks that end")
 
     # The outer block raises after an inner one ended: the inner writes go too.
-    try:
+    with suppress(_Planned), storage.atomic():
+        storage.put("t", (4,), "outer")
         with storage.atomic():
-            storage.put("t", (4,), "outer")
-            with storage.atomic():
-                storage.put("t", (5,), "inner")
-                storage.delete("t", (1,))
-            raise _Planned
-    except _Planned:
-        pass
+            storage.put("t", (5,), "inner")
+            storage.delete("t", (1,))
+        raise _Planned
     _expect_table(storage, "t", kept, "an outer block that raised after an inner one ended")
 
     # An inner block raises, the outer one catches it and ends: only the outermost block
     # rolls back, so the inner block's writes are kept (as MemoryStorage does).
     with storage.atomic():
         storage.put("t", (6,), "outer, before")
-        try:
-            with storage.atomic():
-                storage.put("t", (7,), "inner, raised")
-                storage.delete("t", (2,))
-                raise _Planned
-        except _Planned:
-            pass
+        with suppress(_Planned), storage.atomic():
+            storage.put("t", (7,), "inner, raised")
+            storage.delete("t", (2,))
+            raise _Planned
         storage.put("t", (8,), "outer, after")
     kept.update({(6,): "outer, before", (7,): "inner, raised", (8,): "outer, after"})
     del kept[(2,)]
@@ -160,27 +156,18 @@ def _atomic_nested(storage: Storage, thorough: bool) -> None:
     )
 
     # An inner block raises, is caught, then the outer block raises: everything undone.
-    try:
-        with storage.atomic():
-            storage.put("t", (9,), "outer")
-            try:
-                with storage.atomic():
-                    storage.put("t", (10,), "inner")
-                    storage.delete("t", (3,))
-                    raise _Planned
-            except _Planned:
-                pass
-            storage.put("t", (11,), "outer, after")
+    with suppress(_Planned), storage.atomic():
+        storage.put("t", (9,), "outer")
+        with suppress(_Planned), storage.atomic():
+            storage.put("t", (10,), "inner")
+            storage.delete("t", (3,))
             raise _Planned
-    except _Planned:
-        pass
+        storage.put("t", (11,), "outer, after")
+        raise _Planned
     _expect_table(storage, "t", kept, "inner and outer blocks that both raised")
 
     # The nesting is over: a new block is outermost again, and rolls back alone.
-    try:
-        with storage.atomic():
-            storage.put("t", (12,), "alone")
-            raise _Planned
-    except _Planned:
-        pass
+    with suppress(_Planned), storage.atomic():
+        storage.put("t", (12,), "alone")
+        raise _Planned
     _expect_table(storage, "t", kept, "a block after the nested ones")

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from ...storage.base import Key, Storage
 from .samples import sample_values
 from .support import (
+    ScanOptions,
     _expect_scan,
     _expect_table,
     _Planned,
     _require,
     _same_value,
-    _scan_args,
+    _scan_call,
     _show,
 )
 
@@ -115,19 +116,14 @@ class _RandomRun:
         if rng.random() < 0.6:
             other = self._existing_or_new(table)
             start = (*prefix, *other[len(prefix) :])
-        inclusive, reverse = rng.random() < 0.5, rng.random() < 0.5
-        limit = rng.choice((None, None, 0, 1, 2, rng.randint(0, 30)))
-        self.log.append(f"{table!r} {_scan_args(prefix, start, inclusive, reverse, limit)}")
-        _expect_scan(
-            self.storage,
-            table,
-            self.model[table],
-            prefix,
+        options = ScanOptions(
             start=start,
-            inclusive=inclusive,
-            reverse=reverse,
-            limit=limit,
+            inclusive=rng.random() < 0.5,
+            reverse=rng.random() < 0.5,
+            limit=rng.choice((None, None, 0, 1, 2, rng.randint(0, 30))),
         )
+        self.log.append(f"{table!r} {_scan_call(prefix, options)}")
+        _expect_scan(self.storage, table, self.model[table], prefix, **options)
 
     def _atomic(self, depth: int) -> None:
         raises = self.rng.random() < 0.35

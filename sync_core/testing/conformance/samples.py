@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from ...rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 
@@ -69,6 +69,25 @@ _SID_ES: Final = "ES" + "0f" * 16
 _SID_AC: Final = "AC" + "1" * 32
 
 
+def _object(kind: str, sid: str, seq: int, **fields: Any) -> ObjectRow:
+    """An object row of the sample service, made at ``_T0`` by ``system`` unless told."""
+    dated: dict[str, Any] = {"date_created": _T0, "date_updated": _T0, "created_by": "system"}
+    return ObjectRow(kind=kind, sid=sid, service_sid=_SID_IS, seq=seq, **{**dated, **fields})
+
+
+def _item(kind: str, container: str, position: str | int, **fields: Any) -> ItemRow:
+    """An item row of a sample container, made at ``_T0`` by ``system``."""
+    dated: dict[str, Any] = {"date_created": _T0, "date_updated": _T0, "created_by": "system"}
+    return ItemRow(
+        kind=kind,
+        service_sid=_SID_IS,
+        container_sid=container,
+        position=position,
+        **dated,
+        **fields,
+    )
+
+
 def sample_values() -> list[object]:
     """Values sync_core stores: every kind of row, with and without optional fields."""
     return [
@@ -88,64 +107,35 @@ def sample_values() -> list[object]:
             reachability_debouncing_enabled=True,
             reachability_debouncing_window=1,
         ),
-        ObjectRow(
-            kind="document",
-            sid=_SID_ET,
-            service_sid=_SID_IS,
-            seq=3,
-            date_created=_T0,
+        _object(
+            "document",
+            _SID_ET,
+            3,
             date_updated=_T0 + timedelta(days=1),
-            created_by="system",
             revision=7,
             unique_name="\U0001f600 notes",
             data='{"a":1,"b":[true,null],"c":"\U0001f600\\u0000"}',
             date_expires=None,
         ),
-        ObjectRow(
-            kind="map",
-            sid=_SID_MP,
-            service_sid=_SID_IS,
-            seq=1,
-            date_created=_T0,
-            date_updated=_T0,
+        _object(
+            "map",
+            _SID_MP,
+            1,
             created_by="\u00e9ve",
             revision=2**40,
             date_expires=datetime(2026, 1, 2, 3, 4, 5, 999_999, tzinfo=UTC),
             item_count=3,
         ),
-        ObjectRow(
-            kind="list",
-            sid=_SID_ES,
-            service_sid=_SID_IS,
-            seq=2,
-            date_created=_T0,
-            date_updated=_T0,
-            created_by="system",
-            next_index=7,
-            item_count=0,
-        ),
-        ItemRow(
-            kind="map_item",
-            service_sid=_SID_IS,
-            container_sid=_SID_MP,
-            position="k\x00\U0001f600",
-            date_created=_T0,
-            date_updated=_T0,
-            created_by="system",
+        _object("list", _SID_ES, 2, next_index=7, item_count=0),
+        _item(
+            "map_item",
+            _SID_MP,
+            "k\x00\U0001f600",
             data='{"x":"' + "y\u00e9\U0001f600" * 5_000 + '"}',
             revision=1,
             date_expires=_T0 + timedelta(seconds=31_536_000),
         ),
-        ItemRow(
-            kind="list_item",
-            service_sid=_SID_IS,
-            container_sid=_SID_ES,
-            position=0,
-            date_created=_T0,
-            date_updated=_T0,
-            created_by="system",
-            data="{}",
-        ),
+        _item("list_item", _SID_ES, 0, data="{}"),
         PermissionRow(
             service_sid=_SID_IS, object_sid=_SID_ET, identity="alice", read=True, manage=True
         ),

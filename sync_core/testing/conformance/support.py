@@ -5,6 +5,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 import attrs
 
@@ -65,16 +66,21 @@ def _same_key(got: object, expected: Key, what: str) -> None:
     _require(got == expected, f"{what}: expected key {expected!r}, got {got!r}")
 
 
+class ScanOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`Storage.scan <sync_core.storage.Storage.scan>`."""
+
+    start: Key | None
+    inclusive: bool
+    reverse: bool
+    limit: int | None
+
+
 def _model_scan(
-    rows: dict[Key, object],
-    prefix: Key,
-    *,
-    start: Key | None = None,
-    inclusive: bool = True,
-    reverse: bool = False,
-    limit: int | None = None,
+    rows: dict[Key, object], prefix: Key, **options: Unpack[ScanOptions]
 ) -> list[tuple[Key, object]]:
     """What ``scan`` must return, computed the slow, obvious way."""
+    start, limit = options.get("start"), options.get("limit")
+    inclusive, reverse = options.get("inclusive", True), options.get("reverse", False)
     width = len(prefix)
     keys = sorted(key for key in rows if key[:width] == prefix)
     if start is not None:
@@ -89,17 +95,10 @@ def _model_scan(
     return [(key, rows[key]) for key in keys]
 
 
-def _scan_args(
-    prefix: Key,
-    start: Key | None,
-    inclusive: bool,
-    reverse: bool,
-    limit: int | None,
-) -> str:
-    return (
-        f"scan(prefix={prefix!r}, start={start!r}, inclusive={inclusive}, "
-        f"reverse={reverse}, limit={limit})"
-    )
+def _scan_call(prefix: Key, options: ScanOptions) -> str:
+    """How a scan was called, for messages and logs."""
+    given = "".join(f", {name}={value!r}" for name, value in options.items())
+    return f"scan(prefix={prefix!r}{given})"
 
 
 def _expect_scan(
@@ -107,24 +106,15 @@ def _expect_scan(
     table: str,
     rows: dict[Key, object],
     prefix: Key,
-    *,
-    start: Key | None = None,
-    inclusive: bool = True,
-    reverse: bool = False,
-    limit: int | None = None,
     what: str = "",
+    **options: Unpack[ScanOptions],
 ) -> None:
     """``storage.scan`` answers as :func:`_model_scan` over ``rows``, types and all."""
-    call = _scan_args(prefix, start, inclusive, reverse, limit)
-    label = f"{what}{': ' if what else ''}{table!r} {call}"
-    result = storage.scan(
-        table, prefix, start=start, inclusive=inclusive, reverse=reverse, limit=limit
-    )
+    label = f"{what}{': ' if what else ''}{table!r} {_scan_call(prefix, options)}"
+    result = storage.scan(table, prefix, **options)
     _require(isinstance(result, Iterator), f"{label} must return an iterator, got {result!r}")
     got = list(result)
-    expected = _model_scan(
-        rows, prefix, start=start, inclusive=inclusive, reverse=reverse, limit=limit
-    )
+    expected = _model_scan(rows, prefix, **options)
     got_keys = [entry[0] if isinstance(entry, tuple) and entry else entry for entry in got]
     expected_keys = [key for key, _ in expected]
     if got_keys != expected_keys:
