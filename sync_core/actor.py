@@ -24,7 +24,7 @@ import attrs
 if TYPE_CHECKING:
     from .engine import Engine
 
-__all__ = ["SYSTEM", "Actor"]
+__all__ = ["SYSTEM", "Acting", "Actor"]
 
 #: The identity of the plain API and of REST calls: it bypasses permissions.
 SYSTEM: Final = "system"
@@ -42,3 +42,14 @@ class Actor:
     def service_path(self) -> str:
         """The Service's path as addressed, for 404 messages: ``/Services/{service}``."""
         return f"/Services/{self.service}"
+
+
+class Acting:
+    """A resource that acts as its :class:`Actor` (``self._actor``)."""
+
+    _actor: Actor
+
+    @property
+    def _engine(self) -> Engine:
+        """The engine the resource runs on."""
+        return self._actor.engine

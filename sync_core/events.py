@@ -289,6 +289,7 @@ def webhook_params(event: SyncEvent) -> dict[str, str]:
     return params
 
 
+@attrs.define(eq=False, repr=False)
 class Subscription:
     """A live subscription; :meth:`unsubscribe` (or leaving a ``with`` block) ends it.
 
@@ -300,22 +301,13 @@ class Subscription:
     delivering the object's removal.
     """
 
-    def __init__(
-        self,
-        hub: EventHub,
-        number: int,
-        callback: EventCallback,
-        service_sid: str | None,
-        object_sid: str | None,
-        identity: str,
-    ) -> None:
-        self._hub = hub
-        self.number = number
-        self.callback = callback
-        self.service_sid = service_sid
-        self.object_sid = object_sid
-        self.identity = identity
-        self._active = True
+    _hub: EventHub
+    number: int
+    callback: EventCallback
+    service_sid: str | None
+    object_sid: str | None
+    identity: str
+    _active: bool = attrs.field(default=True, init=False)
 
     @property
     def active(self) -> bool:

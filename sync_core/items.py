@@ -161,10 +161,6 @@ class _InContainer(OfObject[ItemKind[R]]):
 class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Generic[R, C, P]):
     """The items of one Map or List: create, listing with order/from/bounds, and lookup."""
 
-    @property
-    def _engine(self) -> Engine:
-        return self._actor.engine
-
     def _create(
         self,
         data: JsonData | None,

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from .acl import Flag, authorize
-from .actor import Actor
+from .actor import Acting, Actor
 from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
 from .events import Change, EventCallback, Subscription
 from .listing import Addressing, PlainListing, Source
@@ -90,16 +90,12 @@ class ObjectKind(Generic[R]):
         return self.collection[:-1]
 
 
-class ObjectList(PlainListing[R], Addressing[str, C], Generic[R, C]):
+class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
     """The objects of one kind in one service: create, list, stream, page, and lookup."""
 
     def __init__(self, actor: Actor, spec: ObjectKind[R]) -> None:
         self._actor = actor
         self._spec = spec
-
-    @property
-    def _engine(self) -> Engine:
-        return self._actor.engine
 
     @property
     def _path(self) -> str:
@@ -174,7 +170,7 @@ class ObjectList(PlainListing[R], Addressing[str, C], Generic[R, C]):
         return f"<{type(self).__name__} {self._path}>"
 
 
-class OfObject(Generic[S]):
+class OfObject(Acting, Generic[S]):
     """What every resource of one Document, Map, List or Stream holds: who acts, the
     object as addressed (a sid or unique name), its kind, and the resource's own kind
     (``spec``: the object's kind itself, an item kind, a permission kind)."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 
@@ -63,17 +63,14 @@ def permission_record(cls: Callable[..., R], owner: str) -> Callable[[Engine, Pe
     """The record maker of one kind: ``owner`` names its object's sid field."""
 
     def record(engine: Engine, row: PermissionRow) -> R:
-        return cls(
-            account_sid=engine.account_sid,
-            service_sid=row.service_sid,
-            identity=row.identity,
-            read=row.read,
-            write=row.write,
-            manage=row.manage,
-            **{owner: row.object_sid},
-        )
+        shown = {name: getattr(row, name) for name in _SHOWN}
+        return cls(account_sid=engine.account_sid, **{owner: row.object_sid}, **shown)
 
     return record
+
+
+#: What a permission's record shows of its row as it is (the object's sid is renamed).
+_SHOWN: Final = ("service_sid", "identity", "read", "write", "manage")
 
 
 class _PermissionBase(OfObject[PermissionKind[R]]):
@@ -90,10 +87,6 @@ class _PermissionBase(OfObject[PermissionKind[R]]):
 
 class PermissionList(_PermissionBase[R], PlainListing[R], Addressing[str, "PermissionContext[R]"]):
     """The permissions of one Document, Map or List, in identity (code-point) order."""
-
-    @property
-    def _engine(self) -> Engine:
-        return self._actor.engine
 
     @property
     def _path(self) -> str:

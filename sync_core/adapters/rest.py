@@ -256,25 +256,32 @@ class _Collection:
     """One object collection of a service, as the REST API exposes it (OpenAPI's fields)."""
 
     segment: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
-    attribute: str  # its attribute on a ServiceContext
-    key: str  # the key of its listing's records
-    owner: str  # the OpenAPI name of its sid in its sub-resources' paths: "DocumentSid"...
+    #: Its name in the SDK's attributes: "document" (a Service's ``documents``, a
+    #: Document's ``document_permissions``), "sync_map", "sync_list", "sync_stream".
+    stem: str
     create_fields: tuple[str, ...]
     update_fields: tuple[str, ...]
-    #: Whether an update takes ``If-Match`` (Documents).
+    #: The OpenAPI name of an item's place ("Key": a create takes a ``Key``, "Index"),
+    #: or None without items.
+    place: str | None = None
+    #: Whether it has permissions, whether an update takes ``If-Match`` (Documents),
+    #: and whether it publishes messages (Streams).
+    permissions: bool = False
     conditional_update: bool = False
-    #: Its items' attribute on a context, the OpenAPI name of an item's place, and
-    #: whether a create takes a ``Key`` (Maps).
-    items: str | None = None
-    place: str = ""
-    keyed: bool = False
-    #: Its permissions' attribute on a context.
-    permissions: str | None = None
-    #: Whether it publishes messages (Streams).
     messages: bool = False
 
+    @property
+    def key(self) -> str:
+        """The key of its listing's records: "documents", "maps", "lists", "streams"."""
+        return self.segment.lower()
+
+    @property
+    def owner(self) -> str:
+        """The OpenAPI name of its sid in its sub-resources' paths: "DocumentSid"..."""
+        return f"{self.segment[:-1]}Sid"
+
     def objects(self, sync: Sync, args: Args) -> Any:
-        return getattr(_service(sync, args), self.attribute)
+        return getattr(_service(sync, args), f"{self.stem}s")
 
     def one(self, sync: Sync, args: Args) -> Any:
         return self.objects(sync, args)(args[1])
@@ -308,9 +315,9 @@ class _Collection:
     def create_item(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(_ITEM_FIELDS)
         fields.setdefault("data", None)  # missing Data is Twilio's "cannot be null"
-        if self.keyed:
+        if self.place == "Key":
             fields["key"] = request.form.get("Key", UNSET)
-        items = getattr(self.one(sync, args), str(self.items))
+        items = getattr(self.one(sync, args), f"{self.stem}_items")
         return _record(201, items.create(**fields))
 
 
@@ -355,50 +362,21 @@ class _Members:
         return _DELETED
 
 
+#: What a Map's and a List's create and update take.
+_CONTAINER_FIELDS: Final = (("UniqueName", "Ttl", "CollectionTtl"), ("Ttl", "CollectionTtl"))
 #: Each object collection of a service, with the fields its create and update take.
 _COLLECTIONS: Final = (
     _Collection(
         "Documents",
-        "documents",
-        "documents",
-        "DocumentSid",
-        create_fields=("UniqueName", "Data", "Ttl"),
-        update_fields=("Data", "Ttl"),
+        "document",
+        ("UniqueName", "Data", "Ttl"),
+        ("Data", "Ttl"),
         conditional_update=True,
-        permissions="document_permissions",
+        permissions=True,
     ),
-    _Collection(
-        "Maps",
-        "sync_maps",
-        "maps",
-        "MapSid",
-        create_fields=("UniqueName", "Ttl", "CollectionTtl"),
-        update_fields=("Ttl", "CollectionTtl"),
-        items="sync_map_items",
-        place="Key",
-        keyed=True,
-        permissions="sync_map_permissions",
-    ),
-    _Collection(
-        "Lists",
-        "sync_lists",
-        "lists",
-        "ListSid",
-        create_fields=("UniqueName", "Ttl", "CollectionTtl"),
-        update_fields=("Ttl", "CollectionTtl"),
-        items="sync_list_items",
-        place="Index",
-        permissions="sync_list_permissions",
-    ),
-    _Collection(
-        "Streams",
-        "sync_streams",
-        "streams",
-        "StreamSid",
-        create_fields=("UniqueName", "Ttl"),
-        update_fields=("Ttl",),
-        messages=True,
-    ),
+    _Collection("Maps", "sync_map", *_CONTAINER_FIELDS, place="Key", permissions=True),
+    _Collection("Lists", "sync_list", *_CONTAINER_FIELDS, place="Index", permissions=True),
+    _Collection("Streams", "sync_stream", ("UniqueName", "Ttl"), ("Ttl",), messages=True),
 )
 
 
@@ -448,12 +426,12 @@ def _routes() -> tuple[Route, ...]:
         owner = f"{objects}/{{{c.owner}}}"  # an object's path, as its sub-resources name it
         paths[objects] = {"GET": c.list, "POST": c.create}
         paths[f"{objects}/{{Sid}}"] = {"GET": c.fetch, "POST": c.update, "DELETE": c.delete}
-        if c.items is not None:
-            items = _Members(c, c.items, "items", _ITEM_FIELDS, items=True)
+        if c.place is not None:
+            items = _Members(c, f"{c.stem}_items", "items", _ITEM_FIELDS, items=True)
             paths[f"{owner}/Items"] = {"GET": items.list, "POST": c.create_item}
             paths[f"{owner}/Items/{{{c.place}}}"] = _one(items)
-        if c.permissions is not None:
-            grants = _Members(c, c.permissions, "permissions", _FLAGS, items=False)
+        if c.permissions:
+            grants = _Members(c, f"{c.stem}_permissions", "permissions", _FLAGS, items=False)
             paths[f"{owner}/Permissions"] = {"GET": grants.list}
             paths[f"{owner}/Permissions/{{Identity}}"] = _one(grants)
         if c.messages:
