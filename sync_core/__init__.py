@@ -29,7 +29,7 @@ sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Se
 from __future__ import annotations
 
 from .clock import Clock, ManualClock, SystemClock
-from .documents import DocumentContext, DocumentList
+from .documents import DocumentContext, DocumentList, DocumentPermissionRecord, DocumentRecord
 from .errors import (
     ConflictError,
     ForbiddenError,
@@ -42,29 +42,38 @@ from .errors import (
     SyncError,
 )
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink, webhook_params
-from .lists import SyncListContext, SyncListItemContext, SyncListItemList, SyncListList
-from .maps import SyncMapContext, SyncMapItemContext, SyncMapItemList, SyncMapList
+from .lists import (
+    SyncListContext,
+    SyncListItemContext,
+    SyncListItemList,
+    SyncListItemRecord,
+    SyncListList,
+    SyncListPermissionRecord,
+    SyncListRecord,
+)
+from .maps import (
+    SyncMapContext,
+    SyncMapItemContext,
+    SyncMapItemList,
+    SyncMapItemRecord,
+    SyncMapList,
+    SyncMapPermissionRecord,
+    SyncMapRecord,
+)
 from .paging import Page
 from .params import UNSET, Unset
 from .payload import JsonData
 from .permissions import PermissionContext, PermissionList
-from .records import (
-    DocumentPermissionRecord,
-    DocumentRecord,
-    ServiceRecord,
-    StreamMessageRecord,
-    SyncListItemRecord,
-    SyncListPermissionRecord,
-    SyncListRecord,
-    SyncMapItemRecord,
-    SyncMapPermissionRecord,
-    SyncMapRecord,
-    SyncStreamRecord,
-)
-from .service import ServiceContext, ServiceList
+from .service import ServiceContext, ServiceList, ServiceRecord
 from .sids import RandomSids, SeededSids, SidGenerator
 from .storage import MemoryStorage, SqliteStorage, Storage, StorageFormatError
-from .streams import StreamMessageList, SyncStreamContext, SyncStreamList
+from .streams import (
+    StreamMessageList,
+    StreamMessageRecord,
+    SyncStreamContext,
+    SyncStreamList,
+    SyncStreamRecord,
+)
 from .sync import Sync
 
 __all__ = [

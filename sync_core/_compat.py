@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Callable, Mapping
+from typing import Any
 
-__all__ = ["moved"]
+__all__ = ["moved", "reexported"]
 
 
 def moved(module: str, names: Mapping[str, str]) -> Callable[[str], object]:
@@ -26,6 +27,22 @@ def moved(module: str, names: Mapping[str, str]) -> Callable[[str], object]:
         if target is None:
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         warnings.warn(f"{module}.{name} moved to {target}.{name}", DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(target), name)
+
+    return __getattr__
+
+
+def reexported(module: str, names: Mapping[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that finds each of ``names`` in its own module, silently.
+
+    For names that moved and keep answering where they were, without a warning (they
+    are not deprecated, only defined elsewhere to avoid an import cycle).
+    """
+
+    def __getattr__(name: str) -> Any:
+        target = names.get(name)
+        if target is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
         return getattr(importlib.import_module(target), name)
 
     return __getattr__

@@ -27,20 +27,19 @@ and :mod:`sync_core.lists`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from ._compat import moved
 from .params import expiry_after
-from .records import ContainerRecord, SyncListRecord, SyncMapRecord, named_fields
+from .records import ContainerRecord
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    pass
 
-__all__ = ["list_record", "map_record", "remove_item", "touched"]
+__all__ = ["remove_item", "touched"]
 
 T = TypeVar("T", bound=ContainerRecord)
 
@@ -93,19 +92,12 @@ def remove_item(store: Store, item: ItemRow, container: ObjectRow, when: datetim
     return new
 
 
-def _record_of(cls: type[T]) -> Callable[[Engine, ObjectRow], T]:
-    def record(engine: Engine, row: ObjectRow) -> T:
-        return cls(**named_fields(row, engine.account_sid), revision=str(row.revision))
-
-    return record
-
-
-#: The record of a Map row.
-map_record = _record_of(SyncMapRecord)
-#: The record of a List row.
-list_record = _record_of(SyncListRecord)
-
-
 __getattr__ = moved(
-    __name__, {"ContainerContext": "sync_core.objects", "ContainerList": "sync_core.objects"}
+    __name__,
+    {
+        "ContainerContext": "sync_core.objects",
+        "ContainerList": "sync_core.objects",
+        "map_record": "sync_core.maps",
+        "list_record": "sync_core.lists",
+    },
 )

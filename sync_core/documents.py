@@ -27,42 +27,42 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
 from .actor import Actor
 from .errors import NO_PARAMETERS, REVISION_MISMATCH
 from .events import Change, EventCallback, Subscription
-from .objects import ObjectContext, ObjectKind, ObjectList
+from .instances import Instance, through_context, twin
+from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
-from .permissions import PermissionKind, PermissionList, permission_record
-from .records import DocumentPermissionRecord, DocumentRecord, named_fields
+from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .records import NamedRecord, named_fields
 from .rows import ObjectRow
 
-if TYPE_CHECKING:
-    from .engine import Engine
+__all__ = [
+    "DOCUMENTS",
+    "DOCUMENT_PERMISSIONS",
+    "DocumentContext",
+    "DocumentList",
+    "DocumentPermissionRecord",
+    "DocumentRecord",
+]
 
-__all__ = ["DOCUMENTS", "DOCUMENT_PERMISSIONS", "DocumentContext", "DocumentList"]
 
-
-def _record(engine: Engine, row: ObjectRow) -> DocumentRecord:
+def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
     assert row.data is not None
     return DocumentRecord(
-        **named_fields(row, engine.account_sid),
-        revision=str(row.revision),
-        data=decode_data(row.data),
+        **named_fields(row, actor), revision=str(row.revision), data=decode_data(row.data)
     )
 
 
 DOCUMENTS: Final = ObjectKind(kind="document", prefix="ET", collection="Documents", record=_record)
-DOCUMENT_PERMISSIONS: Final = PermissionKind(
-    DOCUMENTS, permission_record(DocumentPermissionRecord, "document_sid")
-)
 
 
-class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
+class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
     """The Documents of one service: ``sync.services(s).documents``.
 
     ``list``, ``stream`` and ``page`` read them in creation order.
@@ -117,11 +117,13 @@ class DocumentList(ObjectList[DocumentRecord, "DocumentContext"]):
 
         return self._create(unique_name, checked)
 
+    create_async = twin(create)
+
     def _context(self, sid: str) -> DocumentContext:
         return DocumentContext(self._actor, sid)
 
 
-class DocumentContext(ObjectContext[DocumentRecord]):
+class DocumentContext(ObjectContext["DocumentRecord"]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
@@ -181,7 +183,7 @@ class DocumentContext(ObjectContext[DocumentRecord]):
                     previous=row.data,
                 )
             )
-            return _record(engine, new)
+            return _record(self._actor, new)
 
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
@@ -200,3 +202,52 @@ class DocumentContext(ObjectContext[DocumentRecord]):
             NotFoundError: 20404, no such service or document.
         """
         return self._subscribe(callback)
+
+    update_async = twin(update)
+
+
+@attrs.frozen(kw_only=True)
+class DocumentRecord(NamedRecord, ObjectInstance, Instance[DocumentContext]):
+    """A Sync Document, as ``...documents(sid).fetch()`` returns it.
+
+    ``revision`` is a decimal string ("0", "1", ...) to pass back as ``if_match``. Like
+    twilio-python's ``DocumentInstance`` it also acts, as the identity that read it:
+    ``fetch``, ``update``, ``delete`` (and their ``_async`` twins) and
+    ``document_permissions``.
+    """
+
+    _COLLECTION: ClassVar[str] = "Documents"
+    _LINKS: ClassVar[dict[str, str]] = {"permissions": "Permissions"}
+
+    revision: str
+    data: dict[str, Any] = attrs.field(hash=False)
+
+    def _own(self) -> dict[str, Any]:
+        return {"revision": self.revision, "data": self.data}
+
+    def _context(self) -> DocumentContext:
+        return DocumentContext(self._acting(self.service_sid), self.sid)
+
+    update = through_context(DocumentContext.update)
+    update_async = twin(update)
+
+    @property
+    def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
+        """The per-identity permissions of this Document (docs/permissions.md)."""
+        return self._context().document_permissions
+
+
+@attrs.frozen(kw_only=True)
+class DocumentPermissionRecord(PermissionInstance["DocumentPermissionRecord"]):
+    """What one identity may do with a Document: ``...document_permissions(identity).fetch()``."""
+
+    _COLLECTION: ClassVar[str] = "Documents"
+    _OWNER: ClassVar[str] = "document_sid"
+
+    document_sid: str
+
+
+DOCUMENT_PERMISSIONS: Final = PermissionKind(
+    DOCUMENTS, permission_record(DocumentPermissionRecord, "document_sid")
+)
+DocumentPermissionRecord._KIND = DOCUMENT_PERMISSIONS

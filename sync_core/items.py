@@ -50,6 +50,7 @@ from .errors import (
     ErrorSpec,
 )
 from .events import Change
+from .instances import stream_twin, through_context, twin
 from .listing import Addressing, Listing, Source, gathered
 from .objects import ObjectKind, OfObject
 from .paging import Cursor, Page, Position, Scope
@@ -69,9 +70,17 @@ from .rows import ItemRow, ObjectRow
 from .store import Store
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    pass
 
-__all__ = ["ItemContext", "ItemFilters", "ItemKind", "ItemList", "item_fields", "touched"]
+__all__ = [
+    "ItemContext",
+    "ItemFilters",
+    "ItemInstance",
+    "ItemKind",
+    "ItemList",
+    "item_fields",
+    "touched",
+]
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -86,7 +95,7 @@ P = TypeVar("P", bound=Place)
 class RecordMaker(Protocol[R_co]):
     """Makes an item's record from its row (and ``data``, a fresh copy, when at hand)."""
 
-    def __call__(self, engine: Engine, row: ItemRow, data: JsonObject | None = None) -> R_co:
+    def __call__(self, actor: Actor, row: ItemRow, data: JsonObject | None = None) -> R_co:
         """The record of ``row``; ``data`` saves decoding the row's JSON again."""
         ...
 
@@ -111,14 +120,15 @@ class ItemKind(Generic[R]):
     record: RecordMaker[R]
 
 
-def item_fields(engine: Engine, row: ItemRow, data: JsonObject | None = None) -> dict[str, Any]:
+def item_fields(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> dict[str, Any]:
     """The fields a Map Item's and a List Item's records share, from its row.
 
     ``data`` is a fresh copy of the row's data that the caller already holds (a create
     has one from validating it); otherwise the row's JSON is decoded.
     """
     return {
-        "account_sid": engine.account_sid,
+        "actor": actor,
+        "account_sid": actor.engine.account_sid,
         "service_sid": row.service_sid,
         "revision": str(row.revision),
         "data": decode_data(row.data) if data is None else data,
@@ -215,7 +225,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
                     data=text,
                 )
             )
-            return spec.record(engine, row, copy)
+            return spec.record(actor, row, copy)
 
     def _source(self, now: datetime, filters: ItemFilters, page_token: object) -> Source[R]:
         """The items in key (or index) order from ``from_`` (404 without the container)."""
@@ -260,7 +270,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
             )
             if backwards:  # never step back past from_: it bounds the listing
                 rows = list(takewhile(lambda row: in_listing(row.position), rows))
-            return [((row.position,), spec.record(engine, row)) for row in rows]
+            return [((row.position,), spec.record(self._actor, row)) for row in rows]
 
         return Source(scope, fetch_slice, spec.place_type)
 
@@ -301,6 +311,9 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
         return self._stream(ItemFilters(order, from_, bounds), limit, page_size)
 
     list = gathered(stream)
+    page_async = twin(page)
+    stream_async = stream_twin(stream)
+    list_async = twin(list)
 
 
 class ItemContext(_InContainer[R]):
@@ -343,7 +356,7 @@ class ItemContext(_InContainer[R]):
         engine = self._actor.engine
         with engine.operation() as now:
             container, place = self._find(now, "read")
-            return self._spec.record(engine, self._item(container, place))
+            return self._spec.record(self._actor, self._item(container, place))
 
     def update(
         self,
@@ -404,7 +417,7 @@ class ItemContext(_InContainer[R]):
                     previous=row.data,
                 )
             )
-            return self._spec.record(engine, new)
+            return self._spec.record(self._actor, new)
 
     def delete(self, if_match: str | Unset | None = UNSET) -> bool:
         """Remove the item (only at revision ``if_match``, when given); True.
@@ -435,3 +448,20 @@ class ItemContext(_InContainer[R]):
                 )
             )
             return True
+
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)
+
+
+class ItemInstance:
+    """What a Map Item's or List Item's record does, through its context (the record is
+    an :class:`~sync_core.instances.Instance` of it): ``fetch``, ``update``, ``delete``
+    and their ``_async`` twins."""
+
+    fetch = through_context(ItemContext.fetch)
+    update = through_context(ItemContext.update)
+    delete = through_context(ItemContext.delete)
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
 
 import attrs
 
+from .instances import stream_twin, twin
 from .paging import Page, Scope, SliceFetcher, read_page, stream_records
 from .params import UNSET, Unset
 
@@ -137,6 +138,9 @@ class PlainListing(Listing[R, None]):
         return self._stream(None, limit, page_size)
 
     list = gathered(stream)
+    page_async = twin(page)
+    stream_async = stream_twin(stream)
+    list_async = twin(list)
 
 
 class Addressing(ABC, Generic[K, C]):

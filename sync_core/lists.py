@@ -31,23 +31,22 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54458: Invalid List Item 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Any, ClassVar, Final
+
+import attrs
 
 from . import limits
 from .actor import Actor
-from .containers import list_record
 from .errors import LIST_ITEM_DATA_MISSING, PARAMETER_INVALID
-from .items import ItemContext, ItemKind, ItemList, Place, item_fields
-from .objects import ContainerContext, ContainerList, ObjectKind
+from .instances import Instance, twin
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_index
 from .payload import JsonData, JsonObject
-from .permissions import PermissionKind, PermissionList, permission_record
-from .records import SyncListItemRecord, SyncListPermissionRecord, SyncListRecord
+from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 __all__ = [
     "LISTS",
@@ -60,12 +59,10 @@ __all__ = [
 ]
 
 
-def _item_record(
-    engine: Engine, row: ItemRow, data: JsonObject | None = None
-) -> SyncListItemRecord:
+def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncListItemRecord:
     assert isinstance(row.position, int)
     return SyncListItemRecord(
-        index=row.position, list_sid=row.container_sid, **item_fields(engine, row, data)
+        index=row.position, list_sid=row.container_sid, **item_fields(actor, row, data)
     )
 
 
@@ -81,7 +78,11 @@ def _allot(store: Store, container: ObjectRow, index: Place | None) -> tuple[Pla
     return container.next_index, container.next_index + 1
 
 
-LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=list_record)
+def _record(actor: Actor, row: ObjectRow) -> SyncListRecord:
+    return SyncListRecord(**named_fields(row, actor), revision=str(row.revision))
+
+
+LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=_record)
 LIST_ITEMS: Final = ItemKind(
     kind="list_item",
     label="List Item",
@@ -93,12 +94,9 @@ LIST_ITEMS: Final = ItemKind(
     allot=_allot,
     record=_item_record,
 )
-LIST_PERMISSIONS: Final = PermissionKind(
-    LISTS, permission_record(SyncListPermissionRecord, "list_sid")
-)
 
 
-class SyncListItemContext(ItemContext[SyncListItemRecord]):
+class SyncListItemContext(ItemContext["SyncListItemRecord"]):
     """One List Item, by index: ``...sync_lists("l").sync_list_items(3)``."""
 
     def __init__(self, actor: Actor, list_sid: str, index: int) -> None:
@@ -106,7 +104,7 @@ class SyncListItemContext(ItemContext[SyncListItemRecord]):
         self.index = index
 
 
-class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext, int]):
+class SyncListItemList(ItemList["SyncListItemRecord", SyncListItemContext, int]):
     """The items of one List: ``...sync_lists("l").sync_list_items``."""
 
     def __init__(self, actor: Actor, list_sid: str) -> None:
@@ -137,11 +135,13 @@ class SyncListItemList(ItemList[SyncListItemRecord, SyncListItemContext, int]):
         """
         return self._create(data, ttl, item_ttl, collection_ttl)
 
+    create_async = twin(create)
+
     def _context(self, place: int) -> SyncListItemContext:
         return SyncListItemContext(self._actor, self._ident, place)
 
 
-class SyncListContext(ContainerContext[SyncListRecord]):
+class SyncListContext(ContainerContext["SyncListRecord"]):
     """One List, by sid or unique name: ``sync.services(s).sync_lists("l")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
@@ -158,7 +158,7 @@ class SyncListContext(ContainerContext[SyncListRecord]):
         return SyncListItemList(self._actor, self.sid)
 
 
-class SyncListList(ContainerList[SyncListRecord, SyncListContext]):
+class SyncListList(ContainerList["SyncListRecord", SyncListContext]):
     """The Lists of one service: ``sync.services(s).sync_lists``."""
 
     def __init__(self, actor: Actor) -> None:
@@ -166,3 +166,69 @@ class SyncListList(ContainerList[SyncListRecord, SyncListContext]):
 
     def _context(self, sid: str) -> SyncListContext:
         return SyncListContext(self._actor, sid)
+
+
+@attrs.frozen(kw_only=True)
+class SyncListRecord(ContainerRecord, ContainerInstance, Instance[SyncListContext]):
+    """A Sync List, as ``...sync_lists(sid).fetch()`` returns it.
+
+    Its ``revision`` goes up by one with every item added, updated or removed. Like
+    twilio-python's ``SyncListInstance`` it also acts, as the identity that read it:
+    ``fetch``, ``update``, ``delete`` (and their ``_async`` twins), ``sync_list_items``
+    and ``sync_list_permissions``.
+    """
+
+    _COLLECTION: ClassVar[str] = "Lists"
+
+    def _context(self) -> SyncListContext:
+        return SyncListContext(self._acting(self.service_sid), self.sid)
+
+    @property
+    def sync_list_items(self) -> SyncListItemList:
+        """The items of this List."""
+        return self._context().sync_list_items
+
+    @property
+    def sync_list_permissions(self) -> PermissionList[SyncListPermissionRecord]:
+        """The per-identity permissions of this List (docs/permissions.md)."""
+        return self._context().sync_list_permissions
+
+
+@attrs.frozen(kw_only=True)
+class SyncListItemRecord(ItemRecord, ItemInstance, Instance[SyncListItemContext]):
+    """An item of a Sync List, as ``...sync_list_items(index).fetch()`` returns it.
+
+    Like twilio-python's ``SyncListItemInstance`` it also acts, as the identity that
+    read it: ``fetch``, ``update``, ``delete`` and their ``_async`` twins.
+    """
+
+    index: int
+    list_sid: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this item."""
+        return f"{BASE_URL}/Services/{self.service_sid}/Lists/{self.list_sid}/Items/{self.index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this List Item."""
+        return self._item_dict({"index": self.index, "list_sid": self.list_sid}, self.url)
+
+    def _context(self) -> SyncListItemContext:
+        return SyncListItemContext(self._acting(self.service_sid), self.list_sid, self.index)
+
+
+@attrs.frozen(kw_only=True)
+class SyncListPermissionRecord(PermissionInstance["SyncListPermissionRecord"]):
+    """What one identity may do with a List: ``...sync_list_permissions(identity).fetch()``."""
+
+    _COLLECTION: ClassVar[str] = "Lists"
+    _OWNER: ClassVar[str] = "list_sid"
+
+    list_sid: str
+
+
+LIST_PERMISSIONS: Final = PermissionKind(
+    LISTS, permission_record(SyncListPermissionRecord, "list_sid")
+)
+SyncListPermissionRecord._KIND = LIST_PERMISSIONS

@@ -30,22 +30,22 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Any, ClassVar, Final
+from urllib.parse import quote
+
+import attrs
 
 from .actor import Actor
-from .containers import map_record
 from .errors import MAP_ITEM_DATA_MISSING, MAP_KEY_TAKEN
-from .items import ItemContext, ItemKind, ItemList, Place, item_fields
-from .objects import ContainerContext, ContainerList, ObjectKind
+from .instances import Instance, twin
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_key
 from .payload import JsonData, JsonObject
-from .permissions import PermissionKind, PermissionList, permission_record
-from .records import SyncMapItemRecord, SyncMapPermissionRecord, SyncMapRecord
+from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 __all__ = [
     "MAPS",
@@ -58,10 +58,10 @@ __all__ = [
 ]
 
 
-def _item_record(engine: Engine, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
+def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
     assert isinstance(row.position, str)
     return SyncMapItemRecord(
-        key=row.position, map_sid=row.container_sid, **item_fields(engine, row, data)
+        key=row.position, map_sid=row.container_sid, **item_fields(actor, row, data)
     )
 
 
@@ -73,7 +73,11 @@ def _allot(store: Store, container: ObjectRow, key: Place | None) -> tuple[Place
     return key, container.next_index
 
 
-MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=map_record)
+def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
+    return SyncMapRecord(**named_fields(row, actor), revision=str(row.revision))
+
+
+MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=_record)
 MAP_ITEMS: Final = ItemKind(
     kind="map_item",
     label="Map Item",
@@ -85,10 +89,9 @@ MAP_ITEMS: Final = ItemKind(
     allot=_allot,
     record=_item_record,
 )
-MAP_PERMISSIONS: Final = PermissionKind(MAPS, permission_record(SyncMapPermissionRecord, "map_sid"))
 
 
-class SyncMapItemContext(ItemContext[SyncMapItemRecord]):
+class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
     """One Map Item, by key: ``...sync_maps("m").sync_map_items("key")``."""
 
     def __init__(self, actor: Actor, map_sid: str, key: str) -> None:
@@ -96,7 +99,7 @@ class SyncMapItemContext(ItemContext[SyncMapItemRecord]):
         self.key = key
 
 
-class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext, str]):
+class SyncMapItemList(ItemList["SyncMapItemRecord", SyncMapItemContext, str]):
     """The items of one Map: ``...sync_maps("m").sync_map_items``."""
 
     def __init__(self, actor: Actor, map_sid: str) -> None:
@@ -129,11 +132,13 @@ class SyncMapItemList(ItemList[SyncMapItemRecord, SyncMapItemContext, str]):
         """
         return self._create(data, ttl, item_ttl, collection_ttl, key=key)
 
+    create_async = twin(create)
+
     def _context(self, place: str) -> SyncMapItemContext:
         return SyncMapItemContext(self._actor, self._ident, place)
 
 
-class SyncMapContext(ContainerContext[SyncMapRecord]):
+class SyncMapContext(ContainerContext["SyncMapRecord"]):
     """One Map, by sid or unique name: ``sync.services(s).sync_maps("m")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
@@ -150,7 +155,7 @@ class SyncMapContext(ContainerContext[SyncMapRecord]):
         return SyncMapItemList(self._actor, self.sid)
 
 
-class SyncMapList(ContainerList[SyncMapRecord, SyncMapContext]):
+class SyncMapList(ContainerList["SyncMapRecord", SyncMapContext]):
     """The Maps of one service: ``sync.services(s).sync_maps``."""
 
     def __init__(self, actor: Actor) -> None:
@@ -158,3 +163,70 @@ class SyncMapList(ContainerList[SyncMapRecord, SyncMapContext]):
 
     def _context(self, sid: str) -> SyncMapContext:
         return SyncMapContext(self._actor, sid)
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapRecord(ContainerRecord, ContainerInstance, Instance[SyncMapContext]):
+    """A Sync Map, as ``...sync_maps(sid).fetch()`` returns it.
+
+    Its ``revision`` goes up by one with every item added, updated or removed. Like
+    twilio-python's ``SyncMapInstance`` it also acts, as the identity that read it:
+    ``fetch``, ``update``, ``delete`` (and their ``_async`` twins), ``sync_map_items``
+    and ``sync_map_permissions``.
+    """
+
+    _COLLECTION: ClassVar[str] = "Maps"
+
+    def _context(self) -> SyncMapContext:
+        return SyncMapContext(self._acting(self.service_sid), self.sid)
+
+    @property
+    def sync_map_items(self) -> SyncMapItemList:
+        """The items of this Map."""
+        return self._context().sync_map_items
+
+    @property
+    def sync_map_permissions(self) -> PermissionList[SyncMapPermissionRecord]:
+        """The per-identity permissions of this Map (docs/permissions.md)."""
+        return self._context().sync_map_permissions
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapItemRecord(ItemRecord, ItemInstance, Instance[SyncMapItemContext]):
+    """An item of a Sync Map, as ``...sync_map_items(key).fetch()`` returns it.
+
+    The key is percent-encoded in ``url`` (every character but letters, digits and
+    ``_.-~``), so that any key gives a valid URL. Like twilio-python's
+    ``SyncMapItemInstance`` it also acts, as the identity that read it: ``fetch``,
+    ``update``, ``delete`` and their ``_async`` twins.
+    """
+
+    key: str
+    map_sid: str
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this item."""
+        key = quote(self.key, safe="")
+        return f"{BASE_URL}/Services/{self.service_sid}/Maps/{self.map_sid}/Items/{key}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Map Item."""
+        return self._item_dict({"key": self.key, "map_sid": self.map_sid}, self.url)
+
+    def _context(self) -> SyncMapItemContext:
+        return SyncMapItemContext(self._acting(self.service_sid), self.map_sid, self.key)
+
+
+@attrs.frozen(kw_only=True)
+class SyncMapPermissionRecord(PermissionInstance["SyncMapPermissionRecord"]):
+    """What one identity may do with a Map: ``...sync_map_permissions(identity).fetch()``."""
+
+    _COLLECTION: ClassVar[str] = "Maps"
+    _OWNER: ClassVar[str] = "map_sid"
+
+    map_sid: str
+
+
+MAP_PERMISSIONS: Final = PermissionKind(MAPS, permission_record(SyncMapPermissionRecord, "map_sid"))
+SyncMapPermissionRecord._KIND = MAP_PERMISSIONS

@@ -52,6 +52,7 @@ from .acl import Flag, authorize
 from .actor import Acting, Actor
 from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
 from .events import Change, EventCallback, Subscription
+from .instances import through_context, twin
 from .listing import Addressing, PlainListing, Source
 from .lookup import new_sid, resolve_for, resolve_service
 from .paging import Position, Scope
@@ -59,12 +60,14 @@ from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_t
 from .rows import ObjectRow, ServiceRow
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    pass
 
 __all__ = [
     "ContainerContext",
+    "ContainerInstance",
     "ContainerList",
     "ObjectContext",
+    "ObjectInstance",
     "ObjectKind",
     "ObjectList",
     "OfObject",
@@ -82,7 +85,7 @@ class ObjectKind(Generic[R]):
     kind: str  # the rows' kind: "document", "map", "list", "stream"
     prefix: str  # its SIDs' prefix: "ET", "MP", "ES", "TO"
     collection: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
-    record: Callable[[Engine, ObjectRow], R]  # the record callers get
+    record: Callable[[Actor, ObjectRow], R]  # the record callers get, acting as the actor
 
     @property
     def label(self) -> str:
@@ -122,7 +125,7 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
             service = self._service_row(now)
             name = check_unique_name(unique_name) if given(unique_name) else None
             ttl, fields = checked()
-            return self._spec.record(engine, self._insert(now, service, name, ttl, **fields))
+            return self._spec.record(self._actor, self._insert(now, service, name, ttl, **fields))
 
     def _insert(
         self, now: datetime, service: ServiceRow, name: str | None, ttl: int, **fields: Any
@@ -162,7 +165,7 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
             rows = engine.store.objects_from(
                 service.sid, spec.kind, seq, inclusive=False, reverse=backwards, limit=limit
             )
-            return [((row.seq,), spec.record(engine, row)) for row in rows]
+            return [((row.seq,), spec.record(self._actor, row)) for row in rows]
 
         return Source(Scope(f"{spec.kind}s:{service.sid}"), fetch_slice, int)
 
@@ -220,7 +223,7 @@ class ObjectContext(OfObject[ObjectKind[R]]):
             NotFoundError: 20404, no such service or object (or it expired).
         """
         with self._actor.engine.operation() as now:
-            return self._spec.record(self._actor.engine, self._resolve(now, "read"))
+            return self._spec.record(self._actor, self._resolve(now, "read"))
 
     def delete(self) -> bool:
         """Remove the object (a Map or List with all its items); True.
@@ -238,6 +241,9 @@ class ObjectContext(OfObject[ObjectKind[R]]):
             )
             engine.store.delete_object(row)
             return True
+
+    fetch_async = twin(fetch)
+    delete_async = twin(delete)
 
     def _subscribe(self, callback: EventCallback) -> Subscription:
         """Watch this object's events (it must exist now: 404 otherwise)."""
@@ -277,6 +283,8 @@ class ContainerList(ObjectList[R, C], Generic[R, C]):
             unique_name, lambda: (pick_ttl(collection_ttl, ttl, "collection_ttl") or 0, {})
         )
 
+    create_async = twin(create)
+
 
 class ContainerContext(ObjectContext[R], Generic[R]):
     """One Map (or List): fetch, delete, and update of its TTL."""
@@ -303,7 +311,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
                 date_expires=expiry_after(now, seconds),
             )
             engine.store.put_object(new, row)
-            return self._spec.record(engine, new)
+            return self._spec.record(self._actor, new)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every event of this Map (or List), from now on.
@@ -318,3 +326,23 @@ class ContainerContext(ObjectContext[R], Generic[R]):
             NotFoundError: 20404, no such service or object.
         """
         return self._subscribe(callback)
+
+    update_async = twin(update)
+
+
+class ObjectInstance:
+    """What a Document's, Map's, List's or Stream's record does, through its context
+    (the record is an :class:`~sync_core.instances.Instance` of it): ``fetch`` and
+    ``delete`` and their ``_async`` twins (each kind adds ``update``)."""
+
+    fetch = through_context(ObjectContext.fetch)
+    delete = through_context(ObjectContext.delete)
+    fetch_async = twin(fetch)
+    delete_async = twin(delete)
+
+
+class ContainerInstance(ObjectInstance):
+    """What a Map's or List's record does: also ``update`` (its TTL)."""
+
+    update = through_context(ContainerContext.update)
+    update_async = twin(update)

@@ -30,23 +30,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 
 from .acl import check_identity
 from .actor import Actor
 from .errors import NOT_FOUND, PARAMETER_INVALID
+from .instances import Instance, through_context, twin
 from .listing import Addressing, PlainListing, Source
 from .objects import ObjectKind, OfObject
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, given
+from .records import PermissionRecord
 from .rows import ObjectRow, PermissionRow
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    pass
 
-__all__ = ["PermissionContext", "PermissionKind", "PermissionList", "permission_record"]
+__all__ = [
+    "PermissionContext",
+    "PermissionInstance",
+    "PermissionKind",
+    "PermissionList",
+    "permission_record",
+]
 
 R = TypeVar("R")
 
@@ -56,15 +64,16 @@ class PermissionKind(Generic[R]):
     """The permissions of one kind of object: that kind, and the record callers get."""
 
     owner: ObjectKind[Any]  # the Document, Map or List kind
-    record: Callable[[Engine, PermissionRow], R]
+    record: Callable[[Actor, PermissionRow], R]
 
 
-def permission_record(cls: Callable[..., R], owner: str) -> Callable[[Engine, PermissionRow], R]:
+def permission_record(cls: Callable[..., R], owner: str) -> Callable[[Actor, PermissionRow], R]:
     """The record maker of one kind: ``owner`` names its object's sid field."""
 
-    def record(engine: Engine, row: PermissionRow) -> R:
+    def record(actor: Actor, row: PermissionRow) -> R:
         shown = {name: getattr(row, name) for name in _SHOWN}
-        return cls(account_sid=engine.account_sid, **{owner: row.object_sid}, **shown)
+        account = actor.engine.account_sid
+        return cls(account_sid=account, actor=actor, **{owner: row.object_sid}, **shown)
 
     return record
 
@@ -103,7 +112,7 @@ class PermissionList(_PermissionBase[R], PlainListing[R], Addressing[str, "Permi
             rows = engine.store.permissions_from(
                 owner.service_sid, owner.sid, start, reverse=backwards, limit=limit
             )
-            return [((row.identity,), spec.record(engine, row)) for row in rows]
+            return [((row.identity,), spec.record(self._actor, row)) for row in rows]
 
         return Source(Scope(f"permissions:{owner.sid}"), fetch_slice, str)
 
@@ -148,7 +157,7 @@ class PermissionContext(_PermissionBase[R]):
         """
         engine = self._actor.engine
         with engine.operation() as now:
-            return self._spec.record(engine, self._existing(now))
+            return self._spec.record(self._actor, self._existing(now))
 
     def update(
         self,
@@ -176,7 +185,7 @@ class PermissionContext(_PermissionBase[R]):
                 service_sid=owner.service_sid, object_sid=owner.sid, identity=identity, **flags
             )
             engine.store.put_permission(row)
-            return self._spec.record(engine, row)
+            return self._spec.record(self._actor, row)
 
     def delete(self) -> bool:
         """Remove the permission: the identity may then do nothing with the object; True.
@@ -192,3 +201,27 @@ class PermissionContext(_PermissionBase[R]):
 
     def __repr__(self) -> str:
         return f"<PermissionContext {self._path}>"
+
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)
+
+
+@attrs.frozen(kw_only=True)
+class PermissionInstance(PermissionRecord, Instance[PermissionContext[R]], Generic[R]):
+    """A permission's record that acts, as twilio-python's permission instances do:
+    ``fetch``, ``update``, ``delete`` and their ``_async`` twins."""
+
+    #: The kind of the permission (set by each kind's module once the kind exists).
+    _KIND: ClassVar[PermissionKind[Any]]
+
+    def _context(self) -> PermissionContext[R]:
+        actor = self._acting(self.service_sid)
+        return PermissionContext(actor, self._owner_sid, self._KIND, self.identity)
+
+    fetch = through_context(PermissionContext.fetch)
+    update = through_context(PermissionContext.update)
+    delete = through_context(PermissionContext.delete)
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)

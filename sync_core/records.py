@@ -6,7 +6,14 @@ change it without touching the store or any other record. Dates are aware UTC da
 :meth:`to_dict` gives the REST JSON of Twilio's examples exactly (dates as
 ``YYYY-MM-DDTHH:MM:SSZ``, absolute ``url`` and ``links``).
 
+This module holds what the records share; each record lives beside the context of its
+object (:class:`~sync_core.DocumentRecord` in :mod:`sync_core.documents`, ...), since
+a record also acts like twilio-python's instance of it (:mod:`sync_core.instances`):
+``record.update(...)``, ``record.fetch()``, ``record.delete()`` and its sub-resources,
+as the identity that read it.
+
 >>> from datetime import datetime, UTC
+>>> from sync_core import DocumentRecord
 >>> when = datetime(2015, 7, 30, 20, 0, tzinfo=UTC)
 >>> doc = DocumentRecord(
 ...     sid="ET" + "a" * 32, unique_name="prefs", account_sid="AC" + "a" * 32,
@@ -14,6 +21,10 @@ change it without touching the store or any other record. Dates are aware UTC da
 ...     date_expires=None, date_created=when, date_updated=when, created_by="system")
 >>> doc.to_dict()["date_created"], doc.to_dict()["links"]["permissions"][-46:]
 ('2015-07-30T20:00:00Z', 'ETaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Permissions')
+>>> doc.fetch()
+Traceback (most recent call last):
+...
+TypeError: this DocumentRecord was not read from a Sync: it has no object to act on
 """
 
 from __future__ import annotations
@@ -24,22 +35,14 @@ from urllib.parse import quote
 
 import attrs
 
+from ._compat import reexported
+from .actor import Actor
 from .rows import ItemRow, ObjectRow
 
 __all__ = [
     "BASE_URL",
     "ContainerRecord",
-    "DocumentPermissionRecord",
-    "DocumentRecord",
-    "ServiceRecord",
-    "StreamMessageRecord",
-    "SyncListItemRecord",
-    "SyncListPermissionRecord",
-    "SyncListRecord",
-    "SyncMapItemRecord",
-    "SyncMapPermissionRecord",
-    "SyncMapRecord",
-    "SyncStreamRecord",
+    "Record",
     "dated_fields",
     "format_date",
     "named_fields",
@@ -69,56 +72,6 @@ def format_date(when: datetime | None) -> str | None:
     )
 
 
-@attrs.frozen(kw_only=True)
-class ServiceRecord:
-    """A Sync Service, as ``client.sync.v1.services(sid).fetch()`` returns it."""
-
-    sid: str
-    unique_name: str | None
-    account_sid: str
-    friendly_name: str | None
-    date_created: datetime
-    date_updated: datetime
-    webhook_url: str | None
-    webhooks_from_rest_enabled: bool
-    reachability_webhooks_enabled: bool
-    acl_enabled: bool
-    reachability_debouncing_enabled: bool
-    reachability_debouncing_window: int
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this Service."""
-        return f"{BASE_URL}/Services/{self.sid}"
-
-    @property
-    def links(self) -> dict[str, str]:
-        """The URLs of the Service's documents, lists, maps and streams."""
-        return {name: f"{self.url}/{name.title()}" for name in _SERVICE_LINKS}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Service."""
-        return {
-            "sid": self.sid,
-            "unique_name": self.unique_name,
-            "account_sid": self.account_sid,
-            "friendly_name": self.friendly_name,
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "url": self.url,
-            "webhook_url": self.webhook_url,
-            "webhooks_from_rest_enabled": self.webhooks_from_rest_enabled,
-            "reachability_webhooks_enabled": self.reachability_webhooks_enabled,
-            "acl_enabled": self.acl_enabled,
-            "reachability_debouncing_enabled": self.reachability_debouncing_enabled,
-            "reachability_debouncing_window": self.reachability_debouncing_window,
-            "links": self.links,
-        }
-
-
-_SERVICE_LINKS: Final = ("documents", "lists", "maps", "streams")
-
-
 def dated_fields(row: ObjectRow | ItemRow) -> dict[str, Any]:
     """The fields every stored record takes from its row: its dates and its maker."""
     return {
@@ -129,19 +82,35 @@ def dated_fields(row: ObjectRow | ItemRow) -> dict[str, Any]:
     }
 
 
-def named_fields(row: ObjectRow, account_sid: str) -> dict[str, Any]:
+def named_fields(row: ObjectRow, actor: Actor) -> dict[str, Any]:
     """The fields the record of a Document, Map, List or Stream takes from its row."""
     return {
         "sid": row.sid,
         "unique_name": row.unique_name,
-        "account_sid": account_sid,
+        "account_sid": actor.engine.account_sid,
         "service_sid": row.service_sid,
+        "actor": actor,
         **dated_fields(row),
     }
 
 
 @attrs.frozen(kw_only=True)
-class _Dated:
+class Record:
+    """What every record that acts has: the actor that read it (not part of its value)."""
+
+    _actor: Actor | None = attrs.field(default=None, eq=False, repr=False)
+
+    def _acting(self, service_sid: str) -> Actor:
+        """The actor that read this record, addressing its Service by ``service_sid``."""
+        if self._actor is None:
+            raise TypeError(
+                f"this {type(self).__name__} was not read from a Sync: it has no object to act on"
+            )
+        return attrs.evolve(self._actor, service=service_sid)
+
+
+@attrs.frozen(kw_only=True)
+class _Dated(Record):
     """What every stored record has: when it expires, was made and changed, and by whom."""
 
     date_expires: datetime | None
@@ -159,7 +128,7 @@ class _Dated:
 
 
 @attrs.frozen(kw_only=True)
-class _NamedRecord(_Dated):
+class NamedRecord(_Dated):
     """What the records of Documents, Maps, Lists and Streams share."""
 
     #: The path segment of the kind ("Documents", ...), and its links: name -> segment.
@@ -201,24 +170,7 @@ class _NamedRecord(_Dated):
 
 
 @attrs.frozen(kw_only=True)
-class DocumentRecord(_NamedRecord):
-    """A Sync Document, as ``...documents(sid).fetch()`` returns it.
-
-    ``revision`` is a decimal string ("0", "1", ...) to pass back as ``if_match``.
-    """
-
-    _COLLECTION: ClassVar[str] = "Documents"
-    _LINKS: ClassVar[dict[str, str]] = {"permissions": "Permissions"}
-
-    revision: str
-    data: dict[str, Any] = attrs.field(hash=False)
-
-    def _own(self) -> dict[str, Any]:
-        return {"revision": self.revision, "data": self.data}
-
-
-@attrs.frozen(kw_only=True)
-class ContainerRecord(_NamedRecord):
+class ContainerRecord(NamedRecord):
     """What a Map and a List record share: all but the path of their URL.
 
     Its ``revision`` goes up by one with every item added, updated or removed.
@@ -233,32 +185,7 @@ class ContainerRecord(_NamedRecord):
 
 
 @attrs.frozen(kw_only=True)
-class SyncMapRecord(ContainerRecord):
-    """A Sync Map, as ``...sync_maps(sid).fetch()`` returns it."""
-
-    _COLLECTION: ClassVar[str] = "Maps"
-
-
-@attrs.frozen(kw_only=True)
-class SyncListRecord(ContainerRecord):
-    """A Sync List, as ``...sync_lists(sid).fetch()`` returns it."""
-
-    _COLLECTION: ClassVar[str] = "Lists"
-
-
-@attrs.frozen(kw_only=True)
-class SyncStreamRecord(_NamedRecord):
-    """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
-
-    A Stream has no data and no revision: it carries messages, which are never stored.
-    """
-
-    _COLLECTION: ClassVar[str] = "Streams"
-    _LINKS: ClassVar[dict[str, str]] = {"stream_messages": "Messages"}
-
-
-@attrs.frozen(kw_only=True)
-class _ItemRecord(_Dated):
+class ItemRecord(_Dated):
     """What a Map Item's and a List Item's records share."""
 
     account_sid: str
@@ -278,64 +205,21 @@ class _ItemRecord(_Dated):
             **self._dates(),
         }
 
+    class QueryResultOrder:
+        """twilio-python's values of an item listing's ``order``."""
 
-@attrs.frozen(kw_only=True)
-class SyncMapItemRecord(_ItemRecord):
-    """An item of a Sync Map, as ``...sync_map_items(key).fetch()`` returns it.
+        ASC = "asc"
+        DESC = "desc"
 
-    The key is percent-encoded in ``url`` (every character but letters, digits and
-    ``_.-~``), so that any key gives a valid URL.
-    """
+    class QueryFromBoundType:
+        """twilio-python's values of an item listing's ``bounds``."""
 
-    key: str
-    map_sid: str
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this item."""
-        key = quote(self.key, safe="")
-        return f"{BASE_URL}/Services/{self.service_sid}/Maps/{self.map_sid}/Items/{key}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Map Item."""
-        return self._item_dict({"key": self.key, "map_sid": self.map_sid}, self.url)
+        INCLUSIVE = "inclusive"
+        EXCLUSIVE = "exclusive"
 
 
 @attrs.frozen(kw_only=True)
-class SyncListItemRecord(_ItemRecord):
-    """An item of a Sync List, as ``...sync_list_items(index).fetch()`` returns it."""
-
-    index: int
-    list_sid: str
-
-    @property
-    def url(self) -> str:
-        """The absolute URL of this item."""
-        return f"{BASE_URL}/Services/{self.service_sid}/Lists/{self.list_sid}/Items/{self.index}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this List Item."""
-        return self._item_dict({"index": self.index, "list_sid": self.list_sid}, self.url)
-
-
-@attrs.frozen(kw_only=True)
-class StreamMessageRecord:
-    """A message published to a Stream: its ``TZ...`` sid and its data, nothing else.
-
-    >>> StreamMessageRecord(sid="TZ" + "0" * 32, data={"x": 1}).to_dict()
-    {'sid': 'TZ00000000000000000000000000000000', 'data': {'x': 1}}
-    """
-
-    sid: str
-    data: dict[str, Any] = attrs.field(hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Stream Message."""
-        return {"sid": self.sid, "data": self.data}
-
-
-@attrs.frozen(kw_only=True)
-class _PermissionRecord:
+class PermissionRecord(Record):
     """What one identity may do with one object; the identity is percent-encoded in ``url``."""
 
     #: The path segment of the owner's kind, and the name of its sid field.
@@ -376,31 +260,20 @@ class _PermissionRecord:
         }
 
 
-@attrs.frozen(kw_only=True)
-class DocumentPermissionRecord(_PermissionRecord):
-    """What one identity may do with a Document: ``...document_permissions(identity).fetch()``."""
-
-    _COLLECTION: ClassVar[str] = "Documents"
-    _OWNER: ClassVar[str] = "document_sid"
-
-    document_sid: str
-
-
-@attrs.frozen(kw_only=True)
-class SyncMapPermissionRecord(_PermissionRecord):
-    """What one identity may do with a Map: ``...sync_map_permissions(identity).fetch()``."""
-
-    _COLLECTION: ClassVar[str] = "Maps"
-    _OWNER: ClassVar[str] = "map_sid"
-
-    map_sid: str
-
-
-@attrs.frozen(kw_only=True)
-class SyncListPermissionRecord(_PermissionRecord):
-    """What one identity may do with a List: ``...sync_list_permissions(identity).fetch()``."""
-
-    _COLLECTION: ClassVar[str] = "Lists"
-    _OWNER: ClassVar[str] = "list_sid"
-
-    list_sid: str
+# The records of each kind live beside their contexts; these names still answer here.
+__getattr__ = reexported(
+    __name__,
+    {
+        "ServiceRecord": "sync_core.service",
+        "DocumentRecord": "sync_core.documents",
+        "DocumentPermissionRecord": "sync_core.documents",
+        "SyncMapRecord": "sync_core.maps",
+        "SyncMapItemRecord": "sync_core.maps",
+        "SyncMapPermissionRecord": "sync_core.maps",
+        "SyncListRecord": "sync_core.lists",
+        "SyncListItemRecord": "sync_core.lists",
+        "SyncListPermissionRecord": "sync_core.lists",
+        "SyncStreamRecord": "sync_core.streams",
+        "StreamMessageRecord": "sync_core.streams",
+    },
+)

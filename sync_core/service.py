@@ -43,6 +43,7 @@ from .errors import (
     WEBHOOK_URL_INVALID,
 )
 from .events import Change, EventCallback, Subscription
+from .instances import Instance, through_context, twin
 from .limits import (
     MAX_DEBOUNCING_WINDOW,
     MAX_FRIENDLY_NAME,
@@ -55,7 +56,7 @@ from .lookup import new_service, resolve_service
 from .maps import SyncMapList
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, check_int, given
-from .records import ServiceRecord
+from .records import BASE_URL, Record, format_date
 from .rows import ServiceRow
 from .streams import SyncStreamList
 
@@ -74,12 +75,9 @@ _BOOLEANS: Final = (
 _URL_CHARS: Final = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 
 
-#: What a Service's record shows of its row: every field but its creation number.
-_SHOWN: Final = tuple(field.name for field in attrs.fields(ServiceRecord))
-
-
-def _record(row: ServiceRow) -> ServiceRecord:
-    return ServiceRecord(**{name: getattr(row, name) for name in _SHOWN})
+def _record(actor: Actor, row: ServiceRow) -> ServiceRecord:
+    shown = {name: getattr(row, name) for name in _SHOWN}
+    return ServiceRecord(actor=actor, **shown)
 
 
 def _check_friendly_name(value: object) -> str:
@@ -153,7 +151,7 @@ def _settings(params: dict[str, object]) -> dict[str, Any]:
     return changes
 
 
-class ServiceList(PlainListing[ServiceRecord], Addressing[str, "ServiceContext"]):
+class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext"]):
     """All Services of the account: ``sync.services``.
 
     Services are the account's own business: only the REST API (``system``) manages
@@ -187,18 +185,20 @@ class ServiceList(PlainListing[ServiceRecord], Addressing[str, "ServiceContext"]
         changes = _settings(_arguments(locals()))
         engine = self._engine
         with engine.operation() as now:
-            return _record(new_service(engine, now, **changes))
+            row = new_service(engine, now, **changes)
+            return _record(Actor(engine, row.sid, SYSTEM), row)
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[ServiceRecord]:
         """The Services in creation order."""
-        store = self._engine.store
+        engine = self._engine
+        store = engine.store
 
         def fetch_slice(
             after: Position | None, backwards: bool, limit: int
         ) -> list[tuple[Position, ServiceRecord]]:
             start = None if after is None else int(after[0])
             rows = store.services_from(start, inclusive=False, reverse=backwards, limit=limit)
-            return [((row.seq,), _record(row)) for row in rows]
+            return [((row.seq,), _record(Actor(engine, row.sid, SYSTEM), row)) for row in rows]
 
         return Source(Scope("services"), fetch_slice, int)
 
@@ -279,7 +279,7 @@ class ServiceContext:
             NotFoundError: 20404, no such service.
         """
         with self._actor.engine.operation() as now:
-            return _record(self._service(now))
+            return _record(self._actor, self._service(now))
 
     def update(
         self,
@@ -305,7 +305,7 @@ class ServiceContext:
                 raise NO_PARAMETERS.error(detail="give at least one setting to change")
             new = attrs.evolve(row, date_updated=now, **_settings(params))
             engine.store.put_service(new)
-            return _record(new)
+            return _record(self._actor, new)
 
     def delete(self) -> bool:
         """Remove the Service and everything in it; True.
@@ -354,3 +354,98 @@ class ServiceContext:
         identity = self._actor.identity
         acting = "" if identity == SYSTEM else f" as {identity!r}"
         return f"<ServiceContext /Services/{self.sid}{acting}>"
+
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)
+
+
+@attrs.frozen(kw_only=True)
+class ServiceRecord(Record, Instance[ServiceContext]):
+    """A Sync Service, as ``client.sync.v1.services(sid).fetch()`` returns it.
+
+    Like twilio-python's ``ServiceInstance`` it also acts: ``fetch``, ``update``,
+    ``delete`` (and their ``_async`` twins), ``documents``, ``sync_maps``,
+    ``sync_lists`` and ``sync_streams``, as the identity that read it.
+    """
+
+    sid: str
+    unique_name: str | None
+    account_sid: str
+    friendly_name: str | None
+    date_created: datetime
+    date_updated: datetime
+    webhook_url: str | None
+    webhooks_from_rest_enabled: bool
+    reachability_webhooks_enabled: bool
+    acl_enabled: bool
+    reachability_debouncing_enabled: bool
+    reachability_debouncing_window: int
+
+    @property
+    def url(self) -> str:
+        """The absolute URL of this Service."""
+        return f"{BASE_URL}/Services/{self.sid}"
+
+    @property
+    def links(self) -> dict[str, str]:
+        """The URLs of the Service's documents, lists, maps and streams."""
+        return {name: f"{self.url}/{name.title()}" for name in _SERVICE_LINKS}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Service."""
+        return {
+            "sid": self.sid,
+            "unique_name": self.unique_name,
+            "account_sid": self.account_sid,
+            "friendly_name": self.friendly_name,
+            "date_created": format_date(self.date_created),
+            "date_updated": format_date(self.date_updated),
+            "url": self.url,
+            "webhook_url": self.webhook_url,
+            "webhooks_from_rest_enabled": self.webhooks_from_rest_enabled,
+            "reachability_webhooks_enabled": self.reachability_webhooks_enabled,
+            "acl_enabled": self.acl_enabled,
+            "reachability_debouncing_enabled": self.reachability_debouncing_enabled,
+            "reachability_debouncing_window": self.reachability_debouncing_window,
+            "links": self.links,
+        }
+
+    def _context(self) -> ServiceContext:
+        return ServiceContext(self._acting(self.sid))
+
+    fetch = through_context(ServiceContext.fetch)
+    update = through_context(ServiceContext.update)
+    delete = through_context(ServiceContext.delete)
+    fetch_async = twin(fetch)
+    update_async = twin(update)
+    delete_async = twin(delete)
+
+    @property
+    def documents(self) -> DocumentList:
+        """The Documents of this Service."""
+        return self._context().documents
+
+    @property
+    def sync_maps(self) -> SyncMapList:
+        """The Maps of this Service."""
+        return self._context().sync_maps
+
+    @property
+    def sync_lists(self) -> SyncListList:
+        """The Lists of this Service."""
+        return self._context().sync_lists
+
+    @property
+    def sync_streams(self) -> SyncStreamList:
+        """The Streams of this Service."""
+        return self._context().sync_streams
+
+
+_SERVICE_LINKS: Final = ("documents", "lists", "maps", "streams")
+#: What a Service's record shows of its row: every field but its creation number.
+_SHOWN: Final = tuple(
+    field.name
+    for field in attrs.fields(ServiceRecord)
+    if field.name in attrs.fields_dict(ServiceRow)
+)

@@ -27,35 +27,40 @@ sync_core.errors.PayloadTooLargeError: HTTP 413 error 54006: Request entity too 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Any, ClassVar, Final
 
 import attrs
 
 from .actor import Actor
 from .errors import NO_PARAMETERS, STREAM_MESSAGE_DATA_MISSING
 from .events import Change, EventCallback, Subscription
+from .instances import Instance, through_context, twin
 from .limits import MAX_STREAM_MESSAGE_BYTES
 from .lookup import new_sid
-from .objects import ObjectContext, ObjectKind, ObjectList
+from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_ttl, expiry_after, given
 from .payload import JsonData, encode_data
-from .records import StreamMessageRecord, SyncStreamRecord, named_fields
+from .records import NamedRecord, named_fields
 from .rows import ObjectRow
 
-if TYPE_CHECKING:
-    from .engine import Engine
+__all__ = [
+    "STREAMS",
+    "StreamMessageList",
+    "StreamMessageRecord",
+    "SyncStreamContext",
+    "SyncStreamList",
+    "SyncStreamRecord",
+]
 
-__all__ = ["STREAMS", "StreamMessageList", "SyncStreamContext", "SyncStreamList"]
 
-
-def _record(engine: Engine, row: ObjectRow) -> SyncStreamRecord:
-    return SyncStreamRecord(**named_fields(row, engine.account_sid))
+def _record(actor: Actor, row: ObjectRow) -> SyncStreamRecord:
+    return SyncStreamRecord(**named_fields(row, actor))
 
 
 STREAMS: Final = ObjectKind(kind="stream", prefix="TO", collection="Streams", record=_record)
 
 
-class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
+class SyncStreamList(ObjectList["SyncStreamRecord", "SyncStreamContext"]):
     """The Streams of one service: ``sync.services(s).sync_streams``."""
 
     def __init__(self, actor: Actor) -> None:
@@ -73,11 +78,13 @@ class SyncStreamList(ObjectList[SyncStreamRecord, "SyncStreamContext"]):
         """
         return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, {}))
 
+    create_async = twin(create)
+
     def _context(self, sid: str) -> SyncStreamContext:
         return SyncStreamContext(self._actor, sid)
 
 
-class SyncStreamContext(ObjectContext[SyncStreamRecord]):
+class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
     """One Stream, by sid or unique name: ``sync.services(s).sync_streams("s")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
@@ -101,12 +108,14 @@ class SyncStreamContext(ObjectContext[SyncStreamRecord]):
             seconds = check_ttl(ttl)
             new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
             engine.store.put_object(new, row)
-            return _record(engine, new)
+            return _record(self._actor, new)
 
     @property
     def stream_messages(self) -> StreamMessageList:
         """The messages of this Stream (publish only)."""
         return StreamMessageList(self._actor, self.sid)
+
+    update_async = twin(update)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every message published to this Stream, from now on.
@@ -164,5 +173,48 @@ class StreamMessageList:
             )
             return StreamMessageRecord(sid=sid, data=copy)
 
+    create_async = twin(create)
+
     def __repr__(self) -> str:
         return f"<StreamMessageList {self._path}>"
+
+
+@attrs.frozen(kw_only=True)
+class SyncStreamRecord(NamedRecord, ObjectInstance, Instance[SyncStreamContext]):
+    """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
+
+    A Stream has no data and no revision: it carries messages, which are never stored.
+    Like twilio-python's ``SyncStreamInstance`` it also acts, as the identity that read
+    it: ``fetch``, ``update``, ``delete`` (and their ``_async`` twins) and
+    ``stream_messages``.
+    """
+
+    _COLLECTION: ClassVar[str] = "Streams"
+    _LINKS: ClassVar[dict[str, str]] = {"stream_messages": "Messages"}
+
+    def _context(self) -> SyncStreamContext:
+        return SyncStreamContext(self._acting(self.service_sid), self.sid)
+
+    update = through_context(SyncStreamContext.update)
+    update_async = twin(update)
+
+    @property
+    def stream_messages(self) -> StreamMessageList:
+        """The messages of this Stream (publish only)."""
+        return self._context().stream_messages
+
+
+@attrs.frozen(kw_only=True)
+class StreamMessageRecord:
+    """A message published to a Stream: its ``TZ...`` sid and its data, nothing else.
+
+    >>> StreamMessageRecord(sid="TZ" + "0" * 32, data={"x": 1}).to_dict()
+    {'sid': 'TZ00000000000000000000000000000000', 'data': {'x': 1}}
+    """
+
+    sid: str
+    data: dict[str, Any] = attrs.field(hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The REST JSON of this Stream Message."""
+        return {"sid": self.sid, "data": self.data}

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import sync_core
@@ -35,6 +36,7 @@ from sync_core.actor import SYSTEM, Actor
 from sync_core.adapters.rest import ROUTES
 from sync_core.listing import Listing, PlainListing
 from sync_core.paging import Cursor, Scope
+from sync_core.records import Record
 
 
 class CallingBackClock(ManualClock):
@@ -89,7 +91,9 @@ def test_no_constructor_defaults_the_acting_identity() -> None:
         for name, parameter in parameters.items():
             if name in ("identity", "actor", "acting"):
                 checked += 1
-                assert parameter.default is inspect.Parameter.empty, f"{cls.__name__}({name}=...)"
+                # A record made by hand has no actor: it refuses to act (never as system).
+                refuses = parameter.default is None and issubclass(cls, Record)
+                assert parameter.default is inspect.Parameter.empty or refuses, cls.__name__
     assert checked >= 2  # Actor itself, and at least one resource that takes one
 
 
@@ -100,6 +104,9 @@ def test_an_actor_names_its_identity_explicitly() -> None:
     assert service.for_identity("alice").identity == "alice"
     with pytest.raises(TypeError):
         Actor(sync._engine, "default")  # type: ignore[call-arg]
+    made_by_hand = attrs.evolve(service.fetch(), actor=None)
+    with pytest.raises(TypeError, match="not read from a Sync"):
+        made_by_hand.fetch()
 
 
 def test_every_collection_pages_through_the_one_listing_mechanism() -> None:
