@@ -188,6 +188,8 @@ class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext
             row = new_service(engine, now, **changes)
             return _record(Actor(engine, row.sid, SYSTEM), row)
 
+    create_async = twin(create)
+
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[ServiceRecord]:
         """The Services in creation order."""
         engine = self._engine

@@ -15,6 +15,7 @@ import json
 import pkgutil
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -110,11 +111,11 @@ def test_an_actor_names_its_identity_explicitly() -> None:
 
 
 def test_every_collection_pages_through_the_one_listing_mechanism() -> None:
-    for cls in (ServiceList, DocumentList, SyncStreamList, PermissionList):
-        assert issubclass(cls, PlainListing)
-    for cls in (SyncMapItemList, SyncListItemList):
-        assert issubclass(cls, Listing)
-        assert not issubclass(cls, PlainListing)  # it takes order, from_ and bounds
+    plain: list[type] = [ServiceList, DocumentList, SyncStreamList, PermissionList]
+    assert all(issubclass(cls, PlainListing) for cls in plain)
+    items: list[type] = [SyncMapItemList, SyncListItemList]
+    assert all(issubclass(cls, Listing) for cls in items)
+    assert not any(issubclass(cls, PlainListing) for cls in items)  # order, from_, bounds
 
 
 def test_a_page_token_carries_its_listing_parameters_as_fields(sync: Sync) -> None:
@@ -145,7 +146,7 @@ def test_a_token_whose_positions_are_of_the_wrong_type_is_54453(sync: Sync) -> N
     list_sid = svc.sync_lists("l").fetch().sid
     service_sid = svc.fetch().sid
     doc_sid = svc.documents("d").fetch().sid
-    refusals = [
+    refusals: list[tuple[Callable[..., object], str]] = [
         (sync.services.page, forged("services", ("one",))),
         (svc.documents.page, forged(f"documents:{service_sid}", ("one",))),
         (svc.sync_maps("m").sync_map_items.page, forged(f"map_item:{map_sid}", (1,))),
