@@ -13,9 +13,9 @@ import importlib
 import inspect
 import json
 import pkgutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import attrs
