@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Final
 
 __all__ = [
@@ -17,7 +18,6 @@ __all__ = [
     "MAX_IDENTITY",
     "MAX_LIST_ITEMS",
     "MAX_MAP_KEY",
-    "MAX_PAGE_SIZE_ACCEPTED",
     "MAX_PAGE_SIZE_SERVED",
     "MAX_STREAM_MESSAGE_BYTES",
     "MAX_TTL",
@@ -48,7 +48,20 @@ MAX_DEBOUNCING_WINDOW: Final = 30_000
 DEFAULT_DEBOUNCING_WINDOW: Final = 5_000
 #: Items in one Sync List.
 MAX_LIST_ITEMS: Final = 1_000_000
-#: ``page_size`` accepted from callers; a page never holds more than the served maximum.
-MAX_PAGE_SIZE_ACCEPTED: Final = 1_000
+#: The most records a page holds; a larger ``page_size`` is clamped to it, not refused
+#: (the official SDKs send ``PageSize=limit`` uncapped; SEMANTICS.md).
 MAX_PAGE_SIZE_SERVED: Final = 100
 DEFAULT_PAGE_SIZE: Final = 50
+
+
+def __getattr__(name: str) -> int:
+    """``MAX_PAGE_SIZE_ACCEPTED``, deprecated: no page size above 1 is refused any more."""
+    if name == "MAX_PAGE_SIZE_ACCEPTED":
+        warnings.warn(
+            "sync_core.limits.MAX_PAGE_SIZE_ACCEPTED is deprecated: a page size over "
+            "MAX_PAGE_SIZE_SERVED is clamped, not refused",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return 1_000
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

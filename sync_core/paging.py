@@ -4,15 +4,16 @@ Pages are cursors, not offsets. A page token names the last (or first) position 
 showed, and the next page starts strictly after it, so walking a collection that
 changes meanwhile never repeats an item and never skips one that stayed in it.
 
-Sizes follow Twilio: ``page_size`` 1 to 1,000 is accepted, a page holds at most 100,
-50 by default.
+Sizes follow Twilio: any ``page_size`` from 1 is accepted and a page holds at most
+100 (a larger size is clamped, not refused: the official SDKs send ``PageSize=limit``
+uncapped), 50 by default.
 
->>> effective_page_size(None), effective_page_size(20), effective_page_size(1000)
+>>> effective_page_size(None), effective_page_size(20), effective_page_size(5000)
 (50, 20, 100)
 >>> effective_page_size(0)
 Traceback (most recent call last):
 ...
-sync_core.errors.InvalidParameterError: HTTP 400 error 54454: Invalid 'PageSize' query parameter (PageSize must be an integer from 1 to 1000, got 0)
+sync_core.errors.InvalidParameterError: HTTP 400 error 54454: Invalid 'PageSize' query parameter (PageSize must be a positive integer, got 0)
 >>> cursor = Cursor(scope="documents:IS1", position=(7,), backwards=False, page=1)
 >>> Cursor.parse(cursor.to_token(), scope=Scope("documents:IS1")) == cursor
 True
@@ -33,7 +34,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from .errors import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, PARAMETER_INVALID
-from .limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE_ACCEPTED, MAX_PAGE_SIZE_SERVED
+from .limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE_SERVED
 from .params import UNSET, check_int
 
 __all__ = [
@@ -59,16 +60,13 @@ def effective_page_size(page_size: object) -> int:
     """How many records a page holds for a requested ``page_size`` (None: the default).
 
     Raises:
-        InvalidParameterError: 54454 unless ``page_size`` is an integer from 1 to 1,000.
+        InvalidParameterError: 54454 unless ``page_size`` is an integer from 1.
     """
     if page_size is None or page_size is UNSET:
         return DEFAULT_PAGE_SIZE
     size = check_int(page_size)
-    if size is None or not 1 <= size <= MAX_PAGE_SIZE_ACCEPTED:
-        raise PAGE_SIZE_INVALID.error(
-            detail=f"PageSize must be an integer from 1 to {MAX_PAGE_SIZE_ACCEPTED}, "
-            f"got {page_size!r}",
-        )
+    if size is None or size < 1:
+        raise PAGE_SIZE_INVALID.error(f"PageSize must be a positive integer, got {page_size!r}")
     return min(size, MAX_PAGE_SIZE_SERVED)
 
 
@@ -309,8 +307,8 @@ def stream_records(
     """Records of every page in turn, at most ``limit`` of them (twilio-python's rules).
 
     As in twilio-python, a ``limit`` of None or 0 means no limit, and with a ``limit``
-    and no ``page_size`` pages are asked for ``limit`` long (capped at 1,000, the most
-    accepted; a page still holds at most 100). Each page is read when the previous one
+    and no ``page_size`` pages are asked for ``limit`` long (a page still holds at most
+    100). Each page is read when the previous one
     is used up; the first one is read (and the parameters checked) at the call, as
     twilio-python does.
 
@@ -321,7 +319,7 @@ def stream_records(
     if most is None or most < 0:
         raise PARAMETER_INVALID.error(detail=f"limit must be a non-negative integer: {limit!r}")
     if most and page_size is None:
-        page_size = min(most, MAX_PAGE_SIZE_ACCEPTED)
+        page_size = most
     return _records(first(page_size), most or None)
 
 

@@ -190,7 +190,9 @@ class SyncStreamRecord(NamedRecord, ObjectInstance, Instance[SyncStreamContext])
     """
 
     _COLLECTION: ClassVar[str] = "Streams"
-    _LINKS: ClassVar[dict[str, str]] = {"stream_messages": "Messages"}
+    # twilio-python, twilio-java and a Go SDK's recorded fixtures agree on "messages";
+    # "stream_messages" is only the SDK's attribute name (SEMANTICS.md, "REST shape").
+    _LINKS: ClassVar[dict[str, str]] = {"messages": "Messages"}
 
     def _context(self) -> SyncStreamContext:
         return SyncStreamContext(self._acting(self.service_sid), self.sid)

@@ -16,18 +16,28 @@ package (``pip install 'sync_core[twilio]'``); the rest of sync_core does not.
 >>> doc.revision, sync.services("default").documents("prefs").fetch().data
 ('0', {'theme': 'dark'})
 
+The clients see each request as it would go over the wire: the URL as ``requests``
+and urllib3 send it (spaces, tabs, newlines and other characters percent-encoded,
+``.`` and ``..`` segments removed, the fragment dropped), and a ``None`` parameter,
+form field or header left out, as ``requests`` leaves it out. So an answer in-process
+is the answer over a real socket.
+
 Gaps of the SDK itself (twilio 9.x), not of sync_core: it drops ``If-Match`` on Map
-and List item deletes, and it does not percent-encode keys in paths, so a key holding
-``/`` is not found, one holding ``?`` or ``#`` reaches the item whose key is what comes
-before it, and one holding ``%XX`` reaches the key it decodes to. Use the plain API or
-:class:`~sync_core.adapters.rest.RestApi` for those.
+and List item deletes, and it does not percent-encode keys in paths, so some keys
+cannot round-trip through it (docs/twilio-sdk.md lists them exactly: ``/``, ``?``,
+``#``, a ``%`` escape, ``.`` and ``..``); the strategy
+:func:`~sync_core.testing.strategies.sdk_safe_map_keys` draws the keys that can. Use
+the plain API or :class:`~sync_core.adapters.rest.RestApi` for the others.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+import re
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
 
+from requests.models import PreparedRequest
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
@@ -35,9 +45,38 @@ from twilio.http.response import Response as TwilioResponse
 from ..sync import Sync
 from .rest import RestApi
 
-__all__ = ["AsyncSyncHttpClient", "SyncHttpClient"]
+__all__ = ["AsyncSyncHttpClient", "SyncHttpClient", "as_sent"]
 
 _logger: Final = logging.getLogger("sync_core.twilio")
+
+V = TypeVar("V")
+
+#: A URL that ``requests`` sends as it is: only characters it never re-quotes, and no
+#: ``.`` or ``..`` segment that urllib3 would remove (checked by a look for "/.").
+_AS_IS: Final = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,/:;=?@\[\]]*")
+
+
+def as_sent(url: str) -> str:
+    """``url`` as ``requests`` and urllib3 put it on the wire (without its fragment).
+
+    >>> as_sent("https://sync.twilio.com/v1/Services/IS1/Maps/m/Items/a b" + chr(9) + "c")
+    'https://sync.twilio.com/v1/Services/IS1/Maps/m/Items/a%20b%09c'
+    >>> as_sent("https://sync.twilio.com/v1/Services/IS1/Maps/m/Items/..")
+    'https://sync.twilio.com/v1/Services/IS1/Maps/m/'
+    """
+    if "/." not in url and "#" not in url and _AS_IS.fullmatch(url):
+        return url  # the common case, without the cost of preparing a request
+    prepared = PreparedRequest()
+    prepared.prepare_url(url, None)
+    sent = str(prepared.url)
+    return sent.split("#", 1)[0]  # urllib3 never sends the fragment
+
+
+def _given(values: Mapping[str, V] | None) -> dict[str, V] | None:
+    """``values`` without the ``None`` ones, which ``requests`` leaves out."""
+    if not values:
+        return None
+    return {name: value for name, value in values.items() if value is not None}
 
 
 class _Answering:
@@ -63,7 +102,9 @@ class _Answering:
         self._test_only_last_request = TwilioRequest(
             method=method, url=uri, auth=auth, params=params, data=data, headers=headers
         )
-        answer = self.api.handle(method, uri, params=params, data=data, headers=headers)
+        answer = self.api.handle(
+            method, as_sent(uri), params=_given(params), data=_given(data), headers=_given(headers)
+        )
         response = TwilioResponse(answer.status, answer.text, answer.headers)
         self._test_only_last_response = response
         return response

@@ -52,7 +52,7 @@ from ..limits import (
     MAX_DATA_BYTES,
     MAX_IDENTITY,
     MAX_MAP_KEY,
-    MAX_PAGE_SIZE_ACCEPTED,
+    MAX_PAGE_SIZE_SERVED,
     MAX_STREAM_MESSAGE_BYTES,
     MAX_TTL,
     MAX_UNIQUE_NAME,
@@ -592,25 +592,28 @@ def invalid_list_indexes() -> st.SearchStrategy[object]:
 
 
 def page_sizes() -> st.SearchStrategy[int]:
-    """Valid ``page_size`` values: 1 to 1,000 (a page still never holds more than 100).
+    """Valid ``page_size`` values: any integer from 1 (a page never holds more than 100).
+
+    The official SDKs send ``PageSize=limit`` uncapped, so Twilio clamps a size above
+    the maximum rather than refuse it (SEMANTICS.md).
 
     >>> from hypothesis import find
     >>> find(page_sizes(), lambda n: n > 999)
     1000
     """
-    return st.sampled_from([1, MAX_PAGE_SIZE_ACCEPTED]) | st.integers(1, MAX_PAGE_SIZE_ACCEPTED)
+    edges = st.sampled_from([1, MAX_PAGE_SIZE_SERVED, MAX_PAGE_SIZE_SERVED + 1, 1_000, 5_000])
+    return edges | st.integers(min_value=1)
 
 
 def invalid_page_sizes() -> st.SearchStrategy[object]:
-    """Invalid ``page_size`` values, 400/54454: 0, negative, over 1,000, fractions, text.
+    """Invalid ``page_size`` values, 400/54454: 0, negative, fractions, text.
 
     >>> from hypothesis import find
-    >>> find(invalid_page_sizes(), lambda n: type(n) is int and -1 < n < 1_001)
+    >>> find(invalid_page_sizes(), lambda n: type(n) is int and n > -1)
     0
     """
-    return st.one_of(
-        _out_of_range(1, MAX_PAGE_SIZE_ACCEPTED), _fractions(), st.booleans(), _non_integer_text()
-    )
+    negative = st.integers(max_value=0)
+    return st.one_of(negative, negative.map(str), _fractions(), st.booleans(), _non_integer_text())
 
 
 # -- permissions --------------------------------------------------------------------
