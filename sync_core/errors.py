@@ -254,7 +254,15 @@ TTL_INVALID: Final = ErrorSpec(
     54011,
     "The TTL value in seconds must either be empty or an integer between 0 and 31 536 000 (1 year)",
 )
-UNIQUE_NAME_INVALID: Final = ErrorSpec(_400, 54302, "Invalid unique name")
+#: The real backend's words, recorded by Twilio's own Sync SDK's integration tests
+#: (twilio/twilio-sync-sdk, DocumentTest.kt and its List, Map and Stream siblings); the
+#: error catalog's older text says 1-256.
+UNIQUE_NAME_INVALID: Final = ErrorSpec(
+    _400,
+    54302,
+    "Invalid unique name. Expected a string with length 1-320 not matching the SID pattern "
+    "[A-Z]{2}[a-f0-9]{32}",
+)
 MAP_KEY_INVALID: Final = ErrorSpec(_400, 54209, "Invalid Map Item key")
 IDENTITY_INVALID: Final = ErrorSpec(_400, 54351, "Invalid identity")
 FRIENDLY_NAME_INVALID: Final = ErrorSpec(_400, 54053, "Invalid friendly name")

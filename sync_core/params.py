@@ -13,7 +13,7 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54011: The TTL value in s
 >>> check_unique_name("ET" + "0" * 32)
 Traceback (most recent call last):
 ...
-sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique name (a unique name may not look like a SID: 'ET00000000000000000000000000000000')
+sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique name. Expected a string with length 1-320 not matching the SID pattern [A-Z]{2}[a-f0-9]{32} (a unique name may not look like a SID: 'ET00000000000000000000000000000000')
 """
 
 from __future__ import annotations

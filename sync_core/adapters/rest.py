@@ -487,6 +487,10 @@ class RestApi:
             segments = request.segments
             return _route(request)(self.sync, request, segments[1::2])
         except SyncError as error:
+            # What exactly was wrong is not part of Twilio's body: a client (the SDK)
+            # sees the body alone, so the detail goes to the log, for people.
+            if error.detail is not None:
+                logger.debug("%s %s: %s", method, url, error)
             return _error(error)
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
