@@ -60,6 +60,8 @@ from ..limits import (
 from ..sids import looks_like_sid
 
 __all__ = [
+    "SDK_UNSAFE_CHARACTERS",
+    "SDK_UNSAFE_KEYS",
     "data_of_size",
     "identities",
     "invalid_data",
@@ -78,6 +80,7 @@ __all__ = [
     "page_sizes",
     "permission_tables",
     "permissions",
+    "sdk_safe_map_keys",
     "stream_message_data",
     "ttls",
     "unique_names",
@@ -438,6 +441,32 @@ def map_keys() -> st.SearchStrategy[str]:
     320
     """
     return _texts(MAX_MAP_KEY)
+
+
+#: What no key may hold, or be, to round-trip through the twilio SDK (it does not
+#: percent-encode keys in paths, docs/twilio-sdk.md): a path separator, the start of a
+#: query or fragment, a percent escape, or a whole "." or ".." (removed as dot-segments).
+SDK_UNSAFE_CHARACTERS: Final = frozenset("/?#%")
+SDK_UNSAFE_KEYS: Final = frozenset({".", ".."})
+
+
+def sdk_safe_map_keys() -> st.SearchStrategy[str]:
+    """Valid Map Item keys that round-trip through the twilio SDK, in-process or over HTTP.
+
+    :func:`map_keys` without ``/``, ``?``, ``#`` and ``%``, and without the keys ``.``
+    and ``..``: the SDK puts a key in the path as it is, and ``requests`` then sends the
+    path percent-encoded, with dot-segments removed (docs/twilio-sdk.md).
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=50, database=None)
+    ... @given(sdk_safe_map_keys())
+    ... def never_unsafe(key):
+    ...     assert key not in SDK_UNSAFE_KEYS and not SDK_UNSAFE_CHARACTERS & set(key)
+    >>> never_unsafe()
+    """
+    return map_keys().filter(
+        lambda key: key not in SDK_UNSAFE_KEYS and not (SDK_UNSAFE_CHARACTERS & set(key))
+    )
 
 
 def invalid_map_keys() -> st.SearchStrategy[object]:
