@@ -28,8 +28,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from kinds import Home, Kind, home_of
 
-from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage
+from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage, Sync
 
 #: The markers of the slow tiers (registered in pyproject.toml).
 SLOW_TIERS = ("integration", "sqlite")
@@ -100,3 +101,16 @@ def sync_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
 def clock(sync_clock: ManualClock) -> ManualClock:
     """The plugin's manual clock (the one ``sync`` runs on), at 2025-01-01T00:00:00Z."""
     return sync_clock
+
+
+@pytest.fixture
+def home(sync: Sync, clock: ManualClock, kind: Kind) -> Home:
+    """A fresh service, for the objects of ``kind`` (a fixture of the test module)."""
+    return home_of(sync, clock, kind)
+
+
+@pytest.fixture
+def box(home: Home) -> Home:
+    """``home`` with an object of ``kind`` named ``box`` in it."""
+    home.objects.create(unique_name="box")
+    return home
