@@ -268,3 +268,19 @@ class Home:
 def home_of(sync: Sync, clock: ManualClock, kind: Kind) -> Home:
     """A ``Home`` in a fresh service."""
     return Home(sync, clock, kind, sync.services.create().sid)
+
+
+def everything(sync: Sync) -> list[dict[str, Any]]:
+    """Every service, object, item and permission, as JSON, through the plain API."""
+    found: list[dict[str, Any]] = []
+    for service in sync.services.list():
+        found.append(service.to_dict())
+        for kind in KINDS:
+            for record in kind.of(sync, service.sid).list():
+                found.append(record.to_dict())
+                obj = kind.of(sync, service.sid)(record.sid)
+                if isinstance(kind, ContainerKind):
+                    found += [item.to_dict() for item in kind.items(obj).list()]
+                if kind.permissions is not None:
+                    found += [grant.to_dict() for grant in kind.permissions(obj).list()]
+    return found

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,15 @@ from sync_core import (
     ConflictError,
     ForbiddenError,
     InvalidParameterError,
+    MemoryStorage,
     NotFoundError,
     PayloadTooLargeError,
     PreconditionFailedError,
     RateLimitedError,
+    Storage,
     SyncError,
 )
+from sync_core.storage import Key
 
 #: The error class of each HTTP status.
 ERROR_CLASSES: dict[int, type[SyncError]] = {
@@ -148,3 +152,61 @@ def check_against(value: dict[str, Any], name: str) -> None:
             assert isinstance(item, JSON_TYPES[rule["type"]]), f"{field}={item!r}"
             if rule["type"] == "integer":
                 assert not isinstance(item, bool), field
+
+
+def stamped(created: str, expires: str | None) -> dict[str, Any]:
+    """The REST JSON fields of a record created by the system at ``created`` (its text)."""
+    return {
+        "date_expires": expires,
+        "date_created": created,
+        "date_updated": created,
+        "created_by": "system",
+    }
+
+
+def is_rest_json(record: Any, expected: dict[str, Any], schema_name: str) -> None:
+    """``record.to_dict()`` is ``expected``, plain JSON, of the OpenAPI schema ``schema_name``."""
+    assert record.to_dict() == expected
+    assert json.loads(json.dumps(expected)) == expected
+    check_against(record.to_dict(), schema_name)
+
+
+def mirrors(instance: Any, record: Any) -> None:
+    """The SDK instance shows every field of the plain API's record, with equal values."""
+    shown = record.to_dict()
+    assert shown, "nothing to compare"
+    for name in shown:
+        assert getattr(instance, name) == getattr(record, name), name
+    for name in ("date_created", "date_updated"):
+        if name in shown:
+            assert isinstance(getattr(instance, name), datetime)
+    if "data" in shown and record.data is not None:
+        assert isinstance(instance.data, dict)
+
+
+class Delegating:
+    """A storage that hands every call to ``inner`` (a fresh MemoryStorage unless given).
+
+    Tests that watch a storage, or break one, override what they watch or break.
+    """
+
+    def __init__(self, inner: Storage | None = None) -> None:
+        self.inner: Storage = MemoryStorage() if inner is None else inner
+
+    def get(self, table: str, key: Key) -> object | None:
+        return self.inner.get(table, key)
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        self.inner.put(table, key, value)
+
+    def delete(self, table: str, key: Key) -> bool:
+        return self.inner.delete(table, key)
+
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        return self.inner.scan(table, prefix, **options)
+
+    def atomic(self) -> AbstractContextManager[None]:
+        return self.inner.atomic()
+
+    def close(self) -> None:
+        self.inner.close()

@@ -8,7 +8,6 @@ fetched again, the listing) and that nothing was announced (``Home.unchanged``).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -18,7 +17,6 @@ from support import (
     BAD_IF_MATCH,
     BAD_TTLS,
     NOTHING,
-    START,
     TTL,
     refused,
 )
@@ -123,16 +121,6 @@ def test_a_ttl_only_update_keeps_the_data(home: Home, ttl: object) -> None:
 
     assert (updated.revision, updated.data) == ("1", {"a": 1})
     assert home.objects(doc.sid).fetch() == updated
-
-
-def test_a_data_only_update_keeps_date_expires(home: Home) -> None:
-    doc = home.objects.create(data={"a": 1}, ttl=600)
-    home.clock.advance(100)
-
-    updated = home.objects(doc.sid).update(data={"a": 2})
-
-    assert updated.date_expires == doc.date_expires == START + timedelta(seconds=600)
-    assert home.objects(doc.sid).fetch().date_expires == doc.date_expires
 
 
 # -- data -----------------------------------------------------------------------------

@@ -10,7 +10,6 @@ calls, so that a stray change of a date would show (``Home.unchanged``).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import timedelta
 from functools import partial
@@ -28,9 +27,11 @@ from support import (
     TTL,
     YEAR,
     check_against,
+    is_rest_json,
     not_found,
     refused,
     sid_shaped,
+    stamped,
 )
 
 from sync_core import ManualClock, Sync
@@ -114,7 +115,7 @@ def test_to_dict_is_the_rest_json(sync: Sync, clock: ManualClock, kind: Kind) ->
 
     url = f"{BASE}/Services/{svc.sid}/{kind.collection}/{record.sid}"
     assert record.url == url
-    assert record.to_dict() == {
+    expected = {
         "sid": record.sid,
         "unique_name": "box",
         "account_sid": sync.account_sid,
@@ -122,13 +123,9 @@ def test_to_dict_is_the_rest_json(sync: Sync, clock: ManualClock, kind: Kind) ->
         "url": url,
         "links": kind.links_of(url),
         **kind.defaults,
-        "date_expires": "2025-01-01T01:01:02Z",
-        "date_created": "2025-01-01T01:00:02Z",
-        "date_updated": "2025-01-01T01:00:02Z",
-        "created_by": "system",
+        **stamped("2025-01-01T01:00:02Z", expires="2025-01-01T01:01:02Z"),
     }
-    assert json.loads(json.dumps(record.to_dict())) == record.to_dict()
-    check_against(record.to_dict(), kind.schema)
+    is_rest_json(record, expected, kind.schema)
     anonymous = kind.of(sync, svc.sid).create()
     assert anonymous.to_dict()["unique_name"] is None
     assert anonymous.to_dict()["date_expires"] is None
@@ -296,14 +293,22 @@ def test_a_ttl_update_moves_the_expiry_to_now_plus_the_ttl(home: Home) -> None:
     )
 
 
-def test_a_ttl_update_replaces_the_old_expiry(home: Home) -> None:
-    record = home.objects.create(**{home.kind.ttl: 60})
-    home.clock.advance(50)
-    updated = home.objects(record.sid).update(**{home.kind.ttl: 100})
+@pytest.mark.parametrize(
+    ("first", "then"), [(60, 100), (10, 10), (3600, 1)], ids=["later", "moved", "sooner"]
+)
+def test_a_ttl_update_replaces_the_old_expiry(home: Home, first: int, then: int) -> None:
+    record = home.objects.create(unique_name="box", **{home.kind.ttl: first})
+    home.clock.advance(5)
 
-    home.clock.advance(60)  # past the first expiry, before the second
-    assert home.objects(record.sid).fetch() == updated
-    home.clock.advance(40)
+    updated = home.objects("box").update(**{home.kind.ttl: then})
+
+    assert updated.date_expires == START + timedelta(seconds=5 + then)
+    home.clock.advance(then - 0.001)  # past the first expiry, unless it was later
+    assert home.objects("box").fetch() == updated
+    assert home.objects.list() == [updated]
+    home.clock.advance(0.001)
+    for ident in (record.sid, "box"):
+        refused(home.objects(ident).fetch, 404, 20404, not_found(home.path(ident)))
     assert home.objects.list() == []
 
 
