@@ -9,13 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from support import Delegating, not_found
+from support import Delegating, not_found, refused
 
 from sync_core import (
     DocumentList,
     ManualClock,
     MemoryStorage,
-    NotFoundError,
     Storage,
     Sync,
     SyncError,
@@ -27,14 +26,7 @@ YEAR = 31_536_000
 
 def gone(call: Callable[[], object], path: str) -> None:
     """``call`` must fail with Twilio's 404 for ``path``."""
-    with pytest.raises(NotFoundError) as info:
-        call()
-    assert info.value.to_dict() == {
-        "code": 20404,
-        "message": not_found(path),
-        "more_info": "https://www.twilio.com/docs/errors/20404",
-        "status": 404,
-    }
+    refused(call, 404, 20404, not_found(path))
 
 
 class CountingStorage(Delegating):
@@ -75,40 +67,6 @@ def removed(storage: CountingStorage, sid: str) -> bool:
 
 
 # -- the instant of expiry ------------------------------------------------------------
-
-
-def test_a_document_is_there_until_just_before_its_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    doc = docs.create(unique_name="session", data={"a": 1}, ttl=10)
-    kept = docs.create(unique_name="kept")
-
-    clock.advance(9.999)
-
-    assert docs("session").fetch() == doc
-    assert docs(doc.sid).fetch() == doc
-    assert docs.list() == [doc, kept]
-
-
-def test_a_document_is_gone_at_exactly_its_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    doc = docs.create(unique_name="session", data={"a": 1}, ttl=10)
-    kept = docs.create(unique_name="kept")
-    clock.advance(9.999)
-    docs("session").fetch()
-
-    clock.advance(0.001)
-    assert clock.now() == doc.date_expires
-
-    for ident in ("session", doc.sid):
-        path = f"/Services/{svc.sid}/Documents/{ident}"
-        gone(lambda ident=ident: docs(ident).fetch(), path)
-        gone(lambda ident=ident: docs(ident).update(data={"a": 2}), path)
-        gone(lambda ident=ident: docs(ident).delete(), path)
-    assert docs.list() == [kept]
-    assert list(docs.stream()) == [kept]
-    assert list(docs.page()) == [kept]
 
 
 @pytest.mark.parametrize("late", [0, 0.000001, 1, 3600, YEAR])

@@ -346,13 +346,20 @@ def test_an_object_is_gone_the_instant_it_expires(home: Home) -> None:
 
     home.clock.advance(timedelta(seconds=59, microseconds=999_999))
     assert home.objects("box").fetch() == record
+    assert home.objects(record.sid).fetch() == record
     assert home.objects.list() == [record, kept]
     assert events == []
 
     home.clock.advance(timedelta(microseconds=1))
+    assert home.clock.now() == record.date_expires
     for ident in (record.sid, "box"):
-        refused(home.objects(ident).fetch, 404, 20404, not_found(home.path(ident)))
+        message = not_found(home.path(ident))
+        refused(home.objects(ident).fetch, 404, 20404, message)
+        refused(partial(home.objects(ident).update, **{home.kind.ttl: 5}), 404, 20404, message)
+        refused(home.objects(ident).delete, 404, 20404, message)
     assert home.objects.list() == [kept]
+    assert list(home.objects.stream()) == [kept]
+    assert list(home.objects.page()) == [kept]
     assert [(e.type, e.object_sid, e.expired) for e in events] == [
         (f"{home.kind.name}_removed", record.sid, True)
     ]

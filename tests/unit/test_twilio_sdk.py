@@ -73,17 +73,6 @@ def client(http: RecordingHttpClient) -> Client:
     return Client(ACCOUNT, "token", http_client=http, environment={"TWILIO_REGION": ""})
 
 
-@pytest.fixture
-def service_sid(sync: Sync) -> str:
-    return sync.services.create(friendly_name="sdk").sid
-
-
-@pytest.fixture
-def svc(client: Client, service_sid: str) -> Any:
-    """The SDK's context of the test's service."""
-    return client.sync.v1.services(service_sid)
-
-
 def api_error(call: Any, status: int, code: int) -> TwilioRestException:
     with pytest.raises(TwilioRestException) as info:
         call()

@@ -35,16 +35,6 @@ def client(sync: Sync) -> Client:
     )
 
 
-@pytest.fixture
-def service_sid(sync: Sync) -> str:
-    return sync.services.create(friendly_name="async").sid
-
-
-@pytest.fixture
-def svc(client: Client, service_sid: str) -> Any:
-    return client.sync.v1.services(service_sid)
-
-
 def run(make: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(make())  # type: ignore[arg-type]
 
