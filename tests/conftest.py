@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -126,3 +127,15 @@ def box(home: Home) -> Home:
     """``home`` with an object of ``kind`` named ``box`` in it."""
     home.objects.create(unique_name="box")
     return home
+
+
+@pytest.fixture
+def service_sid(sync: Sync) -> str:
+    """A fresh service of ``sync`` (for the twilio SDK tests)."""
+    return sync.services.create(friendly_name="sdk").sid
+
+
+@pytest.fixture
+def svc(client: Any, service_sid: str) -> Any:
+    """The SDK's context of ``service_sid``; the test module provides the SDK ``client``."""
+    return client.sync.v1.services(service_sid)

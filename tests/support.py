@@ -22,6 +22,7 @@ from sync_core import (
     InvalidParameterError,
     MemoryStorage,
     NotFoundError,
+    Page,
     PayloadTooLargeError,
     PreconditionFailedError,
     RateLimitedError,
@@ -152,6 +153,15 @@ def check_against(value: dict[str, Any], name: str) -> None:
             assert isinstance(item, JSON_TYPES[rule["type"]]), f"{field}={item!r}"
             if rule["type"] == "integer":
                 assert not isinstance(item, bool), field
+
+
+def walk(page: Page[Any] | None) -> list[list[Any]]:
+    """Each page's records, from ``page`` to the last one, by ``next_page()``."""
+    pages = []
+    while page is not None:
+        pages.append(list(page))
+        page = page.next_page()
+    return pages
 
 
 def stamped(created: str, expires: str | None) -> dict[str, Any]:

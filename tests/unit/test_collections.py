@@ -234,8 +234,8 @@ def test_item_to_dict_is_the_rest_json(home: Home) -> None:
     kind = home.container
     box = home.objects.create(unique_name="box")
     plain = home.add({}, at="plain")
-    for at in ("b", "c"):
-        home.add({}, at=at)
+    for key in ("b", "c"):
+        home.add({}, at=key)
     home.clock.advance(timedelta(minutes=2, seconds=3, microseconds=900_000))
 
     item = home.add({"x": [1, None]}, at="a b/c?d#é😀", item_ttl=3600)
@@ -403,9 +403,11 @@ def test_a_bad_item_ttl_is_54011_and_changes_nothing(home: Home, which: str, ttl
     home.objects.create(unique_name="box", collection_ttl=600)
     item = home.items()(home.place(home.add({"v": 0}, item_ttl=600)))
 
+    given: dict[str, Any] = {which: ttl}
+
     with home.unchanged():
-        refused(partial(home.add, {}, at="new", **{which: ttl}), 400, 54011, TTL)
-        refused(partial(item.update, data={"v": 1}, **{which: ttl}), 400, 54011, TTL)
+        refused(partial(home.add, {}, at="new", **given), 400, 54011, TTL)
+        refused(partial(item.update, data={"v": 1}, **given), 400, 54011, TTL)
 
 
 # -- items: TTLs ----------------------------------------------------------------------

@@ -12,9 +12,9 @@ from functools import partial
 from typing import Any
 
 import pytest
-from support import not_found, refused
+from support import not_found, refused, walk
 
-from sync_core import ManualClock, Page, Sync
+from sync_core import ManualClock, Sync
 from sync_core.lists import SyncListItemList
 from sync_core.maps import SyncMapItemList, SyncMapList
 
@@ -32,15 +32,6 @@ def keys(records: object) -> list[str]:
 
 def indexes(records: object) -> list[int]:
     return [record.index for record in records]  # type: ignore[attr-defined]
-
-
-def walk(page: Page[Any] | None) -> list[list[Any]]:
-    """Each page's records, from ``page`` to the last one, by ``next_page()``."""
-    pages = []
-    while page is not None:
-        pages.append(list(page))
-        page = page.next_page()
-    return pages
 
 
 def new_map(sync: Sync, item_keys: list[str], name: str = "game") -> SyncMapItemList:
@@ -239,7 +230,7 @@ def test_a_bad_order_bounds_or_page_size_is_refused_and_changes_nothing(
     queue = new_list(sync, 3)
     clock.advance(5)
     items = maps("game").sync_map_items
-    given = {name: value}
+    given: dict[str, Any] = {name: value}
     descending = {"order": "desc", **given}
 
     for listing in (items, queue):
@@ -584,13 +575,11 @@ def test_a_token_of_another_listing_is_54453(sync: Sync, clock: ManualClock) -> 
 
     for token in tokens.values():
         assert token is not None
-        refused(lambda token=token: items.page(page_token=token), 400, 54453, BAD_TOKEN)
-        refused(
-            lambda token=token: items.page(page_token=token, order="asc"), 400, 54453, BAD_TOKEN
-        )
-    refused(lambda: queue.page(page_token=tokens["another-map"]), 400, 54453, BAD_TOKEN)
+        refused(partial(items.page, page_token=token), 400, 54453, BAD_TOKEN)
+        refused(partial(items.page, page_token=token, order="asc"), 400, 54453, BAD_TOKEN)
+    refused(partial(queue.page, page_token=tokens["another-map"]), 400, 54453, BAD_TOKEN)
     for token in ("nonsense", "PT", "PT!!!", "PTeyJ4IjoxfQ"):
-        refused(lambda token=token: items.page(page_token=token), 400, 54453, BAD_TOKEN)
+        refused(partial(items.page, page_token=token), 400, 54453, BAD_TOKEN)
 
     assert (maps("game").fetch(), items.list()) == before
 

@@ -32,6 +32,7 @@ from support import (
     refused,
     sid_shaped,
     stamped,
+    walk,
 )
 
 from sync_core import ManualClock, Sync
@@ -519,12 +520,7 @@ def test_objects_are_listed_and_paged_in_creation_order(home: Home) -> None:
     assert home.objects.list(limit=2, page_size=1) == created[:2]
     assert list(home.objects.stream(limit=4, page_size=3)) == created[:4]
     assert home.objects.list(page_size=2) == created
-    page = home.objects.page(page_size=3)
-    pages = [list(page)]
-    while (next_page := page.next_page()) is not None:
-        pages.append(list(next_page))
-        page = next_page
-    assert pages == [created[:3], created[3:6], created[6:]]
+    assert walk(home.objects.page(page_size=3)) == [created[:3], created[3:6], created[6:]]
 
     updated = home.objects(created[0].sid).update(**{home.kind.ttl: 3600})
     assert home.objects.list() == [updated, *created[1:]]

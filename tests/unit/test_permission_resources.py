@@ -96,6 +96,7 @@ def test_update_creates_a_permission_and_fetch_returns_it(
 
     record = grant.update(read=True, write=False, manage=True)
 
+    assert kind.permission_record is not None
     assert isinstance(record, kind.permission_record)
     assert record.account_sid == sync.account_sid
     assert record.service_sid == obj.service

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 import pytest
-from support import not_found, refused
+from support import not_found, refused, walk
 
 from sync_core import (
     ManualClock,
@@ -507,9 +507,6 @@ def test_an_update_does_not_move_a_service_in_the_listing(sync: Sync) -> None:
 def test_a_listing_pages_in_creation_order(sync: Sync) -> None:
     created = [sync.services.create(friendly_name=f"svc{n}") for n in range(7)]
 
-    page = sync.services.page(page_size=3)
-    seen = list(page)
-    while (page := page.next_page()) is not None:
-        seen.extend(page)
+    pages = walk(sync.services.page(page_size=3))
 
-    assert seen == created
+    assert pages == [created[:3], created[3:6], created[6:]]

@@ -119,7 +119,7 @@ def test_message_records_are_frozen(box: Home) -> None:
     message = box.objects("box").stream_messages.create(data={"a": 1})
 
     with pytest.raises(AttributeError):
-        message.sid = "TZ" + "0" * 32  # type: ignore[misc]
+        message.sid = "TZ" + "0" * 32
 
 
 # -- messages -------------------------------------------------------------------------
