@@ -1,4 +1,4 @@
-"""Shared test setup: the tiers, the Hypothesis profiles, and the plugin's fixtures.
+"""Shared test setup: the tiers, the Hypothesis profiles, and the fixtures.
 
 The tiers. The plain ``python -m pytest`` runs the fast tier: every test that runs
 in-process on the in-memory storage, and the doctests. It deselects the two slow tiers:
@@ -19,6 +19,8 @@ Hypothesis runs a fast profile by default and a thorough one when ``CI`` is set
 The ``sync``, ``sync_clock`` and ``twilio_client`` fixtures come from sync_core's own
 pytest plugin (``sync_core.testing.plugin``, installed as an entry point); the project's
 tests use them as every user would, with their own seed and the shorter name ``clock``.
+``home`` and ``box`` give the tests of one kind of object a fresh service (tests/kinds.py;
+the test module says which ``kind``).
 """
 
 from __future__ import annotations

@@ -280,22 +280,6 @@ def test_a_list_from_that_is_not_an_index_is_54458(
     assert items.list() == before
 
 
-@pytest.mark.parametrize("size", [0, -1, 1001, "x", 2.5, True])
-def test_a_page_size_outside_1_to_1000_is_54454(
-    sync: Sync, clock: ManualClock, size: object
-) -> None:
-    maps, before = unchanged_map(sync)
-    queue = new_list(sync, 3)
-    clock.advance(5)
-    items = maps("game").sync_map_items
-
-    refused(lambda: items.page(page_size=size), 400, 54454, BAD_SIZE)
-    refused(lambda: items.page(order="desc", from_="e", page_size=size), 400, 54454, BAD_SIZE)
-    refused(lambda: queue.page(page_size=size), 400, 54454, BAD_SIZE)
-
-    assert (maps("game").fetch(), items.list()) == before
-
-
 @pytest.mark.parametrize(
     ("map_params", "list_params"),
     [
