@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -133,91 +135,140 @@ def check_walk(
         assert [place(r) for r in alone] == [place(r) for r in after]
 
 
-def map_key(record: SyncMapItemRecord) -> str:
-    return record.key
+@dataclass
+class Drawn(Generic[P]):
+    """A Map or a List drawn for a test, with what the test needs to read and change it."""
+
+    items: Any  # its SyncMapItemList or SyncListItemList
+    present: set[P]  # where its items are: a Map's keys, a List's indexes
+    from_: P | None  # the listing's from_, as a position...
+    given_from: object  # ... and as given (a List's index may be decimal text)
+    place: Callable[[Any], P]  # a record's position
+    holds: Callable[[Any], bool]  # whether a record holds the data it was given
+    ever: int  # how many positions it has ever had
+    #: Adds an item (a new key, or a removed one again; the next index): its position.
+    add: Callable[[], P | None]
+    #: Asserts what must hold after the listing (a List never gives an index again).
+    after: Callable[[], None] = lambda: None
 
 
-def list_index(record: SyncListItemRecord) -> int:
-    return record.index
-
-
-# -- a Map, walked page by page -------------------------------------------------------------
-
-
-@given(
-    count=st.integers(0, 150),
-    order=orders,
-    bounds=bounds_,
-    page_size=page_sizes,
-    data=st.data(),
-)
-def test_map_pages_give_the_sorted_slice(
-    count: int,
-    order: str | None,
-    bounds: str | None,
-    page_size: int,
-    data: st.DataObject,
-) -> None:
-    map_keys = data.draw(unique_keys(count), label="keys")
+def draw_map(data: st.DataObject, count: int) -> Drawn[str]:
+    initial = data.draw(unique_keys(count), label="keys")
     choices = st.none() | keys
-    if map_keys:
-        choices = choices | st.sampled_from(map_keys)
+    if initial:
+        choices = choices | st.sampled_from(initial)
     from_ = data.draw(choices, label="from_")
-    items = new_map(map_keys)
-    expected = expected_listing(map_keys, order, from_, bounds)
+    items = new_map(initial)
+    ever = list(initial)  # every key ever used, for re-adding a removed one
 
-    first = items.page(order=order, from_=from_, bounds=bounds, page_size=page_size)
-    pages = walk(first, most=len(expected) + 1)
-    check_walk(pages, map_key, expected, page_size, lambda token: items.page(page_token=token))
-    for page in pages:
-        assert all(record.data == {"key": record.key} for record in page)
+    def add() -> str | None:
+        key = data.draw(keys | st.sampled_from(ever), label="new key")
+        if key in drawn.present:
+            return None
+        assert items.create(key=key, data={"key": key}).key == key
+        ever.append(key)
+        drawn.ever += 1
+        return key
 
-    listed = items.list(order=order, from_=from_, bounds=bounds, page_size=page_size)
-    assert [r.key for r in listed] == expected
-    assert [r.key for r in items.list(order=order, from_=from_, bounds=bounds)] == expected
-    streamed = items.stream(order=order, from_=from_, bounds=bounds, page_size=page_size)
-    assert [r.key for r in streamed] == expected
+    drawn: Drawn[str] = Drawn(
+        items,
+        set(initial),
+        from_,
+        from_,
+        place=lambda record: record.key,
+        holds=lambda record: bool(record.data == {"key": record.key}),
+        ever=len(initial),
+        add=add,
+    )
+    return drawn
 
 
-# -- a List with gaps, walked page by page ----------------------------------------------------
-
-
-@given(
-    count=st.integers(0, 150),
-    order=orders,
-    bounds=bounds_,
-    page_size=page_sizes,
-    data=st.data(),
-)
-def test_list_pages_give_the_sorted_slice(
-    count: int,
-    order: str | None,
-    bounds: str | None,
-    page_size: int,
-    data: st.DataObject,
-) -> None:
+def draw_list(data: st.DataObject, count: int) -> Drawn[int]:
     deleted = data.draw(gaps(count), label="deleted")
-    from_ = data.draw(st.none() | st.integers(0, 200), label="from_")
+    from_ = data.draw(st.none() | st.integers(0, count + 50), label="from_")
     # An index may also be given as decimal text.
     as_text = from_ is not None and data.draw(st.booleans(), label="from_ as text?")
-    given_from: int | str | None = str(from_) if as_text else from_
     items = new_list(count, deleted)
-    present = [n for n in range(count) if n not in deleted]
-    expected = expected_listing(present, order, from_, bounds)
 
-    first = items.page(order=order, from_=given_from, bounds=bounds, page_size=page_size)
+    def add() -> int:
+        index = drawn.ever
+        assert items.create(data={"n": index}).index == index
+        drawn.ever += 1
+        return index
+
+    def after() -> None:  # indexes are never reused: the next goes after every one given
+        assert items.create(data={"n": drawn.ever}).index == drawn.ever
+
+    drawn: Drawn[int] = Drawn(
+        items,
+        {n for n in range(count) if n not in deleted},
+        from_,
+        str(from_) if as_text else from_,
+        place=lambda record: record.index,
+        holds=lambda record: bool(record.data == {"n": record.index}),
+        ever=count,
+        add=add,
+        after=after,
+    )
+    return drawn
+
+
+Drawer = Callable[[st.DataObject, int], Drawn[Any]]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A listing's parameters: order, bounds, page size (``from_`` is drawn with the items)."""
+
+    order: str | None
+    bounds: str | None
+    page_size: int
+
+    def listing(self, drawn: Drawn[Any]) -> dict[str, Any]:
+        """The parameters of ``list``, ``stream`` and ``page`` (not the page size)."""
+        return {"order": self.order, "from_": drawn.given_from, "bounds": self.bounds}
+
+    def expected(self, drawn: Drawn[Any]) -> list[Any]:
+        """What the listing gives ``drawn`` as it is now, by the rules."""
+        return expected_listing(sorted(drawn.present), self.order, drawn.from_, self.bounds)
+
+
+def for_maps_and_lists(
+    most: int, page_size: st.SearchStrategy[int]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Run the test on a Map and on a List of up to ``most`` items, with these page sizes."""
+
+    def decorate(test: Callable[..., None]) -> Callable[..., None]:
+        asked = st.builds(Asked, orders, bounds_, page_size)
+        run = given(count=st.integers(0, most), asked=asked, data=st.data())(test)
+        by_kind = pytest.mark.parametrize("draw", [draw_map, draw_list], ids=["map", "list"])
+        marked: Callable[..., None] = by_kind(run)
+        return marked
+
+    return decorate
+
+
+# -- a Map, or a List with gaps, walked page by page --------------------------------------------
+
+
+@for_maps_and_lists(150, page_sizes)
+def test_item_pages_give_the_sorted_slice(
+    draw: Drawer, count: int, asked: Asked, data: st.DataObject
+) -> None:
+    drawn = draw(data, count)
+    items, place, page_size = drawn.items, drawn.place, asked.page_size
+    expected, listing = asked.expected(drawn), asked.listing(drawn)
+
+    first = items.page(page_size=page_size, **listing)
     pages = walk(first, most=len(expected) + 1)
-    check_walk(pages, list_index, expected, page_size, lambda token: items.page(page_token=token))
+    check_walk(pages, place, expected, page_size, lambda token: items.page(page_token=token))
     for page in pages:
-        assert all(record.data == {"n": record.index} for record in page)
+        assert all(drawn.holds(record) for record in page)
 
-    listed = items.list(order=order, from_=given_from, bounds=bounds, page_size=page_size)
-    assert [r.index for r in listed] == expected
-    assert [r.index for r in items.list(order=order, from_=given_from, bounds=bounds)] == expected
-    streamed = items.stream(order=order, from_=given_from, bounds=bounds, page_size=page_size)
-    assert [r.index for r in streamed] == expected
-    # Indexes are never reused: the next item goes after every one ever given.
-    assert items.create(data={}).index == count
+    assert [place(r) for r in items.list(page_size=page_size, **listing)] == expected
+    assert [place(r) for r in items.list(**listing)] == expected
+    assert [place(r) for r in items.stream(page_size=page_size, **listing)] == expected
+    drawn.after()
 
 
 # -- walking while items come and go ----------------------------------------------------------
@@ -273,44 +324,26 @@ class Walk(Generic[P]):
         assert not missed, f"items that stayed were skipped: {sorted(missed)}"
 
 
-@given(
-    count=st.integers(0, 60),
-    order=orders,
-    bounds=bounds_,
-    page_size=st.integers(1, 12),
-    data=st.data(),
-)
-def test_walking_map_pages_while_items_change(
-    count: int,
-    order: str | None,
-    bounds: str | None,
-    page_size: int,
-    data: st.DataObject,
+@for_maps_and_lists(60, st.integers(1, 12))
+def test_walking_item_pages_while_items_change(
+    draw: Drawer, count: int, asked: Asked, data: st.DataObject
 ) -> None:
-    initial = data.draw(unique_keys(count), label="keys")
-    choices = st.none() | keys
-    if initial:
-        choices = choices | st.sampled_from(initial)
-    from_ = data.draw(choices, label="from_")
-    items = new_map(initial)
-    ever = list(initial)  # every key ever used, for re-adding a removed one
-    present = set(initial)
-    walk: Walk[str] = Walk(order, from_, bounds)
-    for key in initial:
-        walk.added(key)
+    drawn = draw(data, count)
+    items, present, listing = drawn.items, drawn.present, asked.listing(drawn)
+    walk: Walk[Any] = Walk(asked.order, drawn.from_, asked.bounds)
+    for position in present:
+        walk.added(position)
 
-    page: Page[SyncMapItemRecord] | None = items.page(
-        order=order, from_=from_, bounds=bounds, page_size=page_size
-    )
+    page: Page[Any] | None = items.page(page_size=asked.page_size, **listing)
     pages_read = 0
     while page is not None:
         pages_read += 1
         # Every page but the last shows at least one item never shown before.
-        assert pages_read <= len(ever) + 1, "the pages do not end"
-        walk.read([r.key for r in page], present)
+        assert pages_read <= drawn.ever + 1, "the pages do not end"
+        walk.read([drawn.place(r) for r in page], present)
         if page.next_page_token is not None and pages_read <= 40:
-            # Change the Map between this page and the next: remove any item (seen, not
-            # yet seen, the cursor's own), add a new key or one removed before.
+            # Change the Map or List between this page and the next: remove any item
+            # (seen, not yet seen, the cursor's own), add a new one or one removed before.
             for _ in range(data.draw(st.integers(0, 4), label="changes")):
                 if len(present) > 0 and data.draw(st.booleans(), label="remove?"):
                     victim = data.draw(st.sampled_from(sorted(present)), label="victim")
@@ -318,66 +351,11 @@ def test_walking_map_pages_while_items_change(
                     present.discard(victim)
                     walk.removed(victim)
                     continue
-                key = data.draw(keys | st.sampled_from(ever), label="new key")
-                if key in present:
-                    continue
-                assert items.create(key=key, data={"key": key}).key == key
-                ever.append(key)
-                present.add(key)
-                walk.added(key)
+                added = drawn.add()
+                if added is not None:
+                    present.add(added)
+                    walk.added(added)
         page = page.next_page()
 
     walk.check()
-    final = items.list(order=order, from_=from_, bounds=bounds)
-    assert [r.key for r in final] == expected_listing(sorted(present), order, from_, bounds)
-
-
-@given(
-    count=st.integers(0, 60),
-    order=orders,
-    bounds=bounds_,
-    page_size=st.integers(1, 12),
-    data=st.data(),
-)
-def test_walking_list_pages_while_items_change(
-    count: int,
-    order: str | None,
-    bounds: str | None,
-    page_size: int,
-    data: st.DataObject,
-) -> None:
-    deleted = data.draw(gaps(count), label="deleted")
-    from_ = data.draw(st.none() | st.integers(0, count + 20), label="from_")
-    items = new_list(count, deleted)
-    next_index = count
-    present = {n for n in range(count) if n not in deleted}
-    walk: Walk[int] = Walk(order, from_, bounds)
-    for index in present:
-        walk.added(index)
-
-    page: Page[SyncListItemRecord] | None = items.page(
-        order=order, from_=from_, bounds=bounds, page_size=page_size
-    )
-    pages_read = 0
-    while page is not None:
-        pages_read += 1
-        # Every page but the last shows at least one item never shown before.
-        assert pages_read <= next_index + 1, "the pages do not end"
-        walk.read([r.index for r in page], present)
-        if page.next_page_token is not None and pages_read <= 40:
-            for _ in range(data.draw(st.integers(0, 4), label="changes")):
-                if len(present) > 0 and data.draw(st.booleans(), label="remove?"):
-                    victim = data.draw(st.sampled_from(sorted(present)), label="victim")
-                    assert items(victim).delete() is True
-                    present.discard(victim)
-                    walk.removed(victim)
-                    continue
-                assert items.create(data={"n": next_index}).index == next_index
-                present.add(next_index)
-                walk.added(next_index)
-                next_index += 1
-        page = page.next_page()
-
-    walk.check()
-    final = items.list(order=order, from_=from_, bounds=bounds)
-    assert [r.index for r in final] == expected_listing(sorted(present), order, from_, bounds)
+    assert [drawn.place(r) for r in items.list(**listing)] == asked.expected(drawn)

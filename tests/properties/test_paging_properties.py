@@ -120,7 +120,7 @@ def test_walking_pages_while_documents_change(
         # Change the collection between this page and the next (for a while).
         if pages_read <= 40:
             for _ in range(data.draw(st.integers(0, 4), label="changes")):
-                if present and data.draw(st.booleans(), label="delete?"):
+                if len(present) > 0 and data.draw(st.booleans(), label="delete?"):
                     # Deleting any document: already seen, not yet seen, or the cursor's.
                     victim = data.draw(st.sampled_from(present), label="victim")
                     docs(victim).delete()

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
+from kinds import everything
 
 from sync_core import ManualClock, Sync
 from sync_core.adapters.rest import RestApi, RestResponse
@@ -53,29 +54,6 @@ def build_world() -> tuple[Sync, dict[str, str]]:
     names["other"] = other.sid
     names["other_doc"] = sync.services(other.sid).documents.create(unique_name="od").sid
     return sync, names
-
-
-def everything(sync: Sync) -> list[dict[str, Any]]:
-    """Every service, object, item and permission, as JSON, through the plain API."""
-    found: list[dict[str, Any]] = []
-    for service in sync.services.list():
-        found.append(service.to_dict())
-        context = sync.services(service.sid)
-        for doc in context.documents.list():
-            found.append(doc.to_dict())
-            found += [p.to_dict() for p in context.documents(doc.sid).document_permissions.list()]
-        for map_ in context.sync_maps.list():
-            found.append(map_.to_dict())
-            handle = context.sync_maps(map_.sid)
-            found += [i.to_dict() for i in handle.sync_map_items.list()]
-            found += [p.to_dict() for p in handle.sync_map_permissions.list()]
-        for list_ in context.sync_lists.list():
-            found.append(list_.to_dict())
-            handle_ = context.sync_lists(list_.sid)
-            found += [i.to_dict() for i in handle_.sync_list_items.list()]
-            found += [p.to_dict() for p in handle_.sync_list_permissions.list()]
-        found += [s.to_dict() for s in context.sync_streams.list()]
-    return found
 
 
 _TEMPLATE, SIDS = build_world()

@@ -6,27 +6,22 @@ middle of an operation's writes and check that the operation's earlier writes ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
-
 import pytest
+from support import Delegating
 
-from sync_core import ManualClock, MemoryStorage, Sync
+from sync_core import ManualClock, MemoryStorage, Storage, Sync
 from sync_core.storage import Key
 
 
-class Flaky:
+class Flaky(Delegating):
     """A MemoryStorage whose ``put`` fails once, the n-th time from when it is armed."""
 
     def __init__(self) -> None:
-        self.inner = MemoryStorage()
+        super().__init__(MemoryStorage())
         self.countdown: int | None = None
 
     def arm(self, puts: int) -> None:
         self.countdown = puts
-
-    def get(self, table: str, key: Key) -> object | None:
-        return self.inner.get(table, key)
 
     def put(self, table: str, key: Key, value: object) -> None:
         if self.countdown is not None:
@@ -34,33 +29,10 @@ class Flaky:
             if self.countdown == 0:
                 self.countdown = None
                 raise OSError("disk full")
-        self.inner.put(table, key, value)
-
-    def delete(self, table: str, key: Key) -> bool:
-        return self.inner.delete(table, key)
-
-    def scan(
-        self,
-        table: str,
-        prefix: Key,
-        *,
-        start: Key | None = None,
-        inclusive: bool = True,
-        reverse: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[tuple[Key, object]]:
-        return self.inner.scan(
-            table, prefix, start=start, inclusive=inclusive, reverse=reverse, limit=limit
-        )
-
-    def atomic(self) -> AbstractContextManager[None]:
-        return self.inner.atomic()
-
-    def close(self) -> None:
-        self.inner.close()
+        super().put(table, key, value)
 
 
-def snapshot(storage: MemoryStorage) -> dict[str, list[tuple[Key, object]]]:
+def snapshot(storage: Storage) -> dict[str, list[tuple[Key, object]]]:
     tables = ["services", "service_order", "service_names", "objects", "object_order"]
     tables += ["object_names", "expiry", "counters"]
     return {name: list(storage.scan(name, ())) for name in tables}

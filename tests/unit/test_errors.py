@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support import ERROR_CLASSES
 
 from sync_core import (
-    ConflictError,
-    ForbiddenError,
-    InvalidParameterError,
     NotFoundError,
-    PayloadTooLargeError,
-    PreconditionFailedError,
-    RateLimitedError,
     SyncError,
     errors,
 )
@@ -25,15 +20,7 @@ from sync_core.errors import (
     fail,
 )
 
-KINDS = [
-    (InvalidParameterError, 400),
-    (ForbiddenError, 403),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (PreconditionFailedError, 412),
-    (PayloadTooLargeError, 413),
-    (RateLimitedError, 429),
-]
+KINDS = [(kind, status) for status, kind in ERROR_CLASSES.items()]
 
 
 @pytest.mark.parametrize(("kind", "status"), KINDS)

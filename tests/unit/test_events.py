@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from support import not_found, refused
 
-from sync_core import ManualClock, Sync, SyncEvent
+from sync_core import ManualClock, Subscription, Sync, SyncEvent
 
 Log = list[SyncEvent]
 
@@ -359,7 +359,7 @@ def test_a_callback_that_unsubscribes_another_stops_it_at_once(sync: Sync) -> No
     docs = sync.services("default").documents
     docs.create(unique_name="d")
     later: Log = []
-    handles = []
+    handles: list[Subscription] = []
 
     def stopper(event: SyncEvent) -> None:
         handles[0].unsubscribe()

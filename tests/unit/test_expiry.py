@@ -5,17 +5,16 @@ expired ones never reads every document.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from support import not_found
+from support import Delegating, not_found, refused
 
 from sync_core import (
     DocumentList,
     ManualClock,
     MemoryStorage,
-    NotFoundError,
     Storage,
     Sync,
     SyncError,
@@ -27,21 +26,14 @@ YEAR = 31_536_000
 
 def gone(call: Callable[[], object], path: str) -> None:
     """``call`` must fail with Twilio's 404 for ``path``."""
-    with pytest.raises(NotFoundError) as info:
-        call()
-    assert info.value.to_dict() == {
-        "code": 20404,
-        "message": not_found(path),
-        "more_info": "https://www.twilio.com/docs/errors/20404",
-        "status": 404,
-    }
+    refused(call, 404, 20404, not_found(path))
 
 
-class CountingStorage:
-    """A :class:`Storage` that delegates to another and counts what it is asked to read."""
+class CountingStorage(Delegating):
+    """A storage that delegates to another and counts what it is asked to read."""
 
     def __init__(self, inner: Storage) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.gets = 0
         self.scanned = 0
         self.deleted: list[tuple[str, Key]] = []
@@ -57,36 +49,16 @@ class CountingStorage:
 
     def get(self, table: str, key: Key) -> object | None:
         self.gets += 1
-        return self.inner.get(table, key)
-
-    def put(self, table: str, key: Key, value: object) -> None:
-        self.inner.put(table, key, value)
+        return super().get(table, key)
 
     def delete(self, table: str, key: Key) -> bool:
         self.deleted.append((table, key))
-        return self.inner.delete(table, key)
+        return super().delete(table, key)
 
-    def scan(
-        self,
-        table: str,
-        prefix: Key,
-        *,
-        start: Key | None = None,
-        inclusive: bool = True,
-        reverse: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[tuple[Key, object]]:
-        for entry in self.inner.scan(
-            table, prefix, start=start, inclusive=inclusive, reverse=reverse, limit=limit
-        ):
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        for entry in super().scan(table, prefix, **options):
             self.scanned += 1
             yield entry
-
-    def atomic(self) -> AbstractContextManager[None]:
-        return self.inner.atomic()
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def removed(storage: CountingStorage, sid: str) -> bool:
@@ -95,40 +67,6 @@ def removed(storage: CountingStorage, sid: str) -> bool:
 
 
 # -- the instant of expiry ------------------------------------------------------------
-
-
-def test_a_document_is_there_until_just_before_its_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    doc = docs.create(unique_name="session", data={"a": 1}, ttl=10)
-    kept = docs.create(unique_name="kept")
-
-    clock.advance(9.999)
-
-    assert docs("session").fetch() == doc
-    assert docs(doc.sid).fetch() == doc
-    assert docs.list() == [doc, kept]
-
-
-def test_a_document_is_gone_at_exactly_its_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    doc = docs.create(unique_name="session", data={"a": 1}, ttl=10)
-    kept = docs.create(unique_name="kept")
-    clock.advance(9.999)
-    docs("session").fetch()
-
-    clock.advance(0.001)
-    assert clock.now() == doc.date_expires
-
-    for ident in ("session", doc.sid):
-        path = f"/Services/{svc.sid}/Documents/{ident}"
-        gone(lambda ident=ident: docs(ident).fetch(), path)
-        gone(lambda ident=ident: docs(ident).update(data={"a": 2}), path)
-        gone(lambda ident=ident: docs(ident).delete(), path)
-    assert docs.list() == [kept]
-    assert list(docs.stream()) == [kept]
-    assert list(docs.page()) == [kept]
 
 
 @pytest.mark.parametrize("late", [0, 0.000001, 1, 3600, YEAR])
@@ -232,48 +170,6 @@ def test_a_data_only_update_does_not_extend_the_expiry(sync: Sync, clock: Manual
     assert docs("session").fetch() == updated
     clock.advance(0.001)
     gone(lambda: docs("session").fetch(), f"/Services/{svc.sid}/Documents/session")
-
-
-def test_a_ttl_update_moves_the_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    doc = docs.create(unique_name="session", data={"n": 0}, ttl=10)
-    clock.advance(5)
-
-    updated = docs("session").update(ttl=10)
-    assert updated.date_expires == doc.date_created + timedelta(seconds=15)
-    assert updated.revision == "1"
-
-    clock.advance(5)  # the old expiry: still there
-    assert docs("session").fetch() == updated
-    clock.advance(4.999)
-    assert docs("session").fetch() == updated
-    clock.advance(0.001)
-    gone(lambda: docs("session").fetch(), f"/Services/{svc.sid}/Documents/session")
-
-
-def test_a_ttl_update_can_shorten_the_expiry(sync: Sync, clock: ManualClock) -> None:
-    svc = sync.services.create()
-    docs = sync.services(svc.sid).documents
-    docs.create(unique_name="session", ttl=3600)
-    clock.advance(5)
-
-    docs("session").update(ttl=1)
-    clock.advance(1)
-
-    gone(lambda: docs("session").fetch(), f"/Services/{svc.sid}/Documents/session")
-
-
-def test_ttl_zero_on_update_stops_the_expiry(sync: Sync, clock: ManualClock) -> None:
-    docs = sync.services(sync.services.create().sid).documents
-    docs.create(unique_name="session", ttl=10)
-    clock.advance(5)
-
-    updated = docs("session").update(ttl=0)
-    clock.advance(YEAR)
-
-    assert docs("session").fetch() == updated
-    assert updated.date_expires is None
 
 
 def test_a_stale_update_does_not_move_the_expiry(sync: Sync, clock: ManualClock) -> None:

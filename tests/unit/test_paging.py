@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import walk
 
 from sync_core import InvalidParameterError, Sync
 from sync_core.documents import DocumentList
@@ -180,11 +181,7 @@ def test_an_empty_listing_has_one_empty_page(sync: Sync) -> None:
 def test_services_page_the_same_way(sync: Sync) -> None:
     made = [sync.services.create(friendly_name=f"s{n}").sid for n in range(5)]
     page = sync.services.page(page_size=2)
-    seen = []
-    current = page
-    while current is not None:
-        seen += [s.sid for s in current]
-        current = current.next_page()
+    seen = [s.sid for records in walk(page) for s in records]
     assert seen == made
     assert [s.sid for s in sync.services.list(limit=3)] == made[:3]
     assert page[0].sid == made[0]

@@ -9,122 +9,49 @@ checked twice: the error (status, Twilio code, exact message) and that nothing c
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from support import not_found, refused
+from kinds import GUARDED, Kind
+from support import BASE, INVALID, check_against, not_found, refused
 
 from sync_core import (
-    DocumentPermissionRecord,
     ManualClock,
     PermissionContext,
     PermissionList,
     Sync,
     SyncEvent,
-    SyncListPermissionRecord,
-    SyncMapPermissionRecord,
 )
 from sync_core.acl import check_identity
 
-BASE = "https://sync.twilio.com/v1"
-BAD_PARAMETER = "Invalid parameter"
 BAD_IDENTITY = "Invalid identity"
 BAD_PAGE_SIZE = "Invalid 'PageSize' query parameter"
 BAD_PAGE_TOKEN = "Invalid 'PageToken' query parameter"
 MISSING_SERVICE = "IS" + "0123456789abcdef" * 2
 
-SPEC = json.loads(
-    (Path(__file__).parent.parent / "data" / "twilio_sync_v1.openapi.json").read_text()
-)
+
+def make(kind: Kind, sync: Sync, service: str, **params: Any) -> Any:
+    return kind.of(sync, service).create(**params)
 
 
-def check_against(value: dict[str, Any], name: str) -> None:
-    """``value`` has exactly the fields of the OpenAPI schema ``name``, each of its type."""
-    properties = SPEC["components"]["schemas"][name]["properties"]
-    assert set(value) == set(properties), f"{name}: fields differ"
-    for field, rule in properties.items():
-        item = value[field]
-        if item is None:
-            assert rule.get("nullable"), f"{field} may not be null"
-            continue
-        if "pattern" in rule:
-            assert re.fullmatch(rule["pattern"].strip("^$"), item), f"{field}={item!r}"
-        if "maxLength" in rule:
-            assert rule.get("minLength", 0) <= len(item) <= rule["maxLength"], field
-        if rule.get("format") == "uri":
-            assert item.startswith("https://"), f"{field}={item!r}"
-        expected = {"string": str, "boolean": bool, "integer": int, "object": dict}
-        if rule.get("type") in expected:
-            assert isinstance(item, expected[rule["type"]]), f"{field}={item!r}"
+def context_of(kind: Kind, sync: Sync, service: str, obj: str) -> Any:
+    return kind.of(sync, service)(obj)
 
 
-@dataclass(frozen=True)
-class Kind:
-    """What tells the permissions of Documents, Maps and Lists apart in these tests."""
-
-    name: str
-    collection: str  # path segment: Documents, Maps, Lists
-    prefix: str
-    sid_field: str  # document_sid, map_sid, list_sid
-    schema: str
-    record: type[Any]
-    objects: Callable[[Any], Any]  # ServiceContext -> its list of objects of this kind
-    permissions: Callable[[Any], PermissionList[Any]]  # object context -> its permissions
-
-    def create(self, sync: Sync, service: str, **kwargs: Any) -> Any:
-        return self.objects(sync.services(service)).create(**kwargs)
-
-    def context(self, sync: Sync, service: str, obj: str) -> Any:
-        return self.objects(sync.services(service))(obj)
-
-    def perms(self, sync: Sync, service: str, obj: str) -> PermissionList[Any]:
-        return self.permissions(self.context(sync, service, obj))
-
-    def path(self, service: str, obj: str, identity: str | None = None) -> str:
-        base = f"/Services/{service}/{self.collection}/{obj}/Permissions"
-        return base if identity is None else f"{base}/{identity}"
+def perms_of(kind: Kind, sync: Sync, service: str, obj: str) -> PermissionList[Any]:
+    assert kind.permissions is not None
+    return kind.permissions(context_of(kind, sync, service, obj))
 
 
-KINDS = [
-    Kind(
-        "document",
-        "Documents",
-        "ET",
-        "document_sid",
-        "sync.v1.service.document.document_permission",
-        DocumentPermissionRecord,
-        lambda svc: svc.documents,
-        lambda obj: obj.document_permissions,
-    ),
-    Kind(
-        "map",
-        "Maps",
-        "MP",
-        "map_sid",
-        "sync.v1.service.sync_map.sync_map_permission",
-        SyncMapPermissionRecord,
-        lambda svc: svc.sync_maps,
-        lambda obj: obj.sync_map_permissions,
-    ),
-    Kind(
-        "list",
-        "Lists",
-        "ES",
-        "list_sid",
-        "sync.v1.service.sync_list.sync_list_permission",
-        SyncListPermissionRecord,
-        lambda svc: svc.sync_lists,
-        lambda obj: obj.sync_list_permissions,
-    ),
-]
+def perm_path(kind: Kind, service: str, obj: str, identity: str | None = None) -> str:
+    parts = [obj, "Permissions"] if identity is None else [obj, "Permissions", identity]
+    return kind.path(service, *parts)
 
 
-@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
+@pytest.fixture(params=GUARDED, ids=str)
 def kind(request: pytest.FixtureRequest) -> Kind:
     param: Kind = request.param
     return param
@@ -141,7 +68,7 @@ class Setup:
 def obj(sync: Sync, kind: Kind) -> Setup:
     """A fresh service with one object of ``kind`` named "notes"."""
     service = sync.services.create().sid
-    record = kind.create(sync, service, unique_name="notes")
+    record = make(kind, sync, service, unique_name="notes")
     return Setup(service, record.sid, "notes")
 
 
@@ -164,55 +91,56 @@ def identities(perms: PermissionList[Any]) -> list[str]:
 def test_update_creates_a_permission_and_fetch_returns_it(
     sync: Sync, kind: Kind, obj: Setup
 ) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     assert isinstance(grant, PermissionContext)
 
     record = grant.update(read=True, write=False, manage=True)
 
-    assert isinstance(record, kind.record)
+    assert kind.permission_record is not None
+    assert isinstance(record, kind.permission_record)
     assert record.account_sid == sync.account_sid
     assert record.service_sid == obj.service
     assert getattr(record, kind.sid_field) == obj.sid
     assert record.identity == "alice"
     assert flags(record) == (True, False, True)
     assert grant.fetch() == record
-    assert kind.perms(sync, obj.service, obj.sid).get("alice").fetch() == record
+    assert perms_of(kind, sync, obj.service, obj.sid).get("alice").fetch() == record
 
 
 def test_an_object_addressed_by_unique_name_gives_its_sid(
     sync: Sync, kind: Kind, obj: Setup
 ) -> None:
-    record = kind.perms(sync, obj.service, obj.name)("alice").update(
+    record = perms_of(kind, sync, obj.service, obj.name)("alice").update(
         read=True, write=True, manage=False
     )
 
     assert getattr(record, kind.sid_field) == obj.sid
-    assert kind.perms(sync, obj.service, obj.sid)("alice").fetch() == record
-    assert kind.perms(sync, obj.service, obj.name)("alice").fetch() == record
+    assert perms_of(kind, sync, obj.service, obj.sid)("alice").fetch() == record
+    assert perms_of(kind, sync, obj.service, obj.name)("alice").fetch() == record
 
 
 def test_the_default_service_alias_gives_the_service_sid(sync: Sync, kind: Kind) -> None:
-    created = kind.create(sync, "default", unique_name="notes")
+    created = make(kind, sync, "default", unique_name="notes")
     service_sid = sync.services("default").fetch().sid
 
-    record = kind.perms(sync, "default", "notes")("bob").update(
+    record = perms_of(kind, sync, "default", "notes")("bob").update(
         read=False, write=True, manage=False
     )
 
     assert record.service_sid == service_sid
     assert getattr(record, kind.sid_field) == created.sid
-    assert kind.perms(sync, service_sid, created.sid)("bob").fetch() == record
+    assert perms_of(kind, sync, service_sid, created.sid)("bob").fetch() == record
 
 
 def test_update_replaces_the_flags(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     grant.update(read=True, write=True, manage=True)
 
     record = grant.update(read=False, write=True, manage=False)
 
     assert flags(record) == (False, True, False)
     assert flags(grant.fetch()) == (False, True, False)
-    assert identities(kind.perms(sync, obj.service, obj.sid)) == ["alice"]
+    assert identities(perms_of(kind, sync, obj.service, obj.sid)) == ["alice"]
 
 
 @pytest.mark.parametrize(
@@ -226,7 +154,7 @@ def test_update_replaces_the_flags(sync: Sync, kind: Kind, obj: Setup) -> None:
 def test_flags_are_accepted_as_rest_text(
     sync: Sync, kind: Kind, obj: Setup, read: Any, write: Any, manage: Any, expected: Any
 ) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
 
     record = grant.update(read=read, write=write, manage=manage)
 
@@ -236,58 +164,52 @@ def test_flags_are_accepted_as_rest_text(
 
 
 def test_all_false_keeps_a_permission(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     grant.update(read=True, write=True, manage=True)
 
     record = grant.update(read=False, write=False, manage=False)
 
     assert flags(record) == (False, False, False)
     assert grant.fetch() == record
-    assert identities(kind.perms(sync, obj.service, obj.sid)) == ["alice"]
+    assert identities(perms_of(kind, sync, obj.service, obj.sid)) == ["alice"]
 
 
-@pytest.mark.parametrize("bad", ["yes", 1, 0, "1", "", 1.0, "t", [True]])
-@pytest.mark.parametrize("flag", ["read", "write", "manage"])
-def test_a_flag_that_is_not_a_boolean_is_refused(
+FLAGS = ("read", "write", "manage")
+MISSING = object()  # the flag is not given at all
+#: Flags that are not a boolean (or its text), or not there: each refused with 20001.
+BAD_FLAGS = [
+    pytest.param(flag, value, id=f"{flag}-{name}")
+    for flag in FLAGS
+    for value, name in [
+        *[(bad, repr(bad)) for bad in ["yes", 1, 0, "1", "", 1.0, "t", [True]]],
+        (None, "none"),
+        (MISSING, "omitted"),
+    ]
+]
+
+
+@pytest.mark.parametrize(("flag", "bad"), BAD_FLAGS)
+def test_every_flag_is_required_and_must_be_a_boolean(
     sync: Sync, kind: Kind, obj: Setup, flag: str, bad: Any
 ) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant = perms("alice")
     before = grant.update(read=True, write=False, manage=True)
     given = {"read": False, "write": True, "manage": False, flag: bad}
-
-    refused(lambda: grant.update(**given), 400, 20001, BAD_PARAMETER)
-    refused(lambda: perms("carol").update(**given), 400, 20001, BAD_PARAMETER)
-
-    assert grant.fetch() == before
-    assert identities(perms) == ["alice"]
-
-
-@pytest.mark.parametrize("flag", ["read", "write", "manage"])
-@pytest.mark.parametrize("missing", ["omitted", "none"])
-def test_every_flag_is_required(
-    sync: Sync, kind: Kind, obj: Setup, flag: str, missing: str
-) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
-    grant = perms("alice")
-    before = grant.update(read=True, write=False, manage=True)
-    given: dict[str, Any] = {"read": False, "write": True, "manage": False}
-    if missing == "omitted":
+    if bad is MISSING:
         del given[flag]
-    else:
-        given[flag] = None
 
-    refused(lambda: grant.update(**given), 400, 20001, BAD_PARAMETER)
-    refused(lambda: perms("carol").update(**given), 400, 20001, BAD_PARAMETER)
+    refused(partial(grant.update, **given), 400, 20001, INVALID)
+    refused(partial(perms("carol").update, **given), 400, 20001, INVALID)
 
     assert grant.fetch() == before
     assert identities(perms) == ["alice"]
 
 
 def test_update_with_no_flags_is_refused(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
 
-    refused(lambda: perms("alice").update(), 400, 20001, BAD_PARAMETER)
+    refused(lambda: perms("alice").update(), 400, 20001, INVALID)
 
     assert perms.list() == []
 
@@ -302,19 +224,19 @@ def test_update_with_no_flags_is_refused(sync: Sync, kind: Kind, obj: Setup) -> 
 def test_any_identity_of_1_to_256_characters_is_kept(
     sync: Sync, kind: Kind, obj: Setup, identity: str
 ) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)(identity)
+    grant = perms_of(kind, sync, obj.service, obj.sid)(identity)
 
     record = grant.update(read=True, write=False, manage=False)
 
     assert record.identity == identity
     assert grant.fetch() == record
-    assert identities(kind.perms(sync, obj.service, obj.sid)) == [identity]
+    assert identities(perms_of(kind, sync, obj.service, obj.sid)) == [identity]
     assert grant.delete() is True
 
 
 @pytest.mark.parametrize("identity", ["", "x" * 257, "\ud800", 5, None, b"alice"])
 def test_a_malformed_identity_is_refused(sync: Sync, kind: Kind, obj: Setup, identity: Any) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     perms("alice").update(read=True, write=True, manage=True)
     before = perms.list()
     grant = perms(identity)
@@ -327,7 +249,7 @@ def test_a_malformed_identity_is_refused(sync: Sync, kind: Kind, obj: Setup, ide
 
 
 def test_the_identity_is_checked_before_the_flags(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("")
 
     refused(lambda: grant.update(read="yes"), 400, 54351, BAD_IDENTITY)
 
@@ -345,28 +267,30 @@ def test_check_identity() -> None:
 
 
 def test_fetching_an_identity_never_set_is_404(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     perms("alice").update(read=True, write=True, manage=True)
 
-    refused(perms("bob").fetch, 404, 20404, not_found(kind.path(obj.service, obj.sid, "bob")))
-    by_name = kind.perms(sync, obj.service, obj.name)("bob")
-    refused(by_name.fetch, 404, 20404, not_found(kind.path(obj.service, obj.name, "bob")))
-    refused(perms("bob").delete, 404, 20404, not_found(kind.path(obj.service, obj.sid, "bob")))
+    refused(perms("bob").fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.sid, "bob")))
+    by_name = perms_of(kind, sync, obj.service, obj.name)("bob")
+    refused(by_name.fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.name, "bob")))
+    refused(
+        perms("bob").delete, 404, 20404, not_found(perm_path(kind, obj.service, obj.sid, "bob"))
+    )
 
     assert identities(perms) == ["alice"]
 
 
 def test_the_404_names_the_identity_as_given(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.name)("a b/é")
+    grant = perms_of(kind, sync, obj.service, obj.name)("a b/é")
 
-    refused(grant.fetch, 404, 20404, not_found(kind.path(obj.service, obj.name, "a b/é")))
+    refused(grant.fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.name, "a b/é")))
 
 
 def test_delete_removes_the_permission(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     perms("alice").update(read=True, write=True, manage=True)
     kept = perms("bob").update(read=True, write=False, manage=False)
-    path = kind.path(obj.service, obj.sid, "alice")
+    path = perm_path(kind, obj.service, obj.sid, "alice")
 
     assert perms("alice").delete() is True
 
@@ -377,7 +301,7 @@ def test_delete_removes_the_permission(sync: Sync, kind: Kind, obj: Setup) -> No
 
 
 def test_a_deleted_permission_can_be_set_again(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     grant.update(read=True, write=True, manage=True)
     grant.delete()
 
@@ -387,11 +311,11 @@ def test_a_deleted_permission_can_be_set_again(sync: Sync, kind: Kind, obj: Setu
 
 
 def test_delete_by_unique_name(sync: Sync, kind: Kind, obj: Setup) -> None:
-    kind.perms(sync, obj.service, obj.sid)("alice").update(read=True, write=True, manage=True)
+    perms_of(kind, sync, obj.service, obj.sid)("alice").update(read=True, write=True, manage=True)
 
-    assert kind.perms(sync, obj.service, obj.name)("alice").delete() is True
+    assert perms_of(kind, sync, obj.service, obj.name)("alice").delete() is True
 
-    assert kind.perms(sync, obj.service, obj.sid).list() == []
+    assert perms_of(kind, sync, obj.service, obj.sid).list() == []
 
 
 # -- missing service or object ----------------------------------------------------------
@@ -411,12 +335,12 @@ def test_a_missing_service_or_object_is_404_before_the_identity_check(
         owner = kind.prefix + "0123456789abcdef" * 2
     else:
         owner = "nope"
-    kind.perms(sync, obj.service, obj.sid)("alice").update(read=True, write=True, manage=True)
+    perms_of(kind, sync, obj.service, obj.sid)("alice").update(read=True, write=True, manage=True)
     before = permission_rows(sync)
-    perms = kind.perms(sync, service, owner)
+    perms = perms_of(kind, sync, service, owner)
     grant = perms(identity)
-    one = not_found(kind.path(service, owner, identity))
-    every = not_found(kind.path(service, owner))
+    one = not_found(perm_path(kind, service, owner, identity))
+    every = not_found(perm_path(kind, service, owner))
 
     refused(grant.fetch, 404, 20404, one)
     refused(lambda: grant.update(read=True, write=True, manage=True), 404, 20404, one)
@@ -430,25 +354,25 @@ def test_a_missing_service_or_object_is_404_before_the_identity_check(
 
 
 def test_an_object_of_another_kind_is_not_found(sync: Sync, obj: Setup, kind: Kind) -> None:
-    other = next(k for k in KINDS if k is not kind)
-    other.create(sync, obj.service, unique_name="elsewhere")
-    sid = other.context(sync, obj.service, "elsewhere").fetch().sid
-    perms = kind.perms(sync, obj.service, sid)
+    other = next(k for k in GUARDED if k is not kind)
+    make(other, sync, obj.service, unique_name="elsewhere")
+    sid = context_of(other, sync, obj.service, "elsewhere").fetch().sid
+    perms = perms_of(kind, sync, obj.service, sid)
 
-    refused(perms.list, 404, 20404, not_found(kind.path(obj.service, sid)))
+    refused(perms.list, 404, 20404, not_found(perm_path(kind, obj.service, sid)))
     refused(
         lambda: perms("alice").update(read=True, write=True, manage=True),
         404,
         20404,
-        not_found(kind.path(obj.service, sid, "alice")),
+        not_found(perm_path(kind, obj.service, sid, "alice")),
     )
     assert permission_rows(sync) == []
 
 
 def test_the_default_alias_is_named_in_a_404(sync: Sync, kind: Kind) -> None:
-    grant = kind.perms(sync, "default", "nope")("alice")
+    grant = perms_of(kind, sync, "default", "nope")("alice")
 
-    refused(grant.fetch, 404, 20404, not_found(kind.path("default", "nope", "alice")))
+    refused(grant.fetch, 404, 20404, not_found(perm_path(kind, "default", "nope", "alice")))
 
 
 # -- listing ----------------------------------------------------------------------------
@@ -463,7 +387,7 @@ def grant_all(perms: PermissionList[Any], names: list[str]) -> None:
 
 
 def test_listing_is_in_code_point_order_of_identity(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, UNSORTED)
 
     records = perms.list()
@@ -475,26 +399,28 @@ def test_listing_is_in_code_point_order_of_identity(sync: Sync, kind: Kind, obj:
 
 
 def test_listing_shows_only_that_objects_permissions(sync: Sync, kind: Kind, obj: Setup) -> None:
-    other = kind.create(sync, obj.service, unique_name="other")
+    other = make(kind, sync, obj.service, unique_name="other")
     elsewhere = sync.services.create().sid
-    far = kind.create(sync, elsewhere, unique_name="notes")
-    different = next(k for k in KINDS if k is not kind)
-    different.create(sync, obj.service, unique_name="notes")
-    perms = kind.perms(sync, obj.service, obj.sid)
+    far = make(kind, sync, elsewhere, unique_name="notes")
+    different = next(k for k in GUARDED if k is not kind)
+    make(different, sync, obj.service, unique_name="notes")
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     perms("alice").update(read=True, write=False, manage=False)
-    kind.perms(sync, obj.service, other.sid)("bob").update(read=True, write=True, manage=True)
-    kind.perms(sync, elsewhere, far.sid)("carol").update(read=True, write=True, manage=True)
-    different.perms(sync, obj.service, "notes")("dave").update(read=True, write=True, manage=True)
+    perms_of(kind, sync, obj.service, other.sid)("bob").update(read=True, write=True, manage=True)
+    perms_of(kind, sync, elsewhere, far.sid)("carol").update(read=True, write=True, manage=True)
+    perms_of(different, sync, obj.service, "notes")("dave").update(
+        read=True, write=True, manage=True
+    )
 
     assert identities(perms) == ["alice"]
-    assert identities(kind.perms(sync, obj.service, "other")) == ["bob"]
-    assert identities(kind.perms(sync, elsewhere, "notes")) == ["carol"]
-    assert identities(different.perms(sync, obj.service, "notes")) == ["dave"]
-    refused(perms("bob").fetch, 404, 20404, not_found(kind.path(obj.service, obj.sid, "bob")))
+    assert identities(perms_of(kind, sync, obj.service, "other")) == ["bob"]
+    assert identities(perms_of(kind, sync, elsewhere, "notes")) == ["carol"]
+    assert identities(perms_of(different, sync, obj.service, "notes")) == ["dave"]
+    refused(perms("bob").fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.sid, "bob")))
 
 
 def test_an_object_without_permissions_lists_nothing(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
 
     page = perms.page()
 
@@ -506,7 +432,7 @@ def test_an_object_without_permissions_lists_nothing(sync: Sync, kind: Kind, obj
 
 
 def test_paging_across_several_pages(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, UNSORTED)
 
     first = perms.page(page_size=3)
@@ -535,7 +461,7 @@ def test_paging_across_several_pages(sync: Sync, kind: Kind, obj: Setup) -> None
 def test_paging_sees_a_permission_added_after_the_cursor(
     sync: Sync, kind: Kind, obj: Setup
 ) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, ["a", "c"])
     first = perms.page(page_size=1)
 
@@ -554,7 +480,7 @@ def test_paging_sees_a_permission_added_after_the_cursor(
 def test_limit_caps_list_and_stream(
     sync: Sync, kind: Kind, obj: Setup, limit: int, page_size: int | None
 ) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, UNSORTED)
 
     listed = perms.list(limit=limit, page_size=page_size)
@@ -564,10 +490,10 @@ def test_limit_caps_list_and_stream(
 
 
 def test_bad_page_parameters_are_refused(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, UNSORTED)
-    other = kind.create(sync, obj.service, unique_name="other")
-    other_perms = kind.perms(sync, obj.service, other.sid)
+    other = make(kind, sync, obj.service, unique_name="other")
+    other_perms = perms_of(kind, sync, obj.service, other.sid)
     grant_all(other_perms, UNSORTED)
     foreign = other_perms.page(page_size=2).next_page_token
     before = perms.list()
@@ -576,7 +502,7 @@ def test_bad_page_parameters_are_refused(sync: Sync, kind: Kind, obj: Setup) -> 
     refused(lambda: perms.page(page_size=1001), 400, 54454, BAD_PAGE_SIZE)
     refused(lambda: perms.page(page_token="PTnonsense"), 400, 54453, BAD_PAGE_TOKEN)
     refused(lambda: perms.page(page_token=foreign), 400, 54453, BAD_PAGE_TOKEN)
-    refused(lambda: perms.list(limit=-1), 400, 20001, BAD_PARAMETER)
+    refused(lambda: perms.list(limit=-1), 400, 20001, INVALID)
 
     assert perms.list() == before
 
@@ -585,35 +511,39 @@ def test_bad_page_parameters_are_refused(sync: Sync, kind: Kind, obj: Setup) -> 
 
 
 def test_deleting_the_object_deletes_its_permissions(sync: Sync, kind: Kind, obj: Setup) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     grant_all(perms, ["alice", "bob"])
-    other = kind.create(sync, obj.service, unique_name="other")
-    kept = kind.perms(sync, obj.service, other.sid)("carol").update(
+    other = make(kind, sync, obj.service, unique_name="other")
+    kept = perms_of(kind, sync, obj.service, other.sid)("carol").update(
         read=True, write=True, manage=True
     )
 
-    assert kind.context(sync, obj.service, obj.sid).delete() is True
+    assert context_of(kind, sync, obj.service, obj.sid).delete() is True
 
     assert permission_rows(sync) == [(obj.service, other.sid, "carol")]
     sync._check()
-    refused(perms("alice").fetch, 404, 20404, not_found(kind.path(obj.service, obj.sid, "alice")))
-    refused(perms.list, 404, 20404, not_found(kind.path(obj.service, obj.sid)))
-    again = kind.create(sync, obj.service, unique_name=obj.name)
+    refused(
+        perms("alice").fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.sid, "alice"))
+    )
+    refused(perms.list, 404, 20404, not_found(perm_path(kind, obj.service, obj.sid)))
+    again = make(kind, sync, obj.service, unique_name=obj.name)
     assert again.sid != obj.sid
-    fresh = kind.perms(sync, obj.service, obj.name)
+    fresh = perms_of(kind, sync, obj.service, obj.name)
     assert fresh.list() == []
-    refused(fresh("alice").fetch, 404, 20404, not_found(kind.path(obj.service, obj.name, "alice")))
-    assert kind.perms(sync, obj.service, "other")("carol").fetch() == kept
+    refused(
+        fresh("alice").fetch, 404, 20404, not_found(perm_path(kind, obj.service, obj.name, "alice"))
+    )
+    assert perms_of(kind, sync, obj.service, "other")("carol").fetch() == kept
 
 
 def test_deleting_the_service_deletes_every_permission(sync: Sync, kind: Kind) -> None:
     service = sync.services.create().sid
     kept_service = sync.services.create().sid
-    for k in KINDS:
-        k.create(sync, service, unique_name="notes")
-        grant_all(k.perms(sync, service, "notes"), ["alice", "bob"])
-    kept = kind.create(sync, kept_service, unique_name="notes")
-    kind.perms(sync, kept_service, "notes")("carol").update(read=True, write=True, manage=True)
+    for k in GUARDED:
+        make(k, sync, service, unique_name="notes")
+        grant_all(perms_of(k, sync, service, "notes"), ["alice", "bob"])
+    kept = make(kind, sync, kept_service, unique_name="notes")
+    perms_of(kind, sync, kept_service, "notes")("carol").update(read=True, write=True, manage=True)
     assert len(permission_rows(sync)) == 7
 
     assert sync.services(service).delete() is True
@@ -621,10 +551,10 @@ def test_deleting_the_service_deletes_every_permission(sync: Sync, kind: Kind) -
     assert permission_rows(sync) == [(kept_service, kept.sid, "carol")]
     sync._check()
     refused(
-        kind.perms(sync, service, "notes")("alice").fetch,
+        perms_of(kind, sync, service, "notes")("alice").fetch,
         404,
         20404,
-        not_found(kind.path(service, "notes", "alice")),
+        not_found(perm_path(kind, service, "notes", "alice")),
     )
 
 
@@ -632,25 +562,25 @@ def test_an_object_that_expires_takes_its_permissions(
     sync: Sync, kind: Kind, clock: ManualClock
 ) -> None:
     service = sync.services.create().sid
-    doomed = kind.create(sync, service, unique_name="doomed", ttl=60)
-    lasting = kind.create(sync, service, unique_name="lasting")
-    grant_all(kind.perms(sync, service, doomed.sid), ["alice", "bob"])
-    kind.perms(sync, service, lasting.sid)("carol").update(read=True, write=True, manage=True)
+    doomed = make(kind, sync, service, unique_name="doomed", ttl=60)
+    lasting = make(kind, sync, service, unique_name="lasting")
+    grant_all(perms_of(kind, sync, service, doomed.sid), ["alice", "bob"])
+    perms_of(kind, sync, service, lasting.sid)("carol").update(read=True, write=True, manage=True)
     clock.advance(59)
-    assert identities(kind.perms(sync, service, "doomed")) == ["alice", "bob"]
+    assert identities(perms_of(kind, sync, service, "doomed")) == ["alice", "bob"]
 
     clock.advance(1)
 
     refused(
-        kind.perms(sync, service, doomed.sid)("alice").fetch,
+        perms_of(kind, sync, service, doomed.sid)("alice").fetch,
         404,
         20404,
-        not_found(kind.path(service, doomed.sid, "alice")),
+        not_found(perm_path(kind, service, doomed.sid, "alice")),
     )
     assert permission_rows(sync) == [(service, lasting.sid, "carol")]
     sync._check()
-    kind.create(sync, service, unique_name="doomed")
-    assert kind.perms(sync, service, "doomed").list() == []
+    make(kind, sync, service, unique_name="doomed")
+    assert perms_of(kind, sync, service, "doomed").list() == []
 
 
 # -- permissions do not touch their object ------------------------------------------------
@@ -659,12 +589,12 @@ def test_an_object_that_expires_takes_its_permissions(
 def test_permissions_change_neither_the_object_nor_emit_events(
     sync: Sync, kind: Kind, obj: Setup, clock: ManualClock
 ) -> None:
-    before = kind.context(sync, obj.service, obj.sid).fetch()
+    before = context_of(kind, sync, obj.service, obj.sid).fetch()
     seen: list[SyncEvent] = []
     sync.services(obj.service).subscribe(seen.append)
     everything: list[SyncEvent] = []
     sync.subscribe(everything.append)
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     clock.advance(10)
 
     perms("alice").update(read=True, write=True, manage=True)
@@ -675,13 +605,13 @@ def test_permissions_change_neither_the_object_nor_emit_events(
     perms("alice").delete()
     perms("bob").delete()
 
-    after = kind.context(sync, obj.service, obj.sid).fetch()
+    after = context_of(kind, sync, obj.service, obj.sid).fetch()
     assert after == before
     assert after.revision == before.revision
     assert after.date_updated == before.date_updated
     assert seen == []
     assert everything == []
-    kind.context(sync, obj.service, obj.sid).delete()
+    context_of(kind, sync, obj.service, obj.sid).delete()
     assert [event.type for event in seen] == [f"{kind.name}_removed"]
 
 
@@ -690,7 +620,7 @@ def test_permissions_change_neither_the_object_nor_emit_events(
 
 @pytest.mark.parametrize("identity", ["alice", "a b/é", "\U0001f600", "100%?&=#+"])
 def test_to_dict_is_the_rest_json(sync: Sync, kind: Kind, obj: Setup, identity: str) -> None:
-    record = kind.perms(sync, obj.service, obj.name)(identity).update(
+    record = perms_of(kind, sync, obj.service, obj.name)(identity).update(
         read=True, write=False, manage=True
     )
     url = (
@@ -714,7 +644,7 @@ def test_to_dict_is_the_rest_json(sync: Sync, kind: Kind, obj: Setup, identity: 
 
 
 def test_a_records_url_percent_encodes_the_identity(sync: Sync, kind: Kind, obj: Setup) -> None:
-    record = kind.perms(sync, obj.service, obj.sid)("a b/é").update(
+    record = perms_of(kind, sync, obj.service, obj.sid)("a b/é").update(
         read=False, write=False, manage=False
     )
 
@@ -725,15 +655,15 @@ def test_a_records_url_percent_encodes_the_identity(sync: Sync, kind: Kind, obj:
 def test_records_match_the_openapi_schema(
     sync: Sync, kind: Kind, obj: Setup, identity: str
 ) -> None:
-    perms = kind.perms(sync, obj.service, obj.sid)
+    perms = perms_of(kind, sync, obj.service, obj.sid)
     updated = perms(identity).update(read="true", write=False, manage="FALSE")
 
     for record in (updated, perms(identity).fetch(), *perms.list()):
-        check_against(record.to_dict(), kind.schema)
+        check_against(record.to_dict(), kind.permission_schema)
 
 
 def test_records_are_frozen(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     record = grant.update(read=True, write=True, manage=True)
 
     for field in ("read", "identity", kind.sid_field, "service_sid"):
@@ -745,7 +675,7 @@ def test_records_are_frozen(sync: Sync, kind: Kind, obj: Setup) -> None:
 
 
 def test_a_record_is_a_snapshot(sync: Sync, kind: Kind, obj: Setup) -> None:
-    grant = kind.perms(sync, obj.service, obj.sid)("alice")
+    grant = perms_of(kind, sync, obj.service, obj.sid)("alice")
     record = grant.update(read=True, write=True, manage=True)
 
     grant.update(read=False, write=False, manage=False)
@@ -771,9 +701,9 @@ def test_streams_have_no_permission_resources(sync: Sync) -> None:
 
 def test_the_three_kinds_have_their_own_permission_lists(sync: Sync) -> None:
     service = sync.services.create().sid
-    for kind in KINDS:
-        kind.create(sync, service, unique_name="notes")
-        perms = kind.perms(sync, service, "notes")
+    for kind in GUARDED:
+        make(kind, sync, service, unique_name="notes")
+        perms = perms_of(kind, sync, service, "notes")
         assert isinstance(perms, PermissionList)
-        assert repr(perms) == f"<PermissionList {kind.path(service, 'notes')}>"
-        assert repr(perms("a")) == f"<PermissionContext {kind.path(service, 'notes', 'a')}>"
+        assert repr(perms) == f"<PermissionList {perm_path(kind, service, 'notes')}>"
+        assert repr(perms("a")) == f"<PermissionContext {perm_path(kind, service, 'notes', 'a')}>"

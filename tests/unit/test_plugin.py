@@ -1,69 +1,14 @@
-"""The pytest plugin: its fixtures, as a user's test suite gets them after an install.
+"""The pytest plugin's fixtures as the project's own tests get them (tests/conftest.py).
 
-The project's own tests already run on the plugin's ``sync`` and ``sync_clock`` (see
-tests/conftest.py); here the plugin is also checked from the outside, in a fresh pytest
-run of a user's test file, where only the installed entry point can provide them.
+tests/integration/test_plugin_install.py checks them from the outside, in a fresh pytest
+run of a user's test file.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 from sync_core import ManualClock, Sync
-
-USER_TESTS = """
-import os
-from datetime import timedelta
-
-def test_fixtures_work_together(sync, sync_clock, twilio_client):
-    doc = twilio_client.sync.v1.services("default").documents.create(data={"a": 1}, ttl=60)
-    assert sync.services("default").documents(doc.sid).fetch().data == {"a": 1}
-    sync_clock.advance(timedelta(seconds=60))
-    assert sync.services("default").documents.list() == []
-    assert not any(name.startswith("TWILIO_") for name in os.environ)
-
-def test_sids_are_seeded(sync):
-    assert sync.services("default").documents.create().sid == SID_WITH_SEED_0
-"""
-
-
-def run_pytest(directory: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args, str(directory)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=directory,
-        env=env,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def test_pytest_fixtures_lists_the_plugin_fixtures_after_an_install(tmp_path: Path) -> None:
-    (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
-    listing = run_pytest(tmp_path, "--fixtures")
-    for name in ("sync", "sync_clock", "sync_seed", "twilio_client"):
-        assert f"\n{name} " in listing or f"\n{name} --" in listing, name
-    assert "sync_core/testing/plugin.py" in listing.replace("\\", "/")
-
-
-def test_a_users_suite_gets_working_fixtures_isolated_from_twilio_settings(
-    tmp_path: Path,
-) -> None:
-    expected = Sync(clock=ManualClock(), seed=0).services("default").documents.create().sid
-    (tmp_path / "test_user.py").write_text(USER_TESTS.replace("SID_WITH_SEED_0", repr(expected)))
-    env = {
-        **os.environ,
-        "TWILIO_REGION": "au1",
-        "TWILIO_EDGE": "sydney",
-        "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
-    }
-    assert "2 passed" in run_pytest(tmp_path, "-q", env=env)
 
 
 def test_the_projects_sync_fixture_is_the_plugins(

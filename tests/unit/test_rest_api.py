@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from kinds import everything
 from support import not_found
 
 from sync_core import ManualClock, Sync
@@ -552,29 +553,6 @@ def small_world(api: RestApi) -> None:
     assert api.handle("POST", f"{base}/Maps", data={"UniqueName": "m"}).status == 201
     assert api.handle("POST", f"{base}/Lists", data={"UniqueName": "l"}).status == 201
     assert api.handle("POST", f"{base}/Streams", data={"UniqueName": "s"}).status == 201
-
-
-def everything(sync: Sync) -> list[dict[str, Any]]:
-    """Every service, object, item and permission, as JSON, through the plain API."""
-    found: list[dict[str, Any]] = []
-    for service in sync.services.list():
-        found.append(service.to_dict())
-        context = sync.services(service.sid)
-        for doc in context.documents.list():
-            found.append(doc.to_dict())
-            found += [p.to_dict() for p in context.documents(doc.sid).document_permissions.list()]
-        for map_ in context.sync_maps.list():
-            found.append(map_.to_dict())
-            handle = context.sync_maps(map_.sid)
-            found += [i.to_dict() for i in handle.sync_map_items.list()]
-            found += [p.to_dict() for p in handle.sync_map_permissions.list()]
-        for list_ in context.sync_lists.list():
-            found.append(list_.to_dict())
-            handle_ = context.sync_lists(list_.sid)
-            found += [i.to_dict() for i in handle_.sync_list_items.list()]
-            found += [p.to_dict() for p in handle_.sync_list_permissions.list()]
-        found += [s.to_dict() for s in context.sync_streams.list()]
-    return found
 
 
 @pytest.mark.parametrize(("method", "url", "data", "status", "code"), BAD_FORMS)

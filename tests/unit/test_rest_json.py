@@ -6,42 +6,11 @@
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
-from typing import Any
 
 import pytest
+from support import check_against
 
 from sync_core import ManualClock, Sync
-
-SPEC = json.loads(
-    (Path(__file__).parent.parent / "data" / "twilio_sync_v1.openapi.json").read_text()
-)
-DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
-def schema(name: str) -> dict[str, Any]:
-    found: dict[str, Any] = SPEC["components"]["schemas"][name]
-    return found
-
-
-def check_against(value: dict[str, Any], name: str) -> None:
-    properties = schema(name)["properties"]
-    assert set(value) == set(properties), f"{name}: fields differ"
-    for field, rule in properties.items():
-        item = value[field]
-        if item is None:
-            assert rule.get("nullable"), f"{field} may not be null"
-            continue
-        if "pattern" in rule:
-            assert re.fullmatch(rule["pattern"].strip("^$"), item), f"{field}={item!r}"
-        if rule.get("format") == "date-time":
-            assert DATE.fullmatch(item), f"{field}={item!r}"
-        if rule.get("format") == "uri":
-            assert item.startswith("https://"), f"{field}={item!r}"
-        expected = {"string": str, "boolean": bool, "integer": int, "object": dict}
-        if rule.get("type") in expected:
-            assert isinstance(item, expected[rule["type"]]), f"{field}={item!r}"
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """SqliteStorage: conformance, exact restoration on reopen, refusing foreign files.
 
-The domain test suite also runs on SQLite (tests/conftest.py parametrizes the
-``sync_storage`` fixture); the crash test is tests/unit/test_crash_safety.py.
+The domain test suite also runs on SQLite: the ``sqlite`` tier (tests/conftest.py
+parametrizes the ``sync_storage`` fixture; CI runs it). The crash test is
+tests/integration/test_crash_safety.py.
 """
 
 from __future__ import annotations

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
 from typing import Any
 
 import pytest
+from support import Delegating
 
 from sync_core import MemoryStorage
 from sync_core.storage import Key
-from sync_core.testing.conformance import CHECKS, CheckFunction, run_storage_conformance
+from sync_core.testing.conformance import (
+    CHECKS,
+    CheckFunction,
+    StorageFactory,
+    run_storage_conformance,
+)
 
 
 def test_memory_storage_passes_thoroughly() -> None:
@@ -33,37 +39,18 @@ def test_the_checks_have_distinct_names() -> None:
 
 
 class IgnoresReverse(MemoryStorage):
-    def scan(
-        self,
-        table: str,
-        prefix: Key,
-        *,
-        start: Key | None = None,
-        inclusive: bool = True,
-        reverse: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[tuple[Key, object]]:
-        return super().scan(table, prefix, start=start, inclusive=inclusive, limit=limit)
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        return super().scan(table, prefix, **{**options, "reverse": False})
 
 
 class IgnoresLimit(MemoryStorage):
-    def scan(
-        self,
-        table: str,
-        prefix: Key,
-        *,
-        start: Key | None = None,
-        inclusive: bool = True,
-        reverse: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[tuple[Key, object]]:
-        return super().scan(table, prefix, start=start, inclusive=inclusive, reverse=reverse)
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        return super().scan(table, prefix, **{**options, "limit": None})
 
 
-class NoRollback(MemoryStorage):
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        yield
+class NoRollback(Delegating):
+    def atomic(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
 
 class DeleteAlwaysTrue(MemoryStorage):
@@ -75,23 +62,15 @@ class DeleteAlwaysTrue(MemoryStorage):
 class OrdersKeysAsStrings(MemoryStorage):
     """Compares keys by the text of their elements, as a naive text-keyed store would."""
 
-    def scan(
-        self,
-        table: str,
-        prefix: Key,
-        *,
-        start: Key | None = None,
-        inclusive: bool = True,
-        reverse: bool = False,
-        limit: int | None = None,
-    ) -> Iterator[tuple[Key, object]]:
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
         def text(key: Key) -> tuple[str, ...]:
             return tuple(str(element) for element in key)
 
+        start, inclusive = options.get("start"), options.get("inclusive", True)
         entries = sorted(super().scan(table, prefix), key=lambda entry: text(entry[0]))
         if start is not None:
             bound = text(start)
-            if reverse:
+            if options.get("reverse"):
                 entries = [
                     e for e in entries if text(e[0]) < bound or (inclusive and e[0] == start)
                 ]
@@ -99,34 +78,39 @@ class OrdersKeysAsStrings(MemoryStorage):
                 entries = [
                     e for e in entries if text(e[0]) > bound or (inclusive and e[0] == start)
                 ]
-        if reverse:
+        if options.get("reverse"):
             entries.reverse()
-        return islice(iter(entries), limit)
+        return islice(iter(entries), options.get("limit"))
 
 
-class RollsBackInnerBlocks(MemoryStorage):
+class RollsBackInnerBlocks(Delegating):
     """Undoes an inner block that raises (savepoint-style): not what MemoryStorage does."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryStorage()
+        super().__init__(self.memory)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        if self._depth == 0:
-            with super().atomic():
+        memory = self.memory
+        if memory._depth == 0:
+            with memory.atomic():
                 yield
             return
-        mark = len(self._undo or [])
-        self._depth += 1
+        mark = len(memory._undo or [])
+        memory._depth += 1
         try:
             yield
         except BaseException:
-            undo: Any = self._undo
+            undo: Any = memory._undo
             tail = undo[mark:]
             del undo[mark:]
-            self._undo = tail
-            self._rollback()
-            self._undo = undo
+            memory._undo = tail
+            memory._rollback()
+            memory._undo = undo
             raise
         finally:
-            self._depth -= 1
+            memory._depth -= 1
 
 
 class ReturnsNaiveDatetimes(MemoryStorage):
@@ -159,7 +143,7 @@ class ReturnsNaiveDatetimes(MemoryStorage):
     ],
     ids=lambda value: value if isinstance(value, str) else value.__name__,
 )
-def test_a_broken_storage_is_caught(storage: type[MemoryStorage], failing: str) -> None:
+def test_a_broken_storage_is_caught(storage: StorageFactory, failing: str) -> None:
     with pytest.raises(AssertionError, match=rf"checks failed:[\s\S]*- {failing}: "):
         run_storage_conformance(storage)
 

@@ -8,12 +8,11 @@ No request may leave the process: an autouse fixture makes any socket connection
 from __future__ import annotations
 
 import json
-import socket
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from support import size
+from support import mirrors, size
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
@@ -23,6 +22,8 @@ from sync_core.adapters.rest import RestApi
 from sync_core.adapters.twilio import SyncHttpClient
 
 ACCOUNT = "AC" + "0" * 32
+
+pytestmark = pytest.mark.usefixtures("no_network")
 HOST = "https://sync.twilio.com"
 
 Sent = tuple[str, str, dict[str, object] | None, dict[str, object] | None, dict[str, str]]
@@ -61,17 +62,6 @@ class RecordingHttpClient(SyncHttpClient):
         return [sent for sent in self.sent if sent[0] == "GET"]
 
 
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a connection fails the test."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network call attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
 @pytest.fixture
 def http(sync: Sync) -> RecordingHttpClient:
     return RecordingHttpClient(sync)
@@ -81,30 +71,6 @@ def http(sync: Sync) -> RecordingHttpClient:
 def client(http: RecordingHttpClient) -> Client:
     """The real SDK over ``sync``; explicit credentials, an environment of its own."""
     return Client(ACCOUNT, "token", http_client=http, environment={"TWILIO_REGION": ""})
-
-
-@pytest.fixture
-def service_sid(sync: Sync) -> str:
-    return sync.services.create(friendly_name="sdk").sid
-
-
-@pytest.fixture
-def svc(client: Client, service_sid: str) -> Any:
-    """The SDK's context of the test's service."""
-    return client.sync.v1.services(service_sid)
-
-
-def mirrors(instance: Any, record: Any) -> None:
-    """The SDK instance shows every field of the plain API's record, with equal values."""
-    shown = record.to_dict()
-    assert shown, "nothing to compare"
-    for name in shown:
-        assert getattr(instance, name) == getattr(record, name), name
-    for name in ("date_created", "date_updated"):
-        if name in shown:
-            assert isinstance(getattr(instance, name), datetime)
-    if "data" in shown and record.data is not None:
-        assert isinstance(instance.data, dict)
 
 
 def api_error(call: Any, status: int, code: int) -> TwilioRestException:

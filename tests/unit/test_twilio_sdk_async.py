@@ -7,12 +7,12 @@ coroutine with ``asyncio.run``. No request may leave the process.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from support import mirrors
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -21,16 +21,7 @@ from sync_core.adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
 
 ACCOUNT = "AC" + "0" * 32
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a connection fails the test."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError(f"network call attempted: {args!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 @pytest.fixture
@@ -42,22 +33,6 @@ def client(sync: Sync) -> Client:
         http_client=AsyncSyncHttpClient(sync),
         environment={"TWILIO_REGION": ""},
     )
-
-
-@pytest.fixture
-def service_sid(sync: Sync) -> str:
-    return sync.services.create(friendly_name="async").sid
-
-
-@pytest.fixture
-def svc(client: Client, service_sid: str) -> Any:
-    return client.sync.v1.services(service_sid)
-
-
-def mirrors(instance: Any, record: Any) -> None:
-    """The SDK instance shows every field of the plain API's record, with equal values."""
-    for name in record.to_dict():
-        assert getattr(instance, name) == getattr(record, name), name
 
 
 def run(make: Callable[[], Awaitable[None]]) -> None:

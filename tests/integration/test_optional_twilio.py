@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.integration
+
 WITHOUT_TWILIO = """
 import sys
 sys.modules["twilio"] = None  # as if it were not installed

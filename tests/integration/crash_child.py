@@ -1,6 +1,6 @@
-"""The child of tests/unit/test_crash_safety.py: acknowledged writes until it is killed.
+"""The child of tests/integration/test_crash_safety.py: acknowledged writes until it is killed.
 
-``python tests/crash_child.py DB SYNCHRONOUS SEED FIRST_N`` opens ``DB`` (set up by the
+``python tests/integration/crash_child.py DB SYNCHRONOUS SEED FIRST_N`` opens ``DB`` (set up by the
 test: a Document ``d0``, a Map ``m`` and a List ``l`` in the default service) and loops
 forever over a random mix of writes. Around each call it prints one JSON line, flushed:
 

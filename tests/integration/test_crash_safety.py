@@ -1,6 +1,6 @@
 """Crash safety of ``SqliteStorage``: a process killed at random moments loses no acked write.
 
-A child process (``tests/crash_child.py``) runs a random mix of writes on one store
+A child process (``tests/integration/crash_child.py``) runs a random mix of writes on one store
 file: Document create and update, Map item create, update and delete, List item append,
 update and delete, permission update and delete. Around each call it prints the intent
 (``op``) and, once the call has returned, the effect (``ack``). The test starts it, waits
@@ -45,12 +45,13 @@ import pytest
 
 from sync_core import ManualClock, PermissionList, SqliteStorage, Sync
 
-pytestmark = pytest.mark.skipif(
-    sys.platform == "win32", reason="needs SIGKILL to kill the child process"
-)
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL to kill the child process"),
+]
 
-CHILD = Path(__file__).resolve().parent.parent / "crash_child.py"
-ROOT = CHILD.parent.parent
+CHILD = Path(__file__).resolve().parent / "crash_child.py"
+ROOT = CHILD.parents[2]
 #: Kill-and-reopen rounds per ``synchronous`` mode...
 ROUNDS = 60 if os.environ.get("CI") else 25
 #: ... unless this many seconds have passed (a slow machine), once 10 rounds have run.

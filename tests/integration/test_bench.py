@@ -19,6 +19,8 @@ from sync_core.bench.memory import STORES
 from sync_core.bench.operations import OPERATIONS
 from sync_core.bench.sdk import SDK_OPERATIONS
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[2]
 STORAGE_ROW = re.compile(r"^(memory|sqlite NORMAL|sqlite FULL) +(\S.*?) +[\d.]+µs +[\d.]+x$")
 NUMBER = r"[\d,]+(?:\.\d+)?"
