@@ -174,7 +174,7 @@ STREAM = Kind(
     record=SyncStreamRecord,
     objects=lambda svc: svc.sync_streams,
     ttl="ttl",
-    links=(("stream_messages", "Messages"),),
+    links=(("messages", "Messages"),),
 )
 
 KINDS = [DOCUMENT, MAP, LIST, STREAM]

@@ -52,7 +52,10 @@ YEAR = 31_536_000
 NOTHING = "Expected at least 1 optional parameter, but none were provided"
 INVALID = "Invalid parameter"
 BAD_IF_MATCH = "Invalid If-Match header"
-BAD_NAME = "Invalid unique name"
+BAD_NAME = (
+    "Invalid unique name. Expected a string with length 1-320 not matching the SID pattern "
+    "[A-Z]{2}[a-f0-9]{32}"
+)
 NAME_TAKEN = "Unique name already exists"
 TTL = (
     "The TTL value in seconds must either be empty or an integer between 0 and 31 536 000 (1 year)"

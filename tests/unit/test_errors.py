@@ -93,7 +93,8 @@ def test_each_constant_builds_twilios_four_fields(key: str) -> None:
         "more_info": err.more_info,
         "status": status,
     }
-    assert "{" not in err.message
+    assert "{path}" not in err.message
+    assert "{kind}" not in err.message
     assert err.detail == "why"
     assert str(err) == f"HTTP {status} error {code}: {err.message} (why)"
 

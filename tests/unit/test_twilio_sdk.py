@@ -382,7 +382,7 @@ def test_streams_create_fetch_update_delete_list_and_publish(
     plain = sync.services(service_sid).sync_streams
     made = svc.sync_streams.create(unique_name="feed", ttl=300)
     mirrors(made, plain("feed").fetch())
-    assert made.links == {"stream_messages": f"{made.url}/Messages"}
+    assert made.links == {"messages": f"{made.url}/Messages"}
     mirrors(svc.sync_streams("feed").fetch(), plain("feed").fetch())
     mirrors(svc.sync_streams(made.sid).fetch(), plain("feed").fetch())
 
