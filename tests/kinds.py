@@ -144,10 +144,17 @@ def container(
     )
 
 
+Row = tuple[str, str, tuple[type[Any], ...], str, int, tuple[int, str]]
+
+
+def _rows(*rows: Row) -> list[Row]:
+    return list(rows)
+
+
 #: The Map and List kinds: what tells them apart.
 MAP, LIST = (
     container(name, prefix, records, place=place, null_data=null, bad_place=bad)
-    for name, prefix, records, place, null, bad in [
+    for name, prefix, records, place, null, bad in _rows(
         (
             "map",
             "MP",
@@ -164,7 +171,7 @@ MAP, LIST = (
             54156,
             (54458, "Invalid List Item index"),
         ),
-    ]
+    )
 )
 STREAM = Kind(
     name="stream",

@@ -34,18 +34,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 from requests.models import PreparedRequest
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
+from yarl import URL
 
 from ..sync import Sync
 from .rest import RestApi
 
-__all__ = ["AsyncSyncHttpClient", "SyncHttpClient", "as_sent"]
+__all__ = ["AsyncSyncHttpClient", "SyncHttpClient", "as_sent", "as_sent_async"]
 
 _logger: Final = logging.getLogger("sync_core.twilio")
 
@@ -72,6 +73,20 @@ def as_sent(url: str) -> str:
     return sent.split("#", 1)[0]  # urllib3 never sends the fragment
 
 
+def as_sent_async(url: str) -> str:
+    """``url`` as the async SDK's aiohttp puts it on the wire (yarl's URL, no fragment).
+
+    yarl follows the WHATWG URL standard: unlike ``requests``, it removes tabs and
+    newlines from a URL rather than percent-encode them.
+
+    >>> as_sent_async("https://sync.twilio.com/v1/Services/IS1/Maps/m/Items/a b" + chr(9) + "c")
+    'https://sync.twilio.com/v1/Services/IS1/Maps/m/Items/a%20bc'
+    """
+    if "/." not in url and "#" not in url and _AS_IS.fullmatch(url):
+        return url
+    return str(URL(url).with_fragment(None))
+
+
 def _given(values: Mapping[str, V] | None) -> dict[str, V] | None:
     """``values`` without the ``None`` ones, which ``requests`` leaves out."""
     if not values:
@@ -84,6 +99,8 @@ class _Answering:
     SDK's own clients do (``_test_only_last_request``/``_test_only_last_response``)."""
 
     api: RestApi
+    #: How the client's transport puts a URL on the wire.
+    _as_sent: Callable[[str], str]
     _test_only_last_request: TwilioRequest
     _test_only_last_response: TwilioResponse
 
@@ -103,7 +120,11 @@ class _Answering:
             method=method, url=uri, auth=auth, params=params, data=data, headers=headers
         )
         answer = self.api.handle(
-            method, as_sent(uri), params=_given(params), data=_given(data), headers=_given(headers)
+            method,
+            type(self)._as_sent(uri),
+            params=_given(params),
+            data=_given(data),
+            headers=_given(headers),
         )
         response = TwilioResponse(answer.status, answer.text, answer.headers)
         self._test_only_last_response = response
@@ -111,7 +132,12 @@ class _Answering:
 
 
 class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is untyped
-    """A twilio ``HttpClient`` whose every request is answered by sync_core."""
+    """A twilio ``HttpClient`` whose every request is answered by sync_core.
+
+    It sees each request as twilio's own ``TwilioHttpClient`` (``requests``) sends it.
+    """
+
+    _as_sent = staticmethod(as_sent)
 
     def __init__(
         self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
@@ -126,8 +152,12 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
     """A twilio ``AsyncHttpClient`` whose every request is answered by sync_core.
 
     For the SDK's ``*_async`` methods. The answer is computed at once (sync_core does
-    no I/O), so awaiting it never yields to the event loop for long.
+    no I/O), so awaiting it never yields to the event loop for long. It sees each URL as
+    twilio's own ``AsyncTwilioHttpClient`` (aiohttp) sends it; a ``None`` parameter is
+    left out, as ``requests`` leaves it out (aiohttp itself raises ``TypeError``).
     """
+
+    _as_sent = staticmethod(as_sent_async)
 
     def __init__(
         self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None

@@ -445,17 +445,19 @@ def map_keys() -> st.SearchStrategy[str]:
 
 #: What no key may hold, or be, to round-trip through the twilio SDK (it does not
 #: percent-encode keys in paths, docs/twilio-sdk.md): a path separator, the start of a
-#: query or fragment, a percent escape, or a whole "." or ".." (removed as dot-segments).
-SDK_UNSAFE_CHARACTERS: Final = frozenset("/?#%")
+#: query or fragment, a percent escape, a tab or newline (the async SDK's aiohttp
+#: removes them from URLs), or a whole "." or ".." (removed as dot-segments).
+SDK_UNSAFE_CHARACTERS: Final = frozenset("/?#%\t\n\r")
 SDK_UNSAFE_KEYS: Final = frozenset({".", ".."})
 
 
 def sdk_safe_map_keys() -> st.SearchStrategy[str]:
     """Valid Map Item keys that round-trip through the twilio SDK, in-process or over HTTP.
 
-    :func:`map_keys` without ``/``, ``?``, ``#`` and ``%``, and without the keys ``.``
-    and ``..``: the SDK puts a key in the path as it is, and ``requests`` then sends the
-    path percent-encoded, with dot-segments removed (docs/twilio-sdk.md).
+    :func:`map_keys` without ``/``, ``?``, ``#``, ``%``, tab, newline and carriage
+    return, and without the keys ``.`` and ``..``: the SDK puts a key in the path as it
+    is, and its transport then sends the path percent-encoded with dot-segments removed
+    (``requests``), or without tabs and newlines (aiohttp) (docs/twilio-sdk.md).
 
     >>> from hypothesis import given, settings
     >>> @settings(max_examples=50, database=None)

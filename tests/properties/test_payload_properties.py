@@ -144,7 +144,7 @@ def test_update_round_trips_as_a_copy(data: dict[str, Any]) -> None:
 # -- the 16 KiB rule ----------------------------------------------------------------
 
 
-def check_size_rule(docs: DocumentList, data: dict[str, Any], sent: object) -> None:
+def check_size_rule(docs: DocumentList, data: dict[str, Any], sent: Any) -> None:
     """Create with ``sent``: succeeds iff ``data`` is at most 16 KiB, else 413 and no doc."""
     before = [d.sid for d in docs.list()]
     size = compact_size(data)
@@ -298,7 +298,7 @@ def test_non_json_values_are_refused(data: dict[Any, Any]) -> None:
 
 
 @given(value=bad_values)
-def test_non_json_values_at_the_top_are_refused(value: object) -> None:
+def test_non_json_values_at_the_top_are_refused(value: Any) -> None:
     docs = new_docs()
     with pytest.raises(SyncError) as info:
         docs.create(data=value)

@@ -60,18 +60,18 @@ def encodable(text: str) -> bool:
 
 
 #: Where ``data`` goes: a new Document, Map Item or List Item; returns the fetched data.
-def put_document(svc: ServiceContext, data: object) -> JsonObject:
+def put_document(svc: ServiceContext, data: Any) -> JsonObject:
     sid = svc.documents.create(data=data).sid
     return svc.documents(sid).fetch().data
 
 
-def put_map_item(svc: ServiceContext, data: object) -> JsonObject:
+def put_map_item(svc: ServiceContext, data: Any) -> JsonObject:
     items = svc.sync_maps(svc.sync_maps.create().sid).sync_map_items
     key = items.create(key="k", data=data).key
     return items(key).fetch().data
 
 
-def put_list_item(svc: ServiceContext, data: object) -> JsonObject:
+def put_list_item(svc: ServiceContext, data: Any) -> JsonObject:
     items = svc.sync_lists(svc.sync_lists.create().sid).sync_list_items
     index = items.create(data=data).index
     return items(index).fetch().data
@@ -178,7 +178,7 @@ def test_invalid_data_is_54008(
 
 
 @given(data=sst.invalid_data())
-def test_invalid_data_is_54008_on_update_and_in_streams(data: object) -> None:
+def test_invalid_data_is_54008_on_update_and_in_streams(data: Any) -> None:
     svc, _ = new_service()
     sid = svc.documents.create(data={"v": 1}).sid
     refused(400, 54008, lambda: svc.documents(sid).update(data=data))
@@ -216,7 +216,7 @@ def test_map_keys_are_accepted(key: str, data: JsonObject) -> None:
 
 
 @given(key=sst.invalid_map_keys())
-def test_invalid_map_keys_are_54209(key: object) -> None:
+def test_invalid_map_keys_are_54209(key: Any) -> None:
     svc, _ = new_service()
     items = svc.sync_maps(svc.sync_maps.create().sid).sync_map_items
     refused(400, 54209, lambda: items.create(key=key, data={"v": 1}))
@@ -244,7 +244,7 @@ def test_unique_names_are_accepted_by_every_kind(name: str) -> None:
 
 
 @given(name=sst.invalid_unique_names())
-def test_invalid_unique_names_are_54302(name: object) -> None:
+def test_invalid_unique_names_are_54302(name: Any) -> None:
     svc, _ = new_service()
     refused(400, 54302, lambda: svc.documents.create(unique_name=name))
     refused(400, 54302, lambda: svc.sync_maps.create(unique_name=name))
@@ -272,7 +272,7 @@ def test_ttls_are_accepted(ttl: int) -> None:
 
 
 @given(ttl=sst.invalid_ttls())
-def test_invalid_ttls_are_54011(ttl: object) -> None:
+def test_invalid_ttls_are_54011(ttl: Any) -> None:
     svc, _ = new_service()
     refused(400, 54011, lambda: svc.documents.create(ttl=ttl))
     refused(400, 54011, lambda: svc.sync_maps.create(collection_ttl=ttl))
@@ -361,7 +361,7 @@ def test_list_indexes_are_accepted(index: int) -> None:
 
 
 @given(index=sst.invalid_list_indexes())
-def test_invalid_list_indexes_are_54458(index: object) -> None:
+def test_invalid_list_indexes_are_54458(index: Any) -> None:
     svc, _ = new_service()
     items = svc.sync_lists(svc.sync_lists.create().sid).sync_list_items
     items.create(data={"at": 0})
@@ -383,7 +383,7 @@ def test_page_sizes_are_accepted(size: int) -> None:
 
 
 @given(size=sst.invalid_page_sizes())
-def test_invalid_page_sizes_are_54454(size: object) -> None:
+def test_invalid_page_sizes_are_54454(size: Any) -> None:
     svc, _ = new_service()
     refused(400, 54454, lambda: svc.documents.page(page_size=size))
     items = svc.sync_maps(svc.sync_maps.create().sid).sync_map_items

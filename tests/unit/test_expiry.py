@@ -145,7 +145,7 @@ def test_a_failed_operation_does_not_undo_an_expiry(clock: ManualClock) -> None:
 
 
 @pytest.mark.parametrize("ttl", [0, None, "0"], ids=["zero", "not-given", "zero-text"])
-def test_a_document_without_ttl_never_expires(sync: Sync, clock: ManualClock, ttl: object) -> None:
+def test_a_document_without_ttl_never_expires(sync: Sync, clock: ManualClock, ttl: Any) -> None:
     docs = sync.services(sync.services.create().sid).documents
     doc = docs.create(unique_name="forever", ttl=ttl)
     assert doc.date_expires is None

@@ -86,7 +86,7 @@ def test_an_update_over_the_limit_leaves_the_document_as_it_was(sync: Sync) -> N
     ],
 )
 def test_what_is_not_a_json_object_is_400_54008_and_changes_nothing(
-    sync: Sync, data: object, why: str
+    sync: Sync, data: Any, why: str
 ) -> None:
     docs = sync.services("default").documents
     with pytest.raises(InvalidParameterError) as caught:

@@ -19,6 +19,7 @@ from sync_core import (
     NotFoundError,
     ServiceRecord,
     Sync,
+    SyncEvent,
 )
 
 BASE = "https://sync.twilio.com/v1"
@@ -183,12 +184,12 @@ def test_an_empty_webhook_url_removes_the_webhook(sync: Sync) -> None:
     ("value", "expected"), [(True, True), ("true", True), (False, False), ("false", False)]
 )
 def test_a_flag_takes_a_boolean_or_its_text(
-    sync: Sync, flag: str, value: object, expected: bool
+    sync: Sync, flag: str, value: Any, expected: bool
 ) -> None:
     created = sync.services.create(**{flag: value})
     assert getattr(created, flag) is expected
 
-    updated = sync.services(created.sid).update(**{flag: not expected})
+    updated = sync.services(created.sid).update(**{flag: not expected})  # type: ignore[arg-type]  # text, as REST sends it
     assert getattr(updated, flag) is (not expected)
     updated = sync.services(created.sid).update(**{flag: value})
     assert getattr(updated, flag) is expected
@@ -205,7 +206,7 @@ BAD_FLAGS = ["yes", "1", "", 1, 0, "on"]
     ("window", "expected"), [(1000, 1000), (30000, 30000), (5000, 5000), ("2500", 2500)]
 )
 def test_a_debouncing_window_from_1000_to_30000_ms_is_accepted(
-    sync: Sync, window: object, expected: int
+    sync: Sync, window: Any, expected: int
 ) -> None:
     svc = sync.services.create(reachability_debouncing_window=window)
     assert svc.reachability_debouncing_window == expected
@@ -331,7 +332,7 @@ def test_the_default_service_can_be_updated_through_the_alias(
     default = sync.services("default").fetch()
     clock.advance(60)
 
-    updated = sync.services("default").update(friendly_name="Renamed", acl_enabled="true")
+    updated = sync.services("default").update(friendly_name="Renamed", acl_enabled="true")  # type: ignore[arg-type]  # text, as REST sends it
 
     assert updated.sid == default.sid
     assert updated.unique_name == "default"
@@ -341,7 +342,7 @@ def test_the_default_service_can_be_updated_through_the_alias(
 
 
 def test_a_refused_call_on_the_default_alias_does_not_create_it(sync: Sync) -> None:
-    refused(lambda: sync.services("default").update(acl_enabled="maybe"), 400, 20001, INVALID)
+    refused(lambda: sync.services("default").update(acl_enabled="maybe"), 400, 20001, INVALID)  # type: ignore[arg-type]  # text, as REST sends it
     refused(lambda: sync.services("default").documents.create(ttl=-1), 400, 54011, TTL)
 
     assert sync.services.list() == []
@@ -399,10 +400,10 @@ def test_update_can_change_every_setting_at_once(sync: Sync) -> None:
     updated = sync.services(svc.sid).update(
         webhook_url="http://example.com/new",
         friendly_name="new",
-        reachability_webhooks_enabled="true",
+        reachability_webhooks_enabled="true",  # type: ignore[arg-type]  # text, as REST sends it
         acl_enabled=True,
-        reachability_debouncing_enabled="true",
-        reachability_debouncing_window="30000",
+        reachability_debouncing_enabled="true",  # type: ignore[arg-type]  # text, as REST sends it
+        reachability_debouncing_window="30000",  # type: ignore[arg-type]  # text, as REST sends it
         webhooks_from_rest_enabled=True,
     )
 
@@ -425,7 +426,7 @@ def test_update_with_nothing_answers_the_service_unchanged(
     # expects no error; SEMANTICS.md), where Documents, Maps, Lists and items say 54010.
     svc = sync.services.create(friendly_name="chat")
     clock.advance(5)
-    heard = []
+    heard: list[SyncEvent] = []
     with sync.subscribe(heard.append):
         assert sync.services(svc.sid).update(**params) == svc
 
