@@ -34,11 +34,11 @@ import attrs
 from .actor import Actor
 from .errors import NO_PARAMETERS, REVISION_MISMATCH
 from .events import Change, EventCallback, Subscription
-from .instances import Instance, through_context, twin
+from .instances import Instance, acting, twin
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
-from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .permissions import PermissionInstance, PermissionList
 from .records import NamedRecord, named_fields
 from .rows import ObjectRow
 
@@ -228,8 +228,7 @@ class DocumentRecord(NamedRecord, ObjectInstance, Instance[DocumentContext]):
     def _context(self) -> DocumentContext:
         return DocumentContext(self._acting(self.service_sid), self.sid)
 
-    update = through_context(DocumentContext.update)
-    update_async = twin(update)
+    update, update_async = acting(DocumentContext.update)
 
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
@@ -241,13 +240,9 @@ class DocumentRecord(NamedRecord, ObjectInstance, Instance[DocumentContext]):
 class DocumentPermissionRecord(PermissionInstance["DocumentPermissionRecord"]):
     """What one identity may do with a Document: ``...document_permissions(identity).fetch()``."""
 
-    _COLLECTION: ClassVar[str] = "Documents"
     _OWNER: ClassVar[str] = "document_sid"
 
     document_sid: str
 
 
-DOCUMENT_PERMISSIONS: Final = PermissionKind(
-    DOCUMENTS, permission_record(DocumentPermissionRecord, "document_sid")
-)
-DocumentPermissionRecord._KIND = DOCUMENT_PERMISSIONS
+DOCUMENT_PERMISSIONS: Final = DocumentPermissionRecord.kind_of(DOCUMENTS)

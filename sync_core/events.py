@@ -43,7 +43,7 @@ import attrs
 
 from .actor import SYSTEM
 from .payload import JsonObject, decode_data
-from .records import format_date
+from .records import json_fields
 from .rows import ItemRow, ObjectRow, ServiceRow
 
 __all__ = [
@@ -96,6 +96,27 @@ _OBJECT_REMOVALS: Final = frozenset(
 )
 
 
+#: An event's JSON: its fields, with its data decoded rather than as JSON text.
+_EVENT_JSON: Final = (
+    "sequence",
+    "type",
+    "account_sid",
+    "service_sid",
+    "identity",
+    "date",
+    "object_sid",
+    "object_unique_name",
+    "object_revision",
+    "revision",
+    "item_key",
+    "item_index",
+    "message_sid",
+    "expired",
+    "data",
+    "previous_data",
+)
+
+
 @attrs.frozen
 class SyncEvent:
     """One committed change, as subscribers and the webhook sink see it.
@@ -142,24 +163,7 @@ class SyncEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as JSON-ready values (dates as ``YYYY-MM-DDTHH:MM:SSZ``)."""
-        return {
-            "sequence": self.sequence,
-            "type": self.type,
-            "account_sid": self.account_sid,
-            "service_sid": self.service_sid,
-            "identity": self.identity,
-            "date": format_date(self.date),
-            "object_sid": self.object_sid,
-            "object_unique_name": self.object_unique_name,
-            "object_revision": self.object_revision,
-            "revision": self.revision,
-            "item_key": self.item_key,
-            "item_index": self.item_index,
-            "message_sid": self.message_sid,
-            "expired": self.expired,
-            "data": self.data,
-            "previous_data": self.previous_data,
-        }
+        return json_fields(self, _EVENT_JSON)
 
 
 class Change(NamedTuple):

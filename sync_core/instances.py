@@ -28,7 +28,7 @@ from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
-__all__ = ["Instance", "stream_twin", "through_context", "twin"]
+__all__ = ["Instance", "acting", "stream_twin", "through_context", "twin"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -89,3 +89,17 @@ def through_context(
         return method(self._context(), *args, **kwargs)
 
     return call
+
+
+def acting(
+    method: Callable[Concatenate[C, P], T],
+) -> tuple[
+    Callable[Concatenate[Instance[C], P], T],
+    Callable[Concatenate[Instance[C], P], Coroutine[Any, Any, T]],
+]:
+    """A record's method through its context, and its ``_async`` twin.
+
+    In a record's class body: ``fetch, fetch_async = acting(DocumentContext.fetch)``.
+    """
+    call = through_context(method)
+    return call, twin(call)

@@ -50,7 +50,7 @@ from .errors import (
     ErrorSpec,
 )
 from .events import Change
-from .instances import stream_twin, through_context, twin
+from .instances import acting, stream_twin, twin
 from .listing import Addressing, Listing, Source, gathered
 from .objects import ObjectKind, OfObject
 from .paging import Cursor, Page, Position, Scope
@@ -459,9 +459,6 @@ class ItemInstance:
     an :class:`~sync_core.instances.Instance` of it): ``fetch``, ``update``, ``delete``
     and their ``_async`` twins."""
 
-    fetch = through_context(ItemContext.fetch)
-    update = through_context(ItemContext.update)
-    delete = through_context(ItemContext.delete)
-    fetch_async = twin(fetch)
-    update_async = twin(update)
-    delete_async = twin(delete)
+    fetch, fetch_async = acting(ItemContext.fetch)
+    update, update_async = acting(ItemContext.update)
+    delete, delete_async = acting(ItemContext.delete)

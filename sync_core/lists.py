@@ -43,7 +43,7 @@ from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fi
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_index
 from .payload import JsonData, JsonObject
-from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .permissions import PermissionInstance, PermissionList
 from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
@@ -222,13 +222,9 @@ class SyncListItemRecord(ItemRecord, ItemInstance, Instance[SyncListItemContext]
 class SyncListPermissionRecord(PermissionInstance["SyncListPermissionRecord"]):
     """What one identity may do with a List: ``...sync_list_permissions(identity).fetch()``."""
 
-    _COLLECTION: ClassVar[str] = "Lists"
     _OWNER: ClassVar[str] = "list_sid"
 
     list_sid: str
 
 
-LIST_PERMISSIONS: Final = PermissionKind(
-    LISTS, permission_record(SyncListPermissionRecord, "list_sid")
-)
-SyncListPermissionRecord._KIND = LIST_PERMISSIONS
+LIST_PERMISSIONS: Final = SyncListPermissionRecord.kind_of(LISTS)

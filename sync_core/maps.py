@@ -42,7 +42,7 @@ from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fi
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_key
 from .payload import JsonData, JsonObject
-from .permissions import PermissionInstance, PermissionKind, PermissionList, permission_record
+from .permissions import PermissionInstance, PermissionList
 from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
@@ -222,11 +222,9 @@ class SyncMapItemRecord(ItemRecord, ItemInstance, Instance[SyncMapItemContext]):
 class SyncMapPermissionRecord(PermissionInstance["SyncMapPermissionRecord"]):
     """What one identity may do with a Map: ``...sync_map_permissions(identity).fetch()``."""
 
-    _COLLECTION: ClassVar[str] = "Maps"
     _OWNER: ClassVar[str] = "map_sid"
 
     map_sid: str
 
 
-MAP_PERMISSIONS: Final = PermissionKind(MAPS, permission_record(SyncMapPermissionRecord, "map_sid"))
-SyncMapPermissionRecord._KIND = MAP_PERMISSIONS
+MAP_PERMISSIONS: Final = SyncMapPermissionRecord.kind_of(MAPS)

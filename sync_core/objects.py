@@ -52,7 +52,7 @@ from .acl import Flag, authorize
 from .actor import Acting, Actor
 from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
 from .events import Change, EventCallback, Subscription
-from .instances import through_context, twin
+from .instances import acting, twin
 from .listing import Addressing, PlainListing, Source
 from .lookup import new_sid, resolve_for, resolve_service
 from .paging import Position, Scope
@@ -335,14 +335,11 @@ class ObjectInstance:
     (the record is an :class:`~sync_core.instances.Instance` of it): ``fetch`` and
     ``delete`` and their ``_async`` twins (each kind adds ``update``)."""
 
-    fetch = through_context(ObjectContext.fetch)
-    delete = through_context(ObjectContext.delete)
-    fetch_async = twin(fetch)
-    delete_async = twin(delete)
+    fetch, fetch_async = acting(ObjectContext.fetch)
+    delete, delete_async = acting(ObjectContext.delete)
 
 
 class ContainerInstance(ObjectInstance):
     """What a Map's or List's record does: also ``update`` (its TTL)."""
 
-    update = through_context(ContainerContext.update)
-    update_async = twin(update)
+    update, update_async = acting(ContainerContext.update)

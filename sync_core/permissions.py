@@ -37,7 +37,7 @@ import attrs
 from .acl import check_identity
 from .actor import Actor
 from .errors import NOT_FOUND, PARAMETER_INVALID
-from .instances import Instance, through_context, twin
+from .instances import Instance, acting, twin
 from .listing import Addressing, PlainListing, Source
 from .objects import ObjectKind, OfObject
 from .paging import Position, Scope
@@ -212,16 +212,21 @@ class PermissionInstance(PermissionRecord, Instance[PermissionContext[R]], Gener
     """A permission's record that acts, as twilio-python's permission instances do:
     ``fetch``, ``update``, ``delete`` and their ``_async`` twins."""
 
-    #: The kind of the permission (set by each kind's module once the kind exists).
+    #: The kind of the permission (set by :meth:`kind_of` once the record class exists).
     _KIND: ClassVar[PermissionKind[Any]]
+
+    @classmethod
+    def kind_of(cls, owner: ObjectKind[Any]) -> PermissionKind[Any]:
+        """The permissions of ``owner``'s kind, made of this record class (``_OWNER``
+        names the record's field of the object's sid)."""
+        cls._COLLECTION = owner.collection
+        cls._KIND = PermissionKind(owner, permission_record(cls, cls._OWNER))
+        return cls._KIND
 
     def _context(self) -> PermissionContext[R]:
         actor = self._acting(self.service_sid)
         return PermissionContext(actor, self._owner_sid, self._KIND, self.identity)
 
-    fetch = through_context(PermissionContext.fetch)
-    update = through_context(PermissionContext.update)
-    delete = through_context(PermissionContext.delete)
-    fetch_async = twin(fetch)
-    update_async = twin(update)
-    delete_async = twin(delete)
+    fetch, fetch_async = acting(PermissionContext.fetch)
+    update, update_async = acting(PermissionContext.update)
+    delete, delete_async = acting(PermissionContext.delete)

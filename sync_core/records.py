@@ -45,6 +45,7 @@ __all__ = [
     "Record",
     "dated_fields",
     "format_date",
+    "json_fields",
     "named_fields",
 ]
 
@@ -70,6 +71,20 @@ def format_date(when: datetime | None) -> str | None:
         f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
         f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
     )
+
+
+def json_fields(value: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """The attributes ``names`` of ``value`` as JSON-ready values, dates formatted.
+
+    >>> from types import SimpleNamespace
+    >>> json_fields(SimpleNamespace(a=1, at=datetime(2025, 1, 2, tzinfo=UTC)), ("at", "a"))
+    {'at': '2025-01-02T00:00:00Z', 'a': 1}
+    """
+    shown = {}
+    for name in names:
+        found = getattr(value, name)
+        shown[name] = format_date(found) if isinstance(found, datetime) else found
+    return shown
 
 
 def dated_fields(row: ObjectRow | ItemRow) -> dict[str, Any]:

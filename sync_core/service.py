@@ -42,7 +42,7 @@ from .errors import (
     WEBHOOK_URL_INVALID,
 )
 from .events import Change, EventCallback, Subscription
-from .instances import Instance, through_context, twin
+from .instances import Instance, acting, twin
 from .limits import (
     MAX_DEBOUNCING_WINDOW,
     MAX_FRIENDLY_NAME,
@@ -55,7 +55,7 @@ from .lookup import new_service, resolve_service
 from .maps import SyncMapList
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, check_int, given
-from .records import BASE_URL, Record, format_date
+from .records import BASE_URL, Record, json_fields
 from .rows import ServiceRow
 from .streams import SyncStreamList
 
@@ -399,33 +399,15 @@ class ServiceRecord(Record, Instance[ServiceContext]):
         return {name: f"{self.url}/{name.title()}" for name in _SERVICE_LINKS}
 
     def to_dict(self) -> dict[str, Any]:
-        """The REST JSON of this Service."""
-        return {
-            "sid": self.sid,
-            "unique_name": self.unique_name,
-            "account_sid": self.account_sid,
-            "friendly_name": self.friendly_name,
-            "date_created": format_date(self.date_created),
-            "date_updated": format_date(self.date_updated),
-            "url": self.url,
-            "webhook_url": self.webhook_url,
-            "webhooks_from_rest_enabled": self.webhooks_from_rest_enabled,
-            "reachability_webhooks_enabled": self.reachability_webhooks_enabled,
-            "acl_enabled": self.acl_enabled,
-            "reachability_debouncing_enabled": self.reachability_debouncing_enabled,
-            "reachability_debouncing_window": self.reachability_debouncing_window,
-            "links": self.links,
-        }
+        """The REST JSON of this Service (its fields in Twilio's order)."""
+        return json_fields(self, _JSON)
 
     def _context(self) -> ServiceContext:
         return ServiceContext(self._acting(self.sid))
 
-    fetch = through_context(ServiceContext.fetch)
-    update = through_context(ServiceContext.update)
-    delete = through_context(ServiceContext.delete)
-    fetch_async = twin(fetch)
-    update_async = twin(update)
-    delete_async = twin(delete)
+    fetch, fetch_async = acting(ServiceContext.fetch)
+    update, update_async = acting(ServiceContext.update)
+    delete, delete_async = acting(ServiceContext.delete)
 
     @property
     def documents(self) -> DocumentList:
@@ -449,6 +431,23 @@ class ServiceRecord(Record, Instance[ServiceContext]):
 
 
 _SERVICE_LINKS: Final = ("documents", "lists", "maps", "streams")
+#: The Service's REST JSON, in the order of Twilio's examples.
+_JSON: Final = (
+    "sid",
+    "unique_name",
+    "account_sid",
+    "friendly_name",
+    "date_created",
+    "date_updated",
+    "url",
+    "webhook_url",
+    "webhooks_from_rest_enabled",
+    "reachability_webhooks_enabled",
+    "acl_enabled",
+    "reachability_debouncing_enabled",
+    "reachability_debouncing_window",
+    "links",
+)
 #: What a Service's record shows of its row: every field but its creation number.
 _SHOWN: Final = tuple(
     field.name

@@ -34,7 +34,7 @@ import attrs
 from .actor import Actor
 from .errors import NO_PARAMETERS, STREAM_MESSAGE_DATA_MISSING
 from .events import Change, EventCallback, Subscription
-from .instances import Instance, through_context, twin
+from .instances import Instance, acting, twin
 from .limits import MAX_STREAM_MESSAGE_BYTES
 from .lookup import new_sid
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
@@ -197,8 +197,7 @@ class SyncStreamRecord(NamedRecord, ObjectInstance, Instance[SyncStreamContext])
     def _context(self) -> SyncStreamContext:
         return SyncStreamContext(self._acting(self.service_sid), self.sid)
 
-    update = through_context(SyncStreamContext.update)
-    update_async = twin(update)
+    update, update_async = acting(SyncStreamContext.update)
 
     @property
     def stream_messages(self) -> StreamMessageList:

@@ -99,10 +99,18 @@ class _Answering:
     SDK's own clients do (``_test_only_last_request``/``_test_only_last_response``)."""
 
     api: RestApi
-    #: How the client's transport puts a URL on the wire.
+    #: How the client's transport puts a URL on the wire, and whether it is the SDK's
+    #: async kind of client.
     _as_sent: Callable[[str], str]
+    _is_async = False
     _test_only_last_request: TwilioRequest
     _test_only_last_response: TwilioResponse
+
+    def __init__(
+        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
+    ) -> None:
+        super().__init__(logger, self._is_async, timeout)  # type: ignore[call-arg]  # twilio's, next
+        self.api = RestApi(sync)
 
     def _answer(
         self,
@@ -138,13 +146,6 @@ class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is
     """
 
     _as_sent = staticmethod(as_sent)
-
-    def __init__(
-        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
-    ) -> None:
-        super().__init__(logger, False, timeout)
-        self.api = RestApi(sync)
-
     request = _Answering._answer
 
 
@@ -158,12 +159,7 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
     """
 
     _as_sent = staticmethod(as_sent_async)
-
-    def __init__(
-        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
-    ) -> None:
-        super().__init__(logger, True, timeout)
-        self.api = RestApi(sync)
+    _is_async = True
 
     async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:
         """Answer one SDK request, as :meth:`SyncHttpClient.request` does."""
