@@ -127,7 +127,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, DOCUMENTS)
+        super().__init__(actor, sid, DOCUMENTS, DOCUMENTS)
 
     def update(
         self,

@@ -83,7 +83,7 @@ class _Operation(_Transaction):
                 with _Transaction(engine):
                     engine.expiry.sweep(now, engine.emit)
                 engine.expiry.settle()
-            super().__enter__()
+            _Transaction.__enter__(self)
             return now
         except BaseException:
             engine._operating = False
@@ -93,7 +93,7 @@ class _Operation(_Transaction):
     def __exit__(self, *exc_info: Any) -> None:
         engine = self._engine
         try:
-            super().__exit__(*exc_info)
+            _Transaction.__exit__(self, *exc_info)
         finally:
             engine._operating = False
             engine.lock.release()
@@ -156,7 +156,11 @@ class Engine:
         store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
-        url = webhook_url(service, change.identity)
+        url = (
+            None
+            if service is None or service.webhook_url is None
+            else webhook_url(service, change.identity)
+        )
         if url is None and not self.events.has_subscriptions:
             return  # nobody to tell: the number is spent, the event need not be built
         event = make_event(change, sequence=sequence, account_sid=self.account_sid)

@@ -18,8 +18,8 @@ exception, so a misspelt error is a mypy error, not a ``KeyError`` on the error 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -66,7 +66,9 @@ __all__ = [
     "ResourceErrorSpec",
     "RevisionErrorSpec",
     "SyncError",
+    "Where",
     "fail",
+    "spelled",
 ]
 
 MORE_INFO: Final = "https://www.twilio.com/docs/errors/{code}"
@@ -193,13 +195,27 @@ class ErrorSpec(_Row):
         return self._build(self.template, detail)
 
 
+#: A path as the caller addressed it, or how to spell it when it is needed (a path is
+#: only shown in refusals: a call that succeeds need not build it).
+Where: TypeAlias = str | Callable[[], str]
+
+
+def spelled(path: Where) -> str:
+    """The path ``path`` names.
+
+    >>> spelled("/Services/default"), spelled(lambda: "/Services/IS1")
+    ('/Services/default', '/Services/IS1')
+    """
+    return path if isinstance(path, str) else path()
+
+
 @attrs.frozen
 class ResourceErrorSpec(_Row):
     """An error whose message names the resource addressed (``{path}``)."""
 
-    def error(self, path: str, detail: str | None = None) -> SyncError:
+    def error(self, path: Where, detail: str | None = None) -> SyncError:
         """The exception to raise for ``path``, as the caller addressed it (no ``/v1``)."""
-        return self._build(self.template.format(path=path), detail)
+        return self._build(self.template.format(path=spelled(path)), detail)
 
 
 @attrs.frozen

@@ -65,7 +65,6 @@ from .params import (
     pick_ttl,
 )
 from .payload import JsonData, JsonObject, decode_data, encode_data
-from .records import dated_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -126,13 +125,17 @@ def item_fields(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> d
     ``data`` is a fresh copy of the row's data that the caller already holds (a create
     has one from validating it); otherwise the row's JSON is decoded.
     """
+    # Written out: this runs for every record.
     return {
         "actor": actor,
         "account_sid": actor.engine.account_sid,
         "service_sid": row.service_sid,
         "revision": str(row.revision),
         "data": decode_data(row.data) if data is None else data,
-        **dated_fields(row),
+        "date_expires": row.date_expires,
+        "date_created": row.date_created,
+        "date_updated": row.date_updated,
+        "created_by": row.created_by,
     }
 
 
@@ -151,10 +154,8 @@ class ItemFilters:
 
 
 class _InContainer(OfObject[ItemKind[R]]):
-    """What the items list and an item context share: their Map or List, as addressed."""
-
-    def __init__(self, actor: Actor, container: str, spec: ItemKind[R]) -> None:
-        super().__init__(actor, container, spec.container, spec)
+    """What the items list and an item context share: their Map or List, as addressed
+    (made as an :class:`~sync_core.objects.OfObject` of the container's kind)."""
 
     @property
     def _path(self) -> str:
@@ -162,7 +163,7 @@ class _InContainer(OfObject[ItemKind[R]]):
 
     def _container_row(self, now: datetime, flag: Flag) -> ObjectRow:
         """The Map or List (404 naming this path), if the identity has ``flag`` (403)."""
-        return self._object(now, flag, self._path)
+        return self._object(now, flag, self._where)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._path}>"
@@ -320,7 +321,7 @@ class ItemContext(_InContainer[R]):
     """One item of a Map or List, by key or index: fetch, update, delete."""
 
     def __init__(self, actor: Actor, container: str, place: Place, spec: ItemKind[R]) -> None:
-        super().__init__(actor, container, spec)
+        super().__init__(actor, container, spec.container, spec)
         self._place = place
 
     @property

@@ -108,7 +108,7 @@ class SyncListItemList(ItemList["SyncListItemRecord", SyncListItemContext, int])
     """The items of one List: ``...sync_lists("l").sync_list_items``."""
 
     def __init__(self, actor: Actor, list_sid: str) -> None:
-        super().__init__(actor, list_sid, LIST_ITEMS)
+        super().__init__(actor, list_sid, LISTS, LIST_ITEMS)
 
     def create(
         self,
@@ -145,7 +145,7 @@ class SyncListContext(ContainerContext["SyncListRecord"]):
     """One List, by sid or unique name: ``sync.services(s).sync_lists("l")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, LISTS)
+        super().__init__(actor, sid, LISTS, LISTS)
 
     @property
     def sync_list_permissions(self) -> PermissionList[SyncListPermissionRecord]:

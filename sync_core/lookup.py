@@ -13,12 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ._compat import moved
-from .acl import Flag, authorize
-from .actor import Actor
-from .errors import NOT_FOUND
+from .errors import NOT_FOUND, Where
 from .rows import ObjectRow, ServiceRow
 from .sids import is_sid
 
@@ -31,7 +29,6 @@ __all__ = [
     "find_object",
     "new_service",
     "new_sid",
-    "resolve_for",
     "resolve_object",
     "resolve_service",
     "service_path",
@@ -73,7 +70,7 @@ def new_service(engine: Engine, now: datetime, **settings: Any) -> ServiceRow:
 
 
 def resolve_service(
-    engine: Engine, now: datetime, service: str, path: str | None = None
+    engine: Engine, now: datetime, service: str, path: Where | None = None
 ) -> ServiceRow:
     """The service addressed as ``service``; creates the default one on first use.
 
@@ -117,40 +114,12 @@ def find_object(
 
 
 def resolve_object(
-    engine: Engine, service_sid: str, kind: str, prefix: str, ident: str, path: str
+    engine: Engine, service_sid: str, kind: str, prefix: str, ident: str, path: Where
 ) -> ObjectRow:
     """Like :func:`find_object`, but a missing object is a 404 naming ``path``."""
     row = find_object(engine, service_sid, kind, prefix, ident)
     if row is None:
         raise NOT_FOUND.error(path=path)
-    return row
-
-
-class Kind(Protocol):
-    """What addressing needs of a kind of object: its rows' kind and its SIDs' prefix."""
-
-    @property
-    def kind(self) -> str:
-        """The rows' kind: ``document``, ``map``, ``list`` or ``stream``."""
-
-    @property
-    def prefix(self) -> str:
-        """Its SIDs' prefix: ``ET``, ``MP``, ``ES`` or ``TO``."""
-
-
-def resolve_for(
-    actor: Actor, now: datetime, spec: Kind, ident: str, path: str, flag: Flag
-) -> ObjectRow:
-    """The object of ``spec`` addressed as ``ident`` in the actor's Service, if the
-    actor's identity has ``flag`` on it (:func:`~sync_core.acl.authorize`).
-
-    A missing Service or object is a 404 naming ``path``, the whole path addressed; a
-    denial is 403/54007.
-    """
-    engine = actor.engine
-    service = resolve_service(engine, now, actor.service, path)
-    row = resolve_object(engine, service.sid, spec.kind, spec.prefix, ident, path)
-    authorize(engine.store, service, actor.identity, flag, path, row)
     return row
 
 

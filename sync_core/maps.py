@@ -103,7 +103,7 @@ class SyncMapItemList(ItemList["SyncMapItemRecord", SyncMapItemContext, str]):
     """The items of one Map: ``...sync_maps("m").sync_map_items``."""
 
     def __init__(self, actor: Actor, map_sid: str) -> None:
-        super().__init__(actor, map_sid, MAP_ITEMS)
+        super().__init__(actor, map_sid, MAPS, MAP_ITEMS)
 
     def create(
         self,
@@ -142,7 +142,7 @@ class SyncMapContext(ContainerContext["SyncMapRecord"]):
     """One Map, by sid or unique name: ``sync.services(s).sync_maps("m")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, MAPS)
+        super().__init__(actor, sid, MAPS, MAPS)
 
     @property
     def sync_map_permissions(self) -> PermissionList[SyncMapPermissionRecord]:

@@ -50,11 +50,11 @@ import attrs
 
 from .acl import Flag, authorize
 from .actor import Acting, Actor
-from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN
+from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN, Where
 from .events import Change, EventCallback, Subscription
 from .instances import acting, twin
 from .listing import Addressing, PlainListing, Source
-from .lookup import new_sid, resolve_for, resolve_service
+from .lookup import new_sid, resolve_object, resolve_service
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
 from .rows import ObjectRow, ServiceRow
@@ -104,9 +104,12 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
     def _path(self) -> str:
         return f"{self._actor.service_path}/{self._spec.collection}"
 
+    def _where(self) -> str:
+        return self._path
+
     def _service_row(self, now: datetime) -> ServiceRow:
         """The service (404), if the acting identity may create and list here (403)."""
-        engine, path = self._actor.engine, self._path
+        engine, path = self._actor.engine, self._where
         service = resolve_service(engine, now, self._actor.service, path)
         authorize(engine.store, service, self._actor.identity, None, path, kind=self._spec.kind)
         return service
@@ -189,32 +192,43 @@ class OfObject(Acting, Generic[S]):
         """The object's path as addressed: ``/Services/{service}/{Collection}/{ident}``."""
         return f"{self._actor.service_path}/{self._kind.collection}/{self._ident}"
 
-    def _object(self, now: datetime, flag: Flag, path: str) -> ObjectRow:
-        """The object now (404 naming ``path``), if the acting identity has ``flag`` (403)."""
-        return resolve_for(self._actor, now, self._kind, self._ident, path, flag)
+    @property
+    def _path(self) -> str:
+        """This resource's path as addressed (the object's own, unless overridden)."""
+        return self._object_path
+
+    def _where(self) -> str:
+        """This resource's path, for a refusal to spell when it happens (a :data:`Where`)."""
+        return self._path
+
+    def _object(self, now: datetime, flag: Flag, path: Where) -> ObjectRow:
+        """The object now, if the acting identity has ``flag`` on it.
+
+        A missing Service or object is a 404 naming ``path``, the whole path addressed;
+        a denial is 403/54007 (:func:`~sync_core.acl.authorize`).
+        """
+        actor, kind = self._actor, self._kind
+        engine = actor.engine
+        service = resolve_service(engine, now, actor.service, path)
+        row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._ident, path)
+        authorize(engine.store, service, actor.identity, flag, path, row)
+        return row
 
 
 class ObjectContext(OfObject[ObjectKind[R]]):
     """One object, by sid or unique name: fetch and delete; subclasses add update."""
-
-    def __init__(self, actor: Actor, sid: str, spec: ObjectKind[R]) -> None:
-        super().__init__(actor, sid, spec, spec)
 
     @property
     def sid(self) -> str:
         """The object as addressed: its sid or unique name."""
         return self._ident
 
-    @property
-    def _path(self) -> str:
-        return self._object_path
-
-    def _resolve(self, now: datetime, flag: Flag, path: str | None = None) -> ObjectRow:
+    def _resolve(self, now: datetime, flag: Flag, path: Where | None = None) -> ObjectRow:
         """The object now, if the acting identity has ``flag`` on it.
 
         A 404 names ``path`` (this object's own path by default); a denial is 403.
         """
-        return self._object(now, flag, self._path if path is None else path)
+        return self._object(now, flag, self._where if path is None else path)
 
     def fetch(self) -> R:
         """The object now. Cost: O(log n) (O(1) in memory by sid).

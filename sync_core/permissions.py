@@ -36,7 +36,7 @@ import attrs
 
 from .acl import check_identity
 from .actor import Actor
-from .errors import NOT_FOUND, PARAMETER_INVALID
+from .errors import NOT_FOUND, PARAMETER_INVALID, Where
 from .instances import Instance, acting, twin
 from .listing import Addressing, PlainListing, Source
 from .objects import ObjectKind, OfObject
@@ -88,7 +88,7 @@ class _PermissionBase(OfObject[PermissionKind[R]]):
     def __init__(self, actor: Actor, owner: str, spec: PermissionKind[R]) -> None:
         super().__init__(actor, owner, spec.owner, spec)
 
-    def _resolve(self, now: datetime, path: str) -> ObjectRow:
+    def _resolve(self, now: datetime, path: Where) -> ObjectRow:
         """The object the permissions belong to (404 naming ``path``), if allowed: no
         flag covers the permission resources (acl.py)."""
         return self._object(now, None, path)
@@ -103,7 +103,7 @@ class PermissionList(_PermissionBase[R], PlainListing[R], Addressing[str, "Permi
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
         engine, spec = self._actor.engine, self._spec
-        owner = self._resolve(now, self._path)
+        owner = self._resolve(now, self._where)
 
         def fetch_slice(
             after: Position | None, backwards: bool, limit: int
@@ -136,7 +136,7 @@ class PermissionContext(_PermissionBase[R]):
 
     def _target(self, now: datetime) -> tuple[ObjectRow, str]:
         """The object (404) and the checked identity (400/54351)."""
-        owner = self._resolve(now, self._path)
+        owner = self._resolve(now, self._where)
         return owner, check_identity(self.identity)
 
     def _existing(self, now: datetime) -> PermissionRow:

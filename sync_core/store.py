@@ -154,7 +154,7 @@ class Store:
                 self.storage.put(
                     OBJECT_NAMES, (row.service_sid, row.kind, row.unique_name), row.sid
                 )
-        if old is None or old.date_expires != row.date_expires:
+        if (None if old is None else old.date_expires) != row.date_expires:
             self._move_expiry(EXPIRY, old, row)
         self.storage.put(OBJECTS, (row.service_sid, row.sid), row)
 
@@ -210,7 +210,7 @@ class Store:
         ``old`` is the item it replaces, as the caller read it (None for a new one).
         """
         table, expiry = ITEM_TABLES[row.kind]
-        if old is None or old.date_expires != row.date_expires:
+        if (None if old is None else old.date_expires) != row.date_expires:
             self._move_expiry(expiry, old, row)
         self.storage.put(table, (row.service_sid, row.container_sid, row.position), row)
 

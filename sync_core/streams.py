@@ -88,7 +88,7 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
     """One Stream, by sid or unique name: ``sync.services(s).sync_streams("s")``."""
 
     def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, STREAMS)
+        super().__init__(actor, sid, STREAMS, STREAMS)
 
     def update(self, ttl: int | Unset | None = UNSET) -> SyncStreamRecord:
         """Set (or, with 0, clear) when the Stream expires. Cost: O(log n).
@@ -156,7 +156,7 @@ class StreamMessageList:
         engine = self._actor.engine
         with engine.operation() as now:
             context = SyncStreamContext(self._actor, self._stream)
-            stream = context._resolve(now, None, self._path)
+            stream = context._resolve(now, None, lambda: self._path)
             text, copy = encode_data(
                 data, limit=MAX_STREAM_MESSAGE_BYTES, missing=STREAM_MESSAGE_DATA_MISSING
             )
