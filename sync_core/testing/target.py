@@ -6,11 +6,15 @@ API, the REST adapter, the twilio SDK path (all three in
 :mod:`sync_core.testing.targets`), or your own service. To check your own, subclass
 :class:`SyncTarget` and implement its methods in REST-JSON terms:
 
-- every object is addressed by its unique name within **one** service that the target
-  owns (and may create in ``__init__`` and remove in :meth:`SyncTarget.close`);
+- every object is addressed by its unique name or its SID (a ``name`` argument is
+  either, as in Twilio's URLs) within **one** service that the target owns (and may
+  create in ``__init__`` and remove in :meth:`SyncTarget.close`); an object may have no
+  unique name;
 - results are the REST JSON of Twilio, what ``record.to_dict()`` gives (the machine
-  reads ``unique_name``, ``revision``, ``data``, ``date_expires``, ``date_updated``,
-  ``key``, ``index``, ``identity``, ``read``, ``write`` and ``manage``);
+  reads ``sid``, ``unique_name``, ``account_sid``, ``service_sid``, ``revision``,
+  ``data``, ``date_created``, ``date_updated``, ``date_expires``, ``created_by``,
+  ``key``, ``index``, ``map_sid``, ``list_sid``, ``identity``, ``read``, ``write`` and
+  ``manage``);
 - failures raise :class:`TargetError` with Twilio's HTTP status and error code.
 
 This module needs nothing but the standard library.
@@ -61,20 +65,30 @@ class SyncTarget(ABC):
     """One Sync service under test, seen through Twilio's REST JSON.
 
     ``ttl`` arguments are seconds (0 means "never expires"); ``None`` means "not
-    given", as in the SDK. ``data`` is a JSON object. Every method raises
-    :class:`TargetError` when the service refuses.
+    given", as in the SDK. ``ttl_alias`` is Twilio's ``Ttl`` parameter of Maps, Lists
+    and items, an alias of ``CollectionTtl`` (``ItemTtl``), ignored when that is given.
+    ``data`` is a JSON object; ``None`` means "not given" too (which an item's create
+    refuses). ``name`` is a unique name or a SID, ``place`` a Map item's key or a List
+    item's index, which the machine sometimes gives malformed (an index as text too,
+    as in a URL). Every method raises :class:`TargetError` when the service refuses.
 
     Class attributes tell the machine what the target can do:
 
-    - ``can_travel_in_time``: :meth:`advance` works. A target over a real service
-      leaves it False, and the machine then never gives a positive TTL.
+    - ``can_travel_in_time``: :meth:`advance` works, and the service's clock stands
+      still between two calls of it (the machine then checks every date). A target
+      over a real service leaves it False, and the machine then never gives a positive
+      TTL and checks no date.
     - ``conditional_item_deletes``: item deletes honour ``if_match``. The twilio SDK
       drops ``If-Match`` on item deletes, so its target sets it False and the machine
-      sends no stale ``if_match`` there.
+      sends no stale or malformed ``if_match`` there.
+    - ``addresses_any_key``: a Map item's key may hold any character (``z/1``). The
+      twilio SDK does not percent-encode keys in its paths, so its target sets it
+      False and the machine gives no such key.
     """
 
     can_travel_in_time: bool = False
     conditional_item_deletes: bool = True
+    addresses_any_key: bool = True
 
     # -- time and events ------------------------------------------------------------
 
@@ -91,7 +105,10 @@ class SyncTarget(ABC):
 
         None when the target cannot observe events: the machine then skips its event
         checks. The machine reads ``type``, ``object_unique_name``, ``item_key`` and
-        ``item_index``.
+        ``item_index``, and compares ``sequence`` (in a strict machine), ``account_sid``,
+        ``service_sid``, ``identity``, ``date``, ``object_sid``, ``object_revision``,
+        ``revision``, ``message_sid``, ``expired``, ``data`` and ``previous_data`` when
+        an event has them.
         """
         return None
 
@@ -102,8 +119,8 @@ class SyncTarget(ABC):
     # -- documents ------------------------------------------------------------------
 
     @abstractmethod
-    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
-        """Create a Document named ``unique_name``."""
+    def create_document(self, unique_name: str | None, data: Json | None, ttl: int | None) -> Json:
+        """Create a Document, named ``unique_name`` (None: no unique name)."""
 
     @abstractmethod
     def fetch_document(self, name: str) -> Json:
@@ -127,7 +144,14 @@ class SyncTarget(ABC):
     # -- maps and lists -------------------------------------------------------------
 
     @abstractmethod
-    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+    def create_collection(
+        self,
+        kind: CollectionKind,
+        unique_name: str | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+    ) -> Json:
         """Create an empty Map or List; ``ttl`` is its ``collection_ttl``."""
 
     @abstractmethod
@@ -135,8 +159,10 @@ class SyncTarget(ABC):
         """The Map or List now."""
 
     @abstractmethod
-    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
-        """Set (or with 0 clear) the Map's or List's expiry."""
+    def update_collection(
+        self, kind: CollectionKind, name: str, ttl: int | None, *, ttl_alias: int | None = None
+    ) -> Json:
+        """Set (or with 0 clear) the Map's or List's expiry, its ``collection_ttl``."""
 
     @abstractmethod
     def delete_collection(self, kind: CollectionKind, name: str) -> None:
@@ -146,9 +172,20 @@ class SyncTarget(ABC):
 
     @abstractmethod
     def add_item(
-        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+        self,
+        kind: CollectionKind,
+        name: str,
+        key: str | None,
+        data: Json | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
-        """Add a Map item at ``key``, or append a List item (``key`` None)."""
+        """Add a Map item at ``key``, or append a List item (``key`` None).
+
+        ``ttl`` is its ``item_ttl``; ``collection_ttl`` sets the container's expiry.
+        """
 
     @abstractmethod
     def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
@@ -164,8 +201,11 @@ class SyncTarget(ABC):
         data: Json | None = None,
         ttl: int | None = None,
         if_match: str | None = None,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
-        """Replace an item's data and/or TTL (its ``item_ttl``)."""
+        """Replace an item's data and/or TTL (its ``item_ttl``), and maybe the
+        container's expiry (``collection_ttl``, only with one of the others)."""
 
     @abstractmethod
     def delete_item(

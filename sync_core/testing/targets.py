@@ -16,6 +16,7 @@ See :mod:`sync_core.testing.target` for the interface, to write a target of your
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ from ..sync import Sync
 from .target import Bounds, CollectionKind, Json, ObjectKind, Order, Place, SyncTarget, TargetError
 
 __all__ = ["PlainTarget", "RestTarget", "TwilioSdkTarget"]
+
+#: More items than any listing of the machine holds: a listing this long never ends.
+_LISTING_CAP: Final = 10_000
 
 #: Each kind's collection in the plain tree and the SDK, and in REST paths.
 _ATTRIBUTES: Final = {"document": "documents", "map": "sync_maps", "list": "sync_lists"}
@@ -105,7 +109,7 @@ class PlainTarget(_SyncBacked):
     def _permissions(self, kind: ObjectKind, name: str) -> Any:
         return getattr(self._objects(kind)(name), _PERMISSIONS[kind])
 
-    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+    def create_document(self, unique_name: str | None, data: Json | None, ttl: int | None) -> Json:
         with _refusals():
             record = self._objects("document").create(unique_name=unique_name, data=data, ttl=ttl)
             return dict(record.to_dict())
@@ -130,30 +134,50 @@ class PlainTarget(_SyncBacked):
         with _refusals():
             self._objects("document")(name).delete()
 
-    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+    def create_collection(
+        self,
+        kind: CollectionKind,
+        unique_name: str | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+    ) -> Json:
         with _refusals():
-            record = self._objects(kind).create(unique_name=unique_name, collection_ttl=ttl)
+            create = self._objects(kind).create
+            record = create(unique_name=unique_name, collection_ttl=ttl, ttl=ttl_alias)
             return dict(record.to_dict())
 
     def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
         with _refusals():
             return dict(self._objects(kind)(name).fetch().to_dict())
 
-    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+    def update_collection(
+        self, kind: CollectionKind, name: str, ttl: int | None, *, ttl_alias: int | None = None
+    ) -> Json:
         with _refusals():
-            return dict(self._objects(kind)(name).update(collection_ttl=ttl).to_dict())
+            update = self._objects(kind)(name).update
+            return dict(update(collection_ttl=ttl, ttl=ttl_alias).to_dict())
 
     def delete_collection(self, kind: CollectionKind, name: str) -> None:
         with _refusals():
             self._objects(kind)(name).delete()
 
     def add_item(
-        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+        self,
+        kind: CollectionKind,
+        name: str,
+        key: str | None,
+        data: Json | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
         with _refusals():
             items = self._items(kind, name)
             where = {} if kind == "list" else {"key": key}
-            return dict(items.create(data=data, item_ttl=ttl, **where).to_dict())
+            ttls = {"item_ttl": ttl, "ttl": ttl_alias, "collection_ttl": collection_ttl}
+            return dict(items.create(data=data, **ttls, **where).to_dict())
 
     def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
         with _refusals():
@@ -168,10 +192,13 @@ class PlainTarget(_SyncBacked):
         data: Json | None = None,
         ttl: int | None = None,
         if_match: str | None = None,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
         with _refusals():
-            item = self._items(kind, name)(place)
-            return dict(item.update(data=data, item_ttl=ttl, if_match=if_match).to_dict())
+            update = self._items(kind, name)(place).update
+            ttls = {"item_ttl": ttl, "ttl": ttl_alias, "collection_ttl": collection_ttl}
+            return dict(update(data=data, if_match=if_match, **ttls).to_dict())
 
     def delete_item(
         self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
@@ -190,10 +217,13 @@ class PlainTarget(_SyncBacked):
         page_size: int | None = None,
     ) -> list[Json]:
         with _refusals():
-            items = self._items(kind, name).list(
+            items = self._items(kind, name).stream(
                 order=order, from_=from_, bounds=bounds, page_size=page_size
             )
-            return [dict(item.to_dict()) for item in items]
+            rows = [dict(item.to_dict()) for item in itertools.islice(items, _LISTING_CAP + 1)]
+        if len(rows) > _LISTING_CAP:  # pages that never end fail instead of hanging
+            raise RuntimeError(f"a listing of more than {_LISTING_CAP} items")
+        return rows
 
     def set_permission(
         self, kind: ObjectKind, name: str, identity: str, read: bool, write: bool, manage: bool
@@ -267,7 +297,7 @@ class RestTarget(_SyncBacked):
             records.extend(body[key])
         return records
 
-    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+    def create_document(self, unique_name: str | None, data: Json | None, ttl: int | None) -> Json:
         form = {"UniqueName": unique_name, "Data": data, "Ttl": ttl}
         return self._call("POST", self._path("document"), form=form)
 
@@ -288,23 +318,41 @@ class RestTarget(_SyncBacked):
     def delete_document(self, name: str) -> None:
         self._call("DELETE", self._path("document", name))
 
-    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
-        form = {"UniqueName": unique_name, "CollectionTtl": ttl}
+    def create_collection(
+        self,
+        kind: CollectionKind,
+        unique_name: str | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+    ) -> Json:
+        form = {"UniqueName": unique_name, "CollectionTtl": ttl, "Ttl": ttl_alias}
         return self._call("POST", self._path(kind), form=form)
 
     def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
         return self._call("GET", self._path(kind, name))
 
-    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
-        return self._call("POST", self._path(kind, name), form={"CollectionTtl": ttl})
+    def update_collection(
+        self, kind: CollectionKind, name: str, ttl: int | None, *, ttl_alias: int | None = None
+    ) -> Json:
+        form = {"CollectionTtl": ttl, "Ttl": ttl_alias}
+        return self._call("POST", self._path(kind, name), form=form)
 
     def delete_collection(self, kind: CollectionKind, name: str) -> None:
         self._call("DELETE", self._path(kind, name))
 
     def add_item(
-        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+        self,
+        kind: CollectionKind,
+        name: str,
+        key: str | None,
+        data: Json | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
-        form = {"Key": key, "Data": data, "ItemTtl": ttl}
+        form = {"Key": key, "Data": data, **_ttl_form(ttl, ttl_alias, collection_ttl)}
         return self._call("POST", self._path(kind, name, "Items"), form=form)
 
     def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
@@ -319,9 +367,12 @@ class RestTarget(_SyncBacked):
         data: Json | None = None,
         ttl: int | None = None,
         if_match: str | None = None,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
         path = self._path(kind, name, "Items", place)
-        return self._call("POST", path, form={"Data": data, "ItemTtl": ttl}, if_match=if_match)
+        form = {"Data": data, **_ttl_form(ttl, ttl_alias, collection_ttl)}
+        return self._call("POST", path, form=form, if_match=if_match)
 
     def delete_item(
         self, kind: CollectionKind, name: str, place: Place, *, if_match: str | None = None
@@ -357,6 +408,11 @@ class RestTarget(_SyncBacked):
         return self._walk(self._path(kind, name, "Permissions"), "permissions", {})
 
 
+def _ttl_form(ttl: int | None, alias: int | None, collection_ttl: int | None) -> Json:
+    """An item's TTL form fields."""
+    return {"ItemTtl": ttl, "Ttl": alias, "CollectionTtl": collection_ttl}
+
+
 def _form_text(value: object) -> str:
     """A form value as HTTP carries it: JSON text for data, ``true``/``false``, digits."""
     if isinstance(value, bool):
@@ -383,11 +439,13 @@ class TwilioSdkTarget(_SyncBacked):
 
     The client gets explicit credentials and a non-empty ``environment`` so that no
     ``TWILIO_*`` variable of the machine running the tests leaks in. The SDK drops
-    ``If-Match`` on item deletes (docs/twilio-sdk.md), so ``conditional_item_deletes``
-    is False. Arguments as :class:`PlainTarget`.
+    ``If-Match`` on item deletes and does not percent-encode keys (docs/twilio-sdk.md),
+    so ``conditional_item_deletes`` and ``addresses_any_key`` are False. Arguments as
+    :class:`PlainTarget`.
     """
 
     conditional_item_deletes = False
+    addresses_any_key = False
 
     def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
         super().__init__(sync, seed=seed)
@@ -427,11 +485,10 @@ class TwilioSdkTarget(_SyncBacked):
     def _permission(self, kind: ObjectKind, name: str, identity: str) -> Any:
         return getattr(self._objects(kind)(name), _PERMISSIONS[kind])(identity)
 
-    def create_document(self, unique_name: str, data: Json, ttl: int | None) -> Json:
+    def create_document(self, unique_name: str | None, data: Json | None, ttl: int | None) -> Json:
         create = self._objects("document").create
-        return _sdk_json(
-            self._run(lambda: create(unique_name=unique_name, data=data, **_given(ttl=ttl)))
-        )
+        given = _given(unique_name=unique_name, data=data, ttl=ttl)
+        return _sdk_json(self._run(lambda: create(**given)))
 
     def fetch_document(self, name: str) -> Json:
         return _sdk_json(self._run(self._objects("document")(name).fetch))
@@ -451,27 +508,46 @@ class TwilioSdkTarget(_SyncBacked):
     def delete_document(self, name: str) -> None:
         self._run(self._objects("document")(name).delete)
 
-    def create_collection(self, kind: CollectionKind, unique_name: str, ttl: int | None) -> Json:
+    def create_collection(
+        self,
+        kind: CollectionKind,
+        unique_name: str | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+    ) -> Json:
         create = self._objects(kind).create
-        given = _given(collection_ttl=ttl)
-        return _sdk_json(self._run(lambda: create(unique_name=unique_name, **given)))
+        given = _given(unique_name=unique_name, collection_ttl=ttl, ttl=ttl_alias)
+        return _sdk_json(self._run(lambda: create(**given)))
 
     def fetch_collection(self, kind: CollectionKind, name: str) -> Json:
         return _sdk_json(self._run(self._objects(kind)(name).fetch))
 
-    def update_collection(self, kind: CollectionKind, name: str, ttl: int) -> Json:
+    def update_collection(
+        self, kind: CollectionKind, name: str, ttl: int | None, *, ttl_alias: int | None = None
+    ) -> Json:
         update = self._objects(kind)(name).update
-        return _sdk_json(self._run(lambda: update(collection_ttl=ttl)))
+        given = _given(collection_ttl=ttl, ttl=ttl_alias)
+        return _sdk_json(self._run(lambda: update(**given)))
 
     def delete_collection(self, kind: CollectionKind, name: str) -> None:
         self._run(self._objects(kind)(name).delete)
 
     def add_item(
-        self, kind: CollectionKind, name: str, key: str | None, data: Json, ttl: int | None
+        self,
+        kind: CollectionKind,
+        name: str,
+        key: str | None,
+        data: Json | None,
+        ttl: int | None,
+        *,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
         create = self._items(kind, name).create
-        given = _given(key=key, data=data, item_ttl=ttl)
-        return _sdk_json(self._run(lambda: create(**given)))
+        given = _given(key=key, item_ttl=ttl, ttl=ttl_alias, collection_ttl=collection_ttl)
+        # data is required by the SDK: None is sent (as JSON null), to be refused.
+        return _sdk_json(self._run(lambda: create(data=data, **given)))
 
     def fetch_item(self, kind: CollectionKind, name: str, place: Place) -> Json:
         return _sdk_json(self._run(self._items(kind, name)(place).fetch))
@@ -485,9 +561,17 @@ class TwilioSdkTarget(_SyncBacked):
         data: Json | None = None,
         ttl: int | None = None,
         if_match: str | None = None,
+        ttl_alias: int | None = None,
+        collection_ttl: int | None = None,
     ) -> Json:
         update = self._items(kind, name)(place).update
-        given = _given(data=data, item_ttl=ttl, if_match=if_match)
+        given = _given(
+            data=data,
+            item_ttl=ttl,
+            if_match=if_match,
+            ttl=ttl_alias,
+            collection_ttl=collection_ttl,
+        )
         return _sdk_json(self._run(lambda: update(**given)))
 
     def delete_item(
