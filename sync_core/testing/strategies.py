@@ -27,10 +27,11 @@ bits a JavaScript client keeps exactly; Hypothesis draws them below 4,300 digits
 most ``json`` converts).
 
 >>> from random import Random
->>> from hypothesis import find, settings
+>>> from hypothesis import Phase, find, settings
 >>> from sync_core.payload import data_size, encode_data
->>> def first(strategy):  # a deterministic example (the simplest one), for doctests
-...     return find(strategy, lambda _: True, random=Random(0), settings=settings(database=None))
+>>> def first(strategy):  # a deterministic example (not shrunk: fast), for doctests
+...     quick = settings(database=None, phases=[Phase.generate])
+...     return find(strategy, lambda _: True, random=Random(0), settings=quick)
 >>> data_size(encode_data(first(data_of_size(16_384)))[0])
 16384
 >>> sorted(first(permissions()))
@@ -280,8 +281,9 @@ def oversized_data(limit: int = MAX_DATA_BYTES) -> st.SearchStrategy[JsonObject]
     Rule: otherwise valid JSON objects (see :func:`data_of_size`) from ``limit + 1`` to
     ``2 * limit + 8`` bytes, favouring ``limit + 1``.
 
-    >>> from hypothesis import find
-    >>> json_size(find(oversized_data(4_096), lambda d: json_size(d) < 4098))
+    >>> from hypothesis import Phase, find, settings
+    >>> quick = settings(database=None, phases=[Phase.generate])  # no need to shrink
+    >>> json_size(find(oversized_data(4_096), lambda d: json_size(d) < 4098, settings=quick))
     4097
     """
     first = max(limit + 1, _SMALLEST_MEMBER)
@@ -512,10 +514,12 @@ def invalid_unique_names() -> st.SearchStrategy[object]:
     Rule: ``""``, 321+ characters, SID-shaped (``[A-Z]{2}[a-f0-9]{32}``, such as
     ``"ET"`` and 32 lower-case hex digits), a lone surrogate, or not a string.
 
-    >>> from hypothesis import find
+    >>> from hypothesis import Phase, find, settings
     >>> from sync_core.sids import looks_like_sid
-    >>> sid_shaped = find(
-    ...     invalid_unique_names(), lambda n: isinstance(n, str) and n.isascii() and len(n) == 34
+    >>> sid_shaped = find(  # no shrinking: any SID-shaped name will do
+    ...     invalid_unique_names(),
+    ...     lambda n: isinstance(n, str) and n.isascii() and len(n) == 34,
+    ...     settings=settings(phases=[Phase.generate], database=None),
     ... )
     >>> looks_like_sid(sid_shaped)
     True
@@ -677,9 +681,10 @@ def permission_tables(
     ``objects`` (unique names or SIDs of your Documents, Maps or Lists); each value is a
     :func:`permissions` dict.
 
-    >>> from hypothesis import find
+    >>> from hypothesis import Phase, find, settings
     >>> people = st.sampled_from(["alice", "bob"])
-    >>> table = find(permission_tables(people, min_size=2), lambda t: True)
+    >>> quick = settings(database=None, phases=[Phase.generate])  # no need to shrink
+    >>> table = find(permission_tables(people, min_size=2), lambda t: True, settings=quick)
     >>> sorted(table), sorted(table["alice", "d"])
     ([('alice', 'd'), ('bob', 'd')], ['manage', 'read', 'write'])
     """
