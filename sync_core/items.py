@@ -101,10 +101,8 @@ class RecordMaker(Protocol[R_co]):
 
 @attrs.frozen
 class ItemKind(Generic[R]):
-    """What tells Map Items from List Items: their names, codes and hooks."""
+    """What tells Map Items from List Items: their container, codes and hooks."""
 
-    kind: str  # the rows' kind: "map_item" or "list_item"
-    label: str  # in messages: "Map Item", "List Item"
     container: ObjectKind[Any]  # the Map or List kind
     missing_data: ErrorSpec  # the error of null data (54206, 54156)
     place_type: type[str] | type[int]  # what a key or index is
@@ -117,6 +115,16 @@ class ItemKind(Generic[R]):
     #: (a Map's stays as it is); refuses a taken key (409) or a full List (400).
     allot: Callable[[Store, ObjectRow, Place | None], tuple[Place, int]]
     record: RecordMaker[R]
+
+    @property
+    def kind(self) -> str:
+        """The rows' kind: ``map_item`` or ``list_item``."""
+        return f"{self.container.kind}_item"
+
+    @property
+    def label(self) -> str:
+        """Its name in messages: "Map Item", "List Item"."""
+        return f"{self.container.label} Item"
 
 
 def item_fields(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> dict[str, Any]:

@@ -83,16 +83,9 @@ def _record(actor: Actor, row: ObjectRow) -> SyncListRecord:
 
 
 LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=_record)
+# A create names no index: the List chooses it.
 LIST_ITEMS: Final = ItemKind(
-    kind="list_item",
-    label="List Item",
-    container=LISTS,
-    missing_data=LIST_ITEM_DATA_MISSING,
-    place_type=int,
-    place=check_index,
-    new_place=_chosen_by_the_list,
-    allot=_allot,
-    record=_item_record,
+    LISTS, LIST_ITEM_DATA_MISSING, int, check_index, _chosen_by_the_list, _allot, _item_record
 )
 
 

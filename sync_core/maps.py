@@ -78,16 +78,9 @@ def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
 
 
 MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=_record)
+# An item's key is checked alike when it addresses an item and when a create asks for it.
 MAP_ITEMS: Final = ItemKind(
-    kind="map_item",
-    label="Map Item",
-    container=MAPS,
-    missing_data=MAP_ITEM_DATA_MISSING,
-    place_type=str,
-    place=check_key,
-    new_place=check_key,
-    allot=_allot,
-    record=_item_record,
+    MAPS, MAP_ITEM_DATA_MISSING, str, check_key, check_key, _allot, _item_record
 )
 
 

@@ -177,6 +177,9 @@ ttls = st.sampled_from((None,) * 5 + TTLS[1:])
 aliases = st.sampled_from((None,) * 6 + (0, 2, 30, -1))
 #: ``collection_ttl`` on an item's create or update: mostly not given.
 collection_ttls = st.sampled_from((None,) * 6 + (0, 2, 30))
+#: An item write's ``item_ttl``, its alias ``ttl``, and ``collection_ttl``.
+item_ttls = st.tuples(ttls, aliases, collection_ttls)
+ItemTtls: TypeAlias = tuple[int | None, int | None, int | None]
 #: No If-Match or the current revision four times in seven (so that updates apply).
 if_matches = st.sampled_from(("none", "none", "current", "current", "stale", "stale", "malformed"))
 
@@ -590,7 +593,7 @@ class SemanticsMachine(RuleBasedStateMachine):
         for n, (kind, name) in enumerate(zip(kinds, NAMES, strict=False)):
             self.create_collection(kind, name, None if n else lifetime, None)
         for n, ttl in enumerate(item_ttls):  # in each container in turn
-            self.add_item(n % len(kinds) or len(kinds), n + 1, {"n": n}, ttl, None, None)
+            self.add_item(n % len(kinds) or len(kinds), n + 1, {"n": n}, (ttl, None, None))
         self.permission("set", 1, IDENTITIES[0], (True, False, True))
 
     @rule(pick=picks)
@@ -742,25 +745,10 @@ class SemanticsMachine(RuleBasedStateMachine):
 
     # -- items --------------------------------------------------------------------------
 
-    @rule(
-        pick=picks,
-        spot=picks,
-        data=item_datas,
-        ttl=ttls,
-        alias=aliases,
-        collection_ttl=collection_ttls,
-    )
-    def add_item(
-        self,
-        pick: int,
-        spot: int,
-        data: Json | None,
-        ttl: int | None,
-        alias: int | None,
-        collection_ttl: int | None,
-    ) -> None:
+    @rule(pick=picks, spot=picks, data=item_datas, ttls=item_ttls)
+    def add_item(self, pick: int, spot: int, data: Json | None, ttls: ItemTtls) -> None:
         """Add a Map item at a key (409/54208 if taken), or append a List item."""
-        ttl, alias, collection_ttl = self.ttl(ttl), self.ttl(alias), self.ttl(collection_ttl)
+        ttl, alias, collection_ttl = (self.ttl(seconds) for seconds in ttls)
         seconds = either(ttl, alias)
         kind, address, entry = self.pick_collection(pick)
         key: Place | None = None
@@ -817,27 +805,12 @@ class SemanticsMachine(RuleBasedStateMachine):
         if entry is not None and place is not None and item is not None and result is not None:
             self.check_item(result, entry, place, item)
 
-    @rule(
-        pick=picks,
-        spot=picks,
-        data=new_datas,
-        ttl=ttls,
-        alias=aliases,
-        collection_ttl=collection_ttls,
-        choice=if_matches,
-    )
+    @rule(pick=picks, spot=picks, data=new_datas, ttls=item_ttls, choice=if_matches)
     def update_item(
-        self,
-        pick: int,
-        spot: int,
-        data: Json | None,
-        ttl: int | None,
-        alias: int | None,
-        collection_ttl: int | None,
-        choice: IfMatch,
+        self, pick: int, spot: int, data: Json | None, ttls: ItemTtls, choice: IfMatch
     ) -> None:
         """Data and/or item TTL; the item's and its container's revisions go up by one."""
-        ttl, alias, collection_ttl = self.ttl(ttl), self.ttl(alias), self.ttl(collection_ttl)
+        ttl, alias, collection_ttl = (self.ttl(seconds) for seconds in ttls)
         seconds = either(ttl, alias)
         kind, address, entry = self.pick_collection(pick)
         sent, place = self.pick_place(kind, entry, spot)

@@ -261,7 +261,7 @@ class WhiteBoxMachine(SemanticsMachine):
         if then == "expire":
             self.sync.expire()
         elif then == "write":  # added, or refused: after the removals either way
-            self.add_item(pick, pick, {"then": 1}, None, None, None)
+            self.add_item(pick, pick, {"then": 1}, (None, None, None))
         elif then == "refused":
             self.create_collection("list", None, -1, None)
         elif then == "read":
