@@ -39,7 +39,7 @@ from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import NamedRecord, named_fields
+from .records import NamedRecord
 from .rows import ObjectRow
 
 __all__ = [
@@ -54,8 +54,19 @@ __all__ = [
 
 def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
     assert row.data is not None
+    # Field by field, rather than with records.named_fields(): documents are read often.
     return DocumentRecord(
-        **named_fields(row, actor), revision=str(row.revision), data=decode_data(row.data)
+        actor=actor,
+        sid=row.sid,
+        unique_name=row.unique_name,
+        account_sid=actor.engine.account_sid,
+        service_sid=row.service_sid,
+        revision=str(row.revision),
+        data=decode_data(row.data),
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
     )
 
 
