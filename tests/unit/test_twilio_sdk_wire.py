@@ -157,3 +157,13 @@ def test_a_streams_links_name_its_messages_through_the_sdk(sync: Sync) -> None:
     stream = sdk(sync).sync.v1.services("default").sync_streams.create(unique_name="s")
     assert stream.links == {"messages": f"{stream.url}/Messages"}
     assert sync.services("default").sync_streams("s").fetch().links == stream.links
+    streams = sdk(sync, asynchronous=True).sync.v1.services("default").sync_streams
+    assert asyncio.run(streams("s").fetch_async()).links == stream.links
+
+
+def test_54302_is_the_real_backends_message_through_the_async_sdk(sync: Sync) -> None:
+    docs = sdk(sync, asynchronous=True).sync.v1.services("default").documents
+    with pytest.raises(TwilioRestException) as caught:
+        asyncio.run(docs.create_async(unique_name="TO" + "f" * 32))
+    assert (caught.value.status, caught.value.code) == (400, 54302)
+    assert "not matching the SID pattern [A-Z]{2}[a-f0-9]{32}" in caught.value.msg
