@@ -6,6 +6,7 @@ from .actor import SYSTEM
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
+from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .service import ServiceList
 from .sids import DEFAULT_ACCOUNT_SID, RandomSids, SeededSids, SidGenerator, is_sid
 from .storage.base import Storage
@@ -42,6 +43,8 @@ class Sync:
         webhook_sink: called as ``webhook_sink(url, params)`` for each event of a
             service with a ``webhook_url`` (docs/events.md); sync_core sends nothing
             itself.
+        journal_size: how many REST requests :attr:`journal` keeps (the last ones);
+            0 keeps none.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -56,6 +59,7 @@ class Sync:
         sid_generator: SidGenerator | None = None,
         seed: int | str | bytes | None = None,
         webhook_sink: WebhookSink | None = None,
+        journal_size: int = DEFAULT_JOURNAL_SIZE,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -76,6 +80,8 @@ class Sync:
             webhook_sink=webhook_sink,
         )
         self.services = ServiceList(self._engine)
+        #: What this Sync was asked over REST (and through the SDK), in order.
+        self.journal = Journal(journal_size)
 
     @property
     def account_sid(self) -> str:
@@ -91,6 +97,15 @@ class Sync:
     def storage(self) -> Storage:
         """The storage this Sync keeps its state in."""
         return self._engine.storage
+
+    @property
+    def requests(self) -> list[JournalEntry]:
+        """The REST requests this Sync answered (through the SDK too), oldest first.
+
+        Method, URL, query, form fields, status and error code of each
+        (:mod:`sync_core.journal`); ``sync.journal.clear()`` forgets them.
+        """
+        return self.journal.entries
 
     def expire(self) -> None:
         """Remove now whatever has expired by the clock, announcing each removal.

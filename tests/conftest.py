@@ -36,6 +36,9 @@ from kinds import Home, Kind, home_of
 
 from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage, Sync
 
+#: Apps the tests import under mock_twilio (they build a twilio Client at import time).
+collect_ignore = ["apps"]
+
 #: The markers of the slow tiers (registered in pyproject.toml).
 SLOW_TIERS = ("integration", "sqlite")
 INTEGRATION = Path(__file__).resolve().parent / "integration"
@@ -88,13 +91,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to open a connection fails the test."""
+    """Any attempt to open a connection, or to look a name up, fails the test."""
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"network call attempted: {args!r}")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
 
 
 @pytest.fixture

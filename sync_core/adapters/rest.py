@@ -51,6 +51,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 import attrs
 
 from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
+from ..journal import JournalEntry
 from ..paging import Page
 from ..params import UNSET
 from ..records import BASE_URL
@@ -482,6 +483,28 @@ class RestApi:
         Returns:
             The status, headers and JSON body Twilio would answer.
         """
+        answer = self._answer(method, url, params, data, headers)
+        body = answer.body if answer.status >= 400 else None
+        self.sync.journal.record(
+            JournalEntry(
+                method=str(method).upper(),
+                url=str(url),
+                query=_texts(params) if isinstance(params, Mapping) else {},
+                form=_texts(data) if isinstance(data, Mapping) else {},
+                status=answer.status,
+                code=None if body is None else body.get("code"),
+            )
+        )
+        return answer
+
+    def _answer(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, object] | None,
+        data: Mapping[str, object] | None,
+        headers: Mapping[str, str] | None,
+    ) -> RestResponse:
         try:
             request = _parse(method, url, params, data, headers)
             segments = request.segments

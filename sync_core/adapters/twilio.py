@@ -32,10 +32,12 @@ the plain API or :class:`~sync_core.adapters.rest.RestApi` for the others.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
 
 from requests.models import PreparedRequest
 from twilio.http import AsyncHttpClient, HttpClient
@@ -46,7 +48,15 @@ from yarl import URL
 from ..sync import Sync
 from .rest import RestApi
 
-__all__ = ["AsyncSyncHttpClient", "SyncHttpClient", "as_sent", "as_sent_async"]
+__all__ = [
+    "AsyncSyncHttpClient",
+    "Fallback",
+    "NotEmulatedError",
+    "SyncHttpClient",
+    "as_sent",
+    "as_sent_async",
+    "is_sync_host",
+]
 
 _logger: Final = logging.getLogger("sync_core.twilio")
 
@@ -87,6 +97,52 @@ def as_sent_async(url: str) -> str:
     return str(URL(url).with_fragment(None))
 
 
+#: Sync's REST host and its regional forms: sync.<region>.twilio.com,
+#: sync.<edge>.<region>.twilio.com (SEMANTICS.md, "Hosts").
+_SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com")
+
+#: What answers requests for the other Twilio products: a twilio ``HttpClient`` (its
+#: ``request`` is called) or any callable taking the same arguments.
+Fallback = Callable[..., Any]
+
+
+def is_sync_host(url: str) -> bool:
+    """Whether ``url`` is for Twilio Sync (a path alone counts as Sync's).
+
+    >>> is_sync_host("https://sync.twilio.com/v1/Services")
+    True
+    >>> is_sync_host("https://sync.dublin.ie1.twilio.com/v1/Services")
+    True
+    >>> is_sync_host("https://messaging.twilio.com/v1/Services")
+    False
+    """
+    host = urlsplit(url).hostname
+    return host is None or _SYNC_HOST.fullmatch(host) is not None
+
+
+class NotEmulatedError(RuntimeError):
+    """A request for a Twilio product other than Sync: sync_core emulates Sync only.
+
+    >>> print(NotEmulatedError("POST", "https://messaging.twilio.com/v1/Services"))
+    sync_core emulates Twilio Sync only, and this request is for Messaging: POST https://messaging.twilio.com/v1/Services. Pass a fallback (mock_twilio(fallback=...), or SyncHttpClient(sync, fallback=...)) to answer the other products.
+    """
+
+    def __init__(self, method: str, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        label = host.split(".")[0]
+        product = (
+            "the core API (Messages, Calls, Accounts...)" if label == "api" else label.capitalize()
+        )
+        super().__init__(
+            f"sync_core emulates Twilio Sync only, and this request is for {product}: "
+            f"{method} {url}. Pass a fallback (mock_twilio(fallback=...), or "
+            "SyncHttpClient(sync, fallback=...)) to answer the other products."
+        )
+        self.method = method
+        self.url = url
+        self.product = product
+
+
 def _given(values: Mapping[str, V] | None) -> dict[str, V] | None:
     """``values`` without the ``None`` ones, which ``requests`` leaves out."""
     if not values:
@@ -107,10 +163,17 @@ class _Answering:
     _test_only_last_response: TwilioResponse
 
     def __init__(
-        self, sync: Sync, logger: logging.Logger = _logger, timeout: float | None = None
+        self,
+        sync: Sync,
+        logger: logging.Logger = _logger,
+        timeout: float | None = None,
+        *,
+        fallback: Fallback | None = None,
     ) -> None:
         super().__init__(logger, self._is_async, timeout)  # type: ignore[call-arg]  # twilio's, next
         self.api = RestApi(sync)
+        #: What answers the requests for other Twilio products (None: they fail loudly).
+        self.fallback = fallback
 
     def _answer(
         self,
@@ -122,8 +185,26 @@ class _Answering:
         auth: tuple[str, str] | None = None,
         timeout: float | None = None,
         allow_redirects: bool = False,
-    ) -> TwilioResponse:
-        """Answer one SDK request (credentials and timeouts are not checked)."""
+    ) -> Any:
+        """Answer one SDK request (credentials and timeouts are not checked).
+
+        A request for Sync's host is answered by sync_core; one for any other Twilio
+        product goes to :attr:`fallback`, or fails with :class:`NotEmulatedError`.
+        """
+        if not is_sync_host(uri):
+            if self.fallback is None:
+                raise NotEmulatedError(method, uri)
+            answer_elsewhere = getattr(self.fallback, "request", self.fallback)
+            return answer_elsewhere(
+                method,
+                uri,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=auth,
+                timeout=timeout,
+                allow_redirects=allow_redirects,
+            )
         self._test_only_last_request = TwilioRequest(
             method=method, url=uri, auth=auth, params=params, data=data, headers=headers
         )
@@ -163,4 +244,7 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
 
     async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:
         """Answer one SDK request, as :meth:`SyncHttpClient.request` does."""
-        return self._answer(*args, **kwargs)
+        answer = self._answer(*args, **kwargs)
+        if inspect.isawaitable(answer):  # an async fallback's
+            answer = await answer
+        return answer

@@ -1,5 +1,7 @@
 """Test aids for users of sync_core, shipped inside the package.
 
+- :func:`mock_twilio` (:mod:`sync_core.testing.mock`): every twilio ``Client`` of the
+  process answered by sync_core, for Sync only; a context manager and a decorator.
 - :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
   ``sync_clock``, ``sync_seed`` and ``twilio_client``), registered as a ``pytest11``
   entry point, so installing sync_core is enough to get them.
@@ -14,6 +16,12 @@
   checks any :class:`~sync_core.storage.Storage` must pass.
 
 The strategies and the machine need ``hypothesis`` (``pip install 'sync_core[testing]'``);
-the plugin and the conformance suite need only pytest. This module imports none of them,
-so importing it is free.
+the plugin and the conformance suite need only pytest; ``mock_twilio`` needs ``twilio``
+when a block starts. This module imports none of them, so importing it is free.
 """
+
+from __future__ import annotations
+
+from .mock import MockTwilio, current_sync, mock_twilio
+
+__all__ = ["MockTwilio", "current_sync", "mock_twilio"]

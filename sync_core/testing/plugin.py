@@ -11,6 +11,9 @@ Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
   :class:`~sync_core.MemoryStorage`; override the fixture (e.g. with a
   :class:`~sync_core.SqliteStorage` in ``tmp_path``) to run on another. It is closed
   after the test.
+- ``mock_twilio``: every ``twilio.rest.Client`` of the process, even one the code under
+  test builds itself, answered by ``sync`` for Sync only
+  (:func:`sync_core.testing.mock_twilio` for one test); yields ``sync``.
 - ``twilio_client``: a real ``twilio.rest.Client`` whose every request is answered by
   ``sync`` (:class:`~sync_core.adapters.twilio.SyncHttpClient`); skipped when the
   ``twilio`` package is not installed. It is isolated from the machine's ``TWILIO_*``
@@ -33,7 +36,7 @@ from ..clock import ManualClock
 from ..storage import MemoryStorage, Storage
 from ..sync import Sync
 
-__all__ = ["sync", "sync_clock", "sync_seed", "sync_storage", "twilio_client"]
+__all__ = ["mock_twilio", "sync", "sync_clock", "sync_seed", "sync_storage", "twilio_client"]
 
 #: The auth token the ``twilio_client`` fixture uses (sync_core checks none).
 TOKEN = "sync_core-test-token"
@@ -81,3 +84,21 @@ def twilio_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
         http_client=SyncHttpClient(sync),
         environment={"SYNC_CORE": "isolated"},
     )
+
+
+@pytest.fixture
+def mock_twilio(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sync]:
+    """Every twilio ``Client`` of the process answered by ``sync``, for Sync only.
+
+    :func:`sync_core.testing.mock_twilio` for one test: the code under test may build
+    its own ``Client`` (``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set to test
+    values, the machine's other ``TWILIO_*`` variables removed); yields the ``Sync``.
+    """
+    pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
+    from .mock import mock_twilio as block
+
+    for name in list(os.environ):
+        if name.startswith("TWILIO_"):
+            monkeypatch.delenv(name)
+    with block(sync) as answering:
+        yield answering

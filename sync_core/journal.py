@@ -1,0 +1,96 @@
+"""The request journal: what a Sync was asked over REST (and so through the SDK), in order.
+
+Every request the REST adapter answers (:class:`~sync_core.adapters.rest.RestApi`, and
+so every call of the twilio SDK on ``SyncHttpClient`` or under
+:func:`~sync_core.testing.mock_twilio`) is written down: its method, URL, query
+parameters and form fields as sent, and the status and Twilio error code of the answer,
+reads and refusals included. A test asserts on what the code under test did;
+``sync.requests`` is the list, ``sync.journal.clear()`` empties it.
+
+The journal keeps the last ``size`` requests (1,000 by default, ``Sync(journal_size=...)``;
+0 keeps none), so that a long-running server does not grow without bound.
+
+>>> from sync_core import Sync
+>>> from sync_core.adapters.rest import RestApi
+>>> sync = Sync(seed=1)
+>>> api = RestApi(sync)
+>>> _ = api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": "d"})
+>>> _ = api.handle("GET", "/v1/Services/default/Documents/missing")
+>>> [(r.method, r.path, r.status, r.code) for r in sync.requests]
+[('POST', '/v1/Services/default/Documents', 201, None), ('GET', '/v1/Services/default/Documents/missing', 404, 20404)]
+>>> sync.requests[0].form
+{'UniqueName': 'd'}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping
+from typing import Final
+from urllib.parse import urlsplit
+
+import attrs
+
+__all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
+
+#: How many requests a journal keeps unless told otherwise.
+DEFAULT_JOURNAL_SIZE: Final = 1_000
+
+
+@attrs.frozen
+class JournalEntry:
+    """One request and the status (and Twilio code, on a refusal) it was answered with."""
+
+    method: str
+    url: str
+    query: Mapping[str, str]
+    form: Mapping[str, str]
+    status: int
+    code: int | None = None
+
+    @property
+    def path(self) -> str:
+        """The URL's path (as sent: percent-encoded)."""
+        return urlsplit(self.url).path
+
+
+class Journal:
+    """The last requests a Sync answered over REST, oldest first. Thread-safe."""
+
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+        if size < 0:
+            raise ValueError(f"a journal keeps 0 requests or more, not {size}")
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """How many requests it keeps at most."""
+        return self._entries.maxlen or 0
+
+    def record(self, entry: JournalEntry) -> None:
+        """Write ``entry`` down (the oldest is dropped once the journal is full)."""
+        if self._entries.maxlen:
+            with self._lock:
+                self._entries.append(entry)
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        """The requests kept, oldest first (a copy)."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        """Forget every request."""
+        with self._lock:
+            self._entries.clear()
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<Journal {len(self)} of at most {self.size} requests>"

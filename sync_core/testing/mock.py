@@ -1,0 +1,272 @@
+"""``mock_twilio``: every twilio ``Client`` of the process answered by sync_core, for Sync.
+
+Real apps build their own ``twilio.rest.Client`` (at import time, in a factory, in a
+task). Inside ``mock_twilio()``, every one of them, built before or after entry, on the
+SDK's own HTTP client (``TwilioHttpClient``) or its async one
+(``AsyncTwilioHttpClient``), is answered in-process by a :class:`~sync_core.Sync`: the
+one given, or a fresh one on a :class:`~sync_core.ManualClock`.
+
+>>> from twilio.rest import Client
+>>> from sync_core.testing import mock_twilio
+>>> with mock_twilio() as sync:
+...     client = Client()   # from TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, set for you
+...     doc = client.sync.v1.services("default").documents.create(unique_name="prefs")
+...     sync.services("default").documents("prefs").fetch().sid == doc.sid
+True
+
+What it does, exactly:
+
+- **Sync only, clearly.** A request for Sync's host (``sync.twilio.com`` and its
+  regional ``sync.<edge>.<region>.twilio.com`` forms) is answered; a request for any
+  other Twilio product is never answered as Sync: it raises
+  :class:`~sync_core.adapters.twilio.NotEmulatedError`, naming the product and the URL,
+  unless ``fallback`` (a twilio ``HttpClient``, or any callable taking the arguments of
+  its ``request``) answers it. A ``TwilioHttpClient`` given as the fallback really sends
+  (so ``responses`` or another fake can catch it).
+- **Never the network**: the SDK's HTTP clients are patched at the class, so no request
+  of the twilio SDK leaves the process, whatever it asks for (but through a fallback).
+- **The environment**: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set to test
+  values when absent (the Sync's account SID, and a test token); ``TWILIO_REGION`` and
+  ``TWILIO_EDGE`` only change the host, which is still answered here. All is restored on
+  exit, also when the block raises.
+- **Nesting** is a stack: the innermost block answers, and the outer one again once it
+  ends. **Threads**: the patch is process-wide, like moto's ``mock_aws``: while a block
+  is active, every thread's clients are answered by it. Enter and leave blocks from one
+  thread at a time (a test's thread).
+- **The journal**: ``sync.requests`` lists every request answered, in order.
+
+As a decorator it wraps a function, a coroutine function, or a test class (each of its
+``test*`` methods; for a ``unittest.TestCase``, ``setUp`` to the end of the test). The
+pytest fixture ``mock_twilio`` (in :mod:`sync_core.testing.plugin`) does the same for
+one test and yields the ``Sync``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import threading
+import unittest
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Final, TypeVar, overload
+
+from ..clock import ManualClock
+from ..sync import Sync
+
+__all__ = ["TEST_AUTH_TOKEN", "MockTwilio", "current_sync", "mock_twilio"]
+
+#: The auth token set in ``TWILIO_AUTH_TOKEN`` when the environment has none.
+TEST_AUTH_TOKEN: Final = "sync_core-test-token"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_lock = threading.RLock()
+#: The active blocks, innermost last; the SDK's clients are patched while any is.
+_stack: list[MockTwilio] = []
+#: The SDK clients' own ``request`` methods, while they are patched.
+_originals: dict[type, Callable[..., Any]] = {}
+
+
+def current_sync() -> Sync:
+    """The Sync of the innermost active ``mock_twilio`` block.
+
+    Raises:
+        RuntimeError: no block is active.
+    """
+    with _lock:
+        if not _stack:
+            raise RuntimeError("no mock_twilio() is active")
+        return _stack[-1].sync
+
+
+@overload
+def mock_twilio(sync: Sync | None = None, *, fallback: Any | None = None) -> MockTwilio: ...
+
+
+@overload
+def mock_twilio(sync: F, *, fallback: Any | None = None) -> F: ...
+
+
+def mock_twilio(sync: Any = None, *, fallback: Any | None = None) -> Any:
+    """Answer every twilio ``Client`` of the process with a Sync, for Sync only.
+
+    Use as ``with mock_twilio() as sync:``, or as a decorator (``@mock_twilio`` or
+    ``@mock_twilio(...)``) on a function, a coroutine function or a test class.
+
+    Args:
+        sync: the Sync that answers; a fresh one on a :class:`~sync_core.ManualClock`
+            (one per decorated call) when not given.
+        fallback: what answers requests for the other Twilio products: a twilio
+            ``HttpClient`` or a callable taking its ``request`` arguments.
+    """
+    if sync is None or isinstance(sync, Sync):
+        return MockTwilio(sync, fallback=fallback)
+    return MockTwilio(None, fallback=fallback)(sync)  # @mock_twilio, bare
+
+
+class MockTwilio:
+    """One ``mock_twilio`` block: a context manager, and a decorator (see :func:`mock_twilio`)."""
+
+    def __init__(self, sync: Sync | None, *, fallback: Any | None = None) -> None:
+        self._given = sync
+        self.fallback = fallback
+        self._saved: list[tuple[str, str | None]] = []
+        #: The Sync that answers while the block is active.
+        self.sync: Sync = sync if sync is not None else _fresh()
+
+    # -- the context manager ------------------------------------------------------------
+
+    def __enter__(self) -> Sync:
+        from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
+
+        fallback = _unpatched(self.fallback)
+        self._http = SyncHttpClient(self.sync, fallback=fallback)
+        self._async_http = AsyncSyncHttpClient(self.sync, fallback=fallback)
+        with _lock:
+            self._saved = [(name, os.environ.get(name)) for name in _ENVIRONMENT]
+            for name, value in _ENVIRONMENT.items():
+                os.environ.setdefault(name, value(self.sync))
+            if not _stack:
+                _patch()
+            _stack.append(self)
+        return self.sync
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        with _lock:
+            if self in _stack:
+                _stack.remove(self)
+            if not _stack:
+                _unpatch()
+            for name, value in self._saved:
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    # -- the decorator ------------------------------------------------------------------
+
+    def __call__(self, target: F) -> F:
+        """``target`` (a function, coroutine function or test class) run inside a block."""
+        return self._decorate(target)
+
+    def _again(self) -> MockTwilio:
+        """A block like this one: the Sync given, or a fresh one for each call."""
+        return MockTwilio(self._given, fallback=self.fallback)
+
+    def _decorate(self, target: F) -> F:
+        if inspect.isclass(target):
+            return self._decorate_class(target)  # type: ignore[return-value]
+        if inspect.iscoroutinefunction(target):
+
+            @functools.wraps(target)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with self._again():
+                    return await target(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(target)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._again():
+                return target(*args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    def _decorate_class(self, cls: type) -> type:
+        if issubclass(cls, unittest.TestCase):
+            set_up = cls.setUp
+
+            def setUp(case: unittest.TestCase) -> None:  # unittest's name
+                block = self._again()
+                block.__enter__()
+                case.addCleanup(block.__exit__, None, None, None)
+                set_up(case)
+
+            cls.setUp = setUp  # type: ignore[method-assign,assignment]
+            return cls
+        for name, member in list(vars(cls).items()):
+            if name.startswith("test") and callable(member):
+                setattr(cls, name, self._decorate(member))
+        return cls
+
+    def __repr__(self) -> str:
+        return f"<MockTwilio {self.sync!r}>"
+
+
+def _fresh() -> Sync:
+    return Sync(clock=ManualClock())
+
+
+#: What is set in the environment when absent, from the answering Sync.
+_ENVIRONMENT: Final[dict[str, Callable[[Sync], str]]] = {
+    "TWILIO_ACCOUNT_SID": lambda sync: sync.account_sid,
+    "TWILIO_AUTH_TOKEN": lambda sync: TEST_AUTH_TOKEN,
+}
+
+
+def _unpatched(fallback: Any | None) -> Any | None:
+    """``fallback``, calling the SDK clients' own ``request`` when it is one of them."""
+    if fallback is None:
+        return None
+    original = next(
+        (_originals_of(kind) for kind in _client_classes() if isinstance(fallback, kind)), None
+    )
+    if original is None:
+        return fallback
+    return functools.partial(original, fallback)
+
+
+def _client_classes() -> list[type]:
+    from twilio.http.async_http_client import AsyncTwilioHttpClient
+    from twilio.http.http_client import TwilioHttpClient
+
+    return [TwilioHttpClient, AsyncTwilioHttpClient]
+
+
+def _originals_of(kind: type) -> Callable[..., Any]:
+    found: Callable[..., Any] = _originals.get(kind) or vars(kind)["request"]
+    return found
+
+
+def _patch() -> None:
+    """Route the SDK clients' every request to the innermost active block."""
+    synchronous, asynchronous = _client_classes()
+    _originals[synchronous] = vars(synchronous)["request"]
+    _originals[asynchronous] = vars(asynchronous)["request"]
+
+    def request(client: Any, *args: Any, **kwargs: Any) -> Any:
+        http = _innermost()._http
+        answer = http.request(*args, **kwargs)
+        client._test_only_last_request = getattr(http, "_test_only_last_request", None)
+        client._test_only_last_response = answer
+        return answer
+
+    async def request_async(client: Any, *args: Any, **kwargs: Any) -> Any:
+        http = _innermost()._async_http
+        answer = await http.request(*args, **kwargs)
+        client._test_only_last_request = getattr(http, "_test_only_last_request", None)
+        client._test_only_last_response = answer
+        return answer
+
+    setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio
+    setattr(asynchronous, "request", request_async)  # noqa: B010
+
+
+def _unpatch() -> None:
+    for kind, original in _originals.items():
+        setattr(kind, "request", original)  # noqa: B010  # a class of the untyped twilio
+    _originals.clear()
+
+
+def _innermost() -> MockTwilio:
+    with _lock:
+        if not _stack:  # a request racing the end of the last block
+            raise RuntimeError("mock_twilio() ended while a request was under way")
+        return _stack[-1]

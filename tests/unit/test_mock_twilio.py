@@ -1,0 +1,284 @@
+"""mock_twilio: every twilio Client of the process answered by sync_core, for Sync only."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import socket
+import sys
+import unittest
+from typing import Any
+
+import pytest
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from sync_core import ManualClock, Sync
+from sync_core.adapters.twilio import NotEmulatedError, SyncHttpClient
+from sync_core.testing import current_sync, mock_twilio
+from sync_core.testing.mock import TEST_AUTH_TOKEN
+
+ACCOUNT = "AC" + "1" * 32
+ORIGINAL = TwilioHttpClient.request
+
+
+@pytest.fixture(autouse=True)
+def no_twilio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no TWILIO_* variable (the machine's must not leak in)."""
+    for name in list(os.environ):
+        if name.startswith("TWILIO_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def blocked_sockets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any connection or name lookup fails, and is counted: nothing may leave the process."""
+    tried: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        tried.append(address)
+        raise OSError(f"the network is blocked in this test: {address!r}")
+
+    def resolve(host: object, *args: object, **kwargs: object) -> list[Any]:
+        tried.append(host)
+        raise OSError(f"the network is blocked in this test: {host!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return tried
+
+
+def fresh_import(name: str) -> Any:
+    sys.modules.pop(name, None)
+    return importlib.import_module(name)
+
+
+def test_an_app_that_builds_its_client_at_import_time_is_answered(
+    blocked_sockets: list[object],
+) -> None:
+    with mock_twilio() as sync:
+        app = fresh_import("apps.presence")  # reads TWILIO_ACCOUNT_SID and _AUTH_TOKEN
+        app.send_presence("alice")
+        app.send_presence("bob")
+        items = sync.services("default").sync_maps("presence").sync_map_items
+        assert [item.key for item in items.list()] == ["alice", "bob"]
+        assert items("alice").fetch().data == {"online": True}
+    assert blocked_sockets == []
+
+
+def test_the_environment_is_set_when_absent_and_restored_after() -> None:
+    with mock_twilio() as sync:
+        assert os.environ["TWILIO_ACCOUNT_SID"] == sync.account_sid
+        assert os.environ["TWILIO_AUTH_TOKEN"] == TEST_AUTH_TOKEN
+    assert "TWILIO_ACCOUNT_SID" not in os.environ
+    assert "TWILIO_AUTH_TOKEN" not in os.environ
+
+
+def test_the_environment_the_user_set_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    with mock_twilio():
+        assert os.environ["TWILIO_ACCOUNT_SID"] == ACCOUNT
+        assert os.environ["TWILIO_AUTH_TOKEN"] == TEST_AUTH_TOKEN
+    assert os.environ["TWILIO_ACCOUNT_SID"] == ACCOUNT
+
+
+def test_a_client_built_before_entering_is_answered_inside_only(
+    blocked_sockets: list[object],
+) -> None:
+    client = Client(ACCOUNT, "token")
+    with mock_twilio() as sync:
+        made = client.sync.v1.services("default").documents.create(unique_name="d")
+        assert sync.services("default").documents("d").fetch().sid == made.sid
+        assert client.http_client._test_only_last_response.status_code == 201
+    assert TwilioHttpClient.request is ORIGINAL
+    with pytest.raises(Exception, match="network is blocked"):
+        client.sync.v1.services("default").documents("d").fetch()  # the real one again
+    assert blocked_sockets != []
+
+
+def test_the_async_client_is_answered(blocked_sockets: list[object]) -> None:
+    async def scenario() -> str:
+        client = Client(ACCOUNT, "token", http_client=AsyncTwilioHttpClient())
+        made = await client.sync.v1.services("default").sync_lists.create_async(unique_name="jobs")
+        item = (
+            await client.sync.v1.services("default")
+            .sync_lists(made.sid)
+            .sync_list_items.create_async(data={"n": 1})
+        )
+        return f"{made.unique_name}:{item.index}"
+
+    with mock_twilio() as sync:
+        assert asyncio.run(scenario()) == "jobs:0"
+        assert sync.services("default").sync_lists("jobs").fetch().revision == "1"
+    assert blocked_sockets == []
+
+
+def test_regions_and_edges_still_reach_sync_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    monkeypatch.setenv("TWILIO_EDGE", "dublin")
+    with mock_twilio() as sync:
+        client = Client()
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        assert sync.requests[-1].url.startswith("https://sync.dublin.ie1.twilio.com/v1/")
+        assert sync.services("default").documents("d").fetch().unique_name == "d"
+
+
+def test_another_product_fails_loudly_naming_it(blocked_sockets: list[object]) -> None:
+    with mock_twilio() as sync:
+        app = fresh_import("apps.presence")
+        with pytest.raises(NotEmulatedError) as caught:
+            app.text("+15005550009", "hi")
+        message = str(caught.value)
+        assert "sync_core emulates Twilio Sync only" in message
+        assert "the core API" in message
+        assert "https://api.twilio.com/2010-04-01/Accounts/" in message
+        with pytest.raises(NotEmulatedError, match="for Messaging: POST https://messaging"):
+            Client().messaging.v1.services.create(friendly_name="not sync")
+        assert sync.services.list() == []  # never answered as a Sync service
+    assert blocked_sockets == []
+
+
+def test_a_fallback_answers_the_other_products() -> None:
+    heard: list[tuple[str, str]] = []
+
+    def messaging(method: str, uri: str, **_: Any) -> Response:
+        heard.append((method, uri))
+        body = {"sid": "SM" + "0" * 32, "status": "queued", "body": "hi"}
+        return Response(201, json.dumps(body))
+
+    with mock_twilio(fallback=messaging) as sync:
+        app = fresh_import("apps.presence")
+        assert app.text("+15005550009", "hi") == "SM" + "0" * 32
+        app.send_presence("alice")  # Sync is still sync_core's
+        assert sync.services("default").sync_maps("presence").fetch().unique_name == "presence"
+    assert heard == [
+        ("POST", f"https://api.twilio.com/2010-04-01/Accounts/{sync.account_sid}/Messages.json")
+    ]
+
+
+def test_the_host_check_applies_to_the_clients_used_directly(sync: Sync) -> None:
+    client = Client(ACCOUNT, "token", http_client=SyncHttpClient(sync))
+    with pytest.raises(NotEmulatedError, match="Messaging"):
+        client.messaging.v1.services.create(friendly_name="not sync")
+    assert sync.services.list() == []
+
+
+def test_nested_blocks_answer_from_the_innermost() -> None:
+    outer, inner = Sync(clock=ManualClock(), seed=1), Sync(clock=ManualClock(), seed=2)
+    client = Client(ACCOUNT, "token")
+    docs = client.sync.v1.services("default").documents
+    with mock_twilio(outer):
+        docs.create(unique_name="first")
+        with mock_twilio(inner) as answering:
+            assert answering is inner
+            assert current_sync() is inner
+            docs.create(unique_name="second")
+        assert current_sync() is outer
+        docs.create(unique_name="third")
+
+    def names(sync: Sync) -> list[str | None]:
+        return [d.unique_name for d in sync.services("default").documents.list()]
+
+    assert (names(outer), names(inner)) == (["first", "third"], ["second"])
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+def test_an_exception_in_the_block_restores_everything() -> None:
+    def broken_app() -> None:
+        with mock_twilio():
+            assert TwilioHttpClient.request is not ORIGINAL
+            raise RuntimeError("the app broke")
+
+    with pytest.raises(RuntimeError, match="the app broke"):
+        broken_app()
+    assert TwilioHttpClient.request is ORIGINAL
+    assert "TWILIO_AUTH_TOKEN" not in os.environ
+    with pytest.raises(RuntimeError, match="no mock_twilio"):
+        current_sync()
+
+
+def test_the_journal_lists_every_request_reads_included() -> None:
+    with mock_twilio() as sync:
+        app = fresh_import("apps.presence")
+        app.send_presence("alice")
+        Client().sync.v1.services("default").sync_maps("presence").sync_map_items.list(page_size=10)
+    journal = [(r.method, r.path.rsplit("/", 1)[-1], r.status, r.code) for r in sync.requests]
+    assert journal == [
+        ("GET", "presence", 404, 20404),
+        ("POST", "Maps", 201, None),
+        ("POST", "Items", 201, None),
+        ("GET", "Items", 200, None),
+    ]
+    assert sync.requests[2].form == {"Key": "alice", "Data": '{"online": true}'}
+    assert sync.requests[3].query == {"PageSize": "10"}
+    sync.journal.clear()
+    assert sync.requests == []
+
+
+@mock_twilio
+def test_a_decorated_function_runs_inside_a_block() -> None:
+    made = Client().sync.v1.services("default").documents.create(unique_name="d")
+    assert current_sync().services("default").documents("d").fetch().sid == made.sid
+
+
+@mock_twilio()
+async def coroutine() -> str:
+    client = Client(http_client=AsyncTwilioHttpClient())
+    made = await client.sync.v1.services("default").documents.create_async(unique_name="d")
+    return str(made.unique_name)
+
+
+def test_a_decorated_coroutine_function_runs_inside_a_block() -> None:
+    assert asyncio.run(coroutine()) == "d"
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+@mock_twilio
+class TestADecoratedClass:
+    """Each test method runs in a block of its own, on a fresh Sync."""
+
+    def test_one(self) -> None:
+        Client().sync.v1.services("default").documents.create(unique_name="d")
+        assert len(current_sync().services("default").documents.list()) == 1
+
+    def test_two_starts_fresh(self) -> None:
+        assert current_sync().services("default").documents.list() == []
+
+
+@mock_twilio
+class ADecoratedTestCase(unittest.TestCase):
+    """A unittest class: setUp and the test share one block."""
+
+    def setUp(self) -> None:
+        self.client = Client()
+        self.client.sync.v1.services("default").documents.create(unique_name="from setUp")
+
+    def test_sees_what_setup_made(self) -> None:
+        docs = current_sync().services("default").documents.list()
+        assert [d.unique_name for d in docs] == ["from setUp"]
+
+
+def test_the_unittest_class_restores_everything_after_its_tests() -> None:
+    result = unittest.TestResult()
+    unittest.defaultTestLoader.loadTestsFromTestCase(ADecoratedTestCase).run(result)
+    assert (result.testsRun, result.failures, result.errors) == (1, [], [])
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+@pytest.fixture
+def app_with_client(mock_twilio: Sync) -> tuple[Sync, Any]:
+    return mock_twilio, fresh_import("apps.presence")
+
+
+def test_the_pytest_fixture_answers_an_app_and_yields_the_sync(
+    app_with_client: tuple[Sync, Any], sync: Sync
+) -> None:
+    answering, app = app_with_client
+    assert answering is sync
+    app.send_presence("carol")
+    assert sync.services("default").sync_maps("presence").sync_map_items("carol").fetch()
