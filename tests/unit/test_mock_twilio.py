@@ -12,6 +12,7 @@ import unittest
 from typing import Any
 
 import pytest
+import requests
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -159,6 +160,28 @@ def test_a_fallback_answers_the_other_products() -> None:
     assert heard == [
         ("POST", f"https://api.twilio.com/2010-04-01/Accounts/{sync.account_sid}/Messages.json")
     ]
+
+
+def test_a_real_twilio_client_as_the_fallback_really_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under mock_twilio the SDK's client class is patched; a TwilioHttpClient given as
+    # the fallback still sends through requests (here caught by a fake Session.send, as
+    # `responses` would catch it), rather than coming back to sync_core.
+    sent: list[str] = []
+
+    def send(session: requests.Session, prepared: Any, **_: Any) -> requests.Response:
+        sent.append(f"{prepared.method} {prepared.url}")
+        answer = requests.Response()
+        answer.status_code = 201
+        answer._content = json.dumps({"sid": "MG" + "0" * 32}).encode()
+        return answer
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    with mock_twilio(fallback=TwilioHttpClient()):
+        made = Client().messaging.v1.services.create(friendly_name="sms")
+    assert made.sid == "MG" + "0" * 32
+    assert sent == ["POST https://messaging.twilio.com/v1/Services"]
 
 
 def test_the_host_check_applies_to_the_clients_used_directly(sync: Sync) -> None:
