@@ -1,4 +1,4 @@
-"""Maps and Lists as containers of items: the rules of their rows, and their records.
+"""Maps and Lists as containers of items: the rules of their rows.
 
 A Map or a List holds items (:mod:`sync_core.items`) and has no data of its own. Every
 change of one of its items is a change of the container too (SEMANTICS.md,
@@ -28,20 +28,13 @@ and :mod:`sync_core.lists`.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
 
 from ._compat import moved
 from .params import expiry_after
-from .records import ContainerRecord
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["remove_item", "touched"]
-
-T = TypeVar("T", bound=ContainerRecord)
 
 
 def touched(
@@ -93,11 +86,5 @@ def remove_item(store: Store, item: ItemRow, container: ObjectRow, when: datetim
 
 
 __getattr__ = moved(
-    __name__,
-    {
-        "ContainerContext": "sync_core.objects",
-        "ContainerList": "sync_core.objects",
-        "map_record": "sync_core.maps",
-        "list_record": "sync_core.lists",
-    },
+    __name__, {"ContainerContext": "sync_core.objects", "ContainerList": "sync_core.objects"}
 )

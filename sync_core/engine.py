@@ -65,8 +65,7 @@ class _Operation(_Transaction):
     """The context manager of :meth:`Engine.operation`: the lock, ``now``, the sweep, and
     the body's transaction (a class: it runs on every call).
 
-    The body's transaction is :class:`_Transaction`'s, its two steps written out here
-    rather than called: this runs on every call.
+    The sweep's transaction and the body's are both :class:`_Transaction`'s.
     """
 
     __slots__ = ()
@@ -87,11 +86,7 @@ class _Operation(_Transaction):
                 with _Transaction(engine):
                     engine.expiry.sweep(now, engine.emit)
                 engine.expiry.settle()
-            pending: list[Pending] = []  # _Transaction.__enter__, written out
-            self._pending = pending
-            self._atomic = atomic = engine.storage.atomic()
-            atomic.__enter__()
-            engine._pending = pending
+            _Transaction.__enter__(self)  # the body's transaction
             return now
         except BaseException:
             engine._operating = False
@@ -100,11 +95,8 @@ class _Operation(_Transaction):
 
     def __exit__(self, *exc_info: Any) -> None:
         engine = self._engine
-        try:  # _Transaction.__exit__, written out
-            engine._pending = None
-            self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
-            if exc_info[0] is None:
-                engine.events.commit(self._pending)
+        try:
+            _Transaction.__exit__(self, *exc_info)
         finally:
             engine._operating = False
             engine.lock.release()

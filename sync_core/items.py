@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -67,9 +67,6 @@ from .params import (
 from .payload import JsonData, JsonObject, decode_data, encode_data
 from .rows import ItemRow, ObjectRow
 from .store import Store
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "ItemContext",

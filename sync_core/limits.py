@@ -55,7 +55,7 @@ DEFAULT_PAGE_SIZE: Final = 50
 
 
 def __getattr__(name: str) -> int:
-    """``MAX_PAGE_SIZE_ACCEPTED``, deprecated: no page size above 1 is refused any more."""
+    """``MAX_PAGE_SIZE_ACCEPTED``, deprecated: no page size of 1 or more is refused now."""
     if name == "MAX_PAGE_SIZE_ACCEPTED":
         warnings.warn(
             "sync_core.limits.MAX_PAGE_SIZE_ACCEPTED is deprecated: a page size over "

@@ -51,6 +51,8 @@ def new_sid(engine: Engine, prefix: str, taken: Callable[[str], bool]) -> str:
     """
     while taken(sid := engine.sids(prefix)):
         pass
+    if not is_sid(sid, prefix):  # a SID's prefix tells its kind: lookups rely on it
+        raise ValueError(f"{engine.sids!r} made {sid!r} for the prefix {prefix!r}")
     return sid
 
 

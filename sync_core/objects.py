@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -58,9 +58,6 @@ from .lookup import new_sid, resolve_object, resolve_service
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
 from .rows import ObjectRow, ServiceRow
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "ContainerContext",

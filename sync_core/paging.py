@@ -263,7 +263,8 @@ def read_page(
             )
     else:
         cursor = Cursor.parse(page_token, scope=scope)
-        if not all(isinstance(part, position_type) for part in cursor.position):
+        position = cursor.position  # every listing orders by one value
+        if len(position) != 1 or not isinstance(position[0], position_type):
             raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing")
         after, backwards, number = cursor.position, cursor.backwards, cursor.page
         if page_size is None or page_size is UNSET:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime, timedelta
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal
 
 from .errors import (
     BOUNDS_INVALID,
@@ -52,8 +52,6 @@ __all__ = [
     "given",
     "pick_ttl",
 ]
-
-T = TypeVar("T")
 
 
 class _Unset(enum.Enum):
@@ -88,7 +86,10 @@ def check_int(value: object) -> int | None:
         digits = text[1:] if text[:1] in ("+", "-") else text
         # ASCII digits only: "¹" or "٣" pass str.isdigit() but are no HTTP integer.
         if digits.isascii() and digits.isdigit():
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (4,300): no such number
+                return None
     return None
 
 

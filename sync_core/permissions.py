@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 
@@ -44,9 +44,6 @@ from .paging import Position, Scope
 from .params import UNSET, Unset, check_bool, given
 from .records import PermissionRecord
 from .rows import ObjectRow, PermissionRow
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "PermissionContext",

@@ -29,8 +29,9 @@ TypeError: this DocumentRecord was not read from a Sync: it has no object to act
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, SupportsIndex
 from urllib.parse import quote
 
 import attrs
@@ -104,9 +105,31 @@ def named_fields(row: ObjectRow, actor: Actor) -> dict[str, Any]:
 
 @attrs.frozen(kw_only=True)
 class Record:
-    """What every record that acts has: the actor that read it (not part of its value)."""
+    """What every record that acts has: the actor that read it (not part of its value).
+
+    The actor is left out of a record's equality, its repr and its pickle: an unpickled
+    record shows what it showed, but has nothing to act on. A copy acts as the original.
+    """
 
     _actor: Actor | None = attrs.field(default=None, eq=False, repr=False)
+
+    def _values(self) -> dict[str, Any]:
+        """The record's fields by their ``__init__`` names, but the actor."""
+        return {
+            field.alias: getattr(self, field.name)
+            for field in attrs.fields(type(self))
+            if field.name != "_actor"
+        }
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (_remade, (type(self), self._values()))
+
+    def __copy__(self) -> Record:
+        return type(self)(actor=self._actor, **self._values())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Record:
+        values = copy.deepcopy(self._values(), memo)
+        return type(self)(actor=self._actor, **values)
 
     def _acting(self, service_sid: str) -> Actor:
         """The actor that read this record, addressing its Service by ``service_sid``."""
@@ -117,9 +140,13 @@ class Record:
         return attrs.evolve(self._actor, service=service_sid)
 
 
-@attrs.frozen(kw_only=True)
-class _Dated(Record):
-    """What every stored record has: when it expires, was made and changed, and by whom."""
+def _remade(cls: type[Record], values: dict[str, Any]) -> Record:
+    """A record of ``cls`` made of ``values`` (how a pickled record is made again)."""
+    return cls(**values)
+
+
+class _Dated:
+    """What every stored record shows last: when it expires, was made and changed, by whom."""
 
     date_expires: datetime | None
     date_created: datetime
@@ -136,7 +163,7 @@ class _Dated(Record):
 
 
 @attrs.frozen(kw_only=True)
-class NamedRecord(_Dated):
+class NamedRecord(Record, _Dated):
     """What the records of Documents, Maps, Lists and Streams share."""
 
     #: The path segment of the kind ("Documents", ...), and its links: name -> segment.
@@ -147,6 +174,10 @@ class NamedRecord(_Dated):
     unique_name: str | None
     account_sid: str
     service_sid: str
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
 
     @property
     def url(self) -> str:
@@ -193,13 +224,17 @@ class ContainerRecord(NamedRecord):
 
 
 @attrs.frozen(kw_only=True)
-class ItemRecord(_Dated):
+class ItemRecord(Record, _Dated):
     """What a Map Item's and a List Item's records share."""
 
     account_sid: str
     service_sid: str
     revision: str
     data: dict[str, Any] = attrs.field(hash=False)
+    date_expires: datetime | None
+    date_created: datetime
+    date_updated: datetime
+    created_by: str
 
     def _item_dict(self, place: dict[str, Any], url: str) -> dict[str, Any]:
         """The REST JSON; ``place`` holds its key or index and its container's sid."""

@@ -98,6 +98,8 @@ _SERVICE_FIELDS: Final = (
 )
 _ITEM_FIELDS: Final = ("Data", "Ttl", "ItemTtl", "CollectionTtl")
 _FLAGS: Final = ("Read", "Write", "Manage")
+#: An item listing's own parameters, which its page URLs carry.
+_FILTERS: Final = ("From", "Bounds", "Order")
 #: Paging parameters, in the order Twilio writes them in its page URLs.
 _PAGING: Final = ("From", "Bounds", "Order", "PageSize", "Page", "PageToken")
 
@@ -177,12 +179,16 @@ def _record(status: int, record: Any) -> RestResponse:
 _DELETED: Final = RestResponse(204, {}, None)
 
 
-def _listing(request: _Request, key: str, read: Callable[..., Page[Any]]) -> RestResponse:
-    """One page of a listing, with Twilio's ``meta`` and page URLs."""
+def _listing(
+    request: _Request, key: str, read: Callable[..., Page[Any]], filters: tuple[str, ...] = ()
+) -> RestResponse:
+    """One page of a listing, with Twilio's ``meta`` and page URLs.
+
+    ``filters`` are the listing's own parameters (an item listing's ``From``, ``Bounds``
+    and ``Order``), which its page URLs carry; any other is ignored, as Twilio ignores it.
+    """
     query = request.query
-    fixed: dict[str, str] = {
-        name: query[name] for name in ("From", "Bounds", "Order") if name in query
-    }
+    fixed: dict[str, str] = {name: query[name] for name in filters if name in query}
     page = read(
         page_token=query.get("PageToken", UNSET),
         page_number=query.get("Page", UNSET),
@@ -341,14 +347,14 @@ class _Members:
 
     def list(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         members, query = self.members(sync, args), request.query
-        names = (("order", "Order"), ("from_", "From"), ("bounds", "Bounds"))
+        names = zip(("from_", "bounds", "order"), _FILTERS, strict=True)
         filters = {name: query.get(field, UNSET) for name, field in names if self.items}
 
         def read(**paging: object) -> Page[Any]:
             page: Page[Any] = members.page(**filters, **paging)
             return page
 
-        return _listing(request, self.key, read)
+        return _listing(request, self.key, read, _FILTERS if self.items else ())
 
     def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         return _record(200, self.members(sync, args)(args[2]).fetch())

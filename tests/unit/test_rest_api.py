@@ -932,3 +932,30 @@ def test_a_webhook_url_python_cannot_split_is_a_400_not_a_500(sync: Sync, api: R
     response = api.handle("POST", "/v1/Services", data={"WebhookUrl": "https://[oops/hook"})
     refusal(response, 400, 54051)
     assert everything(sync) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "data"),
+    [
+        ("/v1/Services", {"PageSize": "9" * 5000}, None),
+        ("/v1/Services/default/Documents", None, {"Ttl": "1" * 5000}),
+        ("/v1/Services", None, {"ReachabilityDebouncingWindow": "5" * 4400}),
+    ],
+    ids=["page-size", "ttl", "debouncing-window"],
+)
+def test_a_number_of_more_digits_than_python_converts_is_a_400(
+    api: RestApi, path: str, params: dict[str, str] | None, data: dict[str, str] | None
+) -> None:
+    method = "GET" if data is None else "POST"
+    answer = api.handle(method, path, params=params, data=data)
+    assert answer.status == 400
+    assert answer.body is not None
+    assert answer.body["code"] in (54454, 54011, 20001)
+
+
+def test_a_listing_ignores_and_does_not_echo_another_listings_parameters(api: RestApi) -> None:
+    answer = api.handle("GET", "/v1/Services", params={"From": "\ud800", "Order": "desc"})
+    assert answer.status == 200
+    assert answer.body is not None
+    assert "From" not in answer.body["meta"]["url"]
+    assert "Order" not in answer.body["meta"]["url"]

@@ -9,8 +9,10 @@ that cannot apply, each listed with its reason.
 from __future__ import annotations
 
 import asyncio
+import copy
 import importlib
 import inspect
+import pickle
 import pkgutil
 from typing import Any
 
@@ -188,3 +190,25 @@ def test_every_call_has_its_async_twin(sync: Sync) -> None:
     assert (revision, data, page, listed, streamed) == ("1", {"a": 2}, 1, 1, ["d"])
     assert (keys, gone, message) == (["k"], True, {"x": 1})
     assert service.startswith("IS")
+
+
+def test_a_record_pickles_and_copies_and_a_copy_acts_as_the_original(sync: Sync) -> None:
+    doc = sync.services("default").documents.create(unique_name="d", data={"a": [1]})
+    thawed = pickle.loads(pickle.dumps(doc))
+    assert thawed == doc
+    with pytest.raises(TypeError, match="not read from a Sync"):
+        thawed.fetch()  # a pickle carries no Sync to act on
+    deep = copy.deepcopy(doc)
+    assert deep == doc
+    assert deep.data is not doc.data
+    assert deep.update(data={"a": [2]}).revision == "1"
+    assert copy.copy(doc).fetch().data == {"a": [2]}
+
+
+def test_a_sid_generator_must_give_the_prefix_asked() -> None:
+    class Careless:
+        def __call__(self, prefix: str) -> str:
+            return "ZZ" + "0" * 32
+
+    with pytest.raises(ValueError, match="for the prefix 'IS'"):
+        Sync(sid_generator=Careless()).services.create()

@@ -156,6 +156,9 @@ def test_a_token_whose_positions_are_of_the_wrong_type_is_54453(sync: Sync) -> N
             forged(f"list_item:{list_sid}", (1,), start="x"),
         ),
         (svc.documents("d").document_permissions.page, forged(f"permissions:{doc_sid}", (7,))),
+        (svc.documents.page, forged(f"documents:{service_sid}", ())),
+        (sync.services.page, forged("services", (1, 2))),
+        (svc.sync_maps("m").sync_map_items.page, forged(f"map_item:{map_sid}", ())),
     ]
     for page, token in refusals:
         with pytest.raises(InvalidParameterError) as caught:
@@ -201,6 +204,7 @@ def test_the_names_of_public_signatures_are_exported() -> None:
         ("sync_core.containers", "ContainerList", "sync_core.objects"),
         ("sync_core.containers", "ContainerContext", "sync_core.objects"),
         ("sync_core.lookup", "expiry_after", "sync_core.params"),
+        ("sync_core.acl", "PermissionKind", "sync_core.permissions"),
     ],
 )
 def test_a_name_that_moved_still_answers_with_a_deprecation_warning(
