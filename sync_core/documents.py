@@ -185,14 +185,8 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
             )
             engine.store.put_object(new, row)
             engine.emit(
-                Change(
-                    "document_updated",
-                    new,
-                    identity=self._actor.identity,
-                    when=now,
-                    data=new.data,
-                    previous=row.data,
-                )
+                # Positional (type, row, identity, when, item, data, previous): a hot path.
+                Change("document_updated", new, self._actor.identity, now, None, new.data, row.data)
             )
             return _record(self._actor, new)
 

@@ -34,7 +34,7 @@ be due: the floor is a lower bound of every expiry instant in the indexes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final, cast
 
 from .actor import SYSTEM
@@ -47,6 +47,8 @@ __all__ = ["Emit", "Expiry"]
 
 #: An expiry floor above every instant: nothing expires, ever.
 _NEVER: Final = 1 << 62
+_NEVER_AT: Final = datetime.max.replace(tzinfo=UTC)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 #: How the sweep announces a removal (:meth:`sync_core.engine.Engine.emit`).
@@ -64,20 +66,27 @@ class Expiry:
         #: leaves it lower than needed, which only costs a look. ``None``: not known yet
         #: (a storage opened with state in it).
         self.floor: int | None = None
+        # The floor as an instant, to compare ``now`` with it directly: every operation
+        # asks, and a comparison of datetimes costs less than turning ``now`` into µs.
+        self._floor_at: datetime | None = None
         store.on_expiry = self._lower
+
+    def _set(self, floor: int) -> None:
+        self.floor = floor
+        self._floor_at = _EPOCH + timedelta(microseconds=floor) if floor < _NEVER else _NEVER_AT
 
     def _lower(self, expires_us: int) -> None:
         if self.floor is not None and expires_us < self.floor:
-            self.floor = expires_us
+            self._set(expires_us)
 
     def may_be_due(self, now: datetime) -> bool:
         """Whether anything might have expired at ``now``: O(1) while nothing can."""
-        return self.floor is None or micros(now) >= self.floor
+        return self._floor_at is None or now >= self._floor_at
 
     def settle(self) -> None:
         """Set :attr:`floor` to the earliest expiry in the indexes exactly. O(log n)."""
         heads = self._store.expiry_heads()
-        self.floor = min((cast(int, key[0]) for _, key in heads), default=_NEVER)
+        self._set(min((cast(int, key[0]) for _, key in heads), default=_NEVER))
 
     def first_due(self, now: datetime) -> ObjectRow | ItemRow | None:
         """The object or item whose expiry comes first, if it is at or before ``now``.

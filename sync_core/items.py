@@ -222,14 +222,8 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
             )
             store.put_object(container, before)
             engine.emit(
-                Change(
-                    f"{spec.kind}_added",
-                    container,
-                    identity=actor.identity,
-                    when=now,
-                    item=row,
-                    data=text,
-                )
+                # Positional (type, row, identity, when, item, data): a hot path.
+                Change(f"{spec.kind}_added", container, actor.identity, now, row, text)
             )
             return spec.record(actor, row, copy)
 
@@ -413,14 +407,9 @@ class ItemContext(_InContainer[R]):
             container = touched(container, now, parent_ttl)
             engine.store.put_object(container, before)
             engine.emit(
+                # Positional (type, row, identity, when, item, data, previous): a hot path.
                 Change(
-                    f"{new.kind}_updated",
-                    container,
-                    identity=actor.identity,
-                    when=now,
-                    item=new,
-                    data=new.data,
-                    previous=row.data,
+                    f"{new.kind}_updated", container, actor.identity, now, new, new.data, row.data
                 )
             )
             return self._spec.record(self._actor, new)
