@@ -112,16 +112,14 @@ class ItemKind(Generic[R]):
     #: (a Map's stays as it is); refuses a taken key (409) or a full List (400).
     allot: Callable[[Store, ObjectRow, Place | None], tuple[Place, int]]
     record: RecordMaker[R]
-
-    @property
-    def kind(self) -> str:
-        """The rows' kind: ``map_item`` or ``list_item``."""
-        return f"{self.container.kind}_item"
-
-    @property
-    def label(self) -> str:
-        """Its name in messages: "Map Item", "List Item"."""
-        return f"{self.container.label} Item"
+    #: The rows' kind: ``map_item`` or ``list_item`` (made once: it is read on every call).
+    kind: str = attrs.field(
+        init=False, default=attrs.Factory(lambda spec: f"{spec.container.kind}_item", True)
+    )
+    #: Its name in messages: "Map Item", "List Item".
+    label: str = attrs.field(
+        init=False, default=attrs.Factory(lambda spec: f"{spec.container.label} Item", True)
+    )
 
 
 def item_fields(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> dict[str, Any]:
