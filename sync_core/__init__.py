@@ -28,6 +28,8 @@ sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Se
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .clock import Clock, ManualClock, SystemClock
 from .documents import DocumentContext, DocumentList, DocumentPermissionRecord, DocumentRecord
 from .errors import (
@@ -66,7 +68,7 @@ from .payload import JsonData
 from .permissions import PermissionContext, PermissionList
 from .service import ServiceContext, ServiceList, ServiceRecord
 from .sids import RandomSids, SeededSids, SidGenerator
-from .storage import MemoryStorage, SqliteStorage, Storage, StorageFormatError
+from .storage import MemoryStorage, Storage
 from .streams import (
     StreamMessageList,
     StreamMessageRecord,
@@ -75,6 +77,9 @@ from .streams import (
     SyncStreamRecord,
 )
 from .sync import Sync
+
+if TYPE_CHECKING:
+    from .storage import SqliteStorage, StorageFormatError
 
 __all__ = [
     "UNSET",
@@ -138,12 +143,17 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> str:
-    """``__version__``, read from the installed package's metadata when first asked.
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed package's metadata when first asked, and
+    the SQLite storage's names (:mod:`sqlite3` is imported when first needed).
 
     (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
     ``Sync()``, and most programs never ask.)
     """
+    if name in ("SqliteStorage", "StorageFormatError"):
+        from . import storage
+
+        return getattr(storage, name)
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

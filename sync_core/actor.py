@@ -17,9 +17,7 @@ which permissions do not apply to (docs/permissions.md).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
-
-import attrs
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -30,13 +28,19 @@ __all__ = ["SYSTEM", "Acting", "Actor"]
 SYSTEM: Final = "system"
 
 
-@attrs.frozen
-class Actor:
-    """The engine, the Service as addressed, and the acting identity of one resource."""
+class Actor(NamedTuple):
+    """The engine, the Service as addressed, and the acting identity of one resource.
 
-    engine: Engine = attrs.field(repr=False)
+    A named tuple (made at import for a fraction of an attrs class's cost); another
+    Service or identity is ``actor._replace(identity=...)``.
+    """
+
+    engine: Engine
     service: str
     identity: str
+
+    def __repr__(self) -> str:
+        return f"Actor(service={self.service!r}, identity={self.identity!r})"
 
     @property
     def service_path(self) -> str:

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeAlias
-
-import attrs
+from typing import Any, Final, NamedTuple, TypeAlias
 
 __all__ = [
     "BOUNDS_INVALID",
@@ -165,9 +163,12 @@ class InternalServerError(SyncError):
     default_status = 500
 
 
-@attrs.frozen
-class _Row:
-    """What every row of the table holds: the class, Twilio's code and message text."""
+class _Row(NamedTuple):
+    """What every row of the table holds: the class, Twilio's code and message text.
+
+    (A named tuple, as :class:`~sync_core.events.Change`: the table is built at import,
+    and a tuple class costs a fraction of an attrs class to make.)
+    """
 
     kind: type[SyncError]
     code: int
@@ -182,9 +183,10 @@ class _Row:
         return self.kind(message, code=self.code, detail=detail)
 
 
-@attrs.frozen
 class ErrorSpec(_Row):
     """An error whose message is fixed text."""
+
+    __slots__ = ()
 
     def error(self, detail: str | None = None) -> SyncError:
         """The exception to raise; ``detail`` says, for a person, what exactly was wrong.
@@ -209,18 +211,20 @@ def spelled(path: Where) -> str:
     return path if isinstance(path, str) else path()
 
 
-@attrs.frozen
 class ResourceErrorSpec(_Row):
     """An error whose message names the resource addressed (``{path}``)."""
+
+    __slots__ = ()
 
     def error(self, path: Where, detail: str | None = None) -> SyncError:
         """The exception to raise for ``path``, as the caller addressed it (no ``/v1``)."""
         return self._build(self.template.format(path=spelled(path)), detail)
 
 
-@attrs.frozen
 class RevisionErrorSpec(_Row):
     """An error whose message names the kind of record (``{kind}``: "Document", ...)."""
+
+    __slots__ = ()
 
     def error(self, kind: str, detail: str | None = None) -> SyncError:
         """The exception to raise for a record of ``kind``."""

@@ -32,12 +32,11 @@ from a callback (then they are delivered as soon as that callback returns).
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -60,7 +59,16 @@ __all__ = [
     "webhook_url",
 ]
 
-logger: Final = logging.getLogger("sync_core.events")
+if TYPE_CHECKING:
+    import logging
+
+
+def _logger() -> logging.Logger:
+    """The ``sync_core.events`` logger (:mod:`logging` is imported when first needed)."""
+    import logging
+
+    return logging.getLogger("sync_core.events")
+
 
 #: A subscriber: called with each event, after the change is committed.
 EventCallback = Callable[["SyncEvent"], object]
@@ -340,7 +348,7 @@ class Subscription:
         return f"<Subscription {self.number} to {target} ({state})>"
 
 
-@attrs.frozen
+@attrs.frozen(eq=False, repr=False)
 class _Delivery:
     """One committed event, with who is to receive it (fixed at commit time)."""
 
@@ -475,7 +483,7 @@ class EventHub:
             try:
                 subscription.callback(event)
             except Exception:
-                logger.exception(
+                _logger().exception(
                     "subscriber %r raised on event %d (%s) of %s",
                     subscription.callback,
                     event.sequence,
@@ -486,7 +494,7 @@ class EventHub:
             try:
                 self.webhook_sink(delivery.webhook_url, webhook_params(event))
             except Exception:
-                logger.exception(
+                _logger().exception(
                     "webhook sink raised on event %d (%s) for %s",
                     event.sequence,
                     event.type,

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 
@@ -96,7 +96,7 @@ class RecordMaker(Protocol[R_co]):
         ...
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class ItemKind(Generic[R]):
     """What tells Map Items from List Items: their container, codes and hooks."""
 
@@ -142,8 +142,7 @@ def item_fields(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> d
     }
 
 
-@attrs.frozen
-class ItemFilters:
+class ItemFilters(NamedTuple):
     """An item listing's ``order``, ``from_`` and ``bounds``, as the caller gave them."""
 
     order: str | Unset | None = UNSET

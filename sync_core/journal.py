@@ -27,10 +27,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Final
+from typing import Final, NamedTuple
 from urllib.parse import urlsplit
-
-import attrs
 
 __all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
 
@@ -38,8 +36,7 @@ __all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
 DEFAULT_JOURNAL_SIZE: Final = 1_000
 
 
-@attrs.frozen
-class JournalEntry:
+class JournalEntry(NamedTuple):
     """One request and the status (and Twilio code, on a refusal) it was answered with."""
 
     method: str

@@ -25,9 +25,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
-
-import attrs
+from typing import TYPE_CHECKING, Generic, NamedTuple, ParamSpec, TypeVar
 
 from .instances import stream_twin, twin
 from .paging import Page, Scope, SliceFetcher, read_page, stream_records
@@ -45,8 +43,7 @@ K = TypeVar("K")
 C = TypeVar("C")
 
 
-@attrs.frozen
-class Source(Generic[R]):
+class Source(NamedTuple, Generic[R]):
     """Where a listing's records come from: its scope, and how to read a slice of it.
 
     ``position_type`` is what stands in its positions (a creation number, a key, an

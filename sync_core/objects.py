@@ -75,7 +75,7 @@ C = TypeVar("C")
 S = TypeVar("S")
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class ObjectKind(Generic[R]):
     """What tells one kind of named object from another."""
 

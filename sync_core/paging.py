@@ -29,7 +29,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 import attrs
 
@@ -70,8 +70,7 @@ def effective_page_size(page_size: object) -> int:
     return min(size, MAX_PAGE_SIZE_SERVED)
 
 
-@attrs.frozen
-class Scope:
+class Scope(NamedTuple):
     """Which listing a page token belongs to, with the parameters it was made with.
 
     ``name`` names the collection (``"services"``, ``"documents:IS..."``,

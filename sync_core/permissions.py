@@ -56,7 +56,7 @@ __all__ = [
 R = TypeVar("R")
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class PermissionKind(Generic[R]):
     """The permissions of one kind of object: that kind, and the record callers get."""
 
@@ -204,7 +204,7 @@ class PermissionContext(_PermissionBase[R]):
     delete_async = twin(delete)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class PermissionInstance(PermissionRecord, Instance[PermissionContext[R]], Generic[R]):
     """A permission's record that acts, as twilio-python's permission instances do:
     ``fetch``, ``update``, ``delete`` and their ``_async`` twins."""

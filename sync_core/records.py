@@ -103,7 +103,7 @@ def named_fields(row: ObjectRow, actor: Actor) -> dict[str, Any]:
     }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Record:
     """What every record that acts has: the actor that read it (not part of its value).
 
@@ -137,7 +137,7 @@ class Record:
             raise TypeError(
                 f"this {type(self).__name__} was not read from a Sync: it has no object to act on"
             )
-        return attrs.evolve(self._actor, service=service_sid)
+        return self._actor._replace(service=service_sid)
 
 
 def _remade(cls: type[Record], values: dict[str, Any]) -> Record:
@@ -162,7 +162,7 @@ class _Dated:
         }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class NamedRecord(Record, _Dated):
     """What the records of Documents, Maps, Lists and Streams share."""
 
@@ -208,7 +208,7 @@ class NamedRecord(Record, _Dated):
         }
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ContainerRecord(NamedRecord):
     """What a Map and a List record share: all but the path of their URL.
 
@@ -223,7 +223,7 @@ class ContainerRecord(NamedRecord):
         return {"revision": self.revision}
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class ItemRecord(Record, _Dated):
     """What a Map Item's and a List Item's records share."""
 
@@ -261,7 +261,7 @@ class ItemRecord(Record, _Dated):
         EXCLUSIVE = "exclusive"
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class PermissionRecord(Record):
     """What one identity may do with one object; the identity is percent-encoded in ``url``."""
 

@@ -204,7 +204,7 @@ class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext
         return Source(Scope("services"), fetch_slice, int)
 
     def _context(self, sid: str) -> ServiceContext:
-        return ServiceContext(Actor(self._engine, sid, SYSTEM))
+        return ServiceContext(Actor(self._held_engine, sid, SYSTEM))
 
     def __repr__(self) -> str:
         return "<ServiceList>"
@@ -244,7 +244,7 @@ class ServiceContext:
             raise IDENTITY_INVALID.error(
                 detail="'system' is the identity of the REST API; use the plain tree for it",
             )
-        return ServiceContext(attrs.evolve(self._actor, identity=check_identity(identity)))
+        return ServiceContext(self._actor._replace(identity=check_identity(identity)))
 
     def _service(self, now: datetime) -> ServiceRow:
         """The Service (404), if the acting identity may touch its settings (403)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import random
 import re
-import secrets
 import threading
 from typing import Final, Protocol, runtime_checkable
 
@@ -47,6 +46,11 @@ class SidGenerator(Protocol):
         ...
 
 
+#: The operating system's randomness, as :func:`secrets.randbits` draws it (``secrets``
+#: itself is not imported: it loads OpenSSL's hashes, a twentieth of ``import sync_core``).
+_SYSTEM_RANDOM: Final = random.SystemRandom()
+
+
 def _format(prefix: str, bits: int) -> str:
     return f"{prefix}{bits:032x}"
 
@@ -56,7 +60,7 @@ class RandomSids:
 
     def __call__(self, prefix: str) -> str:
         """A fresh random SID with ``prefix``."""
-        return _format(prefix, secrets.randbits(128))
+        return _format(prefix, _SYSTEM_RANDOM.getrandbits(128))
 
     def __repr__(self) -> str:
         return "RandomSids()"

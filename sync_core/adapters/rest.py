@@ -492,13 +492,14 @@ class RestApi:
         answer = self._answer(method, url, params, data, headers)
         body = answer.body if answer.status >= 400 else None
         self.sync.journal.record(
+            # Positional (method, url, query, form, status, code): this runs on every request.
             JournalEntry(
-                method=str(method).upper(),
-                url=str(url),
-                query=_texts(params) if isinstance(params, Mapping) else {},
-                form=_texts(data) if isinstance(data, Mapping) else {},
-                status=answer.status,
-                code=None if body is None else body.get("code"),
+                str(method).upper(),
+                str(url),
+                _texts(params) if params and isinstance(params, Mapping) else {},
+                _texts(data) if data and isinstance(data, Mapping) else {},
+                answer.status,
+                None if body is None else body.get("code"),
             )
         )
         return answer

@@ -1,0 +1,40 @@
+"""``import sync_core`` loads only what every program needs (the bench's import figure).
+
+SQLite, :mod:`logging` and OpenSSL's hashes (through :mod:`secrets`) are loaded when
+first used: a program that keeps its state in memory and never logs pays for none.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+#: What ``import sync_core`` must not load, with what loads it when it is needed.
+DEFERRED = ("sqlite3", "logging", "hashlib", "secrets", "importlib.metadata")
+
+CHECK = f"""
+import sys
+import sync_core
+print(" ".join(name for name in {DEFERRED!r} if name in sys.modules))
+sync = sync_core.Sync()
+sync.services.create()
+print(" ".join(name for name in {DEFERRED!r} if name in sys.modules))
+storage = sync_core.SqliteStorage(":memory:")
+from sync_core.storage import StorageFormatError
+print(sync_core.SqliteStorage.__module__, StorageFormatError.__name__, "sqlite3" in sys.modules)
+"""
+
+
+def test_import_sync_core_defers_what_most_programs_never_use() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    on_import, after_a_write, sqlite = done.stdout.splitlines()
+    assert on_import == ""
+    assert after_a_write == ""
+    assert sqlite == "sync_core.storage.sqlite StorageFormatError True"
