@@ -21,6 +21,7 @@ from typing import Final, Protocol, runtime_checkable
 
 __all__ = [
     "DEFAULT_ACCOUNT_SID",
+    "DEFAULT_AUTH_TOKEN",
     "RandomSids",
     "SeededSids",
     "SidGenerator",
@@ -30,6 +31,9 @@ __all__ = [
 
 #: The account every :class:`~sync_core.Sync` belongs to unless told otherwise.
 DEFAULT_ACCOUNT_SID: Final = "AC" + "0" * 32
+#: The auth token of a :class:`~sync_core.Sync`'s account unless told otherwise: what
+#: webhook signatures are computed with (and, over HTTP, what Basic auth may check).
+DEFAULT_AUTH_TOKEN: Final = "sync_core-test-token"
 
 # The spec's SID patterns accept either case of hex digit (e.g. ^ET[0-9a-fA-F]{32}$).
 _SID: Final = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")

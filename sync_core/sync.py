@@ -8,7 +8,14 @@ from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .service import ServiceList
-from .sids import DEFAULT_ACCOUNT_SID, RandomSids, SeededSids, SidGenerator, is_sid
+from .sids import (
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    RandomSids,
+    SeededSids,
+    SidGenerator,
+    is_sid,
+)
 from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
@@ -45,6 +52,8 @@ class Sync:
             itself.
         journal_size: how many REST requests :attr:`journal` keeps (the last ones);
             0 keeps none.
+        auth_token: the account's auth token, a test value by default: what webhook
+            signatures (``X-Twilio-Signature``) are computed with.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -60,11 +69,14 @@ class Sync:
         seed: int | str | bytes | None = None,
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
                 f"account_sid must look like AC followed by 32 hex digits, got {account_sid!r}"
             )
+        if not isinstance(auth_token, str) or not auth_token:
+            raise ValueError(f"auth_token must be a non-empty string, got {auth_token!r}")
         if seed is not None and sid_generator is not None:
             raise ValueError("give seed or sid_generator, not both")
         sids: SidGenerator = (
@@ -82,11 +94,39 @@ class Sync:
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
         self.journal = Journal(journal_size)
+        self._auth_token = auth_token
 
     @property
     def account_sid(self) -> str:
         """The account SID every record carries."""
         return self._engine.account_sid
+
+    @property
+    def auth_token(self) -> str:
+        """The account's auth token: what webhook signatures are computed with."""
+        return self._auth_token
+
+    @property
+    def webhook_sink(self) -> WebhookSink | None:
+        """Where webhook calls go (``webhook_sink(url, params)``); settable, None for nowhere.
+
+        >>> from sync_core import Sync
+        >>> sync, calls = Sync(seed=1), []
+        >>> sync.webhook_sink = lambda url, params: calls.append((url, params["EventType"]))
+        >>> svc = sync.services.create(webhook_url="https://app.test/hook",
+        ...                            webhooks_from_rest_enabled=True)
+        >>> _ = sync.services(svc.sid).documents.create(unique_name="d")
+        >>> calls
+        [('https://app.test/hook', 'document_created')]
+        """
+        return self._engine.events.webhook_sink
+
+    @webhook_sink.setter
+    def webhook_sink(self, sink: WebhookSink | None) -> None:
+        if sink is not None and not callable(sink):
+            raise TypeError(f"a webhook sink must be callable, got {sink!r}")
+        with self._engine.lock:  # between two commits
+            self._engine.events.webhook_sink = sink
 
     @property
     def clock(self) -> Clock:

@@ -53,12 +53,14 @@ from types import TracebackType
 from typing import Any, Final, TypeVar, overload
 
 from ..clock import ManualClock
+from ..sids import DEFAULT_AUTH_TOKEN
 from ..sync import Sync
 
 __all__ = ["TEST_AUTH_TOKEN", "MockTwilio", "current_sync", "mock_twilio"]
 
-#: The auth token set in ``TWILIO_AUTH_TOKEN`` when the environment has none.
-TEST_AUTH_TOKEN: Final = "sync_core-test-token"
+#: The default auth token (``Sync.auth_token``), set in ``TWILIO_AUTH_TOKEN`` when the
+#: environment has none.
+TEST_AUTH_TOKEN: Final = DEFAULT_AUTH_TOKEN
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -207,7 +209,7 @@ def _fresh() -> Sync:
 #: What is set in the environment when absent, from the answering Sync.
 _ENVIRONMENT: Final[dict[str, Callable[[Sync], str]]] = {
     "TWILIO_ACCOUNT_SID": lambda sync: sync.account_sid,
-    "TWILIO_AUTH_TOKEN": lambda sync: TEST_AUTH_TOKEN,
+    "TWILIO_AUTH_TOKEN": lambda sync: sync.auth_token,
 }
 
 

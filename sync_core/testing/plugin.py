@@ -38,9 +38,6 @@ from ..sync import Sync
 
 __all__ = ["mock_twilio", "sync", "sync_clock", "sync_seed", "sync_storage", "twilio_client"]
 
-#: The auth token the ``twilio_client`` fixture uses (sync_core checks none).
-TOKEN = "sync_core-test-token"
-
 
 @pytest.fixture
 def sync_seed() -> int:
@@ -80,7 +77,7 @@ def twilio_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
             monkeypatch.delenv(name)
     return rest.Client(
         sync.account_sid,
-        TOKEN,
+        sync.auth_token,
         http_client=SyncHttpClient(sync),
         environment={"SYNC_CORE": "isolated"},
     )
