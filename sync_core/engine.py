@@ -72,35 +72,35 @@ class _Operation(_Transaction):
 
     def __enter__(self) -> datetime:  # type: ignore[override]  # it gives the operation's now
         engine = self._engine
-        engine.lock.acquire()
-        if engine._operating:  # this thread is inside an operation already
-            engine.lock.release()
-            raise AssertionError(
-                "sync_core operations do not nest: one operation reads one now "
-                "(a clock, storage or callback called back into the same Sync under its lock)"
-            )
-        engine._operating = True
+        now = engine._begin()
         try:
-            now = engine.now()
-            if engine.expiry.may_be_due(now):
-                with _Transaction(engine):
-                    engine.expiry.sweep(now, engine.emit)
-                engine.expiry.settle()
             _Transaction.__enter__(self)  # the body's transaction
             return now
         except BaseException:
-            engine._operating = False
-            engine.lock.release()
+            engine._end()
             raise
 
     def __exit__(self, *exc_info: Any) -> None:
-        engine = self._engine
         try:
             _Transaction.__exit__(self, *exc_info)
         finally:
-            engine._operating = False
-            engine.lock.release()
-            engine.events.deliver()
+            self._engine._end()
+
+
+class _Exclusive:
+    """The context manager of :meth:`Engine.exclusive`: an operation without the body's
+    transaction, for what replaces the whole state (a restore, a reset)."""
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __enter__(self) -> datetime:
+        return self._engine._begin()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._engine._end()
 
 
 class Engine:
@@ -143,6 +143,46 @@ class Engine:
         Use as ``with engine.operation() as now:``. Operations do not nest.
         """
         return _Operation(self)
+
+    def exclusive(self) -> _Exclusive:
+        """An operation whose body runs outside any storage transaction: for snapshots,
+        restores and resets, which the storage makes atomic itself.
+
+        Use as ``with engine.exclusive() as now:``; the state may be replaced in it,
+        after which the expiry floor is forgotten (:meth:`replaced`).
+        """
+        return _Exclusive(self)
+
+    def replaced(self) -> None:
+        """The whole state was just replaced (under the lock): forget what was known of it."""
+        self.expiry.forget()
+
+    def _begin(self) -> datetime:
+        """Take the lock, refuse nesting, read ``now``, sweep what expired by it."""
+        self.lock.acquire()
+        if self._operating:  # this thread is inside an operation already
+            self.lock.release()
+            raise AssertionError(
+                "sync_core operations do not nest: one operation reads one now "
+                "(a clock, storage or callback called back into the same Sync under its lock)"
+            )
+        self._operating = True
+        try:
+            now = self.now()
+            if self.expiry.may_be_due(now):
+                with _Transaction(self):
+                    self.expiry.sweep(now, self.emit)
+                self.expiry.settle()
+            return now
+        except BaseException:
+            self._end()
+            raise
+
+    def _end(self) -> None:
+        """Release the lock, then deliver the events committed so far."""
+        self._operating = False
+        self.lock.release()
+        self.events.deliver()
 
     def emit(self, change: Change) -> None:
         """Queue the event of ``change``, to be sent if the transaction commits.

@@ -79,6 +79,12 @@ class Expiry:
         if self.floor is not None and expires_us < self.floor:
             self._set(expires_us)
 
+    def forget(self) -> None:
+        """Know nothing of the floor: the state was replaced under it (the next
+        operation looks, then :meth:`settle` sets it)."""
+        self.floor = None
+        self._floor_at = None
+
     def may_be_due(self, now: datetime) -> bool:
         """Whether anything might have expired at ``now``: O(1) while nothing can."""
         return self._floor_at is None or now >= self._floor_at

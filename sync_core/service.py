@@ -79,7 +79,7 @@ def _record(actor: Actor, row: ServiceRow) -> ServiceRecord:
     return ServiceRecord(actor=actor, **shown)
 
 
-def _check_friendly_name(value: object) -> str:
+def check_friendly_name(value: object) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_FRIENDLY_NAME:
         raise FRIENDLY_NAME_INVALID.error(
             detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {value!r}",
@@ -93,7 +93,7 @@ def _check_friendly_name(value: object) -> str:
     return value
 
 
-def _check_webhook_url(value: object) -> str | None:
+def check_webhook_url(value: object) -> str | None:
     if value == "":
         return None  # an empty URL removes the webhook
     problem = None
@@ -117,7 +117,7 @@ def _check_webhook_url(value: object) -> str | None:
     return value
 
 
-def _check_window(value: object) -> int:
+def check_window(value: object) -> int:
     window = check_int(value)
     if window is None or not MIN_DEBOUNCING_WINDOW <= window <= MAX_DEBOUNCING_WINDOW:
         raise PARAMETER_INVALID.error(
@@ -139,11 +139,11 @@ def _settings(params: dict[str, object]) -> dict[str, Any]:
         if not given(value):
             continue
         if name == "friendly_name":
-            changes[name] = _check_friendly_name(value)
+            changes[name] = check_friendly_name(value)
         elif name == "webhook_url":
-            changes[name] = _check_webhook_url(value)
+            changes[name] = check_webhook_url(value)
         elif name == "reachability_debouncing_window":
-            changes[name] = _check_window(value)
+            changes[name] = check_window(value)
         else:
             assert name in _BOOLEANS, name
             changes[name] = check_bool(value, name)

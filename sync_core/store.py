@@ -39,12 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Final, cast
+from typing import Final, NamedTuple, cast
 
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
-from .storage.base import Key, Storage
+from .storage.base import Key, Snapshots, Storage
 
-__all__ = ["ITEM_KIND", "ITEM_TABLES", "Store", "micros"]
+__all__ = ["ITEM_KIND", "ITEM_TABLES", "TABLES", "Store", "micros"]
 
 SERVICES: Final = "services"
 SERVICE_ORDER: Final = "service_order"
@@ -62,6 +62,19 @@ ITEM_TABLES: Final = {
 }
 #: Container kind -> the kind of its items.
 ITEM_KIND: Final = {"map": "map_item", "list": "list_item"}
+#: Every table the store keeps.
+TABLES: Final = (
+    SERVICES,
+    SERVICE_ORDER,
+    SERVICE_NAMES,
+    OBJECTS,
+    OBJECT_ORDER,
+    OBJECT_NAMES,
+    EXPIRY,
+    *(table for tables in ITEM_TABLES.values() for table in tables),
+    PERMISSIONS,
+    COUNTERS,
+)
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -81,9 +94,47 @@ class Store:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        # Whether the storage snapshots, restores and clears itself (asked once: a
+        # check against a runtime protocol costs microseconds).
+        self._snapshots = isinstance(storage, Snapshots)
         #: Told the instant (microseconds) of every expiry entry written, so that the
         #: expiry floor (:class:`~sync_core.expiry.Expiry`) can follow it.
         self.on_expiry: Callable[[int], None] = _ignore
+
+    # -- the whole state ----------------------------------------------------------
+
+    def snapshot(self) -> object:
+        """Every table's entries now: the storage's own snapshot when it offers
+        :class:`~sync_core.storage.base.Snapshots`, else a copy read table by table."""
+        if self._snapshots:
+            return cast(Snapshots, self.storage).snapshot()
+        return _Copy({table: tuple(self.storage.scan(table, ())) for table in TABLES})
+
+    def restore(self, snapshot: object) -> None:
+        """Make every table hold what it held at ``snapshot`` (:meth:`snapshot`'s)."""
+        if isinstance(snapshot, _Copy):
+            with self.storage.atomic():
+                self._clear_each()
+                for table, entries in snapshot.tables.items():
+                    for key, value in entries:
+                        self.storage.put(table, key, value)
+        elif self._snapshots:
+            cast(Snapshots, self.storage).restore(snapshot)
+        else:
+            raise TypeError(f"{self.storage!r} cannot restore {snapshot!r}")
+
+    def clear(self) -> None:
+        """Remove every entry of every table."""
+        if self._snapshots:
+            cast(Snapshots, self.storage).clear()
+            return
+        with self.storage.atomic():
+            self._clear_each()
+
+    def _clear_each(self) -> None:
+        for table in TABLES:
+            for key in [key for key, _ in self.storage.scan(table, ())]:
+                self.storage.delete(table, key)
 
     # -- counters ---------------------------------------------------------------
 
@@ -398,6 +449,12 @@ class Store:
             assert grant_key == (grant.service_sid, grant.object_sid, grant.identity)
             owner = objects.get((grant.service_sid, grant.object_sid))
             assert owner is not None, f"permission of a missing object {grant.object_sid}"
+
+
+class _Copy(NamedTuple):
+    """A snapshot of a storage without :class:`~sync_core.storage.base.Snapshots`."""
+
+    tables: dict[str, tuple[tuple[Key, object], ...]]
 
 
 def _ignore(expires_us: int) -> None:

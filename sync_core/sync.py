@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, overload
+
 from .actor import SYSTEM
 from .clock import Clock, SystemClock
 from .engine import Engine
@@ -19,7 +23,64 @@ from .sids import (
 from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
+if TYPE_CHECKING:
+    from .snapshots import Snapshot
+
 __all__ = ["Sync"]
+
+
+class _ImportState:
+    """``Sync.import_state(data, **options)``: a new Sync holding ``data``;
+    ``sync.import_state(data)``: make this Sync's state exactly ``data``.
+
+    ``data`` is :mod:`sync_core.state`'s format (``export_state()`` gives it; a fixture
+    file holds it). It is checked whole before anything changes: an invalid one raises
+    :class:`~sync_core.state.StateFormatError`, naming the place, and changes nothing.
+    The request journal is forgotten. ``options`` are :class:`Sync`'s; the account SID
+    is the data's ``account_sid`` unless given.
+
+    >>> from sync_core import Sync
+    >>> sync = Sync(seed=1)
+    >>> sync.import_state({"version": 1, "services": [{"friendly_name": "chat"}]})
+    >>> [s.friendly_name for s in sync.services.list()]
+    ['chat']
+    >>> sync.import_state({"version": 2})
+    Traceback (most recent call last):
+    ...
+    sync_core.state.StateFormatError: version: must be 1 (the version this sync_core reads), not 2
+    >>> [s.friendly_name for s in sync.services.list()]
+    ['chat']
+    """
+
+    @overload
+    def __get__(self, instance: None, owner: type[Sync]) -> Callable[..., Sync]: ...
+
+    @overload
+    def __get__(self, instance: Sync, owner: type[Sync]) -> Callable[[object], None]: ...
+
+    def __get__(
+        self, instance: Sync | None, owner: type[Sync]
+    ) -> Callable[..., Sync] | Callable[[object], None]:
+        if instance is None:
+            return functools.partial(_new_from_state, owner)
+        return functools.partial(_import_into, instance)
+
+
+def _new_from_state(cls: type[Sync], data: object, **options: Any) -> Sync:
+    if "account_sid" not in options and isinstance(data, Mapping):
+        account_sid = data.get("account_sid")
+        if isinstance(account_sid, str) and is_sid(account_sid, "AC"):
+            options["account_sid"] = account_sid
+    sync = cls(**options)
+    sync.import_state(data)
+    return sync
+
+
+def _import_into(sync: Sync, data: object) -> None:
+    from .state import import_state
+
+    import_state(sync._engine, data)
+    sync.journal.clear()
 
 
 class Sync:
@@ -146,6 +207,63 @@ class Sync:
         (:mod:`sync_core.journal`); ``sync.journal.clear()`` forgets them.
         """
         return self.journal.entries
+
+    def reset(self) -> None:
+        """Back to empty: no service, no object (the default service is made again on
+        first use), and the request journal forgotten.
+
+        Keeps the clock, the SID generator, the subscribers, the webhook sink and the
+        configuration. O(tables) on a :class:`~sync_core.MemoryStorage`
+        (:mod:`sync_core.snapshots`).
+        """
+        from .snapshots import reset
+
+        reset(self._engine)
+        self.journal.clear()
+
+    def snapshot(self) -> Snapshot:
+        """The whole state now, to :meth:`restore` later, as often as wanted.
+
+        Records, revisions, unique names, list index counters, expiries, permissions,
+        event sequence numbers, and where a seeded SID generator is. O(tables) on a
+        :class:`~sync_core.MemoryStorage`, O(entries) on SQLite (:mod:`sync_core.snapshots`).
+        """
+        from .snapshots import take
+
+        return take(self._engine)
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Make the state exactly what it was at ``snapshot``, and forget the journal.
+
+        ``snapshot`` comes from this Sync or another of the same account and storage
+        class. The clock, subscribers and configuration stay as they are.
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`~sync_core.snapshots.Snapshot`.
+            ValueError: it is of another account or storage class.
+        """
+        from .snapshots import restore
+
+        restore(self._engine, snapshot)
+        self.journal.clear()
+
+    def export_state(self) -> dict[str, Any]:
+        """The whole state as a JSON-serializable dict (:mod:`sync_core.state`'s format).
+
+        >>> from sync_core import Sync, ManualClock
+        >>> sync = Sync(clock=ManualClock(), seed=5)
+        >>> _ = sync.services("default").documents.create(unique_name="d", data={"a": 1})
+        >>> state = sync.export_state()
+        >>> state["services"][0]["documents"][0]["data"]
+        {'a': 1}
+        >>> Sync.import_state(state, clock=ManualClock()).export_state() == state
+        True
+        """
+        from .state import export_state
+
+        return export_state(self._engine)
+
+    import_state = _ImportState()
 
     def expire(self) -> None:
         """Remove now whatever has expired by the clock, announcing each removal.

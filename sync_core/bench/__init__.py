@@ -24,6 +24,10 @@ never depends on a timing):
 - ``memory`` (:mod:`.memory`): RSS per stored map item for 1,000,000 items, against a
   dict of JSON strings and a fakeredis hash, each in a fresh process.
 - ``storages`` (:mod:`.storages`): SQLite (``NORMAL``, ``FULL``) against in-memory.
+- ``state`` (:mod:`.snapshots`): ``reset()``, ``snapshot()``, ``restore()`` (and the
+  first write after it), ``export_state()``, ``import_state()`` and a ``SyncFactory``
+  Sync, with 10,000 map items and 10,000 list items, in memory and on SQLite, against
+  building the same state through the API.
 
 Every item stored, by sync_core or a baseline, is 100 bytes of compact JSON (the
 timed writes store :data:`~sync_core.bench.common.PAYLOAD` itself). Timings are medians of interleaved rounds
@@ -67,6 +71,7 @@ from .operations import (
 )
 from .pages import PAGE, Timing, measure, page_targets, report
 from .sdk import TWILIO_MISSING, SdkTiming, measure_sdk, report_sdk, sdk_targets, twilio_available
+from .snapshots import SnapshotTiming, measure_snapshots, report_snapshots
 from .storages import STORAGES, StorageTiming, measure_storages, report_storages
 
 __all__ = [
@@ -78,6 +83,7 @@ __all__ = [
     "MemoryUse",
     "OpsTiming",
     "SdkTiming",
+    "SnapshotTiming",
     "StorageTiming",
     "Target",
     "Timing",
@@ -88,14 +94,25 @@ __all__ = [
     "measure_memory",
     "measure_operations",
     "measure_sdk",
+    "measure_snapshots",
     "measure_storages",
     "report",
+    "report_snapshots",
     "report_storages",
     "report_targets",
 ]
 
 #: The sections, in the order a run prints them.
-SECTIONS: tuple[str, ...] = ("ops", "pages", "expiry", "sdk", "import", "memory", "storages")
+SECTIONS: tuple[str, ...] = (
+    "ops",
+    "pages",
+    "expiry",
+    "sdk",
+    "import",
+    "memory",
+    "storages",
+    "state",
+)
 _HELP = {
     "ops": "ops/s of single writes and reads against dict+json and fakeredis",
     "pages": "the page cost by collection size",
@@ -104,6 +121,7 @@ _HELP = {
     "import": "import sync_core in fresh processes, and a fresh Sync()",
     "memory": "memory per stored map item against a dict of JSON strings",
     "storages": "SQLite (NORMAL, FULL) against in-memory",
+    "state": "reset(), snapshot(), restore(), export and import against building the state",
 }
 
 
@@ -141,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
         "--items",
         type=int,
         help="ops, storages: items already in the Map (default 10000; quick: 1000)",
+    )
+    parser.add_argument(
+        "--state-items",
+        type=int,
+        help="state: map items and list items in the state (default 10000; quick: 500)",
     )
     parser.add_argument(
         "--dir", help="storages: where the SQLite files go (default: the system temporary one)"
@@ -264,6 +287,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"SQLite against in-memory, a Map of {items:,} items, median of {repeat} runs each",
         )
         print(report_storages(measure_storages(items, repeat=repeat, directory=args.dir)))
+        print()
+    if "state" in sections:
+        state_items = _option(args.state_items, 10_000, 500, args)
+        rounds = _option(args.repeat, 5, 2, args)
+        section(
+            "state",
+            f"Shaping test state: {state_items:,} map items and {state_items:,} list items, "
+            f"median of {rounds} rounds{quick}",
+        )
+        print(report_snapshots(measure_snapshots(state_items, repeat=rounds)))
         print()
     if targets:
         print("Targets (information only: the exit code never depends on them)")

@@ -9,6 +9,11 @@ them are kept or, if the block raises, none.
 sync_core calls a storage from one thread at a time (under its own lock), and keeps
 its indexes itself (:mod:`sync_core.store`), so a storage never interprets keys or
 values. Values are the frozen rows of :mod:`sync_core.rows`, strings and ints.
+
+A storage may also offer :class:`Snapshots` (``snapshot``, ``restore``, ``clear``),
+which ``Sync.snapshot()``, ``Sync.restore()`` and ``Sync.reset()`` then use; without
+them, sync_core reads and writes every table through the five methods above
+(O(state), and correct for any storage).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Key", "Storage"]
+__all__ = ["Key", "Snapshots", "Storage"]
 
 #: A key: a tuple of strings and ints, compared as Python compares tuples. Within a
 #: table, a given position always holds the same type.
@@ -75,4 +80,27 @@ class Storage(Protocol):
 
     def close(self) -> None:
         """Release what the storage holds; it is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class Snapshots(Protocol):
+    """What a storage may add so that snapshots, restores and resets cost less.
+
+    :class:`~sync_core.storage.MemoryStorage` (copy-on-write, O(tables)) and
+    :class:`~sync_core.storage.SqliteStorage` (O(entries)) offer it. sync_core calls
+    these outside any ``atomic()`` block, under its lock.
+    """
+
+    def snapshot(self) -> object:
+        """An opaque value holding every entry of every table now; later writes do not
+        change it."""
+        ...
+
+    def restore(self, snapshot: object) -> None:
+        """Make every table hold exactly what it held at ``snapshot``, atomically."""
+        ...
+
+    def clear(self) -> None:
+        """Remove every entry of every table, atomically."""
         ...

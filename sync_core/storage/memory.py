@@ -6,6 +6,11 @@ O(1) an entry). Writes inside :meth:`MemoryStorage.atomic` are logged so that a 
 that raises is undone, which makes every sync_core operation all-or-nothing even when
 something fails half-way.
 
+Snapshots are copy-on-write: :meth:`MemoryStorage.snapshot` and
+:meth:`MemoryStorage.restore` cost O(tables) (about a dozen), whatever the number of
+rows; a table is copied, O(its rows), by the first write to it after either, and
+tables nothing writes to are never copied.
+
 >>> store = MemoryStorage()
 >>> with store.atomic():
 ...     store.put("t", ("a", 2), "a2")
@@ -35,7 +40,7 @@ from sortedcontainers import SortedList
 
 from .base import Key
 
-__all__ = ["MemoryStorage"]
+__all__ = ["MemorySnapshot", "MemoryStorage"]
 
 
 class _Top:
@@ -62,11 +67,36 @@ _MISSING: Final = object()
 
 
 class _Table:
-    __slots__ = ("keys", "rows")
+    """One table: its rows, its sorted keys, and whether a snapshot shares it."""
 
-    def __init__(self) -> None:
-        self.rows: dict[Key, object] = {}
-        self.keys: SortedList = SortedList()
+    __slots__ = ("keys", "rows", "shared")
+
+    def __init__(self, rows: dict[Key, object] | None = None, keys: Any = None) -> None:
+        self.rows: dict[Key, object] = {} if rows is None else rows
+        self.keys: SortedList = SortedList() if keys is None else keys
+        #: A snapshot holds this table: it is never written again; a write copies it.
+        self.shared = False
+
+    def copy(self) -> _Table:
+        """A private copy: O(rows) (the keys are sorted already, which sorting notices)."""
+        return _Table(dict(self.rows), SortedList(self.keys))
+
+
+class MemorySnapshot:
+    """The state of a :class:`MemoryStorage` at one instant: its tables, shared read-only.
+
+    Opaque; restore it with :meth:`MemoryStorage.restore`, as often as wanted, into
+    this storage or another ``MemoryStorage``.
+    """
+
+    __slots__ = ("_tables",)
+
+    def __init__(self, tables: dict[str, _Table]) -> None:
+        self._tables = tables
+
+    def __repr__(self) -> str:
+        rows = sum(len(table.rows) for table in self._tables.values())
+        return f"<MemorySnapshot {len(self._tables)} tables, {rows} rows>"
 
 
 class _Atomic:
@@ -103,9 +133,12 @@ class MemoryStorage:
         self._depth = 0
 
     def _table(self, name: str) -> _Table:
+        """The table ``name``, to write to: made if missing, copied if a snapshot holds it."""
         table = self._tables.get(name)
         if table is None:
             table = self._tables[name] = _Table()
+        elif table.shared:
+            table = self._tables[name] = table.copy()
         return table
 
     def get(self, table: str, key: Key) -> object | None:
@@ -128,6 +161,8 @@ class MemoryStorage:
         found = self._tables.get(table)
         if found is None or key not in found.rows:
             return False
+        if found.shared:
+            found = self._table(table)
         old = found.rows.pop(key)
         found.keys.remove(key)
         if self._undo is not None:
@@ -175,6 +210,10 @@ class MemoryStorage:
         """
         return _Atomic(self)
 
+    def _outside_blocks(self, done: str) -> None:
+        if self._depth:
+            raise RuntimeError(f"a MemoryStorage cannot be {done} inside an atomic() block")
+
     def _rollback(self) -> None:
         undo, self._undo = self._undo or [], None
         for table, key, old in reversed(undo):
@@ -189,9 +228,44 @@ class MemoryStorage:
                 if not present:
                     found.keys.add(key)
 
+    def snapshot(self) -> MemorySnapshot:
+        """The state now, for :meth:`restore`. O(tables): no row is copied.
+
+        The tables become shared with the snapshot: the next write to each copies it
+        first (O(its rows)), so neither side ever sees the other's later writes.
+
+        >>> store = MemoryStorage()
+        >>> store.put("t", ("a",), 1)
+        >>> saved = store.snapshot()
+        >>> store.put("t", ("b",), 2)
+        >>> store.restore(saved)
+        >>> [key for key, _ in store.scan("t", ())]
+        [('a',)]
+        """
+        self._outside_blocks("snapshotted")
+        for table in self._tables.values():
+            table.shared = True
+        return MemorySnapshot(dict(self._tables))
+
+    def restore(self, snapshot: object) -> None:
+        """Make the state what it was at ``snapshot`` (:meth:`snapshot`'s). O(tables).
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`MemorySnapshot`.
+        """
+        if not isinstance(snapshot, MemorySnapshot):
+            raise TypeError(f"a MemoryStorage restores a MemorySnapshot, not {snapshot!r}")
+        self._outside_blocks("restored")
+        self._tables = dict(snapshot._tables)
+
+    def clear(self) -> None:
+        """Remove every row of every table. O(tables)."""
+        self._outside_blocks("cleared")
+        self._tables = {}
+
     def close(self) -> None:
         """Drop everything."""
-        self._tables.clear()
+        self._tables = {}
 
     def _check(self) -> None:
         """Assert the invariants: each table's sorted keys are exactly its dict's keys."""

@@ -48,7 +48,7 @@ from typing import Final, Literal
 from .base import Key
 from .codec import decode_key, decode_value, encode_key, encode_value
 
-__all__ = ["SCHEMA_VERSION", "SqliteStorage", "StorageFormatError"]
+__all__ = ["SCHEMA_VERSION", "SqliteSnapshot", "SqliteStorage", "StorageFormatError"]
 
 #: The version of the file layout this code writes and reads.
 SCHEMA_VERSION: Final = 1
@@ -62,6 +62,18 @@ Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 class StorageFormatError(Exception):
     """The file is not a sync_core store, or one of a schema this code does not know."""
+
+
+class SqliteSnapshot:
+    """The entries of a :class:`SqliteStorage` at one instant, held in memory. Opaque."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: tuple[tuple[str, bytes, str], ...]) -> None:
+        self._rows = rows
+
+    def __repr__(self) -> str:
+        return f"<SqliteSnapshot {len(self._rows)} entries>"
 
 
 class SqliteStorage:
@@ -254,6 +266,40 @@ class SqliteStorage:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
                     raise
+
+    def snapshot(self) -> SqliteSnapshot:
+        """Every entry now, in memory, for :meth:`restore`. O(entries).
+
+        >>> store = SqliteStorage(":memory:")
+        >>> store.put("t", ("a",), 1)
+        >>> saved = store.snapshot()
+        >>> store.put("t", ("b",), 2)
+        >>> store.restore(saved)
+        >>> [key for key, _ in store.scan("t", ())]
+        [('a',)]
+        """
+        with self._lock:
+            rows = self._db.execute("SELECT tbl, key, value FROM entries").fetchall()
+        return SqliteSnapshot(tuple(rows))
+
+    def restore(self, snapshot: object) -> None:
+        """Make the file hold exactly the entries of ``snapshot``, in one transaction.
+
+        O(entries now + entries in the snapshot).
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`SqliteSnapshot`.
+        """
+        if not isinstance(snapshot, SqliteSnapshot):
+            raise TypeError(f"a SqliteStorage restores a SqliteSnapshot, not {snapshot!r}")
+        with self.atomic():
+            self._db.execute("DELETE FROM entries")
+            self._db.executemany("INSERT INTO entries VALUES (?, ?, ?)", snapshot._rows)
+
+    def clear(self) -> None:
+        """Remove every entry (the file stays a sync_core store), in one transaction."""
+        with self.atomic():
+            self._db.execute("DELETE FROM entries")
 
     def close(self) -> None:
         """Close the database (a WAL file is checkpointed into the main file)."""

@@ -2,6 +2,9 @@
 
 - :func:`mock_twilio` (:mod:`sync_core.testing.mock`): every twilio ``Client`` of the
   process answered by sync_core, for Sync only; a context manager and a decorator.
+- :class:`SyncFactory` (:mod:`sync_core.testing.factory`): a fresh Sync per call, from
+  a starting state built once (a fixture file, a setup function): one per Hypothesis
+  example.
 - :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
   ``sync_clock``, ``sync_seed`` and ``twilio_client``), registered as a ``pytest11``
   entry point, so installing sync_core is enough to get them.
@@ -22,6 +25,7 @@ when a block starts. This module imports none of them, so importing it is free.
 
 from __future__ import annotations
 
+from .factory import SyncFactory
 from .mock import MockTwilio, current_sync, mock_twilio
 
-__all__ = ["MockTwilio", "current_sync", "mock_twilio"]
+__all__ = ["MockTwilio", "SyncFactory", "current_sync", "mock_twilio"]

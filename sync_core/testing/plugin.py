@@ -20,6 +20,12 @@ Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
   environment variables (they are removed for the test, and the client is built with
   explicit credentials and its own environment), so no setting can send it to the
   network.
+- ``twilio_async_client``: the same, for the SDK's ``*_async`` methods
+  (:class:`~sync_core.adapters.twilio.AsyncSyncHttpClient`).
+- ``sync_factory``: a :class:`~sync_core.testing.SyncFactory`, session-scoped: call
+  it inside a test for a fresh Sync per Hypothesis example (a function-scoped fixture
+  such as ``sync`` is made once per test, not per example), from an empty state, a
+  fixture file or a setup function built once.
 
 Disable it with ``pytest -p no:sync_core``. This module needs only pytest.
 """
@@ -35,8 +41,18 @@ import pytest
 from ..clock import ManualClock
 from ..storage import MemoryStorage, Storage
 from ..sync import Sync
+from .factory import SyncFactory
 
-__all__ = ["mock_twilio", "sync", "sync_clock", "sync_seed", "sync_storage", "twilio_client"]
+__all__ = [
+    "mock_twilio",
+    "sync",
+    "sync_clock",
+    "sync_factory",
+    "sync_seed",
+    "sync_storage",
+    "twilio_async_client",
+    "twilio_client",
+]
 
 
 @pytest.fixture
@@ -66,21 +82,44 @@ def sync(sync_clock: ManualClock, sync_seed: int, sync_storage: Storage) -> Iter
     sync_storage.close()
 
 
-@pytest.fixture
-def twilio_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The real twilio SDK's ``Client``, answered in-process by the ``sync`` fixture."""
+@pytest.fixture(scope="session")
+def sync_factory() -> SyncFactory:
+    """Fresh Syncs from a starting state built once: one per Hypothesis example.
+
+    ``sync_factory()`` is empty, ``sync_factory("fixtures/sync.json")`` holds a fixture
+    file, ``sync_factory(setup=fn)`` what ``fn(sync)`` made; each on its own
+    ManualClock with SIDs seeded 0 (``seed=`` to change).
+    """
+    return SyncFactory()
+
+
+def _client(sync: Sync, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> Any:
+    """A real twilio ``Client`` answered by ``sync``, isolated from ``TWILIO_*``."""
     rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
-    from ..adapters.twilio import SyncHttpClient
+    from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
 
     for name in list(os.environ):
         if name.startswith("TWILIO_"):
             monkeypatch.delenv(name)
+    answering = AsyncSyncHttpClient if asynchronous else SyncHttpClient
     return rest.Client(
         sync.account_sid,
         sync.auth_token,
-        http_client=SyncHttpClient(sync),
+        http_client=answering(sync),
         environment={"SYNC_CORE": "isolated"},
     )
+
+
+@pytest.fixture
+def twilio_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real twilio SDK's ``Client``, answered in-process by the ``sync`` fixture."""
+    return _client(sync, monkeypatch, asynchronous=False)
+
+
+@pytest.fixture
+def twilio_async_client(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real twilio SDK's ``Client`` for its ``*_async`` methods, answered by ``sync``."""
+    return _client(sync, monkeypatch, asynchronous=True)
 
 
 @pytest.fixture

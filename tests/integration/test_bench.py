@@ -48,6 +48,27 @@ def run(*args: str, block: str | None = None) -> str:
     return done.stdout
 
 
+STATE_OPERATIONS = (
+    "build through the API (baseline)",
+    "reset()",
+    "snapshot()",
+    "restore()",
+    "first write after restore()",
+    "export_state()",
+    "import_state() into a new Sync",
+)
+
+
+def test_the_state_section_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    bench.main(["--state", "--quick", "--state-items", "50", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert out.startswith("Shaping test state: 50 map items and 50 list items, median of 1 ")
+    rows = [re.split(r"  +", line.strip()) for line in out.splitlines()[2:] if line.strip()]
+    timed = {(row[0], row[1]) for row in rows if len(row) == 4}
+    assert ("memory", "restore()") in timed
+    assert ("sqlite", "reset()") in timed
+
+
 def sections(out: str) -> dict[str, list[str]]:
     """Each table of the output by the first word of its title: its lines after the title."""
     blocks = [block.splitlines() for block in out.strip().split("\n\n")]
@@ -72,6 +93,7 @@ def test_module_quick_prints_every_section() -> None:
         "import",
         "Memory",
         "SQLite",
+        "Shaping",
         "Targets",
         "Ran",
     ]
@@ -94,6 +116,14 @@ def test_module_quick_prints_every_section() -> None:
     assert [re.split(r"  +", line)[0] for line in memory[1:]] == list(STORES)
     assert all("skipped" not in line for line in memory)
     assert len(storage_rows("\n".join(tables["SQLite"]))) == 4 * len(bench.STORAGES)
+    state = tables["Shaping"]
+    assert [re.split(r"  +", line)[1] for line in state[1:]] == [
+        *STATE_OPERATIONS,
+        "SyncFactory(): a new Sync, restored",
+        *STATE_OPERATIONS,
+    ]
+    for line in state[1:]:
+        assert re.fullmatch(rf"(memory|sqlite) .+?  +{NUMBER} ms  +{NUMBER}x", line), line
     targets = tables["Targets"]
     assert len(targets) == 1 + 4 + 2 + 2 + 2 + 1  # header; ops, pages, sdk, import, memory
     assert all(re.search(r"  (yes|NO)(  \(.*\))?$", line) for line in targets[1:])

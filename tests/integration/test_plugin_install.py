@@ -49,7 +49,8 @@ def run_pytest(directory: Path, *args: str, env: dict[str, str] | None = None) -
 def test_pytest_fixtures_lists_the_plugin_fixtures_after_an_install(tmp_path: Path) -> None:
     (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
     listing = run_pytest(tmp_path, "--fixtures")
-    for name in ("sync", "sync_clock", "sync_seed", "twilio_client"):
+    names = ("sync", "sync_clock", "sync_seed", "sync_factory", "twilio_client")
+    for name in (*names, "twilio_async_client", "sync_storage"):
         assert f"\n{name} " in listing or f"\n{name} --" in listing, name
     assert "sync_core/testing/plugin.py" in listing.replace("\\", "/")
 
@@ -66,3 +67,47 @@ def test_a_users_suite_gets_working_fixtures_isolated_from_twilio_settings(
         "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
     }
     assert "2 passed" in run_pytest(tmp_path, "-q", env=env)
+
+
+HYPOTHESIS_TESTS = """
+from hypothesis import given, settings, strategies as st
+
+MADE = []
+
+def catalog(sync):
+    MADE.append(1)
+    sync.services("default").sync_maps.create(unique_name="stock")
+
+@settings(max_examples=25, database=None)
+@given(st.lists(st.text("abc", min_size=1, max_size=3), max_size=4))
+def test_each_example_starts_from_the_same_state(sync_factory, keys):
+    sync = sync_factory(setup=catalog)
+    stock = sync.services("default").sync_maps("stock").sync_map_items
+    assert list(stock.list()) == []          # nothing of the examples before
+    for key in set(keys):
+        stock.create(key=key, data={})
+    assert len(MADE) == 1                    # the setup ran once for every example
+
+@settings(max_examples=5, database=None)
+@given(st.integers())
+def test_the_pitfall_a_function_scoped_fixture(sync, n):
+    sync.services("default").documents.create()
+"""
+
+
+def test_the_factory_fixture_gives_every_hypothesis_example_a_fresh_sync(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_user.py").write_text(HYPOTHESIS_TESTS)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    out = done.stdout
+    assert "1 failed, 1 passed" in out, out
+    # The function-scoped fixture is refused by Hypothesis, for the reason the docs give.
+    assert "test_the_pitfall_a_function_scoped_fixture" in out
+    assert "function_scoped_fixture" in out, out

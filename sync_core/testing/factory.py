@@ -1,0 +1,142 @@
+"""Fresh :class:`~sync_core.Sync` objects from one starting state, each in microseconds.
+
+A test that runs many times over (each Hypothesis example, each parametrized case)
+wants each run to start from the same state, and a pytest fixture cannot give it:
+a function-scoped fixture is made once per *test*, not once per example, so the second
+example sees what the first one wrote (Hypothesis refuses such fixtures with its
+``function_scoped_fixture`` health check for this reason). Call a :class:`SyncFactory`
+inside the test instead: each call gives a new Sync, on a new
+:class:`~sync_core.ManualClock`, with the state you asked for, made once and restored
+from a snapshot after that (O(tables) on the in-memory storage,
+:mod:`sync_core.snapshots`).
+
+>>> from sync_core.testing import SyncFactory
+>>> make = SyncFactory()
+>>> def shop(sync):
+...     sync.services("default").sync_maps.create(unique_name="stock")
+>>> first = make(setup=shop)
+>>> _ = first.services("default").sync_maps("stock").sync_map_items.create(key="pen", data={})
+>>> second = make(setup=shop)            # shop() is not run again: its snapshot is restored
+>>> [i.key for i in second.services("default").sync_maps("stock").sync_map_items.list()]
+[]
+>>> second is not first and second.clock is not first.clock
+True
+
+The pytest plugin gives one as the session-scoped ``sync_factory`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Hashable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..clock import DEFAULT_START, ManualClock
+from ..sids import DEFAULT_ACCOUNT_SID
+from ..snapshots import Snapshot
+from ..sync import Sync
+
+__all__ = ["Setup", "SyncFactory"]
+
+#: What shapes the starting state: called once with the Sync, its result ignored.
+Setup = Callable[[Sync], object]
+
+
+class SyncFactory:
+    """Makes Syncs that start from a given state; the state is built once per kind.
+
+    Each call returns a new :class:`~sync_core.Sync` (new clock, new subscribers, empty
+    journal, in-memory storage) holding:
+
+    - nothing, with no arguments;
+    - ``state``: a dict of :mod:`sync_core.state`'s format, or the path of a JSON file
+      holding one (a fixture file; read again when it changes);
+    - then whatever ``setup(sync)`` makes.
+
+    The first call for a given ``(state, setup, seed)`` builds the state and takes a
+    snapshot; the later ones restore it into a new Sync, whose clock starts where the
+    snapshot was taken and whose seeded SIDs continue from there, so every run makes
+    the same SIDs.
+
+    Args:
+        start: when the clock of a built state starts (2025-01-01T00:00:00Z).
+        seed: the default SID seed (0); None for random SIDs.
+        account_sid: the account of every Sync made.
+        options: any other :class:`~sync_core.Sync` argument (``journal_size``,
+            ``auth_token``, ``webhook_sink``...), given to every Sync made.
+    """
+
+    def __init__(
+        self,
+        *,
+        start: datetime = DEFAULT_START,
+        seed: int | None = 0,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        **options: Any,
+    ) -> None:
+        for refused in ("clock", "storage", "sid_generator"):
+            if refused in options:
+                raise TypeError(f"a SyncFactory makes its own {refused}")
+        self._start = start
+        self._seed = seed
+        self._options = {"account_sid": account_sid, **options}
+        self._snapshots: dict[Hashable, Snapshot] = {}
+
+    def __call__(
+        self,
+        state: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+        *,
+        setup: Setup | None = None,
+        seed: int | None = None,
+    ) -> Sync:
+        """A new Sync holding ``state``, then what ``setup`` made, seeded with ``seed``.
+
+        Raises:
+            sync_core.state.StateFormatError: ``state`` is not a valid state.
+            OSError: its file cannot be read.
+        """
+        seed = self._seed if seed is None else seed
+        data, key = _load(state)
+        cache_key = (key, setup, seed)
+        snapshot = self._snapshots.get(cache_key)
+        if snapshot is None:
+            base = self._sync(self._start, seed)
+            if data is not None:
+                base.import_state(data)
+            if setup is not None:
+                setup(base)
+            snapshot = self._snapshots[cache_key] = base.snapshot()
+        fresh = self._sync(snapshot.taken_at, seed)
+        fresh.restore(snapshot)
+        return fresh
+
+    def _sync(self, start: datetime, seed: int | None) -> Sync:
+        return Sync(clock=ManualClock(start), seed=seed, **self._options)
+
+    def clear(self) -> None:
+        """Forget every state built so far (the next call builds it again)."""
+        self._snapshots.clear()
+
+    def __repr__(self) -> str:
+        return f"<SyncFactory {len(self._snapshots)} states built>"
+
+
+def _load(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> tuple[Any, Hashable]:
+    """The state's data, and a key that changes when the data does."""
+    if state is None:
+        return None, None
+    if isinstance(state, Mapping):
+        return state, ("data", json.dumps(state, sort_keys=True, default=repr))
+    path = Path(state).resolve()
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        from ..state import StateFormatError
+
+        raise StateFormatError("", f"{path} is not JSON: {exc}") from None
+    return data, ("file", str(path), stat.st_mtime_ns, stat.st_size)

@@ -1,0 +1,123 @@
+"""``SyncFactory`` and the ``sync_factory`` fixture: a fresh Sync per Hypothesis example;
+the ``twilio_async_client`` fixture."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync_core import ManualClock, Sync
+from sync_core.clock import DEFAULT_START
+from sync_core.state import StateFormatError
+from sync_core.testing import SyncFactory
+from sync_core.testing.strategies import json_data, map_keys
+
+FIXTURE = Path(__file__).resolve().parent.parent / "data" / "sync_fixture.json"
+
+SETUPS: list[str] = []
+FIRST_SIDS: set[str] = set()
+
+
+def shop(sync: Sync) -> None:
+    SETUPS.append("shop")
+    sync.services("default").sync_maps.create(unique_name="stock")
+    sync.services("default").documents.create(unique_name="catalog", data={"pens": 3})
+
+
+@settings(max_examples=40)
+@given(keys=st.lists(map_keys(), max_size=5, unique=True), data=json_data(max_bytes=200))
+def test_examples_do_not_leak_state_into_each_other(
+    sync_factory: SyncFactory, keys: list[str], data: dict[str, Any]
+) -> None:
+    sync = sync_factory(setup=shop)
+    home = sync.services("default")
+    stock = home.sync_maps("stock").sync_map_items
+    # Exactly the setup's state, whatever the examples before this one wrote.
+    assert list(stock.list()) == []
+    assert home.documents("catalog").fetch().data == {"pens": 3}
+    assert home.documents("catalog").fetch().revision == "0"
+    assert sync.clock.now() == DEFAULT_START
+    assert sync.requests == []
+    for key in keys:
+        stock.create(key=key, data=data)
+    home.documents("catalog").update(data=data)
+    FIRST_SIDS.add(home.documents.create().sid)  # the same SID in every example
+    assert len(FIRST_SIDS) == 1
+    assert SETUPS.count("shop") == 1  # built once, restored after
+
+
+def test_the_factory_makes_independent_syncs() -> None:
+    make = SyncFactory(seed=5)
+    events: list[str] = []
+    one = make()
+    one.subscribe(lambda event: events.append(event.type))
+    assert isinstance(one.clock, ManualClock)
+    one.clock.advance(60)
+    one.services("default").documents.create()
+    two = make()
+    two.services("default").documents.create()
+    assert events == ["document_created"]  # subscribers are per Sync
+    assert two.clock.now() == DEFAULT_START  # so are clocks
+    assert [d.sid for d in two.services("default").documents.list()] == [
+        d.sid for d in one.services("default").documents.list()
+    ]  # the same seed, the same SIDs
+
+
+def test_the_factory_loads_a_fixture_file_and_reloads_it_when_it_changes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "sync.json"
+    data = json.loads(FIXTURE.read_text())
+    path.write_text(json.dumps(data))
+    make = SyncFactory()
+    first = make(path)
+    assert first.services("default").documents("settings").fetch().data["theme"] == "dark"
+    first.services("default").documents("settings").update(data={"theme": "mine"})
+    assert make(str(path)).services("default").documents("settings").fetch().data["theme"] == (
+        "dark"
+    )
+    data["services"][0]["documents"][0]["data"]["theme"] = "light"
+    path.write_text(json.dumps(data))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert make(path).services("default").documents("settings").fetch().data["theme"] == "light"
+    # A dict works too, and a setup on top of it.
+    layered = make(data, setup=shop)
+    assert {d.unique_name for d in layered.services("default").documents.list()} >= {
+        "settings",
+        "catalog",
+    }
+
+
+def test_the_factory_refuses_a_bad_state_and_what_it_makes_itself(tmp_path: Path) -> None:
+    make = SyncFactory()
+    with pytest.raises(StateFormatError, match="version"):
+        make({"services": []})
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(StateFormatError, match="is not JSON"):
+        make(broken)
+    with pytest.raises(TypeError, match="clock"):
+        SyncFactory(clock=ManualClock())
+    assert make().export_state()["services"] == []  # nothing was cached by the refusals
+
+
+def test_the_async_client_fixture_answers_from_sync(twilio_async_client: Any, sync: Sync) -> None:
+    service = twilio_async_client.sync.v1.services("default")
+
+    async def scenario() -> str:
+        doc = await service.documents.create_async(unique_name="prefs", data={"a": 1})
+        fetched = await service.documents("prefs").fetch_async()
+        assert fetched.data == {"a": 1}
+        return str(doc.sid)
+
+    sid = asyncio.run(scenario())
+    assert sync.services("default").documents(sid).fetch().data == {"a": 1}
+    assert twilio_async_client.http_client.is_async

@@ -1,0 +1,278 @@
+"""``sync.reset()``, ``sync.snapshot()`` and ``sync.restore()``: exact, on every storage.
+
+The ``sync`` fixture runs on memory and (the sqlite tier) on a SQLite file; a storage
+without the optional ``Snapshots`` methods is checked too.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+
+from sync_core import ManualClock, MemoryStorage, SeededSids, SqliteStorage, Sync, SyncError
+from sync_core.storage import Key
+from sync_core.storage.base import Snapshots
+
+
+class PlainStorage:
+    """A storage with the five required methods only (no snapshot, restore, clear)."""
+
+    def __init__(self) -> None:
+        self._inner = MemoryStorage()
+
+    def get(self, table: str, key: Key) -> object | None:
+        return self._inner.get(table, key)
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        self._inner.put(table, key, value)
+
+    def delete(self, table: str, key: Key) -> bool:
+        return self._inner.delete(table, key)
+
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        return self._inner.scan(table, prefix, **options)
+
+    def atomic(self) -> AbstractContextManager[None]:
+        return self._inner.atomic()
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def churn(sync: Sync, clock: ManualClock, steps: int, seed: int) -> None:
+    """``steps`` random changes of every kind: creates, updates, deletes, permissions,
+    TTLs that expire as the clock moves, refusals."""
+    rng = random.Random(seed)
+    home = sync.services("default")
+    docs, maps, lists = home.documents, home.sync_maps, home.sync_lists
+    for name in ("m1", "m2"):
+        if not any(m.unique_name == name for m in maps.list()):
+            maps.create(unique_name=name)
+    if not any(li.unique_name == "l1" for li in lists.list()):
+        lists.create(unique_name="l1")
+    for step in range(steps):
+        choice = rng.randrange(10)
+        try:
+            if choice == 0:
+                docs.create(
+                    unique_name=f"d{rng.randrange(30)}",
+                    data={"step": step},
+                    ttl=rng.choice([0, 0, 5, 50]),
+                )
+            elif choice == 1:
+                docs(f"d{rng.randrange(30)}").update(data={"step": step, "x": [1.5, None]})
+            elif choice == 2:
+                docs(f"d{rng.randrange(30)}").delete()
+            elif choice == 3:
+                maps(f"m{rng.randrange(1, 3)}").sync_map_items.create(
+                    key=f"k{rng.randrange(40)}", data={"s": step}, item_ttl=rng.choice([0, 7])
+                )
+            elif choice == 4:
+                maps(f"m{rng.randrange(1, 3)}").sync_map_items(f"k{rng.randrange(40)}").update(
+                    data={"u": step}, if_match=str(rng.randrange(3))
+                )
+            elif choice == 5:
+                lists("l1").sync_list_items.create(data={"s": step}, item_ttl=rng.choice([0, 9]))
+            elif choice == 6:
+                lists("l1").sync_list_items(rng.randrange(step + 1)).delete()
+            elif choice == 7:
+                target = docs(f"d{rng.randrange(30)}")
+                target.document_permissions(f"user{rng.randrange(5)}").update(
+                    read=True, write=rng.random() < 0.5, manage=False
+                )
+            elif choice == 8:
+                home.sync_streams.create(
+                    unique_name=f"s{rng.randrange(10)}", ttl=rng.choice([0, 3])
+                )
+            else:
+                clock.advance(rng.choice([0.25, 1, 4]))
+        except SyncError:
+            pass  # refusals are part of the churn: they change nothing
+
+
+def same_kind(storage: object) -> MemoryStorage | SqliteStorage:
+    """A new, empty storage of the class of ``storage``."""
+    return MemoryStorage() if isinstance(storage, MemoryStorage) else SqliteStorage(":memory:")
+
+
+def test_restore_after_a_thousand_changes_equals_the_snapshot_exactly(
+    sync: Sync, clock: ManualClock
+) -> None:
+    churn(sync, clock, 300, seed=1)
+    before = sync.export_state()
+    saved = sync.snapshot()
+    first_sid_after = sync.services.create().sid
+    changes: list[str] = []
+    with sync.subscribe(lambda event: changes.append(event.type)):
+        churn(sync, clock, 2500, seed=2)
+    assert len(changes) >= 1000
+    assert sync.export_state() != before
+
+    sync.restore(saved)
+    sync._check()
+    # The SID generator is back where it was: the same SID comes next.
+    assert sync.services.create().sid == first_sid_after
+    # Seen at the instant it was taken (this clock has moved on, and what expired since
+    # is gone), the restored state is the snapshot's exactly.
+    twin = Sync(clock=ManualClock(saved.taken_at), storage=same_kind(sync.storage))
+    twin.restore(saved)
+    assert twin.export_state() == before
+    twin._check()
+
+
+def test_restore_is_exact_including_counters_at_the_same_instant(sync: Sync) -> None:
+    clock = sync.clock
+    assert isinstance(clock, ManualClock)
+    churn(sync, clock, 300, seed=3)
+    saved = sync.snapshot()
+    before = sync.export_state()
+    sequences: list[int] = []
+    with sync.subscribe(lambda event: sequences.append(event.sequence)):
+        lst = sync.services("default").sync_lists("l1").sync_list_items
+        first = lst.create(data={})
+        made = (first.index, sequences[-1])
+        for _ in range(1000 // 4):
+            lst.create(data={"more": True})
+            sync.services("default").documents.create(data={"x": 1})
+            sync.services("default").sync_maps("m1").sync_map_items.create(
+                key=f"new{len(sequences)}", data={}
+            )
+            sync.services("default").sync_streams.create()
+        sync.restore(saved)
+        assert sync.export_state() == before  # the clock has not moved: exactly equal
+        # List index counters and event sequence numbers come back too.
+        again = lst.create(data={})
+        assert (again.index, sequences[-1]) == made
+    sync._check()
+
+
+def test_restoring_twice_and_into_another_sync_of_the_same_kind(sync: Sync) -> None:
+    docs = sync.services("default").documents
+    docs.create(unique_name="kept", data={"v": 1})
+    saved = sync.snapshot()
+    state = sync.export_state()
+    for round_ in range(2):
+        docs.create(unique_name=f"gone{round_}")
+        docs("kept").update(data={"v": 2 + round_})
+        sync.restore(saved)
+        assert sync.export_state() == state
+    if isinstance(sync.storage, MemoryStorage):
+        other = Sync(clock=ManualClock(saved.taken_at), storage=MemoryStorage())
+        other.restore(saved)
+        assert other.export_state() == state
+        other.services("default").documents("kept").update(data={"other": True})
+        assert sync.export_state() == state  # copy-on-write: the two share nothing writable
+        other._check()
+
+
+def test_a_snapshot_is_not_changed_by_later_writes_of_either_side() -> None:
+    sync = Sync(clock=ManualClock(), seed=4)
+    sync.services("default").sync_maps.create(unique_name="m")
+    keyed = sync.services("default").sync_maps("m").sync_map_items
+    for n in range(50):
+        keyed.create(key=f"k{n:02}", data={"n": n})
+    saved = sync.snapshot()
+    state = sync.export_state()
+    keyed("k01").delete()
+    keyed.create(key="zz", data={})
+    sync.restore(saved)
+    keyed("k02").update(data={"changed": True})
+    sync.restore(saved)
+    assert sync.export_state() == state
+
+
+def test_restore_refuses_what_is_not_a_snapshot_of_its_kind_and_changes_nothing(
+    sync: Sync,
+) -> None:
+    sync.services("default").documents.create(unique_name="d")
+    state = sync.export_state()
+    with pytest.raises(TypeError, match="Snapshot"):
+        sync.restore("a snapshot")  # type: ignore[arg-type]
+    stranger = Sync(account_sid="AC" + "1" * 32, storage=same_kind(sync.storage))
+    with pytest.raises(ValueError, match="account"):
+        sync.restore(stranger.snapshot())
+    other_kind = Sync(
+        storage=MemoryStorage() if isinstance(sync.storage, SqliteStorage) else PlainStorage()
+    )
+    with pytest.raises(ValueError, match=r"taken from a (MemoryStorage|PlainStorage)"):
+        sync.restore(other_kind.snapshot())
+    assert sync.export_state() == state
+
+
+def test_reset_empties_everything_and_keeps_clock_sids_subscribers_and_settings() -> None:
+    clock = ManualClock()
+    seen: list[str] = []
+    hooks: list[str] = []
+    sync = Sync(clock=clock, seed=9, webhook_sink=lambda url, params: hooks.append(url))
+    sync.subscribe(lambda event: seen.append(event.type))
+    home = sync.services.create(
+        webhook_url="https://app.test/hook", webhooks_from_rest_enabled=True
+    )
+    sync.services(home.sid).documents.create(unique_name="d", ttl=10)
+    sync.services("default").sync_lists.create(unique_name="l")
+    clock.advance(3)
+
+    sync.reset()
+
+    assert sync.export_state()["services"] == []
+    assert list(sync.services.list()) == []
+    assert sync.clock is clock
+    assert clock.now().second == 3
+    sids = SeededSids(9)
+    made = [sids("IS"), sids("ET"), sids("IS"), sids("ES"), sids("IS")]
+    default = sync.services("default").fetch()  # made again, on first use
+    assert default.sid == made[4]  # the generator went on: no SID comes twice
+    seen.clear()
+    sync.services("default").documents.create(unique_name="d")
+    assert seen == ["document_created"]  # the subscriber is still there
+    assert hooks == ["https://app.test/hook"]  # only before the reset: that service is gone
+    sync._check()
+
+
+def test_reset_and_restore_forget_the_request_journal(sync: Sync) -> None:
+    from sync_core.adapters.rest import RestApi
+
+    api = RestApi(sync)
+    saved = sync.snapshot()
+    api.handle("GET", "/v1/Services")
+    assert len(sync.requests) == 1
+    sync.restore(saved)
+    assert sync.requests == []
+    api.handle("GET", "/v1/Services")
+    sync.reset()
+    assert sync.requests == []
+
+
+def test_expiry_is_right_after_a_restore_or_reset(sync: Sync, clock: ManualClock) -> None:
+    docs = sync.services("default").documents
+    docs.create(unique_name="soon", ttl=10)
+    saved = sync.snapshot()
+    sync.reset()
+    docs.create(unique_name="later", ttl=100)
+    clock.advance(20)
+    assert [d.unique_name for d in docs.list()] == ["later"]
+    sync.restore(saved)  # "soon" expired 10 seconds ago by this clock
+    assert list(docs.list()) == []
+    sync._check()
+
+
+def test_the_shipped_storages_offer_snapshots_and_any_storage_works() -> None:
+    assert isinstance(MemoryStorage(), Snapshots)
+    assert isinstance(SqliteStorage(":memory:"), Snapshots)
+    assert not isinstance(PlainStorage(), Snapshots)
+    clock = ManualClock()
+    sync = Sync(storage=PlainStorage(), clock=clock, seed=5)
+    churn(sync, clock, 200, seed=6)
+    saved = sync.snapshot()
+    state = sync.export_state()
+    churn(sync, clock, 0, seed=7)
+    sync.services("default").documents.create(unique_name="extra")
+    sync.restore(saved)
+    assert sync.export_state() == state
+    sync.reset()
+    assert sync.export_state()["services"] == []
+    sync._check()
