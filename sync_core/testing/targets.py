@@ -11,6 +11,12 @@ to observe its events, and moves time with the clock:
   :class:`~sync_core.adapters.twilio.SyncHttpClient` (needs the ``twilio`` package,
   imported only when this target is built).
 
+``TwilioSdkTarget(client=...)`` drives any ``twilio.rest.Client`` you built instead:
+one whose requests go to your own server over HTTP, say. It then owns a service it
+creates through that client and deletes in ``close()``; it observes no events and
+cannot travel in time, unless you also give it the ``Sync`` behind your server
+(``backend=``).
+
 See :mod:`sync_core.testing.target` for the interface, to write a target of your own.
 """
 
@@ -62,33 +68,53 @@ def _given(**values: object) -> dict[str, object]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-class _SyncBacked(SyncTarget):
-    """What the shipped targets share: a Sync, a service in it, its events, its clock."""
+#: The friendly name of the service a target creates.
+_FRIENDLY_NAME: Final = "semantics machine"
 
-    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
-        self.sync = sync if sync is not None else Sync(clock=ManualClock(), seed=seed)
-        clock = self.sync.clock
+
+class _Watch:
+    """One service of a Sync watched from inside: its events as they come, and its
+    clock, when that is a :class:`~sync_core.ManualClock` (time can then be moved)."""
+
+    def __init__(self, sync: Sync, service_sid: str) -> None:
+        self.sync = sync
+        clock = sync.clock
         self.clock = clock if isinstance(clock, ManualClock) else None
-        self.can_travel_in_time = self.clock is not None
-        self.service_sid = self.sync.services.create(friendly_name="semantics machine").sid
-        self._events: list[Json] = []
-        self._subscription = self.sync.services(self.service_sid).subscribe(self._observe)
+        self.events: list[Json] = []
+        self._subscription = sync.services(service_sid).subscribe(self._observe)
 
     def _observe(self, event: SyncEvent) -> None:
-        self._events.append(event.to_dict())
+        self.events.append(event.to_dict())
 
     def advance(self, seconds: int) -> None:
+        """Move the clock on; whatever expired by then is removed (and announced) now."""
         if self.clock is None:  # can_travel_in_time is False: the machine never asks
-            super().advance(seconds)
-            return
+            raise NotImplementedError("this target cannot travel in time")
         self.clock.advance(seconds)
-        self.sync.expire()  # deliver the removals now
-
-    def events(self) -> list[Json]:
-        return list(self._events)
+        self.sync.expire()
 
     def close(self) -> None:
         self._subscription.unsubscribe()
+
+
+class _SyncBacked(SyncTarget):
+    """What the plain and REST targets share: a Sync, a service in it, watched."""
+
+    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
+        self.sync = sync if sync is not None else Sync(clock=ManualClock(), seed=seed)
+        self.service_sid = self.sync.services.create(friendly_name=_FRIENDLY_NAME).sid
+        self._watch = _Watch(self.sync, self.service_sid)
+        self.clock = self._watch.clock
+        self.can_travel_in_time = self.clock is not None
+
+    def advance(self, seconds: int) -> None:
+        self._watch.advance(seconds)
+
+    def events(self) -> list[Json]:
+        return list(self._watch.events)
+
+    def close(self) -> None:
+        self._watch.close()
 
 
 class PlainTarget(_SyncBacked):
@@ -434,32 +460,138 @@ def _sdk_json(instance: object) -> Json:
     }
 
 
-class TwilioSdkTarget(_SyncBacked):
-    """The official ``twilio`` SDK's ``client.sync.v1``, answered by sync_core in-process.
+class TwilioSdkTarget(SyncTarget):
+    """The official ``twilio`` SDK's ``client.sync.v1``: answered by sync_core in-process,
+    or by whatever server your own ``client`` reaches.
 
-    The client gets explicit credentials and a non-empty ``environment`` so that no
-    ``TWILIO_*`` variable of the machine running the tests leaks in. The SDK drops
-    ``If-Match`` on item deletes and does not percent-encode keys (docs/twilio-sdk.md),
-    so ``conditional_item_deletes`` and ``addresses_any_key`` are False. Arguments as
-    :class:`PlainTarget`.
+    By default (or with ``sync``) the target builds its client on
+    :class:`~sync_core.adapters.twilio.SyncHttpClient`, with explicit credentials and a
+    non-empty ``environment`` so that no ``TWILIO_*`` variable of the machine running the
+    tests leaks in, creates its service in the Sync, and observes it as
+    :class:`PlainTarget` does.
+
+    With ``client``, any ``twilio.rest.Client`` you built (its HTTP client sending to
+    your server, say), the target creates its service through that client
+    (``client.sync.v1.services.create``) and deletes it in :meth:`close`. It cannot see
+    behind the server: :meth:`events` is None and ``can_travel_in_time`` False (the
+    machine then checks no event, gives no positive TTL and checks no date), unless you
+    pass the Sync that answers your server as ``backend``, whose service the target
+    then observes, and whose :class:`~sync_core.ManualClock` it moves.
+
+    >>> from twilio.rest import Client
+    >>> from sync_core.adapters.twilio import SyncHttpClient
+    >>> server = Sync(seed=1)   # stands for your server
+    >>> client = Client("AC" + "0" * 32, "test-token", http_client=SyncHttpClient(server),
+    ...                 environment={"MY_TESTS": "1"})
+    >>> target = TwilioSdkTarget(client=client)
+    >>> target.create_document("notes", {"n": 1}, None)["service_sid"] == target.service_sid
+    True
+    >>> target.events(), target.can_travel_in_time
+    (None, False)
+    >>> target.close()
+    >>> server.services.list()   # the service is deleted
+    []
+    >>> TwilioSdkTarget(server, client=client)
+    Traceback (most recent call last):
+    TypeError: sync= cannot go with client=, which drives the server it reaches (backend= is the Sync behind that server, if at hand)
+
+    The SDK drops ``If-Match`` on item deletes and does not percent-encode keys
+    (docs/twilio-sdk.md), so ``conditional_item_deletes`` and ``addresses_any_key`` are
+    False.
+
+    Args:
+        sync: the Sync answering in-process; by default a new one on a ManualClock with
+            ``seed`` (0 when not given). Not with ``client``.
+        seed: the SID seed of the Sync made when none is given. Not with ``client``.
+        client: a ``twilio.rest.Client`` to drive instead of an in-process one.
+        backend: with ``client``, the Sync behind the server it reaches, if at hand.
+
+    Raises:
+        TypeError: ``client`` is not a ``twilio.rest.Client``, or comes with ``sync`` or
+            ``seed``; or ``backend`` comes without ``client``.
+        ValueError: ``backend`` does not hold the service the client created (which is
+            deleted again).
     """
 
     conditional_item_deletes = False
     addresses_any_key = False
 
-    def __init__(self, sync: Sync | None = None, *, seed: int = 0) -> None:
-        super().__init__(sync, seed=seed)
+    #: Whether :meth:`close` deletes the service: one made through the ``client`` given.
+    owns_service: bool
+    #: The Sync that answers the client (``sync``, or ``backend``), if the target has it.
+    sync: Sync | None
+
+    def __init__(
+        self,
+        sync: Sync | None = None,
+        *,
+        seed: int | None = None,
+        client: Any = None,
+        backend: Sync | None = None,
+    ) -> None:
         from twilio.rest import Client  # lazily: the twilio package is optional
 
-        from ..adapters.twilio import SyncHttpClient
+        if client is None:
+            if backend is not None:
+                raise TypeError("backend= goes with client=: it is the Sync behind its server")
+            from ..adapters.twilio import SyncHttpClient
 
-        self.client = Client(
-            self.sync.account_sid,
-            "semantics-machine-token",
-            http_client=SyncHttpClient(self.sync),
-            environment={"TWILIO_REGION": ""},
-        )
-        self.service = self.client.sync.v1.services(self.service_sid)
+            self.sync = sync if sync is not None else Sync(clock=ManualClock(), seed=seed or 0)
+            self.service_sid = self.sync.services.create(friendly_name=_FRIENDLY_NAME).sid
+            self.owns_service = False
+            self.client = Client(
+                self.sync.account_sid,
+                "semantics-machine-token",
+                http_client=SyncHttpClient(self.sync),
+                environment={"TWILIO_REGION": ""},
+            )
+            self.service = self.client.sync.v1.services(self.service_sid)
+            self._watch: _Watch | None = _Watch(self.sync, self.service_sid)
+        else:
+            given = [name for name, value in (("sync", sync), ("seed", seed)) if value is not None]
+            if given:
+                raise TypeError(
+                    f"{'= and '.join(given)}= cannot go with client=, which drives the server "
+                    "it reaches (backend= is the Sync behind that server, if at hand)"
+                )
+            if not isinstance(client, Client):
+                raise TypeError(f"client must be a twilio.rest.Client, not {type(client).__name__}")
+            self.sync = backend
+            self.client = client
+            self.service_sid = client.sync.v1.services.create(friendly_name=_FRIENDLY_NAME).sid
+            self.owns_service = True
+            self.service = client.sync.v1.services(self.service_sid)
+            self._watch = None if backend is None else self._behind(backend)
+        self.clock = None if self._watch is None else self._watch.clock
+        self.can_travel_in_time = self.clock is not None
+
+    def _behind(self, backend: Sync) -> _Watch:
+        """Watch the new service in ``backend``; if it has none such, ``backend`` is not
+        the Sync behind the client's server: ValueError, once the service is deleted."""
+        try:
+            backend.services(self.service_sid).fetch()
+        except SyncError as error:
+            self._run(self.service.delete)
+            raise ValueError(
+                f"backend holds no service {self.service_sid}, the one the client just "
+                "created: it is not the Sync behind the client's server"
+            ) from error
+        return _Watch(backend, self.service_sid)
+
+    def advance(self, seconds: int) -> None:
+        if self._watch is None:  # can_travel_in_time is False: the machine never asks
+            super().advance(seconds)
+            return
+        self._watch.advance(seconds)
+
+    def events(self) -> list[Json] | None:
+        return None if self._watch is None else list(self._watch.events)
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+        if self.owns_service:
+            self._run(self.service.delete)
 
     def _run(self, call: Callable[[], Any]) -> Any:
         """Run an SDK call; map its exceptions to TargetError."""
