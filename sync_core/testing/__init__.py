@@ -2,9 +2,12 @@
 
 - :func:`mock_twilio` (:mod:`sync_core.testing.mock`): every twilio ``Client`` of the
   process answered by sync_core, for Sync only; a context manager and a decorator.
+- :class:`WebhookRecorder` (:mod:`sync_core.testing.webhooks`): captures every webhook
+  a Sync would send, as Twilio sends it (headers, ``X-Twilio-Signature``), and delivers
+  it into the app under test: a WSGI app, an ASGI app or any callable, in-process.
 - :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
-  ``sync_clock``, ``sync_seed`` and ``twilio_client``), registered as a ``pytest11``
-  entry point, so installing sync_core is enough to get them.
+  ``sync_clock``, ``sync_seed``, ``sync_webhooks`` and ``twilio_client``), registered
+  as a ``pytest11`` entry point, so installing sync_core is enough to get them.
 - :mod:`sync_core.testing.strategies`: Hypothesis strategies for valid and invalid
   Sync values (data, keys, names, TTLs, identities, permission tables).
 - :mod:`sync_core.testing.machine`: a reusable state machine that checks any Sync
@@ -23,5 +26,13 @@ when a block starts. This module imports none of them, so importing it is free.
 from __future__ import annotations
 
 from .mock import MockTwilio, current_sync, mock_twilio
+from .webhooks import Webhook, WebhookRecorder, WebhookResponse
 
-__all__ = ["MockTwilio", "current_sync", "mock_twilio"]
+__all__ = [
+    "MockTwilio",
+    "Webhook",
+    "WebhookRecorder",
+    "WebhookResponse",
+    "current_sync",
+    "mock_twilio",
+]
