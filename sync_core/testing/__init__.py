@@ -5,9 +5,12 @@
 - :class:`SyncFactory` (:mod:`sync_core.testing.factory`): a fresh Sync per call, from
   a starting state built once (a fixture file, a setup function): one per Hypothesis
   example.
+- :class:`WebhookRecorder` (:mod:`sync_core.testing.webhooks`): captures every webhook
+  a Sync would send, as Twilio sends it (headers, ``X-Twilio-Signature``), and delivers
+  it into the app under test: a WSGI app, an ASGI app or any callable, in-process.
 - :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
-  ``sync_clock``, ``sync_seed`` and ``twilio_client``), registered as a ``pytest11``
-  entry point, so installing sync_core is enough to get them.
+  ``sync_clock``, ``sync_seed``, ``sync_webhooks`` and ``twilio_client``), registered
+  as a ``pytest11`` entry point, so installing sync_core is enough to get them.
 - :mod:`sync_core.testing.strategies`: Hypothesis strategies for valid and invalid
   Sync values (data, keys, names, TTLs, identities, permission tables).
 - :mod:`sync_core.testing.machine`: a reusable state machine that checks any Sync
@@ -27,5 +30,14 @@ from __future__ import annotations
 
 from .factory import SyncFactory
 from .mock import MockTwilio, current_sync, mock_twilio
+from .webhooks import Webhook, WebhookRecorder, WebhookResponse
 
-__all__ = ["MockTwilio", "SyncFactory", "current_sync", "mock_twilio"]
+__all__ = [
+    "MockTwilio",
+    "SyncFactory",
+    "Webhook",
+    "WebhookRecorder",
+    "WebhookResponse",
+    "current_sync",
+    "mock_twilio",
+]

@@ -11,6 +11,10 @@ Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
   :class:`~sync_core.MemoryStorage`; override the fixture (e.g. with a
   :class:`~sync_core.SqliteStorage` in ``tmp_path``) to run on another. It is closed
   after the test.
+- ``sync_webhooks``: a :class:`~sync_core.testing.WebhookRecorder` attached to
+  ``sync``: every webhook ``sync`` would send, captured as Twilio sends it (signed with
+  ``sync.auth_token``), ready to deliver into your WSGI or ASGI app
+  (``sync_webhooks.deliver(app)``).
 - ``mock_twilio``: every ``twilio.rest.Client`` of the process, even one the code under
   test builds itself, answered by ``sync`` for Sync only
   (:func:`sync_core.testing.mock_twilio` for one test); yields ``sync``.
@@ -42,6 +46,7 @@ from ..clock import ManualClock
 from ..storage import MemoryStorage, Storage
 from ..sync import Sync
 from .factory import SyncFactory
+from .webhooks import WebhookRecorder
 
 __all__ = [
     "mock_twilio",
@@ -50,6 +55,7 @@ __all__ = [
     "sync_factory",
     "sync_seed",
     "sync_storage",
+    "sync_webhooks",
     "twilio_async_client",
     "twilio_client",
 ]
@@ -80,6 +86,20 @@ def sync(sync_clock: ManualClock, sync_seed: int, sync_storage: Storage) -> Iter
     yield instance
     instance._check()
     sync_storage.close()
+
+
+@pytest.fixture
+def sync_webhooks(sync: Sync) -> Iterator[WebhookRecorder]:
+    """Every webhook ``sync`` would send, captured as Twilio sends it, to deliver.
+
+    A :class:`~sync_core.testing.WebhookRecorder` attached to ``sync`` (its webhook
+    sink) for the test: ``sync_webhooks.calls``, ``sync_webhooks.of_type(...)``,
+    ``sync_webhooks.deliver(app)``.
+    """
+    recorder = WebhookRecorder(sync)
+    yield recorder
+    if sync.webhook_sink is recorder:  # the test may have detached it, or chained another
+        recorder.detach()
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,16 @@ def test_fixtures_work_together(sync, sync_clock, twilio_client):
 
 def test_sids_are_seeded(sync):
     assert sync.services("default").documents.create().sid == SID_WITH_SEED_0
+
+def test_webhooks_are_captured_signed(sync, sync_webhooks):
+    from twilio.request_validator import RequestValidator
+
+    url = "https://app.test/hooks/sync"
+    svc = sync.services.create(webhook_url=url, webhooks_from_rest_enabled=True)
+    sync.services(svc.sid).documents.create(unique_name="d")
+    [hook] = sync_webhooks
+    assert hook.event_type == "document_created"
+    assert RequestValidator(sync.auth_token).validate(url, hook.params, hook.signature)
 """
 
 
@@ -49,8 +59,8 @@ def run_pytest(directory: Path, *args: str, env: dict[str, str] | None = None) -
 def test_pytest_fixtures_lists_the_plugin_fixtures_after_an_install(tmp_path: Path) -> None:
     (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
     listing = run_pytest(tmp_path, "--fixtures")
-    names = ("sync", "sync_clock", "sync_seed", "sync_factory", "twilio_client")
-    for name in (*names, "twilio_async_client", "sync_storage"):
+    names = ("sync", "sync_clock", "sync_seed", "sync_factory", "sync_webhooks")
+    for name in (*names, "twilio_client", "twilio_async_client", "sync_storage"):
         assert f"\n{name} " in listing or f"\n{name} --" in listing, name
     assert "sync_core/testing/plugin.py" in listing.replace("\\", "/")
 
@@ -66,7 +76,7 @@ def test_a_users_suite_gets_working_fixtures_isolated_from_twilio_settings(
         "TWILIO_EDGE": "sydney",
         "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
     }
-    assert "2 passed" in run_pytest(tmp_path, "-q", env=env)
+    assert "3 passed" in run_pytest(tmp_path, "-q", env=env)
 
 
 HYPOTHESIS_TESTS = """
