@@ -42,6 +42,7 @@ from .errors import (
     PreconditionFailedError,
     RateLimitedError,
     SyncError,
+    UnauthorizedError,
 )
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink, webhook_params
 from .lists import (
@@ -136,6 +137,7 @@ __all__ = [
     "SyncStreamList",
     "SyncStreamRecord",
     "SystemClock",
+    "UnauthorizedError",
     "Unset",
     "WebhookSink",
     "__version__",

@@ -22,6 +22,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple, TypeAlias
 
 __all__ = [
+    "ACCESS_TOKEN_EXPIRED",
+    "ACCESS_TOKEN_GRANTS_INVALID",
+    "ACCESS_TOKEN_HEADER_INVALID",
+    "ACCESS_TOKEN_INVALID",
+    "ACCESS_TOKEN_ISSUER_INVALID",
+    "ACCESS_TOKEN_NOT_YET_VALID",
+    "ACCESS_TOKEN_SIGNATURE_INVALID",
+    "ACCESS_TOKEN_TTL_TOO_LONG",
     "BOUNDS_INVALID",
     "DATA_INVALID",
     "DATA_TOO_LARGE",
@@ -64,6 +72,7 @@ __all__ = [
     "ResourceErrorSpec",
     "RevisionErrorSpec",
     "SyncError",
+    "UnauthorizedError",
     "Where",
     "fail",
     "spelled",
@@ -113,6 +122,13 @@ class InvalidParameterError(SyncError):
     """A parameter is missing, malformed or out of range (HTTP 400)."""
 
     default_status = 400
+
+
+class UnauthorizedError(SyncError):
+    """An Access Token was refused: malformed, badly signed, expired, or for another
+    account or grant (HTTP 401)."""
+
+    default_status = 401
 
 
 class ForbiddenError(SyncError):
@@ -296,6 +312,26 @@ INDEX_INVALID: Final = ErrorSpec(_400, 54458, "Invalid List Item index")
 #: Twilio's generic "Invalid parameter", for parameters without a Sync code of their
 #: own (booleans, reachability_debouncing_window, the list length limit).
 PARAMETER_INVALID: Final = ErrorSpec(_400, 20001, "Invalid parameter")
+
+
+# Access Tokens (Sync.for_token, tokens.py): the titles of Twilio's catalog pages
+# 20101-20107 and 20157 (https://www.twilio.com/docs/api/errors/<code>); 401, as
+# Twilio answers a token it refuses.
+_401 = UnauthorizedError
+ACCESS_TOKEN_INVALID: Final = ErrorSpec(_401, 20101, "Invalid Access Token")
+ACCESS_TOKEN_HEADER_INVALID: Final = ErrorSpec(_401, 20102, "Invalid Access Token header")
+ACCESS_TOKEN_ISSUER_INVALID: Final = ErrorSpec(_401, 20103, "Invalid Access Token issuer/subject")
+ACCESS_TOKEN_EXPIRED: Final = ErrorSpec(
+    _401, 20104, "Access Token expired or expiration date invalid"
+)
+ACCESS_TOKEN_NOT_YET_VALID: Final = ErrorSpec(_401, 20105, "Access Token not yet valid")
+ACCESS_TOKEN_GRANTS_INVALID: Final = ErrorSpec(_401, 20106, "Invalid Access Token grants")
+ACCESS_TOKEN_SIGNATURE_INVALID: Final = ErrorSpec(_401, 20107, "Invalid Access Token signature")
+#: A lifetime over 24 hours (the catalog's 20104 text mentions it too; 20157 is the
+#: code Twilio's troubleshooting guide and its voice-errors list give for it).
+ACCESS_TOKEN_TTL_TOO_LONG: Final = ErrorSpec(
+    _401, 20157, "Expiration Time Exceeds Maximum Time Allowed"
+)
 
 #: The table by name (the constant's name in lower case), for listing and docs.
 ERRORS: Final[Mapping[str, ErrorSpec | ResourceErrorSpec | RevisionErrorSpec]] = {

@@ -12,6 +12,7 @@ from typing import Final
 __all__ = [
     "DEFAULT_DEBOUNCING_WINDOW",
     "DEFAULT_PAGE_SIZE",
+    "MAX_ACCESS_TOKEN_LIFETIME",
     "MAX_DATA_BYTES",
     "MAX_DEBOUNCING_WINDOW",
     "MAX_FRIENDLY_NAME",
@@ -52,6 +53,9 @@ MAX_LIST_ITEMS: Final = 1_000_000
 #: (the official SDKs send ``PageSize=limit`` uncapped; SEMANTICS.md).
 MAX_PAGE_SIZE_SERVED: Final = 100
 DEFAULT_PAGE_SIZE: Final = 50
+#: An Access Token's lifetime, from its issue to its ``exp``, in seconds (24 hours:
+#: https://www.twilio.com/docs/iam/access-tokens, and error 20157).
+MAX_ACCESS_TOKEN_LIFETIME: Final = 86_400
 
 
 def __getattr__(name: str) -> int:

@@ -11,7 +11,7 @@ from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
-from .service import ServiceList
+from .service import ServiceContext, ServiceList
 from .sids import (
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
@@ -287,6 +287,35 @@ class Sync:
         """
         with self._engine.lock:  # as every subscription: between two commits
             return self._engine.events.subscribe(callback, None, None, SYSTEM)
+
+    def for_token(
+        self, token: str, api_key_secret: str, *, api_key_sid: str | None = None
+    ) -> ServiceContext:
+        """The identity view a Twilio Access Token grants: what a client holding it does.
+
+        ``sync.services(<the Sync grant's service_sid, or "default">).for_identity(<the
+        token's identity>)``, once the token is checked as Twilio checks it, at this
+        Sync's clock: its header (HS256), its signature with ``api_key_secret``, ``exp``
+        and ``nbf``, 24 hours at most, ``sub`` this account, ``iss`` an API key (the
+        one given, if any), and its identity and Sync grant (:mod:`sync_core.tokens`).
+
+        >>> from sync_core import Sync
+        >>> Sync().for_token("not a token", "the API key's secret")
+        Traceback (most recent call last):
+        ...
+        sync_core.errors.UnauthorizedError: HTTP 401 error 20101: Invalid Access Token (a token is three base64url parts separated by dots, got 1 part(s))
+
+        Raises:
+            UnauthorizedError: 401 with Twilio's code: 20101 not a token, 20102 its
+                header, 20103 issuer or account, 20104 expired, 20105 not yet valid,
+                20106 no identity or Sync grant, or an unknown Service, 20107 its
+                signature, 20157 valid for more than 24 hours.
+            ValueError: an empty ``api_key_secret``, or an ``api_key_sid`` that is not
+                an ``SK`` SID.
+        """
+        from .tokens import identity_view
+
+        return identity_view(self, token, api_key_secret, api_key_sid)
 
     def _check(self) -> None:
         """Assert every internal invariant (indexes match rows); for tests."""

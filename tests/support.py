@@ -28,12 +28,14 @@ from sync_core import (
     RateLimitedError,
     Storage,
     SyncError,
+    UnauthorizedError,
 )
 from sync_core.storage import Key
 
 #: The error class of each HTTP status.
 ERROR_CLASSES: dict[int, type[SyncError]] = {
     400: InvalidParameterError,
+    401: UnauthorizedError,
     403: ForbiddenError,
     404: NotFoundError,
     409: ConflictError,

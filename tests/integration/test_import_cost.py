@@ -1,7 +1,8 @@
 """``import sync_core`` loads only what every program needs (the bench's import figure).
 
-SQLite, :mod:`logging` and OpenSSL's hashes (through :mod:`secrets`) are loaded when
-first used: a program that keeps its state in memory and never logs pays for none.
+SQLite, :mod:`logging`, OpenSSL's hashes (through :mod:`secrets`) and the reading of
+access tokens (:mod:`hmac`, ``sync_core.tokens``) are loaded when first used: a program
+that keeps its state in memory, never logs and reads no token pays for none.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import pytest
 pytestmark = pytest.mark.integration
 
 #: What ``import sync_core`` must not load, with what loads it when it is needed.
-DEFERRED = ("sqlite3", "logging", "hashlib", "secrets", "importlib.metadata")
+DEFERRED = (
+    "sqlite3",
+    "logging",
+    "hashlib",
+    "hmac",
+    "secrets",
+    "importlib.metadata",
+    "sync_core.tokens",
+)
 
 CHECK = f"""
 import sys

@@ -59,6 +59,14 @@ EXPECTED = {
     "index_invalid": (400, 54458),
     "parameter_invalid": (400, 20001),
     "internal_error": (500, 20500),
+    "access_token_invalid": (401, 20101),
+    "access_token_header_invalid": (401, 20102),
+    "access_token_issuer_invalid": (401, 20103),
+    "access_token_expired": (401, 20104),
+    "access_token_not_yet_valid": (401, 20105),
+    "access_token_grants_invalid": (401, 20106),
+    "access_token_signature_invalid": (401, 20107),
+    "access_token_ttl_too_long": (401, 20157),
 }
 
 
