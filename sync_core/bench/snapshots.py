@@ -75,7 +75,6 @@ BASELINE: Final = "build through the API (baseline)"
 
 def _timed(prepare: Callable[[], Any], work: Callable[[Any], object]) -> float:
     subject = prepare()
-    gc.collect()
     start = time.perf_counter()
     work(subject)
     return time.perf_counter() - start
@@ -131,6 +130,7 @@ def measure_snapshots(
         workloads = _workloads(name, items)
         times: dict[str, list[float]] = {label: [] for label, _, _ in workloads}
         for _ in range(repeat):
+            gc.collect()  # once a round: a collection costs more than most of the calls
             for label, prepare, work in workloads:
                 times[label].append(_timed(prepare, work))
         medians = {label: statistics.median(spent) for label, spent in times.items()}
