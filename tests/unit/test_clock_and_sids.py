@@ -156,3 +156,29 @@ def test_the_root_exposes_its_clock_and_storage() -> None:
     assert sync.clock is clock
     assert "Sync(" in repr(sync)
     assert isinstance(Sync().clock, SystemClock)
+
+
+def test_the_auth_token_is_a_test_value_by_default_and_must_be_text() -> None:
+    from sync_core.sids import DEFAULT_AUTH_TOKEN
+
+    assert Sync().auth_token == DEFAULT_AUTH_TOKEN
+    assert Sync(auth_token="0123abcd").auth_token == "0123abcd"
+    for bad in ("", None, 7):
+        with pytest.raises(ValueError, match="auth_token"):
+            Sync(auth_token=bad)  # type: ignore[arg-type]
+
+
+def test_the_webhook_sink_can_be_set_and_removed_later() -> None:
+    calls: list[str] = []
+    sync = Sync(seed=2)
+    svc = sync.services.create(webhook_url="https://app.test/hook", webhooks_from_rest_enabled=True)
+    sync.services(svc.sid).documents.create()
+    assert sync.webhook_sink is None
+    sync.webhook_sink = lambda url, params: calls.append(params["EventType"])
+    sync.services(svc.sid).documents.create()
+    sync.webhook_sink = None
+    sync.services(svc.sid).documents.create()
+    assert calls == ["document_created"]
+    with pytest.raises(TypeError, match="callable"):
+        sync.webhook_sink = "https://app.test"  # type: ignore[assignment]
+    assert sync.webhook_sink is None
