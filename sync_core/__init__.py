@@ -41,6 +41,7 @@ from .errors import (
     PayloadTooLargeError,
     PreconditionFailedError,
     RateLimitedError,
+    ServiceUnavailableError,
     SyncError,
     UnauthorizedError,
 )
@@ -67,6 +68,7 @@ from .paging import Page
 from .params import UNSET, Unset
 from .payload import JsonData
 from .permissions import PermissionContext, PermissionList
+from .rates import RateLimits
 from .service import ServiceContext, ServiceList, ServiceRecord
 from .sids import RandomSids, SeededSids, SidGenerator
 from .storage import MemoryStorage, Storage
@@ -105,10 +107,12 @@ __all__ = [
     "PreconditionFailedError",
     "RandomSids",
     "RateLimitedError",
+    "RateLimits",
     "SeededSids",
     "ServiceContext",
     "ServiceList",
     "ServiceRecord",
+    "ServiceUnavailableError",
     "SidGenerator",
     "SqliteStorage",
     "Storage",

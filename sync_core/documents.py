@@ -164,7 +164,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
             PreconditionFailedError: 20412, ``if_match`` is not the current revision.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             row = self._resolve(now, "write")
             if not given(data) and not given(ttl):
                 raise NO_PARAMETERS.error(detail="give data, ttl or both")

@@ -23,16 +23,19 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from . import acl
 from .clock import Clock
+from .errors import SyncError
 from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
 from .expiry import Expiry
+from .faults import Faults, aliases, describe
+from .rates import RateLimiter, RateLimits, Touch
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
-from .store import Store
+from .store import Store, micros
 
 __all__ = ["Engine"]
 
@@ -68,23 +71,51 @@ class _Operation(_Transaction):
     The sweep's transaction and the body's are both :class:`_Transaction`'s.
     """
 
-    __slots__ = ()
+    __slots__ = ("_name", "_now", "_resource")
+
+    def __init__(self, engine: Engine, name: str, resource: object) -> None:
+        self._engine = engine
+        self._name = name
+        self._resource = resource
 
     def __enter__(self) -> datetime:  # type: ignore[override]  # it gives the operation's now
         engine = self._engine
         now = engine._begin()
         try:
+            if engine.faults.active and self._resource is not None:
+                engine._fault(self._name, self._resource)
+            if engine.limiter is not None:
+                engine._touches = []
+                self._now = now
             _Transaction.__enter__(self)  # the body's transaction
             return now
         except BaseException:
+            engine._touches = None
             engine._end()
             raise
 
     def __exit__(self, *exc_info: Any) -> None:
+        engine = self._engine
         try:
+            touches = engine._touches
+            if touches is not None:
+                engine._touches = None
+                if exc_info[0] is None and touches:
+                    self._admit(touches)
             _Transaction.__exit__(self, *exc_info)
         finally:
-            self._engine._end()
+            engine._end()
+
+    def _admit(self, touches: list[Touch]) -> None:
+        """Count what the body read and wrote against the rate limits; a refusal rolls
+        the body back (nothing changed, no event) and is raised."""
+        limiter = self._engine.limiter
+        assert limiter is not None
+        try:
+            limiter.admit(micros(self._now), touches)
+        except SyncError as refused:
+            _Transaction.__exit__(self, type(refused), refused, refused.__traceback__)
+            raise
 
 
 class _Exclusive:
@@ -114,6 +145,7 @@ class Engine:
         account_sid: str,
         sids: SidGenerator,
         webhook_sink: WebhookSink | None,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.clock = clock
         self.storage = storage
@@ -129,6 +161,13 @@ class Engine:
         self._pending: list[Pending] | None = None
         # Whether an operation is under way (under ``lock``): operations do not nest.
         self._operating = False
+        #: The rate limits' windows (:mod:`sync_core.rates`); None: no limit (the default).
+        self.limiter = None if rate_limits is None else RateLimiter(rate_limits)
+        # What the operation under way read and wrote, for the limiter; None when no
+        # limit is set or outside an operation's body.
+        self._touches: list[Touch] | None = None
+        #: The injected faults (:mod:`sync_core.faults`); inactive while empty.
+        self.faults = Faults()
 
     def now(self) -> datetime:
         """Read the clock once, refusing a naive datetime."""
@@ -137,12 +176,31 @@ class Engine:
             raise TypeError(f"{self.clock!r}.now() returned a naive datetime; it must be UTC")
         return now
 
-    def operation(self) -> _Operation:
+    def operation(self, name: str = "", resource: object = None) -> _Operation:
         """Run one atomic operation: lock, one ``now``, expiry, one transaction, events.
 
-        Use as ``with engine.operation() as now:``. Operations do not nest.
+        Use as ``with engine.operation("fetch", self) as now:``: ``name`` (``create``,
+        ``fetch``, ``update``, ``delete``, ``list``, ``subscribe``) and ``resource``
+        (the list or context of the tree doing it) say what the call is, for injected
+        faults (:mod:`sync_core.faults`); no resource: not a request (``expire()``).
+        Operations do not nest.
         """
-        return _Operation(self)
+        return _Operation(self, name, resource)
+
+    def _fault(self, name: str, resource: object) -> None:
+        """Raise the injected fault that fires on this call, if one does."""
+        call = describe(name, resource)
+        self.faults.check(call, lambda: aliases(self.store, call))
+
+    def read(self, row: ObjectRow) -> None:
+        """Note that the operation under way read ``row`` (for the rate limits).
+
+        Callers check ``engine._touches is not None`` first: this is not called at all
+        while no limit is set.
+        """
+        touches, limiter = self._touches, self.limiter
+        if touches is not None and limiter is not None:
+            limiter.read(touches, row)
 
     def exclusive(self) -> _Exclusive:
         """An operation whose body runs outside any storage transaction: for snapshots,
@@ -154,8 +212,11 @@ class Engine:
         return _Exclusive(self)
 
     def replaced(self) -> None:
-        """The whole state was just replaced (under the lock): forget what was known of it."""
+        """The whole state was just replaced (under the lock): forget what was known of
+        it, and the rate limits' windows (a fresh start)."""
         self.expiry.forget()
+        if self.limiter is not None:
+            self.limiter.clear()
 
     def _begin(self) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it."""
@@ -196,6 +257,9 @@ class Engine:
         """
         pending = self._pending
         assert pending is not None, "emit() outside an operation"
+        touches = self._touches
+        if touches is not None:
+            cast(RateLimiter, self.limiter).wrote(touches, change)
         store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)

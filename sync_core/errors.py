@@ -54,6 +54,7 @@ __all__ = [
     "PARAMETER_INVALID",
     "RATE_LIMITED",
     "REVISION_MISMATCH",
+    "SERVICE_UNAVAILABLE",
     "STREAM_MESSAGE_DATA_MISSING",
     "TTL_INVALID",
     "UNIQUE_NAME_INVALID",
@@ -71,6 +72,7 @@ __all__ = [
     "RateLimitedError",
     "ResourceErrorSpec",
     "RevisionErrorSpec",
+    "ServiceUnavailableError",
     "SyncError",
     "UnauthorizedError",
     "Where",
@@ -89,6 +91,9 @@ class SyncError(Exception):
 
     #: HTTP status of the kind, overridden per instance by the table.
     default_status: int = 400
+
+    #: The name of the injected fault that raised it (:mod:`sync_core.faults`), if one did.
+    fault: str | None = None
 
     def __init__(
         self, message: str, *, code: int, status: int | None = None, detail: str | None = None
@@ -177,6 +182,12 @@ class InternalServerError(SyncError):
     """A failure of sync_core itself (HTTP 500); the REST adapter answers it, logged."""
 
     default_status = 500
+
+
+class ServiceUnavailableError(SyncError):
+    """The service is unavailable for now (HTTP 503): only ever an injected fault."""
+
+    default_status = 503
 
 
 class _Row(NamedTuple):
@@ -274,6 +285,8 @@ RATE_LIMITED: Final = ErrorSpec(RateLimitedError, 54009, "Rate limit exceeded")
 METHOD_NOT_ALLOWED: Final = ErrorSpec(MethodNotAllowedError, 20004, "Method not allowed")
 #: Twilio's catalog: 20500 "Internal Server Error"; the REST adapter's answer to a bug.
 INTERNAL_ERROR: Final = ErrorSpec(InternalServerError, 20500, "Internal Server Error")
+#: Only ever injected (sync_core.faults): the catalog's text.
+SERVICE_UNAVAILABLE: Final = ErrorSpec(ServiceUnavailableError, 20503, "Service unavailable")
 DATA_TOO_LARGE: Final = ErrorSpec(PayloadTooLargeError, 54006, "Request entity too large")
 DATA_INVALID: Final = ErrorSpec(
     _400, 54008, "Invalid request body: the type of one of the attributes is invalid"

@@ -189,7 +189,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
         """
         spec, actor = self._spec, self._actor
         engine = actor.engine
-        with engine.operation() as now:
+        with engine.operation("create", self) as now:
             container = self._container_row(now, "write")
             asked = spec.new_place(key)
             text, copy = encode_data(data, missing=spec.missing_data)
@@ -351,7 +351,7 @@ class ItemContext(_InContainer[R]):
             InvalidParameterError: 54209/54458, a malformed key or index.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("fetch", self) as now:
             container, place = self._find(now, "read")
             return self._spec.record(self._actor, self._item(container, place))
 
@@ -378,7 +378,7 @@ class ItemContext(_InContainer[R]):
         """
         actor = self._actor
         engine = actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             container, place = self._find(now, "write")
             seconds = pick_ttl(item_ttl, ttl, "item_ttl")
             if not given(data) and seconds is None:
@@ -423,7 +423,7 @@ class ItemContext(_InContainer[R]):
         """
         actor = self._actor
         engine = actor.engine
-        with engine.operation() as now:
+        with engine.operation("delete", self) as now:
             container, place = self._find(now, "write")
             expected = check_if_match(if_match)
             row = self._item(container, place)

@@ -45,6 +45,9 @@ class JournalEntry(NamedTuple):
     form: Mapping[str, str]
     status: int
     code: int | None = None
+    #: The name of the injected fault that failed it (:mod:`sync_core.faults`), if one
+    #: did; a timed-out request has status 0 (no answer).
+    fault: str | None = None
 
     @property
     def path(self) -> str:

@@ -79,7 +79,7 @@ class Listing(ABC, Generic[R, F]):
         page_size: int | Unset | None,
     ) -> Page[R]:
         """One page, in one operation. Cost: O(log n + page size)."""
-        with self._engine.operation() as now:
+        with self._engine.operation("list", self) as now:
             source = self._source(now, filters, page_token)
             return read_page(
                 scope=source.scope,

@@ -121,7 +121,7 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
         returns: 400/413), then whether the name is taken (409).
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("create", self) as now:
             service = self._service_row(now)
             name = check_unique_name(unique_name) if given(unique_name) else None
             ttl, fields = checked()
@@ -209,6 +209,8 @@ class OfObject(Acting, Generic[S]):
         service = resolve_service(engine, now, actor.service, path)
         row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._ident, path)
         authorize(engine.store, service, actor.identity, flag, path, row)
+        if engine._touches is not None and flag == "read":  # only while rates are limited
+            engine.read(row)
         return row
 
 
@@ -233,7 +235,7 @@ class ObjectContext(OfObject[ObjectKind[R]]):
         Raises:
             NotFoundError: 20404, no such service or object (or it expired).
         """
-        with self._actor.engine.operation() as now:
+        with self._actor.engine.operation("fetch", self) as now:
             return self._spec.record(self._actor, self._resolve(now, "read"))
 
     def delete(self) -> bool:
@@ -245,7 +247,7 @@ class ObjectContext(OfObject[ObjectKind[R]]):
             NotFoundError: 20404, no such service or object.
         """
         engine, identity = self._actor.engine, self._actor.identity
-        with engine.operation() as now:
+        with engine.operation("delete", self) as now:
             row = self._resolve(now, "manage")
             engine.emit(
                 Change(f"{row.kind}_removed", row, identity=identity, when=now, previous=row.data)
@@ -259,7 +261,7 @@ class ObjectContext(OfObject[ObjectKind[R]]):
     def _subscribe(self, callback: EventCallback) -> Subscription:
         """Watch this object's events (it must exist now: 404 otherwise)."""
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("subscribe", self) as now:
             row = self._resolve(now, "read")
             return engine.events.subscribe(callback, row.service_sid, row.sid, self._actor.identity)
 
@@ -310,7 +312,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
             InvalidParameterError: 54010 neither given, 54011 a bad TTL.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             row = self._resolve(now, "write")
             seconds = pick_ttl(collection_ttl, ttl, "collection_ttl")
             if seconds is None:

@@ -153,7 +153,7 @@ class PermissionContext(_PermissionBase[R]):
             InvalidParameterError: 54351, a malformed identity.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("fetch", self) as now:
             return self._spec.record(self._actor, self._existing(now))
 
     def update(
@@ -169,7 +169,7 @@ class PermissionContext(_PermissionBase[R]):
             InvalidParameterError: 54351 identity; 20001 a flag missing or not a boolean.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             owner, identity = self._target(now)
             flags: dict[str, bool] = {}
             for name, value in (("read", read), ("write", write), ("manage", manage)):
@@ -192,7 +192,7 @@ class PermissionContext(_PermissionBase[R]):
             InvalidParameterError: 54351, a malformed identity.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("delete", self) as now:
             engine.store.delete_permission(self._existing(now))
             return True
 

@@ -158,6 +158,9 @@ class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext
     :meth:`ServiceContext.for_identity` gives a Service acting as a client identity.
     """
 
+    #: What an injected fault sees this resource as (sync_core.faults).
+    _fault_kind = "service"
+
     def __init__(self, engine: Engine) -> None:
         self._held_engine = engine
 
@@ -183,7 +186,7 @@ class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext
         """
         changes = _settings(_arguments(locals()))
         engine = self._engine
-        with engine.operation() as now:
+        with engine.operation("create", self) as now:
             row = new_service(engine, now, **changes)
             return _record(Actor(engine, row.sid, SYSTEM), row)
 
@@ -212,6 +215,9 @@ class ServiceList(PlainListing["ServiceRecord"], Addressing[str, "ServiceContext
 
 class ServiceContext:
     """One Service: ``sync.services(sid)``, acting as its actor's identity."""
+
+    #: What an injected fault sees this resource as (sync_core.faults).
+    _fault_kind = "service"
 
     def __init__(self, actor: Actor) -> None:
         self._actor = actor
@@ -279,7 +285,7 @@ class ServiceContext:
         Raises:
             NotFoundError: 20404, no such service.
         """
-        with self._actor.engine.operation() as now:
+        with self._actor.engine.operation("fetch", self) as now:
             return _record(self._actor, self._service(now))
 
     def update(
@@ -305,7 +311,7 @@ class ServiceContext:
         """
         params = _arguments(locals())
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             row = self._service(now)
             if not any(given(value) for value in params.values()):
                 return _record(self._actor, row)
@@ -320,7 +326,7 @@ class ServiceContext:
             NotFoundError: 20404, no such service.
         """
         engine, identity = self._actor.engine, self._actor.identity
-        with engine.operation() as now:
+        with engine.operation("delete", self) as now:
             row = self._service(now)
             objects = engine.store.objects_in(row.sid)
             for obj in objects:
@@ -352,7 +358,7 @@ class ServiceContext:
             NotFoundError: 20404, no such service.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("subscribe", self) as now:
             row = self._service(now)
             return engine.events.subscribe(callback, row.sid, None, self._actor.identity)
 

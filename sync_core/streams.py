@@ -101,7 +101,7 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
             InvalidParameterError: 54010 no ttl given, 54011 a bad ttl.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("update", self) as now:
             row = self._resolve(now, "write")
             if not given(ttl):
                 raise NO_PARAMETERS.error(detail="give ttl")
@@ -132,6 +132,9 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
 class StreamMessageList:
     """Publishing to one Stream: ``...sync_streams("s").stream_messages``."""
 
+    #: What an injected fault sees this resource as (sync_core.faults).
+    _fault_kind = "stream_message"
+
     def __init__(self, actor: Actor, stream: str) -> None:
         self._actor = actor
         self._stream = stream
@@ -154,7 +157,7 @@ class StreamMessageList:
             PayloadTooLargeError: 54006, data over 4,096 bytes.
         """
         engine = self._actor.engine
-        with engine.operation() as now:
+        with engine.operation("create", self) as now:
             context = SyncStreamContext(self._actor, self._stream)
             stream = context._resolve(now, None, lambda: self._path)
             text, copy = encode_data(

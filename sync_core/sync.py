@@ -10,6 +10,7 @@ from .actor import SYSTEM
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
+from .faults import Faults
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .service import ServiceContext, ServiceList
 from .sids import (
@@ -24,6 +25,7 @@ from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
 if TYPE_CHECKING:
+    from .rates import RateLimits
     from .snapshots import Snapshot
 
 __all__ = ["Sync"]
@@ -115,6 +117,8 @@ class Sync:
             0 keeps none.
         auth_token: the account's auth token, a test value by default: what webhook
             signatures (``X-Twilio-Signature``) are computed with.
+        rate_limits: Twilio's rate limits to enforce (:class:`~sync_core.RateLimits`,
+            429/54009 beyond them, judged on the clock); None (the default): none.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -131,6 +135,7 @@ class Sync:
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         auth_token: str = DEFAULT_AUTH_TOKEN,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -151,6 +156,7 @@ class Sync:
             account_sid=account_sid,
             sids=sids,
             webhook_sink=webhook_sink,
+            rate_limits=rate_limits,
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
@@ -166,6 +172,17 @@ class Sync:
     def auth_token(self) -> str:
         """The account's auth token: what webhook signatures are computed with."""
         return self._auth_token
+
+    @property
+    def faults(self) -> Faults:
+        """The injected faults: ``sync.faults.inject(status=503, ...)`` (:mod:`sync_core.faults`)."""
+        return self._engine.faults
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The rate limits enforced (:mod:`sync_core.rates`), or None."""
+        limiter = self._engine.limiter
+        return None if limiter is None else limiter.limits
 
     @property
     def webhook_sink(self) -> WebhookSink | None:

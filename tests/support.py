@@ -26,6 +26,7 @@ from sync_core import (
     PayloadTooLargeError,
     PreconditionFailedError,
     RateLimitedError,
+    ServiceUnavailableError,
     Storage,
     SyncError,
     UnauthorizedError,
@@ -42,6 +43,7 @@ ERROR_CLASSES: dict[int, type[SyncError]] = {
     412: PreconditionFailedError,
     413: PayloadTooLargeError,
     429: RateLimitedError,
+    503: ServiceUnavailableError,
 }
 
 BASE = "https://sync.twilio.com/v1"

@@ -51,6 +51,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 import attrs
 
 from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
+from ..faults import FaultTimeout
 from ..journal import JournalEntry
 from ..paging import Page
 from ..params import UNSET
@@ -488,8 +489,26 @@ class RestApi:
 
         Returns:
             The status, headers and JSON body Twilio would answer.
+
+        Raises:
+            FaultTimeout: an injected timeout (:mod:`sync_core.faults`): no answer; a
+                server drops the connection or lets its client time out.
         """
-        answer = self._answer(method, url, params, data, headers)
+        try:
+            answer, fault = self._answer(method, url, params, data, headers)
+        except FaultTimeout as timeout:  # an injected one: no answer at all
+            self.sync.journal.record(
+                JournalEntry(
+                    str(method).upper(),
+                    str(url),
+                    _texts(params) if params and isinstance(params, Mapping) else {},
+                    _texts(data) if data and isinstance(data, Mapping) else {},
+                    0,
+                    None,
+                    timeout.fault.name,
+                )
+            )
+            raise
         body = answer.body if answer.status >= 400 else None
         self.sync.journal.record(
             # Positional (method, url, query, form, status, code): this runs on every request.
@@ -500,6 +519,7 @@ class RestApi:
                 _texts(data) if data and isinstance(data, Mapping) else {},
                 answer.status,
                 None if body is None else body.get("code"),
+                fault,
             )
         )
         return answer
@@ -511,20 +531,23 @@ class RestApi:
         params: Mapping[str, object] | None,
         data: Mapping[str, object] | None,
         headers: Mapping[str, str] | None,
-    ) -> RestResponse:
+    ) -> tuple[RestResponse, str | None]:
+        """The answer, and the name of the injected fault that made it, if one did."""
         try:
             request = _parse(method, url, params, data, headers)
             segments = request.segments
-            return _route(request)(self.sync, request, segments[1::2])
+            return _route(request)(self.sync, request, segments[1::2]), None
         except SyncError as error:
             # What exactly was wrong is not part of Twilio's body: a client (the SDK)
             # sees the body alone, so the detail goes to the log, for people.
             if error.detail is not None:
                 logger.debug("%s %s: %s", method, url, error)
-            return _error(error)
+            return _error(error), error.fault
+        except FaultTimeout:
+            raise  # not an answer: the caller's transport times out (RestApi.handle)
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
-            return _error(INTERNAL_ERROR.error())
+            return _error(INTERNAL_ERROR.error()), None
 
 
 def _parse(

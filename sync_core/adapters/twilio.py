@@ -39,12 +39,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
+from requests.exceptions import ReadTimeout
 from requests.models import PreparedRequest
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
 from yarl import URL
 
+from ..faults import FaultTimeout
 from ..sync import Sync
 from .rest import RestApi
 
@@ -160,6 +162,8 @@ class _Answering:
     #: How the client's transport puts a URL on the wire, and whether it is the SDK's
     #: async kind of client.
     _as_sent: Callable[[str], str]
+    #: What an injected timeout becomes: what the client's HTTP library raises.
+    _timed_out: Callable[[FaultTimeout], Exception]
     _is_async = False
     _test_only_last_request: TwilioRequest
     _test_only_last_response: TwilioResponse
@@ -210,16 +214,33 @@ class _Answering:
         self._test_only_last_request = TwilioRequest(
             method=method, url=uri, auth=auth, params=params, data=data, headers=headers
         )
-        answer = self.api.handle(
-            method,
-            type(self)._as_sent(uri),
-            params=_given(params),
-            data=_given(data),
-            headers=_given(headers),
-        )
+        try:
+            answer = self.api.handle(
+                method,
+                type(self)._as_sent(uri),
+                params=_given(params),
+                data=_given(data),
+                headers=_given(headers),
+            )
+        except FaultTimeout as timeout:  # an injected one: as the HTTP library times out
+            converted = type(self)._timed_out(timeout)
+            if converted is timeout:
+                raise
+            raise converted from timeout
         response = TwilioResponse(answer.status, answer.text, answer.headers)
         self._test_only_last_response = response
         return response
+
+
+def _requests_timeout(timeout: FaultTimeout) -> Exception:
+    """What twilio's ``TwilioHttpClient`` lets through on a timeout: ``requests``'s own."""
+    return ReadTimeout(str(timeout))
+
+
+def _async_timeout(timeout: FaultTimeout) -> Exception:
+    """What twilio's ``AsyncTwilioHttpClient`` (aiohttp) raises: an ``asyncio.TimeoutError``,
+    which a :class:`FaultTimeout` is (``TimeoutError``)."""
+    return timeout
 
 
 class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -229,6 +250,7 @@ class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is
     """
 
     _as_sent = staticmethod(as_sent)
+    _timed_out = staticmethod(_requests_timeout)
     request = _Answering._answer
 
 
@@ -242,6 +264,7 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
     """
 
     _as_sent = staticmethod(as_sent_async)
+    _timed_out = staticmethod(_async_timeout)
     _is_async = True
 
     async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:

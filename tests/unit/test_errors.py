@@ -59,6 +59,7 @@ EXPECTED = {
     "index_invalid": (400, 54458),
     "parameter_invalid": (400, 20001),
     "internal_error": (500, 20500),
+    "service_unavailable": (503, 20503),
     "access_token_invalid": (401, 20101),
     "access_token_header_invalid": (401, 20102),
     "access_token_issuer_invalid": (401, 20103),

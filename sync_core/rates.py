@@ -1,0 +1,199 @@
+"""Twilio's rate limits, on demand: ``Sync(rate_limits=RateLimits())``. Off by default.
+
+Twilio publishes (https://www.twilio.com/docs/sync/limits, and error 54009's page):
+object writes "up to 20/s per object, burst window: 10s", items counting toward their
+Document's, Map's or List's rate; object reads "up to 20/s per object, burst window:
+10s"; stream messages "up to 30/s per stream, burst window: 10s"; SEMANTICS.md adds
+payloads of 10 KiB or more: 2 writes/s sustained. Beyond them: 429 / 54009.
+
+How sync_core reads "a rate with a burst window" (the decision, docs/unhappy-paths.md):
+in any burst window (the last 10 seconds, ``(now - 10 s, now]`` by the injected
+clock), an object accepts at most ``rate x window`` operations of a class (200 writes,
+200 reads, 300 stream messages, 20 large writes); a burst may spend them at once, and
+the sustained rate over any long stretch is the published one. A slot frees at the
+exact instant its operation leaves the window: 10 seconds after it.
+
+What counts, per object (its SID):
+
+- a **write**: every accepted change: the object's own create, update and delete, and
+  every item added, updated or removed (toward its Map or List); expiry counts for
+  nothing (it is no request);
+- a **large write**: a write whose ``data`` is ``large_payload_bytes`` or more;
+  it counts as a write too;
+- a **read**: a fetch of the object or of one of its items, a page of its items;
+- a **stream message**: a message published to the Stream.
+
+Only accepted operations count: a request refused (400, 404, 412, or 429 itself)
+spends nothing. A refused one changes nothing and sends no event: the check runs when
+the operation is about to commit, and a refusal rolls it back.
+
+>>> from sync_core import Sync, ManualClock, RateLimits, SyncError
+>>> clock = ManualClock()
+>>> sync = Sync(clock=clock, rate_limits=RateLimits(writes=2, window=1))
+>>> docs = sync.services("default").documents
+>>> doc = docs.create(unique_name="d")             # write 1 of 2 in this second
+>>> _ = docs("d").update(data={"n": 1})            # write 2
+>>> try:
+...     docs("d").update(data={"n": 2})
+... except SyncError as error:
+...     print(error.status, error.code)
+429 54009
+>>> _ = clock.advance(1)                           # the window moves on: two slots free
+>>> docs("d").update(data={"n": 2}).revision
+'2'
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from .errors import RATE_LIMITED
+from .payload import data_size
+
+if TYPE_CHECKING:
+    from .events import Change
+    from .rows import ObjectRow
+
+__all__ = ["RateLimiter", "RateLimits"]
+
+#: The classes of operation, and the field of :class:`RateLimits` giving each one's rate.
+WRITE: Final = "writes"
+LARGE: Final = "large_writes"
+READ: Final = "reads"
+MESSAGE: Final = "stream_messages"
+#: What each class is called in a refusal's detail.
+_NAMES: Final = {
+    WRITE: "writes",
+    LARGE: "writes of a large payload",
+    READ: "reads",
+    MESSAGE: "stream messages",
+}
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RateLimits:
+    """The rates a Sync enforces, each per object and per second, over a burst window.
+
+    Twilio's published numbers by default; any may be changed (lowered, to reach a
+    limit with few requests). Each rate times the window must allow one operation.
+
+    >>> RateLimits().writes, RateLimits().window
+    (20, 10)
+    >>> RateLimits(reads=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: reads must be a positive number, got 0
+    """
+
+    #: Writes per second to one Document, Map or List (items count toward it).
+    writes: float = attrs.field(default=20, validator=_positive)
+    #: Writes per second of a payload of ``large_payload_bytes`` or more.
+    large_writes: float = attrs.field(default=2, validator=_positive)
+    #: What makes a payload large: its compact JSON's UTF-8 bytes.
+    large_payload_bytes: int = attrs.field(default=10 * 1024, validator=_positive)
+    #: Reads per second of one object (fetches, pages of its items).
+    reads: float = attrs.field(default=20, validator=_positive)
+    #: Messages per second published to one Stream.
+    stream_messages: float = attrs.field(default=30, validator=_positive)
+    #: The burst window, in seconds.
+    window: float = attrs.field(default=10, validator=_positive)
+
+    def __attrs_post_init__(self) -> None:
+        for name in (WRITE, LARGE, READ, MESSAGE):
+            if self.allowed(name) < 1:
+                raise ValueError(
+                    f"{name} x window must allow one operation, got "
+                    f"{getattr(self, name)} x {self.window}"
+                )
+
+    def allowed(self, kind: str) -> int:
+        """How many operations of ``kind`` one object accepts in one window."""
+        return int(getattr(self, kind) * self.window + 1e-9)
+
+
+#: One operation to count: its class, the object's service and SID.
+Touch = tuple[str, str, str]
+
+
+class RateLimiter:
+    """The windows of one Sync: what each object accepted in the last burst window.
+
+    Used under the engine's lock. Memory: one entry per operation in the window.
+    """
+
+    def __init__(self, limits: RateLimits) -> None:
+        self.limits = limits
+        self._window_us = round(limits.window * 1_000_000)
+        self._allowed = {kind: limits.allowed(kind) for kind in _NAMES}
+        self._windows: dict[Touch, deque[int]] = {}
+        self._admitted = 0
+
+    def read(self, touches: list[Touch], row: ObjectRow) -> None:
+        """Note a read of ``row`` by the operation under way."""
+        touches.append((READ, row.service_sid, row.sid))
+
+    def wrote(self, touches: list[Touch], change: Change) -> None:
+        """Note the write (or stream message) that ``change`` announces."""
+        row = change.row
+        if change.type == "stream_message_published":
+            touches.append((MESSAGE, row.service_sid, row.sid))
+            return
+        touches.append((WRITE, row.service_sid, row.sid))
+        data = change.data
+        if data is not None and data_size(data) >= self.limits.large_payload_bytes:
+            touches.append((LARGE, row.service_sid, row.sid))
+
+    def admit(self, now_us: int, touches: list[Touch]) -> None:
+        """Count ``touches`` at ``now_us`` if every one fits its window; else refuse all.
+
+        Raises:
+            RateLimitedError: 429/54009; nothing is counted.
+        """
+        needed: dict[Touch, int] = {}
+        for touch in touches:
+            needed[touch] = needed.get(touch, 0) + 1
+        floor = now_us - self._window_us
+        for touch, count in needed.items():
+            window = self._windows.get(touch)
+            if window is None:
+                window = self._windows[touch] = deque()
+            while window and window[0] <= floor:
+                window.popleft()
+            allowed = self._allowed[touch[0]]
+            if len(window) + count > allowed:
+                kind, _, sid = touch
+                raise RATE_LIMITED.error(
+                    f"{allowed} {_NAMES[kind]} of {sid} in the last {self.limits.window:g} s "
+                    f"already ({getattr(self.limits, kind):g}/s, burst window "
+                    f"{self.limits.window:g} s); the next slot frees at "
+                    f"{(window[0] + self._window_us) / 1e6:.6f} (epoch seconds)"
+                    if window
+                    else f"{_NAMES[kind]} of {sid}: {count} at once, more than {allowed}"
+                )
+        for touch, count in needed.items():
+            self._windows[touch].extend([now_us] * count)
+        self._admitted += 1
+        if self._admitted % 1024 == 0:
+            self._forget(floor)
+
+    def _forget(self, floor: int) -> None:
+        """Drop the windows whose every operation has left (objects no longer used)."""
+        for touch in [
+            t for t, window in self._windows.items() if not window or window[-1] <= floor
+        ]:
+            del self._windows[touch]
+
+    def clear(self) -> None:
+        """Forget every window (a reset, a restore: a fresh start)."""
+        self._windows.clear()
+
+    def __repr__(self) -> str:
+        return f"<RateLimiter {self.limits!r}, {len(self._windows)} windows>"
