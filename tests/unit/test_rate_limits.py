@@ -1,0 +1,264 @@
+"""Rate limits on demand: Twilio's published numbers, judged on the injected clock.
+
+Each published number is reached exactly, the slot frees at the exact instant its
+operation leaves the burst window, a refusal is 429/54009 and changes nothing, and the
+twilio SDK sees ``TwilioRestException(status=429, code=54009)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import refused
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from sync_core import ManualClock, RateLimitedError, RateLimits, Sync, SyncError
+from sync_core.adapters.twilio import SyncHttpClient
+
+MICROSECOND = timedelta(microseconds=1)
+LIMITED = "Rate limit exceeded"
+MISMATCH = "The revision of the Document does not match the expected revision"
+INVALID_DATA = "Invalid request body: the type of one of the attributes is invalid"
+
+
+def limited(**limits: Any) -> tuple[Sync, ManualClock]:
+    clock = ManualClock()
+    return Sync(clock=clock, seed=1, rate_limits=RateLimits(**limits)), clock
+
+
+def attempts(call: Any, count: int) -> list[bool]:
+    """Whether each of ``count`` calls was accepted; a refusal must be 429/54009."""
+    outcome = []
+    for _ in range(count):
+        refusal: RateLimitedError | None = None
+        try:
+            call()
+        except RateLimitedError as error:
+            refusal = error
+        outcome.append(refusal is None)
+        if refusal is not None:
+            assert (refusal.status, refusal.code, refusal.message) == (429, 54009, LIMITED)
+    return outcome
+
+
+def test_twilios_numbers_are_the_defaults() -> None:
+    limits = RateLimits()
+    assert (limits.writes, limits.large_writes, limits.reads, limits.stream_messages) == (
+        20,
+        2,
+        20,
+        30,
+    )
+    assert (limits.window, limits.large_payload_bytes) == (10, 10 * 1024)
+    assert [limits.allowed(k) for k in ("writes", "large_writes", "reads", "stream_messages")] == [
+        200,
+        20,
+        200,
+        300,
+    ]
+
+
+def test_500_item_writes_at_one_instant_the_first_200_are_accepted_until_the_window_moves() -> None:
+    sync, clock = limited()
+    home = sync.services("default")
+    home.sync_maps.create(unique_name="m")  # write 1 to the Map (its create)
+    items = home.sync_maps("m").sync_map_items
+    events: list[str] = []
+    home.subscribe(lambda event: events.append(event.type))
+    outcome = attempts(lambda: items.create(key=f"k{len(events):03}", data={}), 500)
+    assert outcome == [True] * 199 + [False] * 301  # 200 writes to the Map in the window
+    assert home.sync_maps("m").fetch().revision == "199"  # refusals changed nothing
+    assert len(events) == 199
+    assert len(list(items.list(page_size=100))) == 199
+    # One microsecond before the window frees the first slots: still refused.
+    clock.advance(timedelta(seconds=10) - MICROSECOND)
+    assert attempts(lambda: items.create(key="late", data={}), 1) == [False]
+    clock.advance(MICROSECOND)  # exactly 10 s after the 200 writes: all 200 slots free
+    assert attempts(lambda: items("k000").update(data={"again": True}), 200) == [True] * 200
+    assert attempts(lambda: items("k000").update(data={}), 1) == [False]
+    sync._check()
+
+
+def test_a_sliding_window_frees_each_slot_ten_seconds_after_its_write() -> None:
+    sync, clock = limited()
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")  # 1 at t=0
+    update = lambda: docs("d").update(data={"x": 1})  # noqa: E731
+    assert attempts(update, 99) == [True] * 99  # 100 at t=0
+    clock.advance(5)
+    assert attempts(update, 101) == [True] * 100 + [False]  # 200 in (t-10, t]
+    clock.advance(timedelta(seconds=5) - MICROSECOND)
+    assert attempts(update, 1) == [False]
+    clock.advance(MICROSECOND)  # t=10: the 100 of t=0 have left the window
+    assert attempts(update, 101) == [True] * 100 + [False]
+    clock.advance(5)  # t=15: the 100 of t=5 leave
+    assert attempts(update, 101) == [True] * 100 + [False]
+
+
+def test_items_count_toward_their_own_container_only() -> None:
+    sync, _ = limited(writes=2, window=1)
+    home = sync.services("default")
+    for name in ("a", "b"):
+        home.sync_lists.create(unique_name=name)  # 1 write each
+    for name in ("a", "b"):
+        queue = home.sync_lists(name).sync_list_items
+        assert attempts(lambda q=queue: q.create(data={}), 2) == [True, False]
+    docs = home.documents
+    docs.create(unique_name="d")
+    assert attempts(lambda: docs("d").update(data={}), 2) == [True, False]
+
+
+def test_large_payloads_have_their_own_smaller_rate() -> None:
+    sync, clock = limited()
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    big = {"blob": "x" * (10 * 1024 - 11)}  # {"blob":"..."} is exactly 10 KiB
+    small = {"blob": "x" * (10 * 1024 - 12)}  # one byte under
+    assert attempts(lambda: docs("d").update(data=big), 21) == [True] * 20 + [False]
+    assert attempts(lambda: docs("d").update(data=small), 1) == [True]  # writes remain
+    clock.advance(10)
+    assert attempts(lambda: docs("d").update(data=big), 1) == [True]
+
+
+def test_reads_are_limited_per_object_fetches_and_pages_alike() -> None:
+    sync, clock = limited()
+    home = sync.services("default")
+    home.sync_maps.create(unique_name="m")
+    home.sync_maps("m").sync_map_items.create(key="k", data={})
+    items = home.sync_maps("m").sync_map_items
+    outcome = attempts(lambda: items("k").fetch(), 150) + attempts(
+        lambda: items.page(page_size=10), 51
+    )
+    assert outcome == [True] * 200 + [False]
+    assert attempts(lambda: home.sync_maps("m").fetch(), 1) == [False]
+    home.documents.create(unique_name="other")
+    assert attempts(lambda: home.documents("other").fetch(), 1) == [True]  # its own window
+    assert attempts(lambda: items.create(key="w", data={}), 1) == [True]  # writes apart
+    clock.advance(10)
+    assert attempts(lambda: items("k").fetch(), 1) == [True]
+
+
+def test_stream_messages_are_limited_per_stream() -> None:
+    sync, clock = limited()
+    streams = sync.services("default").sync_streams
+    streams.create(unique_name="s")
+    messages = streams("s").stream_messages
+    assert attempts(lambda: messages.create(data={}), 301) == [True] * 300 + [False]
+    clock.advance(10)
+    assert attempts(lambda: messages.create(data={}), 1) == [True]
+
+
+def test_refusals_of_other_kinds_spend_nothing() -> None:
+    sync, _ = limited(writes=2, window=1)
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    for _ in range(5):
+        refused(lambda: docs("d").update(data={"x": 1}, if_match="7"), 412, 20412, MISMATCH)
+        refused(lambda: docs("d").update(data=[]), 400, 54008, INVALID_DATA)  # type: ignore[arg-type]
+    assert attempts(lambda: docs("d").update(data={}), 2) == [True, False]
+
+
+def test_a_rate_limited_write_changes_nothing_and_sends_no_event() -> None:
+    sync, _ = limited(writes=1, window=1)
+    hooks: list[str] = []
+    sync.webhook_sink = lambda url, params: hooks.append(params["EventType"])
+    svc = sync.services.create(webhook_url="https://app.test/h", webhooks_from_rest_enabled=True)
+    events: list[str] = []
+    sync.subscribe(lambda event: events.append(event.type))
+    docs = sync.services(svc.sid).documents
+    docs.create(unique_name="d", data={"v": 0})
+    before = sync.export_state()
+    refused(lambda: docs("d").update(data={"v": 1}), 429, 54009, LIMITED)
+    refused(lambda: docs("d").delete(), 429, 54009, LIMITED)
+    assert sync.export_state() == before
+    assert events == hooks == ["document_created"]
+    sync._check()
+
+
+def test_the_sdk_sees_a_429_with_code_54009() -> None:
+    sync, clock = limited(writes=2, window=1)
+    client = Client(sync.account_sid, "t", http_client=SyncHttpClient(sync), environment={"X": "1"})
+    docs = client.sync.v1.services("default").documents
+    docs.create(unique_name="d")
+    docs("d").update(data={"n": 1})
+    with pytest.raises(TwilioRestException) as caught:
+        docs("d").update(data={"n": 2})
+    assert (caught.value.status, caught.value.code) == (429, 54009)
+    assert caught.value.msg.endswith(LIMITED)
+    assert [(entry.status, entry.code) for entry in sync.requests][-1] == (429, 54009)
+    clock.advance(1)
+    assert docs("d").update(data={"n": 2}).revision == "2"
+
+
+def test_reset_and_restore_start_the_windows_afresh() -> None:
+    sync, _ = limited(writes=1, window=1)
+    docs = sync.services("default").documents
+    saved = sync.snapshot()
+    docs.create(unique_name="d")
+    refused(lambda: docs("d").update(data={}), 429, 54009, LIMITED)
+    sync.restore(saved)
+    docs.create(unique_name="d")
+    sync.reset()
+    docs.create(unique_name="d")
+
+
+def test_off_by_default_and_the_limits_are_checked() -> None:
+    sync = Sync(clock=ManualClock())
+    assert sync.rate_limits is None
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    for n in range(500):
+        docs("d").update(data={"n": n})
+    assert limited()[0].rate_limits == RateLimits()
+    for bad in ({"writes": 0}, {"reads": -1}, {"window": True}, {"stream_messages": "30"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            RateLimits(**bad)
+    with pytest.raises(ValueError, match="must allow one operation"):
+        RateLimits(large_writes=0.05, window=1)
+
+
+@settings(max_examples=60)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 600_000), st.integers(1, 4), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
+    rate=st.integers(1, 4),
+)
+def test_accepted_writes_never_exceed_the_limit_in_any_window(
+    steps: list[tuple[int, int, bool]], rate: int
+) -> None:
+    """Any schedule of writes: in every window of 1 s, at most ``rate`` accepted; each
+    refused write leaves the document as it was."""
+    sync, clock = limited(writes=rate, window=1)
+    docs = sync.services("default").documents
+    clock_us = 0
+    accepted: list[int] = []
+    try:
+        docs.create(unique_name="d")
+        accepted.append(0)
+    except SyncError:
+        pytest.fail("the first write cannot be refused")
+    for gap, count, with_ttl in steps:
+        clock.advance(timedelta(microseconds=gap))
+        clock_us += gap
+        for _ in range(count):
+            before = sync.export_state()
+            try:
+                if with_ttl:
+                    docs("d").update(ttl=0)
+                else:
+                    docs("d").update(data={"at": clock_us})
+            except RateLimitedError:
+                assert sync.export_state() == before
+            else:
+                accepted.append(clock_us)
+    for index, at in enumerate(accepted):
+        in_window = [other for other in accepted[: index + 1] if other > at - 1_000_000]
+        assert len(in_window) <= rate
