@@ -122,13 +122,14 @@ class _Exclusive:
     """The context manager of :meth:`Engine.exclusive`: an operation without the body's
     transaction, for what replaces the whole state (a restore, a reset)."""
 
-    __slots__ = ("_engine",)
+    __slots__ = ("_engine", "_sweep")
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sweep: bool) -> None:
         self._engine = engine
+        self._sweep = sweep
 
     def __enter__(self) -> datetime:
-        return self._engine._begin()
+        return self._engine._begin(self._sweep)
 
     def __exit__(self, *exc_info: object) -> None:
         self._engine._end()
@@ -202,23 +203,39 @@ class Engine:
         if touches is not None and limiter is not None:
             limiter.read(touches, row)
 
-    def exclusive(self) -> _Exclusive:
+    def exclusive(self, *, sweep: bool = True) -> _Exclusive:
         """An operation whose body runs outside any storage transaction: for snapshots,
         restores and resets, which the storage makes atomic itself.
 
         Use as ``with engine.exclusive() as now:``; the state may be replaced in it,
-        after which the expiry floor is forgotten (:meth:`replaced`).
+        after which :meth:`replaced` is called. ``sweep=False`` skips removing what
+        expired: the state is about to be replaced, and its removals would be announced
+        for nothing.
         """
-        return _Exclusive(self)
+        return _Exclusive(self, sweep)
 
     def replaced(self) -> None:
         """The whole state was just replaced (under the lock): forget what was known of
-        it, and the rate limits' windows (a fresh start)."""
+        it, and the rate limits' windows (a fresh start); end the subscriptions to a
+        Service or object the new state does not hold (a SID made again later must not
+        reach them)."""
         self.expiry.forget()
+        store = self.store
+        for subscription in self.events.subscriptions:
+            service, sid = subscription.service_sid, subscription.object_sid
+            if service is None:
+                continue
+            gone = (
+                store.service(service) is None
+                if sid is None
+                else store.object_by_sid(service, sid) is None
+            )
+            if gone:
+                subscription.unsubscribe()
         if self.limiter is not None:
             self.limiter.clear()
 
-    def _begin(self) -> datetime:
+    def _begin(self, sweep: bool = True) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it."""
         self.lock.acquire()
         if self._operating:  # this thread is inside an operation already
@@ -230,7 +247,7 @@ class Engine:
         self._operating = True
         try:
             now = self.now()
-            if self.expiry.may_be_due(now):
+            if sweep and self.expiry.may_be_due(now):
                 with _Transaction(self):
                     self.expiry.sweep(now, self.emit)
                 self.expiry.settle()

@@ -110,7 +110,7 @@ def restore(engine: Engine, snapshot: Snapshot) -> None:
             f"this Sync keeps its state in a {type(engine.storage).__name__}"
         )
     setstate = getattr(engine.sids, "setstate", None)
-    with engine.exclusive():
+    with engine.exclusive(sweep=False):
         try:
             engine.store.restore(snapshot._state)
         finally:
@@ -121,7 +121,7 @@ def restore(engine: Engine, snapshot: Snapshot) -> None:
 
 def reset(engine: Engine) -> None:
     """Empty the state: no service left (the default one is made again on first use)."""
-    with engine.exclusive():
+    with engine.exclusive(sweep=False):
         try:
             engine.store.clear()
         finally:

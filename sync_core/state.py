@@ -2,7 +2,8 @@
 
 ``sync.export_state()`` gives a JSON-serializable dict; ``sync.import_state(data)``
 makes the Sync's state exactly that (``Sync.import_state(data)`` makes a new Sync with
-it). A round trip is exact: the export of an import is the data imported. The format
+it). A round trip is exact: the export of an import is the data imported (what has
+expired by the Sync's clock is removed before an export, as before any call). The format
 (docs/state.md) is versioned and small enough to write by hand, as a fixture file a
 test suite keeps in its repository; everything but ``version`` and the names that
 identify a thing (an item's ``key``, a permission's ``identity``) may be left out:
@@ -27,17 +28,21 @@ sync_core.state.StateFormatError: services[0].documents[0].data: data must be a 
 What import checks (each refusal names the place, and nothing is imported): the
 shape of every value, unknown fields (a typo is an error, not a silent default), each
 value by the rule the API applies to it (data of at most 16 KiB, unique names, keys,
-identities, webhook URLs...), SIDs of the right prefix and unique, unique names unique
-within their service and kind, keys unique within their Map, indexes unique and below
-the List's ``next_index``, dates with a timezone.
+identities, webhook URLs...), SIDs of the right prefix and unique (a Service's among
+Services, an object's among its Service's objects, as the API keeps them), unique names
+unique within their service and kind, keys unique within their Map, indexes unique and
+below the List's ``next_index``, revisions, indexes and counters below 2**62 (room for
+any number of later writes), dates with a timezone and within years 1 to 9999 in UTC.
 
 What is left out is filled in as creating it would: a SID from the Sync's generator,
 ``date_created`` now (the Sync's clock), ``date_updated`` equal to it, ``revision``
 ``"0"``, ``created_by`` ``system``, a Document's ``data`` ``{}``, a List item's
 ``index`` the next one, a List's ``next_index`` one past its last item, a service's
-``last_event`` (the sequence number of its last event) 0. Services, objects of each
-kind, items and permissions keep the order of the file, which is their creation (list)
-order.
+``last_event`` (the sequence number of its last event) 0; no made-up SID is one the
+file gives elsewhere. Services and the objects of each kind keep the order of the file,
+which is their creation (listing) order; items are in key (Map) or index (List) order
+and permissions in identity order, whatever the file's. Creation order is renumbered
+from 1: page tokens of another Sync do not carry over.
 """
 
 from __future__ import annotations
@@ -111,8 +116,9 @@ _ITEM_FIELDS: Final = {
     "list": frozenset({"index", "data", "revision", *_DATED}),
 }
 _PERMISSION_FIELDS: Final = frozenset({"identity", "read", "write", "manage"})
-#: Revisions, indexes and counters are 64-bit integers: what every storage keeps.
-_TOO_BIG: Final = 1 << 63
+#: Revisions, indexes and counters are 64-bit integers in every storage; an import keeps
+#: them below 2**62, so that no amount of later writes can overflow one.
+_TOO_BIG: Final = 1 << 62
 
 
 class StateFormatError(ValueError):
@@ -247,7 +253,9 @@ class _Reader:
         self.engine = engine
         self.now = now
         self.rows = _Rows()
-        self.sids: set[str] = set()
+        self.services: set[str] = set()
+        #: Every SID the data gives (read before any is made up, so none is made twice).
+        self.explicit: set[str] = set()
         self.grants: set[tuple[str, str]] = set()
 
     # -- values ---------------------------------------------------------------------
@@ -295,7 +303,7 @@ class _Reader:
             return default
         number = check_int(value) if isinstance(value, int | str) else None
         if number is not None and number >= _TOO_BIG:
-            self.fail(place, f"must be below 2**63, not {value!r}")
+            self.fail(place, f"must be below 2**62, not {value!r}")
         if number is None or number < 0:
             self.fail(place, f"must be a non-negative integer, not {value!r}")
         return number
@@ -313,19 +321,24 @@ class _Reader:
             )
         if when.tzinfo is None:
             self.fail(place, f"must say its timezone (2025-01-01T00:00:00Z), not {value!r}")
-        return when.astimezone(UTC)
+        try:
+            return when.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
+            self.fail(place, f"is outside the years 1 to 9999 in UTC: {value!r}")
 
-    def sid(self, value: object, place: str, prefix: str) -> str:
-        if value is None:
-            while (sid := self.engine.sids(prefix)) in self.sids:
+    def sid(self, value: object, place: str, prefix: str, taken: set[str]) -> str:
+        """A SID given, or a new one; unique in ``taken`` (the services, or the objects
+        of one service: the scope the API keeps SIDs unique in)."""
+        if value is None:  # a new one, which no SID of the file (read or not yet) is
+            while (sid := self.engine.sids(prefix)) in taken or sid in self.explicit:
                 pass
         else:
             sid = self.text(value, place)
             if not is_sid(sid, prefix):
                 self.fail(place, f"must be a SID: {prefix} and 32 hex digits, not {sid!r}")
-            if sid in self.sids:
+            if sid in taken:
                 self.fail(place, f"{sid} is the SID of something else already")
-        self.sids.add(sid)
+        taken.add(sid)
         return sid
 
     def dated(self, value: Mapping[str, Any], place: str) -> dict[str, Any]:
@@ -353,6 +366,7 @@ class _Reader:
     # -- the tree -------------------------------------------------------------------
 
     def state(self, data: object) -> _Rows:
+        _given_sids(data, self.explicit)
         top = self.mapping(data, "", frozenset({"format", "version", "account_sid", "services"}))
         if "format" in top and top["format"] != FORMAT:
             self.fail("format", f"must be {FORMAT!r}, not {top['format']!r}")
@@ -376,7 +390,7 @@ class _Reader:
 
     def service(self, value: object, place: str, seq: int, names: set[str]) -> None:
         service = self.mapping(value, place, _SERVICE_FIELDS)
-        sid = self.sid(service.get("sid"), _at(place, "sid"), "IS")
+        sid = self.sid(service.get("sid"), _at(place, "sid"), "IS", self.services)
         unique_name = service.get("unique_name")
         if unique_name is not None:
             if unique_name != DEFAULT_SERVICE_NAME:
@@ -425,12 +439,13 @@ class _Reader:
         self.rows.counters[f"events:{sid}"] = self.count(
             service.get("last_event"), _at(place, "last_event")
         )
+        sids: set[str] = set()  # the objects' SIDs in this service
         for kind, (collection, prefix) in _KINDS.items():
             objects = self.sequence(service.get(collection), _at(place, collection))
             taken: set[str] = set()
             for number, obj in enumerate(objects):
                 where = f"{_at(place, collection)}[{number}]"
-                self.named(obj, where, kind, prefix, sid, number + 1, taken)
+                self.named(obj, where, kind, prefix, sid, number + 1, taken, sids)
             self.rows.counters[f"{kind}:{sid}"] = len(objects)
 
     def named(
@@ -442,9 +457,10 @@ class _Reader:
         service_sid: str,
         seq: int,
         taken: set[str],
+        sids: set[str],
     ) -> None:
         obj = self.mapping(value, place, _OBJECT_FIELDS[kind])
-        sid = self.sid(obj.get("sid"), _at(place, "sid"), prefix)
+        sid = self.sid(obj.get("sid"), _at(place, "sid"), prefix, sids)
         unique_name = obj.get("unique_name")
         if unique_name is not None:
             self.checked(check_unique_name, unique_name, _at(place, "unique_name"))
@@ -498,7 +514,7 @@ class _Reader:
                 if isinstance(item["index"], bool | str):
                     self.fail(_at(where, "index"), f"must be an integer, not {item['index']!r}")
                 if isinstance(position, int) and position >= _TOO_BIG:
-                    self.fail(_at(where, "index"), f"must be below 2**63, not {position}")
+                    self.fail(_at(where, "index"), f"must be below 2**62, not {position}")
             if position in positions:
                 self.fail(
                     where,
@@ -550,6 +566,20 @@ class _Reader:
         )
 
 
+def _given_sids(value: object, found: set[str]) -> None:
+    """Collect every ``sid`` the data gives, wherever it is (malformed data too)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            sid = item.get("sid")
+            if isinstance(sid, str):
+                found.add(sid)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def _at(place: str, name: str) -> str:
     return f"{place}.{name}" if place else name
 
@@ -564,17 +594,21 @@ def import_state(engine: Engine, data: object) -> None:
     Raises:
         StateFormatError: ``data`` is not a valid state; its message names the place.
     """
-    with engine.exclusive() as now:
-        rows = _Reader(engine, now).state(data)
-        store = engine.store
-        before = store.snapshot()
+    getstate = getattr(engine.sids, "getstate", None)
+    setstate = getattr(engine.sids, "setstate", None)
+    with engine.exclusive(sweep=False) as now:
+        place = None if getstate is None else getstate()
         try:
-            store.clear()
-            with store.storage.atomic():
-                _write(store, rows)
-        except BaseException:
-            store.restore(before)
+            rows = _Reader(engine, now).state(data)
+        except StateFormatError:
+            if place is not None and setstate is not None:
+                setstate(place)  # the SIDs made up for a refused state are not spent
             raise
+        store = engine.store
+        try:
+            with store.storage.atomic():  # one transaction: the old state, or the new
+                store._clear_each()
+                _write(store, rows)
         finally:
             engine.replaced()
 

@@ -81,8 +81,9 @@ def _new_from_state(cls: type[Sync], data: object, **options: Any) -> Sync:
 def _import_into(sync: Sync, data: object) -> None:
     from .state import import_state
 
-    import_state(sync._engine, data)
-    sync.journal.clear()
+    with sync._engine.lock:  # no request is journaled between the two
+        import_state(sync._engine, data)
+        sync.journal.clear()
 
 
 class Sync:
@@ -235,8 +236,9 @@ class Sync:
         """
         from .snapshots import reset
 
-        reset(self._engine)
-        self.journal.clear()
+        with self._engine.lock:  # no request is journaled between the two
+            reset(self._engine)
+            self.journal.clear()
 
     def snapshot(self) -> Snapshot:
         """The whole state now, to :meth:`restore` later, as often as wanted.
@@ -261,8 +263,9 @@ class Sync:
         """
         from .snapshots import restore
 
-        restore(self._engine, snapshot)
-        self.journal.clear()
+        with self._engine.lock:  # no request is journaled between the two
+            restore(self._engine, snapshot)
+            self.journal.clear()
 
     def export_state(self) -> dict[str, Any]:
         """The whole state as a JSON-serializable dict (:mod:`sync_core.state`'s format).

@@ -32,7 +32,8 @@ import os
 from collections.abc import Callable, Hashable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import FunctionType
+from typing import Any, Final
 
 from ..clock import DEFAULT_START, ManualClock
 from ..sids import DEFAULT_ACCOUNT_SID
@@ -43,6 +44,36 @@ __all__ = ["Setup", "SyncFactory"]
 
 #: What shapes the starting state: called once with the Sync, its result ignored.
 Setup = Callable[[Sync], object]
+#: How many built states a factory keeps (the least recently used goes first).
+MAX_STATES: Final = 32
+
+
+class _Same:
+    """A value compared by identity (and kept alive while a key holds it)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.value is self.value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+
+def _identity(setup: Setup | None) -> Hashable:
+    """What tells one setup from another. A function by its code and the very values it
+    captures and defaults to: a ``def`` or ``lambda`` inside a test is a new object each
+    time the test runs, with the same code and, unless they changed, the same values.
+    Anything else by itself."""
+    if not isinstance(setup, FunctionType):
+        return setup
+    cells = tuple(_Same(cell.cell_contents) for cell in setup.__closure__ or ())
+    defaults = tuple(_Same(value) for value in setup.__defaults__ or ())
+    keywords = tuple((name, _Same(value)) for name, value in (setup.__kwdefaults__ or {}).items())
+    return (setup.__code__, cells, defaults, keywords)
 
 
 class SyncFactory:
@@ -100,15 +131,18 @@ class SyncFactory:
         """
         seed = self._seed if seed is None else seed
         data, key = _load(state)
-        cache_key = (key, setup, seed)
-        snapshot = self._snapshots.get(cache_key)
+        cache_key = (key, _identity(setup), seed)
+        snapshot = self._snapshots.pop(cache_key, None)
         if snapshot is None:
             base = self._sync(self._start, seed)
             if data is not None:
                 base.import_state(data)
             if setup is not None:
                 setup(base)
-            snapshot = self._snapshots[cache_key] = base.snapshot()
+            snapshot = base.snapshot()
+            while len(self._snapshots) >= MAX_STATES:  # forget the least recently used
+                del self._snapshots[next(iter(self._snapshots))]
+        self._snapshots[cache_key] = snapshot  # the most recently used last
         fresh = self._sync(snapshot.taken_at, seed)
         fresh.restore(snapshot)
         return fresh
@@ -129,7 +163,10 @@ def _load(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> tuple[Any
     if state is None:
         return None, None
     if isinstance(state, Mapping):
-        return state, ("data", json.dumps(state, sort_keys=True, default=repr))
+        try:
+            return state, ("data", json.dumps(state, sort_keys=True, default=repr))
+        except (TypeError, ValueError):  # keys of mixed types: import refuses it anyway
+            return state, ("object", id(state))
     path = Path(state).resolve()
     stat = path.stat()
     text = path.read_text(encoding="utf-8")

@@ -121,3 +121,25 @@ def test_the_async_client_fixture_answers_from_sync(twilio_async_client: Any, sy
     sid = asyncio.run(scenario())
     assert sync.services("default").documents(sid).fetch().data == {"a": 1}
     assert twilio_async_client.http_client.is_async
+
+
+def test_a_setup_defined_inside_the_test_is_built_once_and_the_cache_is_bounded() -> None:
+    from sync_core.testing.factory import MAX_STATES
+
+    make = SyncFactory()
+    runs: list[int] = []
+    for _ in range(5):
+
+        def setup(sync: Sync) -> None:  # a new function object each time, one code
+            runs.append(1)
+            sync.services("default").documents.create()
+
+        make(setup=setup)
+    assert len(runs) == 1
+    for n in range(MAX_STATES + 5):  # captured values that differ: a state each
+
+        def numbered(sync: Sync, n: int = n) -> None:
+            sync.services("default").documents.create(data={"n": n})
+
+        make(setup=numbered)
+    assert f"{MAX_STATES} states built" in repr(make)

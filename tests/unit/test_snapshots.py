@@ -276,3 +276,36 @@ def test_the_shipped_storages_offer_snapshots_and_any_storage_works() -> None:
     sync.reset()
     assert sync.export_state()["services"] == []
     sync._check()
+
+
+def test_subscriptions_to_what_a_restore_removes_are_ended() -> None:
+    sync = Sync(clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    base = sync.snapshot()
+    x = docs.create(unique_name="x")
+    seen: list[str] = []
+    watching = docs("x").subscribe(lambda event: seen.append(event.type))
+    service_watch = sync.services(sync.services.create().sid).subscribe(lambda e: None)
+    everything = sync.subscribe(lambda event: None)
+    sync.restore(base)
+    assert not watching.active
+    assert not service_watch.active
+    assert everything.active  # the account's subscriptions stay
+    y = docs.create(unique_name="y")  # the rewound generator makes x's SID again
+    docs("y").update(data={"v": 2})
+    assert y.sid == x.sid
+    assert seen == []
+
+
+def test_restore_and_reset_announce_no_removal_of_the_state_they_replace() -> None:
+    clock = ManualClock()
+    sync = Sync(clock=clock, seed=2)
+    docs = sync.services("default").documents
+    saved = sync.snapshot()
+    docs.create(unique_name="soon", ttl=5)
+    clock.advance(10)
+    removals: list[str] = []
+    sync.subscribe(lambda event: removals.append(event.type))
+    sync.restore(saved)
+    sync.reset()
+    assert removals == []

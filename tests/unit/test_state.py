@@ -177,11 +177,11 @@ INVALID: list[tuple[Any, str, str]] = [
     (minimal(documents=[{"sid": SID}, {"sid": SID}]), "services[0].documents[1].sid", "SID of"),
     (minimal(documents=[{"sid": "MP" + "a" * 32}]), "services[0].documents[0].sid", "ET and 32"),
     (minimal(documents=[{"revision": "x"}]), "services[0].documents[0].revision", "integer"),
-    (minimal(documents=[{"revision": 2**63}]), "services[0].documents[0].revision", "2**63"),
+    (minimal(documents=[{"revision": 2**62}]), "services[0].documents[0].revision", "2**62"),
     (
         minimal(lists=[{"items": [{"index": 10**30, "data": {}}]}]),
         "services[0].lists[0].items[0].index",
-        "2**63",
+        "2**62",
     ),
     (minimal(documents=[{"created_by": ""}]), "services[0].documents[0].created_by", "1 to 256"),
     (minimal(documents=[{"items": []}]), "services[0].documents[0].items", "unknown field"),
@@ -326,3 +326,41 @@ def test_any_json_at_all_imports_or_is_refused(value: Any) -> None:
         target.import_state(value)
     except StateFormatError:
         assert target.export_state()["services"] == []
+
+
+def test_dates_beyond_the_calendar_in_utc_are_refused_not_crashed(sync: Sync) -> None:
+    for date in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        with pytest.raises(StateFormatError, match=r"^services\[0\]\.date_created: .*years"):
+            sync.import_state(minimal(date_created=date))
+    sync.import_state(minimal(date_created="0001-01-01T00:00:00Z"))  # in UTC: fine
+
+
+def test_sids_made_up_for_an_import_never_take_a_sid_the_file_gives_later() -> None:
+    source = Sync(clock=ManualClock(), seed=0)
+    source.services("default").documents.create(unique_name="settings", data={"v": 1})
+    fixture = source.export_state()
+    fixture["services"].insert(0, {"friendly_name": "chat"})
+    fixture["services"][1]["documents"].insert(0, {"unique_name": "new"})
+    sync = Sync.import_state(fixture, clock=ManualClock(), seed=0)  # same seed, same SIDs
+    assert sync.services("default").documents("settings").fetch().data == {"v": 1}
+    sync._check()
+
+
+def test_object_sids_are_unique_within_their_service_as_the_api_keeps_them() -> None:
+    doc = {"sid": "ET" + "a" * 32}
+    data = {"version": 1, "services": [{"documents": [doc]}, {"documents": [doc]}]}
+    sync = Sync.import_state(data, clock=ManualClock())
+    assert sync.export_state()["services"][1]["documents"][0]["sid"] == doc["sid"]
+
+
+def test_a_refused_import_does_not_spend_sids() -> None:
+    def fresh() -> Sync:
+        sync = Sync(clock=ManualClock(), seed=7)
+        sync.services("default").fetch()
+        return sync
+
+    spared, tried = fresh(), fresh()
+    with pytest.raises(StateFormatError):
+        tried.import_state({"version": 1, "services": [{}, {"friendly_name": ""}]})
+    made = tried.services("default").documents.create().sid
+    assert made == spared.services("default").documents.create().sid
