@@ -106,6 +106,7 @@ def check_webhook_url(value: object) -> str | None:
     else:
         try:
             parts = urlsplit(value)
+            _ = parts.port  # a port out of 0-65535 (or not a number) raises here
             valid = parts.scheme in ("http", "https") and bool(parts.hostname)
         except ValueError:  # e.g. an unclosed "[" where the host should be
             valid = False

@@ -162,6 +162,8 @@ BAD_URLS = [
     "mailto:ops@example.com",
     "https://",
     "https://example.com/a b",
+    "https://example.com:99999/hook",  # no such port: no request could be sent there
+    "https://example.com:http/hook",
     42,
 ]
 
