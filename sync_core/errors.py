@@ -48,6 +48,7 @@ __all__ = [
     "METHOD_NOT_ALLOWED",
     "NOT_FOUND",
     "NO_PARAMETERS",
+    "OBJECT_RATE_LIMITED",
     "ORDER_INVALID",
     "PAGE_SIZE_INVALID",
     "PAGE_TOKEN_INVALID",
@@ -281,6 +282,11 @@ MAP_KEY_TAKEN: Final = ErrorSpec(
 )
 FORBIDDEN: Final = ErrorSpec(ForbiddenError, 54007, "Access forbidden for identity")
 RATE_LIMITED: Final = ErrorSpec(RateLimitedError, 54009, "Rate limit exceeded")
+#: An object over its rate (sync_core.rates): the text a real answer was recorded with
+#: for a Map's writes, "Rate limit exceeded for write-map-keystore" (docs/errors.md).
+OBJECT_RATE_LIMITED: Final = ResourceErrorSpec(
+    RateLimitedError, 54009, "Rate limit exceeded for {path}"
+)
 #: Twilio's catalog: 20004 "Method not allowed", for a method a resource does not take.
 METHOD_NOT_ALLOWED: Final = ErrorSpec(MethodNotAllowedError, 20004, "Method not allowed")
 #: Twilio's catalog: 20500 "Internal Server Error"; the REST adapter's answer to a bug.

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .errors import RATE_LIMITED
+from .errors import OBJECT_RATE_LIMITED
 from .payload import data_size
 
 if TYPE_CHECKING:
@@ -119,8 +119,17 @@ class RateLimits:
         return int(getattr(self, kind) * self.window + 1e-9)
 
 
-#: One operation to count: its class, the object's service and SID.
-Touch = tuple[str, str, str]
+#: One operation to count: its class, the object's service and SID, and what a refusal
+#: names (``write-map-<unique name or SID>``).
+Touch = tuple[str, str, str, str]
+
+#: The verb of each class in a refusal's message.
+_VERBS: Final = {WRITE: "write", LARGE: "write", READ: "read", MESSAGE: "write"}
+
+
+def _touch(kind: str, row: ObjectRow) -> Touch:
+    name = f"{_VERBS[kind]}-{row.kind}-{row.unique_name or row.sid}"
+    return (kind, row.service_sid, row.sid, name)
 
 
 class RateLimiter:
@@ -138,18 +147,18 @@ class RateLimiter:
 
     def read(self, touches: list[Touch], row: ObjectRow) -> None:
         """Note a read of ``row`` by the operation under way."""
-        touches.append((READ, row.service_sid, row.sid))
+        touches.append(_touch(READ, row))
 
     def wrote(self, touches: list[Touch], change: Change) -> None:
         """Note the write (or stream message) that ``change`` announces."""
         row = change.row
         if change.type == "stream_message_published":
-            touches.append((MESSAGE, row.service_sid, row.sid))
+            touches.append(_touch(MESSAGE, row))
             return
-        touches.append((WRITE, row.service_sid, row.sid))
+        touches.append(_touch(WRITE, row))
         data = change.data
         if data is not None and data_size(data) >= self.limits.large_payload_bytes:
-            touches.append((LARGE, row.service_sid, row.sid))
+            touches.append(_touch(LARGE, row))
 
     def admit(self, now_us: int, touches: list[Touch]) -> None:
         """Count ``touches`` at ``now_us`` if every one fits its window; else refuse all.
@@ -169,14 +178,15 @@ class RateLimiter:
                 window.popleft()
             allowed = self._allowed[touch[0]]
             if len(window) + count > allowed:
-                kind, _, sid = touch
-                raise RATE_LIMITED.error(
+                kind, _, sid, name = touch
+                raise OBJECT_RATE_LIMITED.error(
+                    name,
                     f"{allowed} {_NAMES[kind]} of {sid} in the last {self.limits.window:g} s "
                     f"already ({getattr(self.limits, kind):g}/s, burst window "
                     f"{self.limits.window:g} s); the next slot frees at "
                     f"{(window[0] + self._window_us) / 1e6:.6f} (epoch seconds)"
                     if window
-                    else f"{_NAMES[kind]} of {sid}: {count} at once, more than {allowed}"
+                    else f"{_NAMES[kind]} of {sid}: {count} at once, more than {allowed}",
                 )
         for touch, count in needed.items():
             self._windows[touch].extend([now_us] * count)

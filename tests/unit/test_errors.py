@@ -37,6 +37,7 @@ EXPECTED = {
     "map_key_taken": (409, 54208),
     "forbidden": (403, 54007),
     "rate_limited": (429, 54009),
+    "object_rate_limited": (429, 54009),
     "method_not_allowed": (405, 20004),
     "data_too_large": (413, 54006),
     "data_invalid": (400, 54008),
