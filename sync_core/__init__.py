@@ -45,6 +45,7 @@ from .errors import (
     UnauthorizedError,
 )
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink, webhook_params
+from .limits import Limits
 from .lists import (
     SyncListContext,
     SyncListItemContext,
@@ -94,6 +95,7 @@ __all__ = [
     "ForbiddenError",
     "InvalidParameterError",
     "JsonData",
+    "Limits",
     "ManualClock",
     "MemoryStorage",
     "MethodNotAllowedError",

@@ -11,6 +11,7 @@ from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
+from .limits import Limits
 from .service import ServiceContext, ServiceList
 from .sids import (
     DEFAULT_ACCOUNT_SID,
@@ -115,6 +116,9 @@ class Sync:
             0 keeps none.
         auth_token: the account's auth token, a test value by default: what webhook
             signatures (``X-Twilio-Signature``) are computed with.
+        limits: Twilio's limits, some lowered for a test (:class:`~sync_core.Limits`:
+            data and stream message sizes, list length, page size, unique name and
+            key length); Twilio's by default.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -131,6 +135,7 @@ class Sync:
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         auth_token: str = DEFAULT_AUTH_TOKEN,
+        limits: Limits | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -151,6 +156,7 @@ class Sync:
             account_sid=account_sid,
             sids=sids,
             webhook_sink=webhook_sink,
+            limits=limits,
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
@@ -166,6 +172,11 @@ class Sync:
     def auth_token(self) -> str:
         """The account's auth token: what webhook signatures are computed with."""
         return self._auth_token
+
+    @property
+    def limits(self) -> Limits:
+        """The limits this Sync applies: Twilio's, or lowered ones (``Sync(limits=...)``)."""
+        return self._engine.limits
 
     @property
     def webhook_sink(self) -> WebhookSink | None:
