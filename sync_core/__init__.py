@@ -46,6 +46,7 @@ from .errors import (
     UnauthorizedError,
 )
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink, webhook_params
+from .limits import Limits
 from .lists import (
     SyncListContext,
     SyncListItemContext,
@@ -96,6 +97,7 @@ __all__ = [
     "ForbiddenError",
     "InvalidParameterError",
     "JsonData",
+    "Limits",
     "ManualClock",
     "MemoryStorage",
     "MethodNotAllowedError",

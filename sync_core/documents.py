@@ -123,7 +123,8 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
         """
 
         def checked() -> tuple[int, dict[str, Any]]:
-            text = encode_data(data)[0] if given(data) else "{}"
+            limit = self._actor.engine.limits.data_bytes
+            text = encode_data(data, limit=limit)[0] if given(data) else "{}"
             return (check_ttl(ttl) if given(ttl) else 0), {"data": text}
 
         return self._create(unique_name, checked)
@@ -169,7 +170,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
             if not given(data) and not given(ttl):
                 raise NO_PARAMETERS.error(detail="give data, ttl or both")
             expected = check_if_match(if_match)
-            text = encode_data(data)[0] if given(data) else row.data
+            text = encode_data(data, limit=engine.limits.data_bytes)[0] if given(data) else row.data
             seconds = check_ttl(ttl) if given(ttl) else None
             if expected is not None and expected != str(row.revision):
                 raise REVISION_MISMATCH.error(

@@ -31,6 +31,7 @@ from .errors import SyncError
 from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
 from .expiry import Expiry
 from .faults import Faults, aliases, describe
+from .limits import TWILIO_LIMITS, Limits
 from .rates import RateLimiter, RateLimits, Touch
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
@@ -136,7 +137,12 @@ class _Exclusive:
 
 
 class Engine:
-    """The lock, clock, store, SID generator and event hub one :class:`~sync_core.Sync` shares."""
+    """The lock, clock, store, SID generator, event hub and limits one
+    :class:`~sync_core.Sync` shares.
+
+    ``limits`` are Twilio's unless lowered (:class:`~sync_core.limits.Limits`); every
+    rule reads them here, once per call.
+    """
 
     def __init__(
         self,
@@ -146,8 +152,12 @@ class Engine:
         account_sid: str,
         sids: SidGenerator,
         webhook_sink: WebhookSink | None,
+        limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
+        if limits is not None and not isinstance(limits, Limits):
+            raise TypeError(f"limits must be a sync_core.Limits, got {limits!r}")
+        self.limits: Limits = TWILIO_LIMITS if limits is None else limits
         self.clock = clock
         self.storage = storage
         self.store = Store(storage)

@@ -51,6 +51,7 @@ from .errors import (
 )
 from .events import Change
 from .instances import acting, stream_twin, twin
+from .limits import Limits
 from .listing import Addressing, Listing, Source, gathered
 from .objects import ObjectKind, OfObject
 from .paging import Cursor, Page, Position, Scope
@@ -103,14 +104,16 @@ class ItemKind(Generic[R]):
     container: ObjectKind[Any]  # the Map or List kind
     missing_data: ErrorSpec  # the error of null data (54206, 54156)
     place_type: type[str] | type[int]  # what a key or index is
-    #: Checks the key or index an address names (400 if malformed).
-    place: Callable[[object], Place]
+    #: Checks the key or index an address names (400 if malformed), under the Sync's
+    #: limits (a key's length).
+    place: Callable[[object, Limits], Place]
     #: Checks what a create asks for: the key of a Map Item; nothing for a List Item
     #: (None: the container chooses).
-    new_place: Callable[[object], Place | None]
+    new_place: Callable[[object, Limits], Place | None]
     #: Where a new item goes in ``container``, and the container's next index after it
-    #: (a Map's stays as it is); refuses a taken key (409) or a full List (400).
-    allot: Callable[[Store, ObjectRow, Place | None], tuple[Place, int]]
+    #: (a Map's stays as it is); refuses a taken key (409) or a full List (400, under
+    #: the Sync's limits).
+    allot: Callable[[Store, ObjectRow, Place | None, Limits], tuple[Place, int]]
     record: RecordMaker[R]
     #: The rows' kind: ``map_item`` or ``list_item`` (made once: it is read on every call).
     kind: str = attrs.field(
@@ -189,14 +192,15 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
         """
         spec, actor = self._spec, self._actor
         engine = actor.engine
+        limits = engine.limits
         with engine.operation("create", self) as now:
             container = self._container_row(now, "write")
-            asked = spec.new_place(key)
-            text, copy = encode_data(data, missing=spec.missing_data)
+            asked = spec.new_place(key, limits)
+            text, copy = encode_data(data, limit=limits.data_bytes, missing=spec.missing_data)
             seconds = pick_ttl(item_ttl, ttl, "item_ttl") or 0
             parent_ttl = pick_ttl(collection_ttl, UNSET, "collection_ttl")
             store = engine.store
-            place, next_index = spec.allot(store, container, asked)
+            place, next_index = spec.allot(store, container, asked, limits)
             row = ItemRow(
                 kind=spec.kind,
                 service_sid=container.service_sid,
@@ -238,7 +242,9 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
             descending = check_order(filters.order)
             inclusive = check_bounds(filters.bounds)
             start = (
-                spec.place(filters.from_) if given(filters.from_) and filters.from_ != "" else None
+                spec.place(filters.from_, engine.limits)
+                if given(filters.from_) and filters.from_ != ""
+                else None
             )
             scope = Scope(name, descending, start, inclusive)
         start, descending, inclusive = scope.start, scope.descending, scope.inclusive
@@ -326,7 +332,8 @@ class ItemContext(_InContainer[R]):
 
     def _find(self, now: datetime, flag: Flag) -> tuple[ObjectRow, Place]:
         """The container (404 if missing, 403 without ``flag``) and the checked key (400)."""
-        return self._container_row(now, flag), self._spec.place(self._place)
+        container = self._container_row(now, flag)
+        return container, self._spec.place(self._place, self._actor.engine.limits)
 
     def _item(self, container: ObjectRow, place: Place) -> ItemRow:
         row = self._actor.engine.store.item(
@@ -388,7 +395,12 @@ class ItemContext(_InContainer[R]):
                     )
                 raise NO_PARAMETERS.error("give data, item_ttl (or ttl), or both")
             expected = check_if_match(if_match)
-            text = encode_data(data, missing=self._spec.missing_data)[0] if given(data) else None
+            missing = self._spec.missing_data
+            text = (
+                encode_data(data, limit=engine.limits.data_bytes, missing=missing)[0]
+                if given(data)
+                else None
+            )
             parent_ttl = pick_ttl(collection_ttl, UNSET, "collection_ttl")
             row = self._item(container, place)
             self._check_revision(row, expected)

@@ -1,5 +1,9 @@
 """Every limit of Twilio Sync in one place (SEMANTICS.md, "Limits").
 
+The module constants are Twilio's published values. :class:`Limits` holds the ones a
+:class:`~sync_core.Sync` may lower for a test (``Sync(limits=Limits(...))``), so that a
+test reaches a limit with small data; they are never raised above Twilio's.
+
 >>> MAX_DATA_BYTES, MAX_STREAM_MESSAGE_BYTES, MAX_TTL
 (16384, 4096, 31536000)
 """
@@ -7,7 +11,9 @@
 from __future__ import annotations
 
 import warnings
-from typing import Final
+from typing import Any, Final
+
+import attrs
 
 __all__ = [
     "DEFAULT_DEBOUNCING_WINDOW",
@@ -25,6 +31,8 @@ __all__ = [
     "MAX_UNIQUE_NAME",
     "MAX_WEBHOOK_URL",
     "MIN_DEBOUNCING_WINDOW",
+    "TWILIO_LIMITS",
+    "Limits",
 ]
 
 #: Document, Map Item and List Item ``data``: UTF-8 bytes of the compact JSON.
@@ -56,6 +64,75 @@ DEFAULT_PAGE_SIZE: Final = 50
 #: An Access Token's lifetime, from its issue to its ``exp``, in seconds (24 hours:
 #: https://www.twilio.com/docs/iam/access-tokens, and error 20157).
 MAX_ACCESS_TOKEN_LIFETIME: Final = 86_400
+
+
+def _lowered(instance: Any, attribute: attrs.Attribute[int], value: object) -> None:
+    """An attrs validator: ``value`` is an int from 1 up to Twilio's (the field's default)."""
+    most = attribute.default
+    assert isinstance(most, int)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"Limits.{attribute.name} must be an int from 1 to {most}, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if value < 1:
+        raise ValueError(f"Limits.{attribute.name} must be at least 1, got {value}")
+    if value > most:
+        raise ValueError(
+            f"Limits.{attribute.name} may only be lowered: Twilio's limit is {most}, got {value} "
+            "(a raised limit would let a test pass that fails on the real service)"
+        )
+
+
+def _limit(twilio: int) -> Any:
+    """A field of :class:`Limits`: Twilio's value by default, lowered only."""
+    return attrs.field(default=twilio, validator=_lowered)
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """The limits of one :class:`~sync_core.Sync`, Twilio's unless lowered for a test.
+
+    Each is an int from 1 up to Twilio's value (the default); anything else is refused
+    when the ``Limits`` is made, naming the field: a limit above Twilio's would let a
+    test pass that fails on the real service. What a lowered limit refuses is refused
+    as Twilio refuses it at its own limit (the same status and code), the message
+    stating the lowered limit.
+
+    >>> from sync_core import Limits, Sync
+    >>> sync = Sync(limits=Limits(data_bytes=20, list_items=2))
+    >>> docs = sync.services("default").documents
+    >>> docs.create(data={"text": "x" * 9}).data  # 20 bytes of compact JSON
+    {'text': 'xxxxxxxxx'}
+    >>> docs.create(data={"text": "x" * 10})
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.PayloadTooLargeError: HTTP 413 error 54006: Request entity too large (data is 21 bytes, the limit is 20)
+    >>> Limits(page_size=101)
+    Traceback (most recent call last):
+    ...
+    ValueError: Limits.page_size may only be lowered: Twilio's limit is 100, got 101 (a raised limit would let a test pass that fails on the real service)
+    >>> Limits() == Limits(data_bytes=MAX_DATA_BYTES)
+    True
+    """
+
+    #: Document, Map Item and List Item ``data``, in UTF-8 bytes of compact JSON.
+    data_bytes: int = _limit(MAX_DATA_BYTES)
+    #: Stream Message ``data``, measured the same way.
+    stream_message_bytes: int = _limit(MAX_STREAM_MESSAGE_BYTES)
+    #: Items in one Sync List (what ``item_count`` counts: the items it holds now).
+    list_items: int = _limit(MAX_LIST_ITEMS)
+    #: The most records a page holds: a larger ``PageSize`` is clamped to it, and the
+    #: default page size (50) too when it is lower.
+    page_size: int = _limit(MAX_PAGE_SIZE_SERVED)
+    #: ``unique_name`` of Documents, Maps, Lists and Streams, in characters.
+    unique_name_length: int = _limit(MAX_UNIQUE_NAME)
+    #: Map Item ``key``, in characters.
+    map_key_length: int = _limit(MAX_MAP_KEY)
+
+
+#: Twilio's limits: what a :class:`~sync_core.Sync` has unless it is given others.
+TWILIO_LIMITS: Final = Limits()
 
 
 def __getattr__(name: str) -> int:

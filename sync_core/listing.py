@@ -79,7 +79,8 @@ class Listing(ABC, Generic[R, F]):
         page_size: int | Unset | None,
     ) -> Page[R]:
         """One page, in one operation. Cost: O(log n + page size)."""
-        with self._engine.operation("list", self) as now:
+        engine = self._engine
+        with engine.operation("list", self) as now:
             source = self._source(now, filters, page_token)
             return read_page(
                 scope=source.scope,
@@ -89,6 +90,7 @@ class Listing(ABC, Generic[R, F]):
                 fetch_slice=source.fetch_slice,
                 position_type=source.position_type,
                 fetch=lambda token: self._page(filters, token, UNSET, UNSET),
+                most=engine.limits.page_size,
             )
 
     def _stream(self, filters: F, limit: int | None, page_size: int | None) -> Iterator[R]:

@@ -35,11 +35,11 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from . import limits
 from .actor import Actor
 from .errors import LIST_ITEM_DATA_MISSING, PARAMETER_INVALID
 from .instances import Instance, twin
 from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_index
 from .payload import JsonData, JsonObject
@@ -66,15 +66,27 @@ def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> 
     )
 
 
-def _chosen_by_the_list(value: object) -> None:
+def _index(value: object, limits: Limits) -> int:
+    """A List Item index, addressed: a non-negative integer (no limit applies)."""
+    return check_index(value)
+
+
+def _chosen_by_the_list(value: object, limits: Limits) -> None:
     """A List Item's create names no index: the List chooses it."""
     return None
 
 
-def _allot(store: Store, container: ObjectRow, index: Place | None) -> tuple[Place, int]:
-    """A new item goes at the List's next index (never reused); a full List is 400."""
-    if container.item_count >= limits.MAX_LIST_ITEMS:
-        raise PARAMETER_INVALID.error(f"a List holds at most {limits.MAX_LIST_ITEMS:,} items")
+def _allot(
+    store: Store, container: ObjectRow, index: Place | None, limits: Limits
+) -> tuple[Place, int]:
+    """A new item goes at the List's next index (never reused); a full List is 400.
+
+    Full means holding ``limits.list_items`` items now (its ``item_count``): an item
+    removed or expired makes room again.
+    """
+    most = limits.list_items
+    if container.item_count >= most:
+        raise PARAMETER_INVALID.error(f"a List holds at most {most:,} items")
     return container.next_index, container.next_index + 1
 
 
@@ -85,7 +97,7 @@ def _record(actor: Actor, row: ObjectRow) -> SyncListRecord:
 LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=_record)
 # A create names no index: the List chooses it.
 LIST_ITEMS: Final = ItemKind(
-    LISTS, LIST_ITEM_DATA_MISSING, int, check_index, _chosen_by_the_list, _allot, _item_record
+    LISTS, LIST_ITEM_DATA_MISSING, int, _index, _chosen_by_the_list, _allot, _item_record
 )
 
 

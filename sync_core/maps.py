@@ -39,6 +39,7 @@ from .actor import Actor
 from .errors import MAP_ITEM_DATA_MISSING, MAP_KEY_TAKEN
 from .instances import Instance, twin
 from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_key
 from .payload import JsonData, JsonObject
@@ -65,7 +66,14 @@ def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> 
     )
 
 
-def _allot(store: Store, container: ObjectRow, key: Place | None) -> tuple[Place, int]:
+def _key(value: object, limits: Limits) -> str:
+    """A Map Item key, addressed or asked for: 1 to ``limits.map_key_length`` characters."""
+    return check_key(value, limits.map_key_length)
+
+
+def _allot(
+    store: Store, container: ObjectRow, key: Place | None, limits: Limits
+) -> tuple[Place, int]:
     """A new item goes under its own key, which must be free (409/54208)."""
     assert isinstance(key, str)
     if store.item("map_item", container.service_sid, container.sid, key) is not None:
@@ -79,9 +87,7 @@ def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
 
 MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=_record)
 # An item's key is checked alike when it addresses an item and when a create asks for it.
-MAP_ITEMS: Final = ItemKind(
-    MAPS, MAP_ITEM_DATA_MISSING, str, check_key, check_key, _allot, _item_record
-)
+MAP_ITEMS: Final = ItemKind(MAPS, MAP_ITEM_DATA_MISSING, str, _key, _key, _allot, _item_record)
 
 
 class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):

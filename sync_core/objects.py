@@ -123,7 +123,11 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
         engine = self._actor.engine
         with engine.operation("create", self) as now:
             service = self._service_row(now)
-            name = check_unique_name(unique_name) if given(unique_name) else None
+            name = (
+                check_unique_name(unique_name, engine.limits.unique_name_length)
+                if given(unique_name)
+                else None
+            )
             ttl, fields = checked()
             return self._spec.record(self._actor, self._insert(now, service, name, ttl, **fields))
 

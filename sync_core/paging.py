@@ -6,10 +6,13 @@ changes meanwhile never repeats an item and never skips one that stayed in it.
 
 Sizes follow Twilio: any ``page_size`` from 1 is accepted and a page holds at most
 100 (a larger size is clamped, not refused: the official SDKs send ``PageSize=limit``
-uncapped), 50 by default.
+uncapped), 50 by default. A Sync whose page size is lowered for a test
+(``Limits(page_size=3)``) clamps to that, its default too.
 
 >>> effective_page_size(None), effective_page_size(20), effective_page_size(5000)
 (50, 20, 100)
+>>> effective_page_size(None, most=3), effective_page_size(20, most=3)
+(3, 3)
 >>> effective_page_size(0)
 Traceback (most recent call last):
 ...
@@ -56,18 +59,19 @@ Position = tuple[str | int, ...]
 _TOKEN_PREFIX = "PT"
 
 
-def effective_page_size(page_size: object) -> int:
-    """How many records a page holds for a requested ``page_size`` (None: the default).
+def effective_page_size(page_size: object, most: int = MAX_PAGE_SIZE_SERVED) -> int:
+    """How many records a page holds for a requested ``page_size`` (None: the default),
+    when a page holds at most ``most`` (Twilio's 100, or a lowered limit).
 
     Raises:
         InvalidParameterError: 54454 unless ``page_size`` is an integer from 1.
     """
     if page_size is None or page_size is UNSET:
-        return DEFAULT_PAGE_SIZE
+        return min(DEFAULT_PAGE_SIZE, most)
     size = check_int(page_size)
     if size is None or size < 1:
         raise PAGE_SIZE_INVALID.error(f"PageSize must be a positive integer, got {page_size!r}")
-    return min(size, MAX_PAGE_SIZE_SERVED)
+    return min(size, most)
 
 
 class Scope(NamedTuple):
@@ -231,6 +235,7 @@ def read_page(
     fetch_slice: SliceFetcher[R],
     position_type: type[str] | type[int],
     fetch: Callable[[str], Page[R]],
+    most: int = MAX_PAGE_SIZE_SERVED,
 ) -> Page[R]:
     """Read one page of a listing; the caller holds the operation it reads under.
 
@@ -247,11 +252,13 @@ def read_page(
         fetch_slice: reads the listing (see :data:`SliceFetcher`).
         position_type: what the listing's positions are; a token with another is 54453.
         fetch: how the page's ``next_page()``/``previous_page()`` read a token.
+        most: the most records a page holds (the Sync's ``limits.page_size``); a
+            larger size asked for, or kept in a token, is clamped to it.
 
     Raises:
         InvalidParameterError: 54454 for a bad page size, 54453 for a bad token.
     """
-    size = effective_page_size(page_size)
+    size = effective_page_size(page_size, most)
     if page_token is None or page_token is UNSET or page_token == "":
         after: Position | None = None
         backwards = False
@@ -267,7 +274,8 @@ def read_page(
             raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing")
         after, backwards, number = cursor.position, cursor.backwards, cursor.page
         if page_size is None or page_size is UNSET:
-            size = cursor.size  # a token keeps the page size of the listing it came from
+            # A token keeps the page size of the listing it came from.
+            size = min(cursor.size, most)
     rows = fetch_slice(after, backwards, size + 1)
     more = len(rows) > size
     rows = rows[:size]
@@ -308,7 +316,7 @@ def stream_records(
 
     As in twilio-python, a ``limit`` of None or 0 means no limit, and with a ``limit``
     and no ``page_size`` pages are asked for ``limit`` long (a page still holds at most
-    100). Each page is read when the previous one
+    100, or the Sync's lowered limit). Each page is read when the previous one
     is used up; the first one is read (and the parameters checked) at the call, as
     twilio-python does.
 

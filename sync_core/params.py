@@ -128,13 +128,19 @@ def expiry_after(now: datetime, ttl: int) -> datetime | None:
     return None if ttl == 0 else now + timedelta(seconds=ttl)
 
 
-def check_unique_name(value: object) -> str:
-    """A unique name: 1 to 320 characters, not shaped like a SID."""
+def check_unique_name(value: object, limit: int = MAX_UNIQUE_NAME) -> str:
+    """A unique name: 1 to ``limit`` characters (Twilio's 320), not shaped like a SID.
+
+    >>> check_unique_name("abcd", limit=3)
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique name. Expected a string with length 1-320 not matching the SID pattern [A-Z]{2}[a-f0-9]{32} (a unique name must be 1 to 3 characters, got 4)
+    """
     if not isinstance(value, str):
         raise UNIQUE_NAME_INVALID.error(detail=f"a unique name must be a string, got {value!r}")
-    if not 1 <= len(value) <= MAX_UNIQUE_NAME:
+    if not 1 <= len(value) <= limit:
         raise UNIQUE_NAME_INVALID.error(
-            detail=f"a unique name must be 1 to {MAX_UNIQUE_NAME} characters, got {len(value)}",
+            detail=f"a unique name must be 1 to {limit} characters, got {len(value)}",
         )
     if looks_like_sid(value):
         raise UNIQUE_NAME_INVALID.error(detail=f"a unique name may not look like a SID: {value!r}")
@@ -172,19 +178,23 @@ def check_if_match(value: object) -> str | None:
     raise IF_MATCH_INVALID.error(detail=f"If-Match must be a revision such as '3', got {value!r}")
 
 
-def check_key(value: object) -> str:
-    """A Map Item key: 1 to 320 characters, any characters at all.
+def check_key(value: object, limit: int = MAX_MAP_KEY) -> str:
+    """A Map Item key: 1 to ``limit`` characters (Twilio's 320), any characters at all.
 
     >>> check_key("")
     Traceback (most recent call last):
     ...
     sync_core.errors.InvalidParameterError: HTTP 400 error 54209: Invalid Map Item key (a key must be 1 to 320 characters, got 0)
+    >>> check_key("abcd", limit=3)
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54209: Invalid Map Item key (a key must be 1 to 3 characters, got 4)
     """
     if not isinstance(value, str):
         raise MAP_KEY_INVALID.error(detail=f"a key must be a string, got {value!r}")
-    if not 1 <= len(value) <= MAX_MAP_KEY:
+    if not 1 <= len(value) <= limit:
         raise MAP_KEY_INVALID.error(
-            detail=f"a key must be 1 to {MAX_MAP_KEY} characters, got {len(value)}",
+            detail=f"a key must be 1 to {limit} characters, got {len(value)}",
         )
     if not _encodable(value):
         raise MAP_KEY_INVALID.error(detail="a key may not hold a lone surrogate")

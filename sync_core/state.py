@@ -28,11 +28,12 @@ sync_core.state.StateFormatError: services[0].documents[0].data: data must be a 
 What import checks (each refusal names the place, and nothing is imported): the
 shape of every value, unknown fields (a typo is an error, not a silent default), each
 value by the rule the API applies to it (data of at most 16 KiB, unique names, keys,
-identities, webhook URLs...), SIDs of the right prefix and unique (a Service's among
-Services, an object's among its Service's objects, as the API keeps them), unique names
-unique within their service and kind, keys unique within their Map, indexes unique and
-below the List's ``next_index``, revisions, indexes and counters below 2**62 (room for
-any number of later writes), dates with a timezone and within years 1 to 9999 in UTC.
+identities, webhook URLs...) and under the Sync's limits (``sync.limits``: lowered ones
+too), SIDs of the right prefix and unique (a Service's among Services, an object's
+among its Service's objects, as the API keeps them), unique names unique within their
+service and kind, keys unique within their Map, indexes unique and below the List's
+``next_index``, revisions, indexes and counters below 2**62 (room for any number of
+later writes), dates with a timezone and within years 1 to 9999 in UTC.
 
 What is left out is filled in as creating it would: a SID from the Sync's generator,
 ``date_created`` now (the Sync's clock), ``date_updated`` equal to it, ``revision``
@@ -55,7 +56,7 @@ import attrs
 
 from .acl import check_identity
 from .errors import SyncError
-from .limits import DEFAULT_DEBOUNCING_WINDOW, MAX_LIST_ITEMS
+from .limits import DEFAULT_DEBOUNCING_WINDOW
 from .lookup import DEFAULT_SERVICE_FRIENDLY_NAME, DEFAULT_SERVICE_NAME
 from .params import check_index, check_int, check_key, check_unique_name
 from .payload import decode_data, encode_data
@@ -251,6 +252,7 @@ class _Reader:
 
     def __init__(self, engine: Engine, now: datetime) -> None:
         self.engine = engine
+        self.limits = engine.limits  # Twilio's, or lowered: an import obeys them too
         self.now = now
         self.rows = _Rows()
         self.services: set[str] = set()
@@ -279,10 +281,10 @@ class _Reader:
             self.fail(place, f"must be a list, not {type(value).__name__}")
         return value
 
-    def checked(self, check: Callable[[Any], Any], value: object, place: str) -> Any:
-        """``check(value)``, its SyncError told as a problem at ``place``."""
+    def checked(self, check: Callable[..., Any], value: object, place: str, *args: object) -> Any:
+        """``check(value, *args)``, its SyncError told as a problem at ``place``."""
         try:
-            return check(value)
+            return check(value, *args)
         except SyncError as error:
             self.fail(place, error.detail or error.message)
 
@@ -359,7 +361,7 @@ class _Reader:
         if value is None:
             self.fail(place, "missing: data is a JSON object")
         try:
-            return encode_data(value)[0]
+            return encode_data(value, limit=self.limits.data_bytes)[0]
         except SyncError as error:
             self.fail(place, error.detail or error.message)
 
@@ -463,7 +465,12 @@ class _Reader:
         sid = self.sid(obj.get("sid"), _at(place, "sid"), prefix, sids)
         unique_name = obj.get("unique_name")
         if unique_name is not None:
-            self.checked(check_unique_name, unique_name, _at(place, "unique_name"))
+            self.checked(
+                check_unique_name,
+                unique_name,
+                _at(place, "unique_name"),
+                self.limits.unique_name_length,
+            )
             if unique_name in taken:
                 self.fail(
                     _at(place, "unique_name"),
@@ -495,8 +502,9 @@ class _Reader:
         """Read a Map's or List's items; its row with their count (and next index)."""
         kind = "map" if row.kind == "map" else "list"
         items = self.sequence(obj.get("items"), _at(place, "items"))
-        if kind == "list" and len(items) > MAX_LIST_ITEMS:
-            self.fail(_at(place, "items"), f"a List holds at most {MAX_LIST_ITEMS:,} items")
+        most = self.limits.list_items
+        if kind == "list" and len(items) > most:
+            self.fail(_at(place, "items"), f"a List holds at most {most:,} items")
         positions: set[str | int] = set()
         next_index = 0
         for number, value in enumerate(items):
@@ -506,7 +514,9 @@ class _Reader:
             if kind == "map":
                 if "key" not in item:
                     self.fail(_at(where, "key"), "missing: each Map item has a key")
-                position = self.checked(check_key, item["key"], _at(where, "key"))
+                position = self.checked(
+                    check_key, item["key"], _at(where, "key"), self.limits.map_key_length
+                )
             elif item.get("index") is None:
                 position = next_index
             else:

@@ -35,7 +35,6 @@ from .actor import Actor
 from .errors import NO_PARAMETERS, STREAM_MESSAGE_DATA_MISSING
 from .events import Change, EventCallback, Subscription
 from .instances import Instance, acting, twin
-from .limits import MAX_STREAM_MESSAGE_BYTES
 from .lookup import new_sid
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_ttl, expiry_after, given
@@ -161,7 +160,9 @@ class StreamMessageList:
             context = SyncStreamContext(self._actor, self._stream)
             stream = context._resolve(now, None, lambda: self._path)
             text, copy = encode_data(
-                data, limit=MAX_STREAM_MESSAGE_BYTES, missing=STREAM_MESSAGE_DATA_MISSING
+                data,
+                limit=engine.limits.stream_message_bytes,
+                missing=STREAM_MESSAGE_DATA_MISSING,
             )
             sid = new_sid(engine, "TZ", lambda _: False)
             engine.emit(

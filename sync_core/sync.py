@@ -12,6 +12,7 @@ from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
 from .faults import Faults
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
+from .limits import Limits
 from .service import ServiceContext, ServiceList
 from .sids import (
     DEFAULT_ACCOUNT_SID,
@@ -118,6 +119,9 @@ class Sync:
             0 keeps none.
         auth_token: the account's auth token, a test value by default: what webhook
             signatures (``X-Twilio-Signature``) are computed with.
+        limits: Twilio's limits, some lowered for a test (:class:`~sync_core.Limits`:
+            data and stream message sizes, list length, page size, unique name and
+            key length); Twilio's by default.
         rate_limits: Twilio's rate limits to enforce (:class:`~sync_core.RateLimits`,
             429/54009 beyond them, judged on the clock); None (the default): none.
 
@@ -136,6 +140,7 @@ class Sync:
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         auth_token: str = DEFAULT_AUTH_TOKEN,
+        limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
@@ -157,6 +162,7 @@ class Sync:
             account_sid=account_sid,
             sids=sids,
             webhook_sink=webhook_sink,
+            limits=limits,
             rate_limits=rate_limits,
         )
         self.services = ServiceList(self._engine)
@@ -173,6 +179,11 @@ class Sync:
     def auth_token(self) -> str:
         """The account's auth token: what webhook signatures are computed with."""
         return self._auth_token
+
+    @property
+    def limits(self) -> Limits:
+        """The limits this Sync applies: Twilio's, or lowered ones (``Sync(limits=...)``)."""
+        return self._engine.limits
 
     @property
     def faults(self) -> Faults:

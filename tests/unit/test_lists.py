@@ -1,5 +1,5 @@
 """What only Lists do: their items' indexes (0, 1, 2... in order, never given twice) and the
-length limit of 1,000,000 items.
+length limit of 1,000,000 items (reached here with ``Sync(limits=Limits(list_items=3))``).
 
 What Lists do as Maps do is in tests/unit/test_collections.py, and as every kind does in
 tests/unit/test_objects.py. Each refusal is checked three ways: the error, that nothing
@@ -8,10 +8,11 @@ changed and that nothing was announced (``Home.unchanged``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 
 import pytest
-from kinds import LIST, Home, Kind
+from kinds import LIST, Home, Kind, home_of
 from support import (
     BAD_DATA,
     BASE,
@@ -25,7 +26,7 @@ from support import (
 )
 
 import sync_core.limits
-from sync_core import SyncListItemRecord
+from sync_core import Limits, ManualClock, Storage, Sync, SyncListItemRecord
 
 
 @pytest.fixture
@@ -133,21 +134,27 @@ def test_an_index_given_as_decimal_text_works(box: Home, given: object, index: i
 
 
 @pytest.fixture
-def three_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A List holds at most 3 items (instead of 1,000,000) for this test."""
-    monkeypatch.setattr(sync_core.limits, "MAX_LIST_ITEMS", 3)
+def small(clock: ManualClock, sync_seed: int, sync_storage: Storage) -> Iterator[Home]:
+    """``box``, a List of a Sync whose Lists hold at most 3 items (instead of 1,000,000)."""
+    sync = Sync(clock=clock, seed=sync_seed, storage=sync_storage, limits=Limits(list_items=3))
+    home = home_of(sync, clock, LIST)
+    home.objects.create(unique_name="box")
+    yield home
+    sync._check()
+    sync_storage.close()
 
 
 @pytest.fixture
-def full(box: Home, three_at_most: None) -> Home:
-    """``box`` with its List full: items 0, 1 and 2, 3 at most."""
+def full(small: Home) -> Home:
+    """``small`` with its List full: items 0, 1 and 2, 3 at most."""
     for n in range(3):
-        box.items().create(data={"n": n})
-    return box
+        small.items().create(data={"n": n})
+    return small
 
 
-def test_the_real_limit_is_a_million_items() -> None:
+def test_the_real_limit_is_a_million_items(sync: Sync) -> None:
     assert sync_core.limits.MAX_LIST_ITEMS == 1_000_000
+    assert sync.limits.list_items == Limits().list_items == 1_000_000
 
 
 def test_a_full_list_refuses_a_create_with_20001_and_changes_nothing(full: Home) -> None:
@@ -183,16 +190,15 @@ def test_a_full_list_takes_an_item_again_after_a_delete_at_the_next_index(full: 
     assert items.create(data={}).index == 4
 
 
-@pytest.mark.usefixtures("three_at_most")
-def test_a_full_list_takes_an_item_again_after_an_expiry(box: Home) -> None:
-    items = box.items()
+def test_a_full_list_takes_an_item_again_after_an_expiry(small: Home) -> None:
+    items = small.items()
     items.create(data={"n": 0})
     items.create(data={"n": 1}, item_ttl=10)
     items.create(data={"n": 2})
-    box.clock.advance(9)
+    small.clock.advance(9)
     refused(partial(items.create, data={}), 400, 20001, INVALID)
 
-    box.clock.advance(1)
+    small.clock.advance(1)
 
     assert items.create(data={}).index == 3
     assert indexes(items.list()) == [0, 2, 3]
@@ -200,19 +206,17 @@ def test_a_full_list_takes_an_item_again_after_an_expiry(box: Home) -> None:
 
 @pytest.mark.parametrize("room", ["room", "full"])
 def test_a_bad_create_is_refused_before_a_full_list_and_uses_up_no_index(
-    box: Home, monkeypatch: pytest.MonkeyPatch, room: str
+    small: Home, room: str
 ) -> None:
-    items = box.items()
-    for n in range(3):
+    items = small.items()
+    for n in range(2 if room == "room" else 3):
         items.create(data={"n": n})
-    if room == "full":
-        monkeypatch.setattr(sync_core.limits, "MAX_LIST_ITEMS", 3)
 
-    with box.unchanged():
+    with small.unchanged():
         refused(partial(items.create, data=None), 400, 54156, NULL_DATA)
         refused(partial(items.create, data=[1]), 400, 54008, BAD_DATA)
         refused(partial(items.create, data=payload(16_385, "x")), 413, 54006, TOO_LARGE)
         refused(partial(items.create, data={}, item_ttl=-1), 400, 54011, TTL)
 
     if room == "room":
-        assert items.create(data={}).index == 3
+        assert items.create(data={}).index == 2
