@@ -497,32 +497,36 @@ class RestApi:
         try:
             answer, fault = self._answer(method, url, params, data, headers)
         except FaultTimeout as timeout:  # an injected one: no answer at all
-            self.sync.journal.record(
-                JournalEntry(
-                    str(method).upper(),
-                    str(url),
-                    _texts(params) if params and isinstance(params, Mapping) else {},
-                    _texts(data) if data and isinstance(data, Mapping) else {},
-                    0,
-                    None,
-                    timeout.fault.name,
-                )
-            )
+            self._journal(method, url, params, data, 0, None, timeout.fault.name)
             raise
         body = answer.body if answer.status >= 400 else None
+        code = None if body is None else body.get("code")
+        self._journal(method, url, params, data, answer.status, code, fault)
+        return answer
+
+    def _journal(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, object] | None,
+        data: Mapping[str, object] | None,
+        status: int,
+        code: int | None,
+        fault: str | None,
+    ) -> None:
+        """Record one request and how it was answered in the Sync's journal."""
         self.sync.journal.record(
-            # Positional (method, url, query, form, status, code): this runs on every request.
+            # Positional (method, url, query, form, status, code, fault): on every request.
             JournalEntry(
                 str(method).upper(),
                 str(url),
                 _texts(params) if params and isinstance(params, Mapping) else {},
                 _texts(data) if data and isinstance(data, Mapping) else {},
-                answer.status,
-                None if body is None else body.get("code"),
+                status,
+                code,
                 fault,
             )
         )
-        return answer
 
     def _answer(
         self,
