@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import acl
 from .clock import Clock
@@ -33,6 +33,9 @@ from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
 from .store import Store
+
+if TYPE_CHECKING:
+    from .lazy_expiry import LazyExpiry
 
 __all__ = ["Engine"]
 
@@ -114,11 +117,12 @@ class Engine:
         account_sid: str,
         sids: SidGenerator,
         webhook_sink: WebhookSink | None,
+        lazy_expiry: LazyExpiry | None = None,
     ) -> None:
         self.clock = clock
         self.storage = storage
         self.store = Store(storage)
-        self.expiry = Expiry(self.store)
+        self.expiry = Expiry(self.store) if lazy_expiry is None else _lazy(self.store, lazy_expiry)
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -235,3 +239,13 @@ class Engine:
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()
+
+
+def _lazy(store: Store, lazy_expiry: LazyExpiry) -> Expiry:
+    """The floor and sweep of lazy expiry (:mod:`sync_core.lazy_expiry`, loaded when
+    first asked for: it hashes with :mod:`hashlib`)."""
+    from .lazy_expiry import LazyExpiry, LazySweep
+
+    if not isinstance(lazy_expiry, LazyExpiry):
+        raise TypeError(f"lazy_expiry must be a LazyExpiry or None, got {lazy_expiry!r}")
+    return LazySweep(store, lazy_expiry)

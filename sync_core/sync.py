@@ -24,6 +24,7 @@ from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
 if TYPE_CHECKING:
+    from .lazy_expiry import LazyExpiry
     from .snapshots import Snapshot
 
 __all__ = ["Sync"]
@@ -115,9 +116,13 @@ class Sync:
             0 keeps none.
         auth_token: the account's auth token, a test value by default: what webhook
             signatures (``X-Twilio-Signature``) are computed with.
+        lazy_expiry: remove expired objects and items up to a seeded lag late, as
+            Twilio may (:class:`~sync_core.LazyExpiry`, docs/clock.md); exactly at
+            ``date_expires`` by default.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
+        TypeError: a ``lazy_expiry`` that is not a :class:`~sync_core.LazyExpiry`.
     """
 
     def __init__(
@@ -131,6 +136,7 @@ class Sync:
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
         auth_token: str = DEFAULT_AUTH_TOKEN,
+        lazy_expiry: LazyExpiry | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -151,6 +157,7 @@ class Sync:
             account_sid=account_sid,
             sids=sids,
             webhook_sink=webhook_sink,
+            lazy_expiry=lazy_expiry,
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
