@@ -83,6 +83,7 @@ from .streams import (
 from .sync import Sync
 
 if TYPE_CHECKING:
+    from .lazy_expiry import LazyExpiry
     from .storage import SqliteStorage, StorageFormatError
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "ForbiddenError",
     "InvalidParameterError",
     "JsonData",
+    "LazyExpiry",
     "Limits",
     "ManualClock",
     "MemoryStorage",
@@ -152,8 +154,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``__version__``, read from the installed package's metadata when first asked, and
-    the SQLite storage's names (:mod:`sqlite3` is imported when first needed).
+    """``__version__``, read from the installed package's metadata when first asked, the
+    SQLite storage's names (:mod:`sqlite3` is imported when first needed), and
+    :class:`LazyExpiry` (:mod:`hashlib` is imported when first needed).
 
     (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
     ``Sync()``, and most programs never ask.)
@@ -162,6 +165,10 @@ def __getattr__(name: str) -> Any:
         from . import storage
 
         return getattr(storage, name)
+    if name == "LazyExpiry":
+        from .lazy_expiry import LazyExpiry
+
+        return LazyExpiry
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from . import acl
 from .clock import Clock
@@ -37,6 +37,9 @@ from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
 from .store import Store, micros
+
+if TYPE_CHECKING:
+    from .lazy_expiry import LazyExpiry
 
 __all__ = ["Engine"]
 
@@ -154,6 +157,7 @@ class Engine:
         webhook_sink: WebhookSink | None,
         limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
+        lazy_expiry: LazyExpiry | None = None,
     ) -> None:
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a sync_core.Limits, got {limits!r}")
@@ -161,7 +165,7 @@ class Engine:
         self.clock = clock
         self.storage = storage
         self.store = Store(storage)
-        self.expiry = Expiry(self.store)
+        self.expiry = Expiry(self.store) if lazy_expiry is None else _lazy(self.store, lazy_expiry)
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -326,3 +330,13 @@ class Engine:
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()
+
+
+def _lazy(store: Store, lazy_expiry: LazyExpiry) -> Expiry:
+    """The floor and sweep of lazy expiry (:mod:`sync_core.lazy_expiry`, loaded when
+    first asked for: it hashes with :mod:`hashlib`)."""
+    from .lazy_expiry import LazyExpiry, LazySweep
+
+    if not isinstance(lazy_expiry, LazyExpiry):
+        raise TypeError(f"lazy_expiry must be a LazyExpiry or None, got {lazy_expiry!r}")
+    return LazySweep(store, lazy_expiry)

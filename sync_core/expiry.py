@@ -17,6 +17,10 @@ object, and removals come out in expiry order:
 Cost: O(log n) per expired object or item, and O(1) per operation while nothing can
 be due: the floor is a lower bound of every expiry instant in the indexes.
 
+This is exact expiry, the default. Lazy expiry (``Sync(lazy_expiry=...)``), where an
+expired object may stay for a seeded lag as Twilio documents, is
+:class:`~sync_core.lazy_expiry.LazySweep`, this class with another floor and sweep.
+
 >>> from sync_core import Sync, ManualClock
 >>> clock = ManualClock()
 >>> sync = Sync(clock=clock, seed=2)
@@ -41,9 +45,10 @@ from .actor import SYSTEM
 from .containers import remove_item
 from .events import Change
 from .rows import ItemRow, ObjectRow
+from .storage.base import Key
 from .store import Store, micros
 
-__all__ = ["Emit", "Expiry"]
+__all__ = ["Emit", "Expiry", "remove_expired"]
 
 #: An expiry floor above every instant: nothing expires, ever.
 _NEVER: Final = 1 << 62
@@ -75,7 +80,9 @@ class Expiry:
         self.floor = floor
         self._floor_at = _EPOCH + timedelta(microseconds=floor) if floor < _NEVER else _NEVER_AT
 
-    def _lower(self, expires_us: int) -> None:
+    def _lower(self, key: Key) -> None:
+        """An expiry entry was written (:attr:`Store.on_expiry`): lower the floor to it."""
+        expires_us = cast(int, key[0])
         if self.floor is not None and expires_us < self.floor:
             self._set(expires_us)
 
@@ -119,30 +126,40 @@ class Expiry:
         store = self._store
         while (due := self.first_due(now)) is not None:
             assert due.date_expires is not None
-            if isinstance(due, ObjectRow):
-                emit(
-                    Change(
-                        f"{due.kind}_removed",
-                        due,
-                        identity=SYSTEM,
-                        when=due.date_expires,
-                        previous=due.data,
-                        expired=True,
-                    )
-                )
-                store.delete_object(due)
-                continue
-            container = store.object_by_sid(due.service_sid, due.container_sid)
-            assert container is not None
-            container = remove_item(store, due, container, due.date_expires)
-            emit(
-                Change(
-                    f"{due.kind}_removed",
-                    container,
-                    identity=SYSTEM,
-                    when=due.date_expires,
-                    item=due,
-                    previous=due.data,
-                    expired=True,
-                )
+            remove_expired(store, due, due.date_expires, emit)
+
+
+def remove_expired(store: Store, due: ObjectRow | ItemRow, when: datetime, emit: Emit) -> None:
+    """Remove ``due``, which expired, dated ``when``, and announce it (``expired=True``).
+
+    An object goes with its items and permissions (one event); an item is a removal
+    like any other (:func:`~sync_core.containers.remove_item`): its container counts
+    one revision more, dated ``when``. Cost: O(log n) (a Map or List: and its items).
+    """
+    if isinstance(due, ObjectRow):
+        emit(
+            Change(
+                f"{due.kind}_removed",
+                due,
+                identity=SYSTEM,
+                when=when,
+                previous=due.data,
+                expired=True,
             )
+        )
+        store.delete_object(due)
+        return
+    container = store.object_by_sid(due.service_sid, due.container_sid)
+    assert container is not None
+    container = remove_item(store, due, container, when)
+    emit(
+        Change(
+            f"{due.kind}_removed",
+            container,
+            identity=SYSTEM,
+            when=when,
+            item=due,
+            previous=due.data,
+            expired=True,
+        )
+    )

@@ -97,9 +97,10 @@ class Store:
         # Whether the storage snapshots, restores and clears itself (asked once: a
         # check against a runtime protocol costs microseconds).
         self._snapshots = isinstance(storage, Snapshots)
-        #: Told the instant (microseconds) of every expiry entry written, so that the
-        #: expiry floor (:class:`~sync_core.expiry.Expiry`) can follow it.
-        self.on_expiry: Callable[[int], None] = _ignore
+        #: Told the key of every expiry entry written (its instant in microseconds
+        #: first), so that the expiry floor (:class:`~sync_core.expiry.Expiry`) can
+        #: follow it.
+        self.on_expiry: Callable[[Key], None] = _ignore
 
     # -- the whole state ----------------------------------------------------------
 
@@ -348,7 +349,7 @@ class Store:
         if row.date_expires is not None:
             key = self._expiry_key(row)
             self.storage.put(table, key, row.kind)
-            self.on_expiry(cast(int, key[0]))
+            self.on_expiry(key)
 
     @staticmethod
     def _expiry_key(row: ObjectRow | ItemRow) -> Key:
@@ -371,6 +372,13 @@ class Store:
             for kind, table in tables
             for key, _ in self.storage.scan(table, (), limit=1)
         ]
+
+    def expiry_keys(self, kind: str | None) -> Iterator[Key]:
+        """The keys of one expiry index, earliest first: the objects' (``kind`` None) or
+        the items' of an item kind. Consume them before writing. Cost: O(log n) to start,
+        O(1) a key."""
+        table = EXPIRY if kind is None else ITEM_TABLES[kind][1]
+        return (key for key, _ in self.storage.scan(table, ()))
 
     def expiring(self, kind: str | None, key: Key) -> ObjectRow | ItemRow:
         """The row of an expiry entry of :meth:`expiry_heads` (an object's, or an item's)."""
@@ -457,5 +465,5 @@ class _Copy(NamedTuple):
     tables: dict[str, tuple[tuple[Key, object], ...]]
 
 
-def _ignore(expires_us: int) -> None:
+def _ignore(key: Key) -> None:
     """The default :attr:`Store.on_expiry`: nobody follows the expiry entries."""

@@ -26,6 +26,7 @@ from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
 if TYPE_CHECKING:
+    from .lazy_expiry import LazyExpiry
     from .rates import RateLimits
     from .snapshots import Snapshot
 
@@ -124,9 +125,13 @@ class Sync:
             key length); Twilio's by default.
         rate_limits: Twilio's rate limits to enforce (:class:`~sync_core.RateLimits`,
             429/54009 beyond them, judged on the clock); None (the default): none.
+        lazy_expiry: remove expired objects and items up to a seeded lag late, as
+            Twilio may (:class:`~sync_core.LazyExpiry`, docs/clock.md); exactly at
+            ``date_expires`` by default.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
+        TypeError: a ``lazy_expiry`` that is not a :class:`~sync_core.LazyExpiry`.
     """
 
     def __init__(
@@ -142,6 +147,7 @@ class Sync:
         auth_token: str = DEFAULT_AUTH_TOKEN,
         limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
+        lazy_expiry: LazyExpiry | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -164,6 +170,7 @@ class Sync:
             webhook_sink=webhook_sink,
             limits=limits,
             rate_limits=rate_limits,
+            lazy_expiry=lazy_expiry,
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
