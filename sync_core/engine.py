@@ -75,7 +75,7 @@ class _Operation(_Transaction):
     The sweep's transaction and the body's are both :class:`_Transaction`'s.
     """
 
-    __slots__ = ("_name", "_now", "_resource")
+    __slots__ = ("_name", "_now", "_resource", "_sids")
 
     def __init__(self, engine: Engine, name: str, resource: object) -> None:
         self._engine = engine
@@ -84,13 +84,15 @@ class _Operation(_Transaction):
 
     def __enter__(self) -> datetime:  # type: ignore[override]  # it gives the operation's now
         engine = self._engine
-        now = engine._begin()
+        now = engine._begin(sweep=False)
         try:
             if engine.faults.active and self._resource is not None:
-                engine._fault(self._name, self._resource)
-            if engine.limiter is not None:
+                engine._fault(self._name, self._resource)  # before anything, the sweep too
+            engine._sweep(now)
+            if engine.limiter is not None and _counted(self._name, self._resource):
                 engine._touches = []
                 self._now = now
+                self._sids = engine._sids_place()
             _Transaction.__enter__(self)  # the body's transaction
             return now
         except BaseException:
@@ -113,13 +115,23 @@ class _Operation(_Transaction):
     def _admit(self, touches: list[Touch]) -> None:
         """Count what the body read and wrote against the rate limits; a refusal rolls
         the body back (nothing changed, no event) and is raised."""
-        limiter = self._engine.limiter
+        engine = self._engine
+        limiter = engine.limiter
         assert limiter is not None
         try:
             limiter.admit(micros(self._now), touches)
         except SyncError as refused:
             _Transaction.__exit__(self, type(refused), refused, refused.__traceback__)
+            if self._sids is not None:  # a SID the refused body made is not spent
+                cast(Any, engine.sids).setstate(self._sids)
             raise
+
+
+def _counted(name: str, resource: object) -> bool:
+    """Whether the rate limits count a call: not a subscription (it reads nothing, and
+    what it registers is no state to roll back), nor a Service's own operation (deleting
+    one is no write to each of its objects)."""
+    return name != "subscribe" and getattr(resource, "_fault_kind", None) != "service"
 
 
 class _Exclusive:
@@ -207,6 +219,14 @@ class Engine:
         call = describe(name, resource)
         self.faults.check(call, lambda: aliases(self.store, call))
 
+    def wrote(self, row: ObjectRow) -> None:
+        """Note that the operation under way changed ``row`` without an event (a Map's,
+        List's or Stream's TTL), for the rate limits. Called only while
+        ``engine._touches is not None``."""
+        touches, limiter = self._touches, self.limiter
+        if touches is not None and limiter is not None:
+            limiter.wrote_row(touches, row)
+
     def read(self, row: ObjectRow) -> None:
         """Note that the operation under way read ``row`` (for the rate limits).
 
@@ -250,7 +270,8 @@ class Engine:
             self.limiter.clear()
 
     def _begin(self, sweep: bool = True) -> datetime:
-        """Take the lock, refuse nesting, read ``now``, sweep what expired by it."""
+        """Take the lock, refuse nesting, read ``now``, sweep what expired by it (unless
+        ``sweep`` is False: the caller sweeps, or replaces the state)."""
         self.lock.acquire()
         if self._operating:  # this thread is inside an operation already
             self.lock.release()
@@ -261,14 +282,24 @@ class Engine:
         self._operating = True
         try:
             now = self.now()
-            if sweep and self.expiry.may_be_due(now):
-                with _Transaction(self):
-                    self.expiry.sweep(now, self.emit)
-                self.expiry.settle()
+            if sweep:
+                self._sweep(now)
             return now
         except BaseException:
             self._end()
             raise
+
+    def _sweep(self, now: datetime) -> None:
+        """Remove what expired by ``now``, in a transaction of its own (under the lock)."""
+        if self.expiry.may_be_due(now):
+            with _Transaction(self):
+                self.expiry.sweep(now, self.emit)
+            self.expiry.settle()
+
+    def _sids_place(self) -> object | None:
+        """Where a seeded SID generator is, to go back to if the operation is refused."""
+        getstate = getattr(self.sids, "getstate", None)
+        return None if getstate is None else getstate()
 
     def _end(self) -> None:
         """Release the lock, then deliver the events committed so far."""

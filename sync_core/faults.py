@@ -31,8 +31,8 @@ generator seeded with ``seed`` (reproducible).
 2
 503 20503 Service unavailable
 3
->>> fault.injected, fault.matched
-(1, 4)
+>>> fault.injected, fault.matched  # removed once its one time was spent
+(1, 3)
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from .errors import (
     ErrorSpec,
     SyncError,
 )
+from .params import check_int
 from .sids import is_sid
 
 if TYPE_CHECKING:
@@ -115,11 +116,17 @@ def describe(operation: str, resource: Any) -> Call:
     key = getattr(resource, "_place", None)
     if key is None:
         key = getattr(resource, "identity", None) if kind and kind.endswith("_permission") else None
+    elif kind == "list_item" and isinstance(key, str):  # an index from a URL: as a number
+        index = check_int(key)
+        key = key if index is None else index
+    target = getattr(resource, "_ident", None)
+    if target is None:
+        target = getattr(resource, "_fault_object", None)
     return Call(
         operation,
         kind or "service",
         None if actor is None else actor.service,
-        getattr(resource, "_ident", None) or getattr(resource, "_stream", None),
+        target if isinstance(target, str) else None,
         key,
         SYSTEM if actor is None else actor.identity,
     )
@@ -127,7 +134,7 @@ def describe(operation: str, resource: Any) -> Call:
 
 def aliases(store: Store, call: Call) -> tuple[str, ...]:
     """The SID and unique name of the object ``call`` addresses, if it exists now."""
-    if call.service is None or call.object is None:
+    if not isinstance(call.service, str) or not isinstance(call.object, str):
         return ()
     service = (
         store.service(call.service)
@@ -347,7 +354,8 @@ class Faults:
 
     @property
     def injected(self) -> list[Fault]:
-        """The faults injected and not removed, oldest first."""
+        """The faults still injecting, oldest first (one whose ``times`` are spent, or
+        removed, is not)."""
         with self._lock:
             return list(self._rules)
 
@@ -385,6 +393,8 @@ class Faults:
             else:
                 fault.matched += 1  # counted, not fired: another fault failed the call
         if fired is not None:
+            if fired.exhausted:  # it fails nothing more: checks stop costing anything
+                self._remove(fired)
             raise fired.error(call)
 
     def __repr__(self) -> str:

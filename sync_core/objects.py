@@ -328,6 +328,8 @@ class ContainerContext(ObjectContext[R], Generic[R]):
                 date_expires=expiry_after(now, seconds),
             )
             engine.store.put_object(new, row)
+            if engine._touches is not None:  # a write no event announces: count it
+                engine.wrote(new)
             return self._spec.record(self._actor, new)
 
     def subscribe(self, callback: EventCallback) -> Subscription:

@@ -15,17 +15,22 @@ exact instant its operation leaves the window: 10 seconds after it.
 
 What counts, per object (its SID):
 
-- a **write**: every accepted change: the object's own create, update and delete, and
-  every item added, updated or removed (toward its Map or List); expiry counts for
-  nothing (it is no request);
-- a **large write**: a write whose ``data`` is ``large_payload_bytes`` or more;
-  it counts as a write too;
+- a **write**: every accepted change: the object's own create, update (its TTL too) and
+  delete, and every item added, updated or removed (toward its Map or List); expiry
+  counts for nothing (it is no request), nor does a Service's delete (it is no write
+  to each of its objects);
+- a **large write**: a write whose object or item holds ``data`` of
+  ``large_payload_bytes`` or more once written (a TTL-only update of a large Document
+  too: the request's own payload is not told apart); it counts as a write too;
 - a **read**: a fetch of the object or of one of its items, a page of its items;
 - a **stream message**: a message published to the Stream.
 
-Only accepted operations count: a request refused (400, 404, 412, or 429 itself)
-spends nothing. A refused one changes nothing and sends no event: the check runs when
-the operation is about to commit, and a refusal rolls it back.
+Subscriptions and permissions are not counted (Twilio's 80/s per object permission is
+not modelled). Only accepted operations count: a request refused (400, 404, 412, or 429
+itself) spends nothing, and a request that is both over a rate and invalid gets the
+invalid answer (the decision: the check runs when the operation is about to commit, and
+a refusal rolls it back). A refused one changes nothing and sends no event, and the SID
+a seeded generator made for it (a Stream message's) is not spent.
 
 >>> from sync_core import Sync, ManualClock, RateLimits, SyncError
 >>> clock = ManualClock()
@@ -159,6 +164,10 @@ class RateLimiter:
         data = change.data
         if data is not None and data_size(data) >= self.limits.large_payload_bytes:
             touches.append(_touch(LARGE, row))
+
+    def wrote_row(self, touches: list[Touch], row: ObjectRow) -> None:
+        """Note a write to ``row`` that announces nothing (a container's TTL update)."""
+        touches.append(_touch(WRITE, row))
 
     def admit(self, now_us: int, touches: list[Touch]) -> None:
         """Count ``touches`` at ``now_us`` if every one fits its window; else refuse all.

@@ -107,6 +107,8 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
             seconds = check_ttl(ttl)
             new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
             engine.store.put_object(new, row)
+            if engine._touches is not None:  # a write no event announces: count it
+                engine.wrote(new)
             return _record(self._actor, new)
 
     @property
@@ -133,6 +135,11 @@ class StreamMessageList:
 
     #: What an injected fault sees this resource as (sync_core.faults).
     _fault_kind = "stream_message"
+
+    @property
+    def _fault_object(self) -> str:
+        """The Stream as addressed, for an injected fault's ``object``."""
+        return self._stream
 
     def __init__(self, actor: Actor, stream: str) -> None:
         self._actor = actor

@@ -189,8 +189,10 @@ def test_each_schedule(sync: Sync, home: Any, schedule: dict[str, Any], pattern:
     seen = "".join("." if o == "ok" else "x" for o in outcomes(update, 8))
     assert seen == pattern
     assert fault.injected == pattern.count("x")
-    assert fault.matched == 8
+    # A fault whose times are spent is removed: it counts no call after its last.
+    assert fault.matched == (pattern.rindex("x") + 1 if "times" in schedule else 8)
     assert fault.exhausted == ("times" in schedule)
+    assert (fault in sync.faults.injected) == ("times" not in schedule)
 
 
 def test_a_seeded_probability_is_reproducible(home: Any) -> None:
@@ -214,7 +216,8 @@ def test_the_first_fault_that_fires_wins_and_every_matching_one_counts(
     second = sync.faults.inject(429)
     fetch = home.documents("doc").fetch
     assert outcomes(fetch, 3) == ["500/20500", "429/54009", "429/54009"]
-    assert (first.matched, first.injected, second.matched, second.injected) == (3, 1, 3, 2)
+    assert (first.matched, first.injected, second.matched, second.injected) == (1, 1, 3, 2)
+    assert sync.faults.injected == [second]  # the first one's time is spent
     first.remove()
     second.remove()
     assert sync.faults.injected == []
@@ -310,3 +313,42 @@ def test_over_rest_the_answer_is_twilios_error_json(sync: Sync, home: Any) -> No
     sync.faults.inject(timeout=True)
     with pytest.raises(FaultTimeout):
         api.handle("GET", "/v1/Services/default/Maps/map")
+
+
+def test_listings_and_creates_address_no_object_and_any_storage_copes(
+    sync: Sync, home: Any
+) -> None:
+    seen: list[Call] = []
+
+    def watch(call: Call) -> bool:
+        seen.append(call)
+        return False
+
+    sync.faults.inject(where=watch)
+    sync.faults.inject(object="doc", operation="delete")  # an object selector, unrelated
+    home.documents.list()
+    home.documents.create()
+    sync.services.list()
+    assert [call.object for call in seen] == [None, None, None]
+
+
+def test_a_list_index_is_a_number_however_it_was_addressed(sync: Sync, home: Any) -> None:
+    home.sync_lists("list").sync_list_items.create(data={})
+    fault = sync.faults.inject(where=lambda call: call.key == 0, kind="list_item")
+    assert outcomes(lambda: home.sync_lists("list").sync_list_items(0).fetch(), 1) == ["503/20503"]
+    answer = RestApi(sync).handle("GET", "/v1/Services/default/Lists/list/Items/0")
+    assert answer.status == 503
+    assert fault.injected == 2
+
+
+def test_a_faulted_call_does_not_even_sweep(sync: Sync, clock: ManualClock) -> None:
+    docs = sync.services("default").documents
+    docs.create(unique_name="soon", ttl=5)
+    clock.advance(10)
+    removals: list[str] = []
+    sync.subscribe(lambda event: removals.append(event.type))
+    with sync.faults.inject():
+        assert outcomes(lambda: docs.list(), 1) == ["503/20503"]
+    assert removals == []
+    assert list(docs.list()) == []
+    assert removals == ["document_removed"]

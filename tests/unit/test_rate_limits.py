@@ -267,3 +267,53 @@ def test_accepted_writes_never_exceed_the_limit_in_any_window(
     for index, at in enumerate(accepted):
         in_window = [other for other in accepted[: index + 1] if other > at - 1_000_000]
         assert len(in_window) <= rate
+
+
+def test_subscriptions_are_not_counted_nor_refused() -> None:
+    sync, _ = limited(reads=1, window=1)
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    docs("d").fetch()  # the one read of this second
+    seen: list[str] = []
+    subscription = docs("d").subscribe(lambda event: seen.append(event.type))
+    assert subscription.active
+    refused(lambda: docs("d").fetch(), 429, 54009, "Rate limit exceeded for read-document-d")
+
+
+def test_a_ttl_update_of_a_map_list_or_stream_is_a_write() -> None:
+    sync, _ = limited(writes=2, window=1)
+    home = sync.services("default")
+    for objects in (home.sync_maps, home.sync_lists, home.sync_streams):
+        objects.create(unique_name="o")  # write 1
+        assert attempts(lambda o=objects: o("o").update(ttl=60), 2) == [True, False]
+
+
+def test_a_refused_stream_message_spends_no_sid() -> None:
+    def run(refuse: bool) -> list[str]:
+        sync, clock = limited(stream_messages=1, window=1)
+        streams = sync.services("default").sync_streams
+        streams.create(unique_name="s")
+        messages = streams("s").stream_messages
+        sids = [messages.create(data={}).sid]
+        if refuse:
+            refused(
+                lambda: messages.create(data={}),
+                429,
+                54009,
+                f"Rate limit exceeded for write-stream-{'s'}",
+            )
+        clock.advance(1)
+        sids.append(messages.create(data={}).sid)
+        sids.append(sync.services("default").documents.create().sid)
+        return sids
+
+    assert run(refuse=True) == run(refuse=False)
+
+
+def test_deleting_a_service_is_no_write_to_each_of_its_objects() -> None:
+    sync, _ = limited(writes=2, window=1)
+    svc = sync.services.create()
+    docs = sync.services(svc.sid).documents
+    docs.create(unique_name="d")
+    docs("d").update(data={"n": 1})  # the Document's window is full
+    assert sync.services(svc.sid).delete() is True
