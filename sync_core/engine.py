@@ -88,7 +88,8 @@ class _Operation(_Transaction):
         try:
             if engine.faults.active and self._resource is not None:
                 engine._fault(self._name, self._resource)  # before anything, the sweep too
-            engine._sweep(now)
+            if engine.expiry.may_be_due(now):  # checked here: the call costs when nothing is
+                engine._sweep(now)
             if engine.limiter is not None and _counted(self._name, self._resource):
                 engine._touches = []
                 self._now = now
