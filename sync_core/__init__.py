@@ -69,7 +69,6 @@ from .paging import Page
 from .params import UNSET, Unset
 from .payload import JsonData
 from .permissions import PermissionContext, PermissionList
-from .rates import RateLimits
 from .service import ServiceContext, ServiceList, ServiceRecord
 from .sids import RandomSids, SeededSids, SidGenerator
 from .storage import MemoryStorage, Storage
@@ -84,6 +83,7 @@ from .sync import Sync
 
 if TYPE_CHECKING:
     from .lazy_expiry import LazyExpiry
+    from .rates import RateLimits
     from .storage import SqliteStorage, StorageFormatError
 
 __all__ = [
@@ -155,8 +155,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """``__version__``, read from the installed package's metadata when first asked, the
-    SQLite storage's names (:mod:`sqlite3` is imported when first needed), and
-    :class:`LazyExpiry` (:mod:`hashlib` is imported when first needed).
+    SQLite storage's names (:mod:`sqlite3` is imported when first needed),
+    :class:`LazyExpiry` (:mod:`hashlib` is imported when first needed) and
+    :class:`RateLimits` (an attrs class: defining one costs a fraction of a millisecond).
 
     (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
     ``Sync()``, and most programs never ask.)
@@ -169,6 +170,10 @@ def __getattr__(name: str) -> Any:
         from .lazy_expiry import LazyExpiry
 
         return LazyExpiry
+    if name == "RateLimits":
+        from .rates import RateLimits
+
+        return RateLimits
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 

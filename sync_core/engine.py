@@ -32,7 +32,6 @@ from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_even
 from .expiry import Expiry
 from .faults import Faults, aliases, describe
 from .limits import TWILIO_LIMITS, Limits
-from .rates import RateLimiter, RateLimits, Touch
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import Storage
@@ -40,6 +39,7 @@ from .store import Store, micros
 
 if TYPE_CHECKING:
     from .lazy_expiry import LazyExpiry
+    from .rates import RateLimiter, RateLimits, Touch
 
 __all__ = ["Engine"]
 
@@ -190,7 +190,7 @@ class Engine:
         # Whether an operation is under way (under ``lock``): operations do not nest.
         self._operating = False
         #: The rate limits' windows (:mod:`sync_core.rates`); None: no limit (the default).
-        self.limiter = None if rate_limits is None else RateLimiter(rate_limits)
+        self.limiter = None if rate_limits is None else _limiter(rate_limits)
         # What the operation under way read and wrote, for the limiter; None when no
         # limit is set or outside an operation's body.
         self._touches: list[Touch] | None = None
@@ -322,7 +322,7 @@ class Engine:
         assert pending is not None, "emit() outside an operation"
         touches = self._touches
         if touches is not None:
-            cast(RateLimiter, self.limiter).wrote(touches, change)
+            cast("RateLimiter", self.limiter).wrote(touches, change)
         store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
@@ -362,6 +362,15 @@ class Engine:
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()
+
+
+def _limiter(rate_limits: RateLimits) -> RateLimiter:
+    """The windows of the rate limits (:mod:`sync_core.rates`, loaded when first used)."""
+    from .rates import RateLimiter, RateLimits
+
+    if not isinstance(rate_limits, RateLimits):
+        raise TypeError(f"rate_limits must be a RateLimits or None, got {rate_limits!r}")
+    return RateLimiter(rate_limits)
 
 
 def _lazy(store: Store, lazy_expiry: LazyExpiry) -> Expiry:

@@ -1,8 +1,9 @@
 """``import sync_core`` loads only what every program needs (the bench's import figure).
 
-SQLite, :mod:`logging`, OpenSSL's hashes (through :mod:`secrets`) and the reading of
-access tokens (:mod:`hmac`, ``sync_core.tokens``) are loaded when first used: a program
-that keeps its state in memory, never logs and reads no token pays for none.
+SQLite, :mod:`logging`, OpenSSL's hashes (through :mod:`secrets`), the reading of
+access tokens (:mod:`hmac`, ``sync_core.tokens``), the rate limits, lazy expiry, the
+fixture format and snapshots are loaded when first used: a program that keeps its
+state in memory, never logs, reads no token and asks for none of them pays for none.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ DEFERRED = (
     "secrets",
     "importlib.metadata",
     "sync_core.tokens",
+    "sync_core.rates",
+    "sync_core.lazy_expiry",
+    "sync_core.state",
+    "sync_core.snapshots",
 )
 
 CHECK = f"""
