@@ -30,6 +30,7 @@ __all__ = [
     "ACCESS_TOKEN_NOT_YET_VALID",
     "ACCESS_TOKEN_SIGNATURE_INVALID",
     "ACCESS_TOKEN_TTL_TOO_LONG",
+    "AUTHENTICATION_FAILED",
     "BOUNDS_INVALID",
     "DATA_INVALID",
     "DATA_TOO_LARGE",
@@ -351,6 +352,12 @@ ACCESS_TOKEN_SIGNATURE_INVALID: Final = ErrorSpec(_401, 20107, "Invalid Access T
 ACCESS_TOKEN_TTL_TOO_LONG: Final = ErrorSpec(
     _401, 20157, "Expiration Time Exceeds Maximum Time Allowed"
 )
+
+#: HTTP Basic auth refused (the account SID and auth token; only a server built with
+#: ``make_app(..., auth=True)`` checks it, sync_core.adapters.http): the message the
+#: real API answers, "Authenticate" (pasted answers; the catalog's page for 20003 is
+#: titled "Permission Denied").
+AUTHENTICATION_FAILED: Final = ErrorSpec(_401, 20003, "Authenticate")
 
 #: The table by name (the constant's name in lower case), for listing and docs.
 ERRORS: Final[Mapping[str, ErrorSpec | ResourceErrorSpec | RevisionErrorSpec]] = {

@@ -1,56 +1,32 @@
 """A real HTTP server on 127.0.0.1 in front of a Sync, and twilio clients that reach it.
 
 ``serving(sync)`` runs the standard library's WSGI server in a thread, on a free port of
-127.0.0.1 only, answering every request with a ``RestApi`` over ``sync``, and always
-stops it. ``LocalHttpClient`` and ``AsyncLocalHttpClient`` are twilio's own HTTP clients
-(``requests`` and ``aiohttp`` on a real socket) whose every request goes to that server
-instead of sync.twilio.com: what the SDK sends, as ``requests`` puts it on the wire.
+127.0.0.1 only, answering every request with sync_core's WSGI app over ``sync``
+(``sync_core.adapters.wsgi.make_app``; ``rebase=True`` gives it the server's address as
+its ``base_url``), and always stops it. ``LocalHttpClient`` and ``AsyncLocalHttpClient``
+are twilio's own HTTP clients (``requests`` and ``aiohttp`` on a real socket) whose every
+request goes to that server instead of sync.twilio.com: what the SDK sends, as
+``requests`` puts it on the wire. A URL already on the server (a ``next_page_url`` of a
+rebased app) goes as it is; any other is a test failure. ``sent`` lists every URL they
+requested, ``asked`` every URL the SDK asked for (before any rewriting).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 
 from sync_core import Sync
-from sync_core.adapters.rest import RestApi
+from sync_core.adapters.wsgi import make_app
 
 #: Where the SDK sends Sync requests; the local clients send them to the server instead.
 TWILIO = "https://sync.twilio.com"
-
-StartResponse = Callable[[str, list[tuple[str, str]]], object]
-
-
-def wsgi_app(sync: Sync) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """A WSGI app answering with a RestApi over ``sync`` (blank values kept)."""
-    api = RestApi(sync)
-
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(size).decode("utf-8") if size else ""
-        # WSGI gives the path percent-decoded, as latin-1: its bytes are UTF-8.
-        path = quote(environ["PATH_INFO"].encode("latin-1"), safe="/")
-        headers = {"If-Match": environ["HTTP_IF_MATCH"]} if "HTTP_IF_MATCH" in environ else {}
-        answer = api.handle(
-            environ["REQUEST_METHOD"],
-            path,
-            params=dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
-            data=dict(parse_qsl(body, keep_blank_values=True)),
-            headers=headers,
-        )
-        reason = HTTPStatus(answer.status).phrase
-        start_response(f"{answer.status} {reason}", list(answer.headers.items()))
-        return [answer.text.encode("utf-8")]
-
-    return app
 
 
 class _Quiet(WSGIRequestHandler):
@@ -59,17 +35,30 @@ class _Quiet(WSGIRequestHandler):
 
 
 @contextmanager
-def serving(sync: Sync) -> Iterator[str]:
-    """Serve ``sync`` over HTTP on 127.0.0.1; yields the server's base URL."""
-    server: WSGIServer = make_server("127.0.0.1", 0, wsgi_app(sync), handler_class=_Quiet)
+def serving(sync: Sync, *, rebase: bool = False, **options: Any) -> Iterator[str]:
+    """Serve ``sync`` over HTTP on 127.0.0.1; yields the server's base URL.
+
+    ``options`` are ``make_app``'s; ``rebase`` makes the server's URL its ``base_url``.
+    """
+    server: WSGIServer = make_server("127.0.0.1", 0, make_app(sync), handler_class=_Quiet)
+    base = f"http://127.0.0.1:{server.server_port}"
+    server.set_app(make_app(sync, base_url=base if rebase else None, **options))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+def _local(base: str, url: str) -> str:
+    """``url`` on the local server at ``base``: Twilio's host replaced, or already there."""
+    if url.startswith(base + "/"):
+        return url
+    assert url.startswith(TWILIO + "/"), url
+    return base + url[len(TWILIO) :]
 
 
 class LocalHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -78,11 +67,15 @@ class LocalHttpClient(TwilioHttpClient):  # type: ignore[misc]  # twilio is unty
     def __init__(self, base: str) -> None:
         super().__init__(pool_connections=True, timeout=10)
         self.base = base
+        self.asked: list[str] = []
+        self.sent: list[str] = []
         self.session.trust_env = False  # no proxy from the environment: 127.0.0.1 only
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        assert url.startswith(TWILIO), url
-        return super().request(method, self.base + url[len(TWILIO) :], *args, **kwargs)
+        local = _local(self.base, url)
+        self.asked.append(url)
+        self.sent.append(local)
+        return super().request(method, local, *args, **kwargs)
 
 
 class AsyncLocalHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -91,7 +84,11 @@ class AsyncLocalHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twil
     def __init__(self, base: str) -> None:
         super().__init__(timeout=10)
         self.base = base
+        self.asked: list[str] = []
+        self.sent: list[str] = []
 
     async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        assert url.startswith(TWILIO), url
-        return await super().request(method, self.base + url[len(TWILIO) :], *args, **kwargs)
+        local = _local(self.base, url)
+        self.asked.append(url)
+        self.sent.append(local)
+        return await super().request(method, local, *args, **kwargs)

@@ -59,7 +59,7 @@ from ..records import BASE_URL
 from ..service import ServiceContext
 from ..sync import Sync
 
-__all__ = ["ROUTES", "RestApi", "RestResponse", "Route"]
+__all__ = ["ROUTES", "RestApi", "RestResponse", "Route", "normalize_base_url"]
 
 logger: Final = logging.getLogger("sync_core.rest")
 
@@ -124,7 +124,7 @@ class _Request:
     """A request as the handlers see it: method, decoded path segments, text values."""
 
     method: str
-    origin: str  # scheme and host to write page URLs with
+    root: str  # where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1")
     path: str  # as received, without the query (percent-encoded as it came)
     segments: tuple[str, ...]  # after /v1, percent-decoded
     query: Form
@@ -195,7 +195,7 @@ def _listing(
         page_number=query.get("Page", UNSET),
         page_size=query.get("PageSize", UNSET),
     )
-    base = f"{request.origin}{request.path}"
+    base = f"{request.root}{request.path[3:]}"
 
     def url(page_number: int, token: str | None) -> str:
         values: dict[str, str] = {
@@ -460,14 +460,104 @@ for _row in ROUTES:
 del _row
 
 
+def normalize_base_url(base_url: str) -> str:
+    """Where a server says the v1 API is: ``base_url`` without a trailing ``/``, ``/v1``
+    added unless it ends with it.
+
+    >>> normalize_base_url("http://127.0.0.1:8000")
+    'http://127.0.0.1:8000/v1'
+    >>> normalize_base_url("http://127.0.0.1:8000/v1/")
+    'http://127.0.0.1:8000/v1'
+    >>> normalize_base_url("https://staging.example/sync")  # an app mounted under /sync
+    'https://staging.example/sync/v1'
+    >>> normalize_base_url("127.0.0.1:8000")
+    Traceback (most recent call last):
+    ...
+    ValueError: base_url must be an http:// or https:// URL with a host and no query, got '127.0.0.1:8000'
+
+    Raises:
+        TypeError: ``base_url`` is not a string.
+        ValueError: it is not an absolute http(s) URL, or it has a query or fragment.
+    """
+    if not isinstance(base_url, str):
+        raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or "?" in base_url
+        or "#" in base_url
+    ):
+        raise ValueError(
+            f"base_url must be an http:// or https:// URL with a host and no query, got {base_url!r}"
+        )
+    root = base_url.rstrip("/")
+    return root if root.endswith("/v1") else f"{root}/v1"
+
+
+#: How long the real service's prefix is: what a rebased URL replaces.
+_BASE_LENGTH: Final = len(BASE_URL)
+
+
+def _rebased(url: object, base_url: str) -> object:
+    if isinstance(url, str) and url.startswith(BASE_URL):
+        return base_url + url[_BASE_LENGTH:]
+    return url
+
+
+def _rebase(body: dict[str, Any], base_url: str) -> None:
+    """Move the ``url`` and ``links`` of the record(s) of ``body`` under ``base_url``.
+
+    Only those fields of the records themselves: a record's ``data`` (the caller's
+    own JSON) is never looked into. A listing's ``meta`` URLs are built on the base
+    already (``_Request.root``).
+    """
+    meta = body.get("meta")
+    records = body.get(meta["key"], ()) if isinstance(meta, dict) and "key" in meta else (body,)
+    for record in records:
+        if "url" in record:
+            record["url"] = _rebased(record["url"], base_url)
+        links = record.get("links")
+        if isinstance(links, dict):
+            record["links"] = {name: _rebased(link, base_url) for name, link in links.items()}
+
+
 class RestApi:
     """Answers Sync v1 REST requests with a :class:`~sync_core.Sync`, acting as ``system``.
 
     Thread-safe, as the Sync underneath is. One method: :meth:`handle`.
+
+    ``base_url`` (a server's own address, ``http://127.0.0.1:8000`` or with ``/v1``)
+    puts every ``url`` and ``links`` value of the answers, and every page URL of a
+    listing, under it instead of ``https://sync.twilio.com/v1``, so that a client
+    following them (``next_page_url``) stays on that server. Without it (the
+    default, at no cost) records' URLs are the real service's, and page URLs use the
+    request URL's own origin (the real service's for a bare path).
+
+    >>> from sync_core import Sync
+    >>> api = RestApi(Sync(seed=1), base_url="http://127.0.0.1:8000")
+    >>> made = api.handle("POST", "/v1/Services", data={"FriendlyName": "chat"})
+    >>> made.body["url"] == f"http://127.0.0.1:8000/v1/Services/{made.body['sid']}"
+    True
+    >>> api.handle("GET", "/v1/Services").body["meta"]["url"]
+    'http://127.0.0.1:8000/v1/Services?PageSize=50&Page=0'
+
+    Raises:
+        ValueError: ``base_url`` is not an absolute http(s) URL (:func:`normalize_base_url`).
     """
 
-    def __init__(self, sync: Sync) -> None:
+    def __init__(self, sync: Sync, *, base_url: str | None = None) -> None:
         self.sync = sync
+        #: Where answers say the API is (``https://host:port/v1``), or None: records'
+        #: ``url`` and ``links`` under ``https://sync.twilio.com/v1``, and page URLs
+        #: under the request's own origin (that one when the request gives a path).
+        self.base_url = None if base_url is None else normalize_base_url(base_url)
 
     def handle(
         self,
@@ -538,9 +628,12 @@ class RestApi:
     ) -> tuple[RestResponse, str | None]:
         """The answer, and the name of the injected fault that made it, if one did."""
         try:
-            request = _parse(method, url, params, data, headers)
+            request = _parse(method, url, params, data, headers, self.base_url)
             segments = request.segments
-            return _route(request)(self.sync, request, segments[1::2]), None
+            answer = _route(request)(self.sync, request, segments[1::2])
+            if self.base_url is not None and answer.body is not None:
+                _rebase(answer.body, self.base_url)
+            return answer, None
         except SyncError as error:
             # What exactly was wrong is not part of Twilio's body: a client (the SDK)
             # sees the body alone, so the detail goes to the log, for people.
@@ -560,6 +653,7 @@ def _parse(
     params: Mapping[str, object] | None,
     data: Mapping[str, object] | None,
     headers: Mapping[str, str] | None,
+    base_url: str | None = None,
 ) -> _Request:
     if not isinstance(url, str):
         raise NOT_FOUND.error(str(url))
@@ -582,7 +676,7 @@ def _parse(
     segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
     return _Request(
         method=str(method).upper(),
-        origin=origin or BASE_URL[: -len("/v1")],
+        root=base_url or (f"{origin}/v1" if origin else BASE_URL),
         path=path,
         segments=segments,
         query=query,

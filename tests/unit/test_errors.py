@@ -69,6 +69,7 @@ EXPECTED = {
     "access_token_grants_invalid": (401, 20106),
     "access_token_signature_invalid": (401, 20107),
     "access_token_ttl_too_long": (401, 20157),
+    "authentication_failed": (401, 20003),
 }
 
 

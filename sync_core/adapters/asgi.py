@@ -1,0 +1,205 @@
+"""An ASGI 3 app that is Twilio Sync's REST API: ``make_app(sync)``.
+
+Any ASGI server runs it (uvicorn, hypercorn, daphne); sync_core itself opens no
+socket. Everything but the I/O is :class:`~sync_core.adapters.http.HttpCore`'s, shared
+with the WSGI app (:mod:`sync_core.adapters.wsgi`); docs/server.md has the commands and
+every option.
+
+What this module adds is the ASGI protocol:
+
+- ``http``: the path after the mount point (``root_path``) as the client sent it
+  (``raw_path``, so ``%FF`` or ``%2F`` is seen as sent; ``path`` when the server gives
+  no ``raw_path``), the ``query_string``, the headers, and the body read message by
+  message (``more_body``), stopping once past ``max_body`` (413, the rest never read);
+  a client gone before its body ends (``http.disconnect``) gets nothing;
+- ``lifespan``: startup and shutdown are acknowledged (there is nothing to start);
+- ``websocket``: refused (closed at the handshake): Sync's REST API has none.
+
+The Sync is called on the event loop's thread: an answer takes microseconds on
+:class:`~sync_core.MemoryStorage`. An injected timeout held ``timeout_hold`` seconds
+waits with :func:`asyncio.sleep` (so that hold needs an asyncio server).
+
+>>> import asyncio, json
+>>> from sync_core import Sync
+>>> app = make_app(Sync(seed=1))
+>>> sent = []
+>>> async def receive():
+...     return {"type": "http.request", "body": b"FriendlyName=chat", "more_body": False}
+>>> async def send(message):
+...     sent.append(message)
+>>> scope = {"type": "http", "method": "POST", "path": "/v1/Services",
+...          "query_string": b"", "headers": []}
+>>> asyncio.run(app(scope, receive, send))
+>>> sent[0]["status"], json.loads(sent[1]["body"])["friendly_name"]
+(201, 'chat')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import quote
+
+from ..sync import Sync
+from .http import DEFAULT_MAX_BODY, Answer, HttpCore, strip_mount
+
+__all__ = ["AsgiApp", "make_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class _Gone(Exception):
+    """The client disconnected before its request was read."""
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-case name; a repeated one joined with ``, ``."""
+    headers: dict[str, str] = {}
+    for name, value in scope.get("headers") or ():
+        key = bytes(name).decode("latin-1").lower()
+        text = bytes(value).decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
+
+
+def request_path(scope: Scope) -> bytes:
+    """The path after the mount point (``root_path``), percent-encoded as sent.
+
+    >>> request_path({"path": "/sync/v1/x", "raw_path": b"/sync/v1/%FF", "root_path": "/sync"})
+    b'/v1/%FF'
+    >>> request_path({"path": "/v1/caf\\u00e9"})
+    b'/v1/caf%C3%A9'
+    """
+    root = scope.get("root_path") or ""
+    raw = scope.get("raw_path")
+    if raw is None:  # optional in the spec: the decoded path, encoded again
+        path = str(scope.get("path", ""))
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return quote(path.encode("utf-8"), safe="/").encode("ascii")
+    raw = bytes(raw).split(b"?", 1)[0]
+    if root:  # raw_path includes root_path (uvicorn), or not (older servers)
+        rest = strip_mount(raw, root.encode("utf-8"))
+        if rest is not None:
+            return rest
+    return raw
+
+
+class AsgiApp:
+    """The ASGI 3 app: call it as a server does. ``core`` is its :class:`HttpCore`."""
+
+    def __init__(self, core: HttpCore) -> None:
+        self.core = core
+
+    @property
+    def sync(self) -> Sync:
+        """The Sync it serves."""
+        return self.core.sync
+
+    def close(self) -> None:
+        """Stop recording events for the control routes (:meth:`HttpCore.close`)."""
+        self.core.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            message = await receive()
+            if message["type"] == "websocket.connect":
+                await send({"type": "websocket.close", "code": 1008})
+        else:
+            raise ValueError(f"sync_core's ASGI app serves http, not {kind!r}")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        core = self.core
+        headers = _headers(scope)
+        answer = core.before_body(headers)
+        if answer is None:
+            try:
+                body = await self._body(receive)
+            except _Gone:
+                return
+            answer = (
+                core.too_large()
+                if body is None
+                else core.answer(
+                    str(scope.get("method", "GET")),
+                    request_path(scope),
+                    bytes(scope.get("query_string") or b""),
+                    headers,
+                    body,
+                )
+            )
+        await self._send(answer, send)
+
+    async def _body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it is over ``max_body`` (the rest unread)."""
+        limit = self.core.max_body
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Gone
+            chunk = bytes(message.get("body") or b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _send(self, answer: Answer, send: Send) -> None:
+        if answer.timed_out and self.core.timeout_hold:
+            import asyncio
+
+            await asyncio.sleep(self.core.timeout_hold)
+        headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in answer.headers
+        ]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+def make_app(
+    sync: Sync,
+    *,
+    base_url: str | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    auth: bool = False,
+    control_prefix: str | None = None,
+    timeout_hold: float = 0.0,
+) -> AsgiApp:
+    """An ASGI 3 app answering Twilio Sync's REST API with ``sync``.
+
+    The options are :func:`sync_core.adapters.wsgi.make_app`'s, to the letter.
+
+    Raises:
+        ValueError: a bad option (:class:`~sync_core.adapters.http.HttpCore`).
+    """
+    return AsgiApp(
+        HttpCore(
+            sync,
+            base_url=base_url,
+            max_body=max_body,
+            auth=auth,
+            control_prefix=control_prefix,
+            timeout_hold=timeout_hold,
+        )
+    )

@@ -1,0 +1,313 @@
+"""Control routes: a test suite in any language drives the Sync behind a server.
+
+As moto's ``/moto-api/``: a server app built with ``control_prefix="/_sync_core"``
+(:func:`sync_core.adapters.wsgi.make_app`, :func:`sync_core.adapters.asgi.make_app`)
+answers these, JSON in and out, besides the Sync REST API; without a prefix (the
+default) none of them exists, and their paths are the REST API's 404s.
+
+==========  ==============================  ===========================================
+method      path (under the prefix)         what it does, and its answer
+==========  ==============================  ===========================================
+POST        ``/reset``                      ``sync.reset()``: ``{"reset": true}``
+GET         ``/clock``                      ``{"now": "<ISO 8601>Z", "manual": bool}``
+POST        ``/clock/advance``              ``{"seconds": 90}`` moves a ManualClock,
+                                            then removes what expired: ``{"now": ...}``
+GET         ``/events``                     the events since the app started,
+                                            ``?after=<id>``: only later ones
+DELETE      ``/events``                     forget them: ``{"cleared": n}``
+GET         ``/journal``                    ``sync.requests``: ``{"requests": [...]}``
+DELETE      ``/journal``                    ``sync.journal.clear()``
+POST        ``/snapshots``                  ``sync.snapshot()``, kept by the app:
+                                            201 ``{"id": "1", "taken_at": ...}``
+POST        ``/snapshots/<id>/restore``     ``sync.restore(...)``: ``{"restored": id}``
+DELETE      ``/snapshots/<id>``             forget it: ``{"deleted": id}``
+GET         ``/state``                      ``sync.export_state()``
+PUT         ``/state``                      ``sync.import_state(<the body>)``
+==========  ==============================  ===========================================
+
+Refusals are ``{"status": <status>, "message": "<why>"}`` with that status: 400 (a
+malformed body or parameter, an invalid state), 404 (no such route or snapshot), 405
+(another method; ``Allow`` says which), 409 (advancing a clock that is not a
+:class:`~sync_core.ManualClock`). A refusal changes nothing.
+
+The events are every event of every Service (``sync.subscribe``), each as
+``SyncEvent.to_dict()`` with an ``id``: 1, 2, 3... in delivery order, for this app
+(an event's ``sequence`` is its Service's). The app keeps the last
+:data:`EVENT_LOG_SIZE`. A reset, a restore and an import forget them, as the Sync
+forgets its journal; ids go on from where they were, so ``?after=`` stays valid.
+
+>>> from sync_core import Sync, ManualClock
+>>> control = Control(Sync(clock=ManualClock(), seed=1), "/_sync_core")
+>>> control.handle("POST", "/_sync_core/clock/advance", {}, b'{"seconds": 90}').json()
+{'now': '2025-01-01T00:01:30Z'}
+>>> control.handle("POST", "/_sync_core/clock/advance", {}, b'{"seconds": -1}').json()
+{'status': 400, 'message': 'seconds must be a number of seconds, 0 or more, got -1'}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from ..clock import ManualClock
+from ..events import SyncEvent
+from ..sync import Sync
+from .http import Answer, answer_json
+
+if TYPE_CHECKING:
+    from ..snapshots import Snapshot
+
+__all__ = ["EVENT_LOG_SIZE", "Control"]
+
+logger: Final = logging.getLogger("sync_core.http")
+
+#: How many events the control routes keep (the last ones).
+EVENT_LOG_SIZE: Final = 10_000
+
+Handler = Callable[["Control", tuple[str, ...], Mapping[str, str], bytes], Answer]
+
+
+class _Refused(Exception):
+    """A control request refused: its status and why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _iso(when: datetime) -> str:
+    """A time as ISO 8601 in UTC with ``Z`` (microseconds when there are some)."""
+    return when.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
+
+
+def _json_body(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise _Refused(400, "the body must be JSON (UTF-8)") from None
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it can be the control routes' prefix.
+
+    >>> check_prefix("/_sync_core")
+    '/_sync_core'
+    >>> check_prefix("/v1/control")
+    Traceback (most recent call last):
+    ...
+    ValueError: control_prefix must be a path like '/_sync_core' (a '/', no trailing '/', no '?' or '#', not under /v1), got '/v1/control'
+    """
+    if not isinstance(prefix, str):
+        raise TypeError(f"control_prefix must be a string, got {type(prefix).__name__}")
+    if (
+        not prefix.startswith("/")
+        or prefix.endswith("/")
+        or "?" in prefix
+        or "#" in prefix
+        or "//" in prefix
+        or prefix == "/v1"
+        or prefix.startswith("/v1/")
+    ):
+        raise ValueError(
+            "control_prefix must be a path like '/_sync_core' (a '/', no trailing '/', "
+            f"no '?' or '#', not under /v1), got {prefix!r}"
+        )
+    return prefix
+
+
+class Control:
+    """The control routes of one app over one Sync, under ``prefix`` (decoded).
+
+    Registers a subscription to the Sync at once (:meth:`close` ends it). Thread-safe.
+
+    Raises:
+        ValueError: a ``prefix`` that is not a path outside ``/v1`` (:func:`check_prefix`).
+    """
+
+    def __init__(self, sync: Sync, prefix: str) -> None:
+        self.sync = sync
+        self.prefix = check_prefix(prefix)
+        self._lock = threading.Lock()
+        self._events: deque[dict[str, Any]] = deque(maxlen=EVENT_LOG_SIZE)
+        self._last_event = 0
+        self._snapshots: dict[str, Snapshot] = {}
+        self._taken = 0
+        self._subscription = sync.subscribe(self._heard)
+
+    def close(self) -> None:
+        """End the subscription: no event is recorded any more."""
+        self._subscription.unsubscribe()
+
+    def _heard(self, event: SyncEvent) -> None:
+        shown = event.to_dict()
+        with self._lock:
+            self._last_event += 1
+            self._events.append({"id": self._last_event, **shown})
+
+    def _forget_events(self) -> int:
+        with self._lock:
+            count = len(self._events)
+            self._events.clear()
+            return count
+
+    def owns(self, path: str) -> bool:
+        """Whether the decoded ``path`` is under the prefix."""
+        prefix = self.prefix
+        return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+        """The answer to a control request (``path`` decoded, under the prefix)."""
+        segments = tuple(path[len(self.prefix) :].split("/")[1:])
+        args: tuple[str, ...] = ()
+        if len(segments) in (2, 3) and segments[0] == "snapshots" and segments[1]:
+            args, segments = (segments[1],), ("snapshots", "{id}", *segments[2:])
+        methods = _ROUTES.get(segments)
+        try:
+            if methods is None:
+                raise _Refused(404, f"no control route {path}")
+            handler = methods.get(method.upper())
+            if handler is None:
+                allowed = ", ".join(sorted(methods))
+                return answer_json(
+                    405,
+                    {"status": 405, "message": f"{path} takes {allowed}, not {method}"},
+                    [("Allow", allowed)],
+                )
+            return handler(self, args, query, body)
+        except _Refused as refused:
+            return answer_json(
+                refused.status, {"status": refused.status, "message": refused.message}
+            )
+        except Exception:  # a bug of sync_core: still an answer, and logged
+            logger.exception("unexpected failure answering %s %s", method, path)
+            return answer_json(500, {"status": 500, "message": "internal error (logged)"})
+
+    # -- the routes
+
+    def reset(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        self.sync.reset()
+        self._forget_events()
+        return answer_json(200, {"reset": True})
+
+    def clock(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        clock = self.sync.clock
+        return answer_json(
+            200, {"now": _iso(clock.now()), "manual": isinstance(clock, ManualClock)}
+        )
+
+    def advance(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        clock = self.sync.clock
+        if not isinstance(clock, ManualClock):
+            raise _Refused(
+                409, f"the Sync's clock is {clock!r}, not a ManualClock: it cannot be advanced"
+            )
+        given = _json_body(body)
+        seconds = given.get("seconds") if isinstance(given, dict) else None
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+            or seconds < 0
+        ):
+            raise _Refused(400, f"seconds must be a number of seconds, 0 or more, got {seconds!r}")
+        try:
+            now = clock.advance(seconds)
+        except OverflowError:
+            raise _Refused(400, f"seconds {seconds!r} takes the clock past year 9999") from None
+        self.sync.expire()  # what expired by then is removed now, and announced
+        return answer_json(200, {"now": _iso(now)})
+
+    def events(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        after = query.get("after", "0")
+        if not after.isascii() or not after.isdigit():
+            raise _Refused(400, f"after must be an event id (0 or more), got {after!r}")
+        since = int(after)
+        with self._lock:
+            shown = [event for event in self._events if event["id"] > since]
+            last = self._last_event
+        return answer_json(200, {"events": shown, "last_id": last})
+
+    def clear_events(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        return answer_json(200, {"cleared": self._forget_events()})
+
+    def journal(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        requests = [
+            {
+                "method": entry.method,
+                "url": entry.url,
+                "path": entry.path,
+                "query": dict(entry.query),
+                "form": dict(entry.form),
+                "status": entry.status,
+                "code": entry.code,
+                "fault": entry.fault,
+            }
+            for entry in self.sync.requests
+        ]
+        return answer_json(200, {"requests": requests})
+
+    def clear_journal(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        count = len(self.sync.journal)
+        self.sync.journal.clear()
+        return answer_json(200, {"cleared": count})
+
+    def snapshot(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        snapshot = self.sync.snapshot()
+        with self._lock:
+            self._taken += 1
+            name = str(self._taken)
+            self._snapshots[name] = snapshot
+        return answer_json(201, {"id": name, "taken_at": _iso(snapshot.taken_at)})
+
+    def _snapshot(self, name: str) -> Snapshot:
+        with self._lock:
+            found = self._snapshots.get(name)
+        if found is None:
+            raise _Refused(404, f"no snapshot {name!r} (POST {self.prefix}/snapshots takes one)")
+        return found
+
+    def restore(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        self.sync.restore(self._snapshot(args[0]))
+        self._forget_events()
+        return answer_json(200, {"restored": args[0]})
+
+    def forget(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        self._snapshot(args[0])
+        with self._lock:
+            self._snapshots.pop(args[0], None)
+        return answer_json(200, {"deleted": args[0]})
+
+    def export(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        return answer_json(200, self.sync.export_state())
+
+    def import_(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        from ..state import StateFormatError
+
+        data = _json_body(body)
+        try:
+            self.sync.import_state(data)
+        except StateFormatError as error:
+            raise _Refused(400, f"not a valid state: {error}") from None
+        self._forget_events()
+        return answer_json(200, {"imported": True})
+
+
+#: The routes by their segments after the prefix (``{id}``: a snapshot's), then method.
+_ROUTES: Final[dict[tuple[str, ...], dict[str, Handler]]] = {
+    ("reset",): {"POST": Control.reset},
+    ("clock",): {"GET": Control.clock},
+    ("clock", "advance"): {"POST": Control.advance},
+    ("events",): {"GET": Control.events, "DELETE": Control.clear_events},
+    ("journal",): {"GET": Control.journal, "DELETE": Control.clear_journal},
+    ("snapshots",): {"POST": Control.snapshot},
+    ("snapshots", "{id}", "restore"): {"POST": Control.restore},
+    ("snapshots", "{id}"): {"DELETE": Control.forget},
+    ("state",): {"GET": Control.export, "PUT": Control.import_},
+}
