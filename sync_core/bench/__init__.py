@@ -24,6 +24,10 @@ never depends on a timing):
 - ``memory`` (:mod:`.memory`): RSS per stored map item for 1,000,000 items, against a
   dict of JSON strings and a fakeredis hash, each in a fresh process.
 - ``storages`` (:mod:`.storages`): SQLite (``NORMAL``, ``FULL``) against in-memory.
+- ``http`` (:mod:`.http`): a map item fetch and update over HTTP to the WSGI app
+  (:func:`sync_core.adapters.wsgi.make_app`) under one server on 127.0.0.1 (waitress
+  when installed, else ``wsgiref``), against :class:`~sync_core.adapters.rest.RestApi`
+  called directly: what the HTTP layer costs.
 - ``state`` (:mod:`.snapshots`): ``reset()``, ``snapshot()``, ``restore()`` (and the
   first write after it), ``export_state()``, ``import_state()`` and a ``SyncFactory``
   Sync, with 10,000 map items and 10,000 list items, in memory and on SQLite, against
@@ -59,6 +63,7 @@ from collections.abc import Sequence
 
 from .common import PAYLOAD, Target, compact, report_targets
 from .expiry import ExpiryTiming, measure_expiry, report_expiry
+from .http import HttpTiming, measure_http, report_http, server_name
 from .imports import ImportTiming, import_targets, measure_imports, report_imports
 from .memory import MemoryUse, measure_memory, memory_targets, report_memory
 from .operations import (
@@ -79,6 +84,7 @@ __all__ = [
     "SECTIONS",
     "STORAGES",
     "ExpiryTiming",
+    "HttpTiming",
     "ImportTiming",
     "MemoryUse",
     "OpsTiming",
@@ -90,6 +96,7 @@ __all__ = [
     "main",
     "measure",
     "measure_expiry",
+    "measure_http",
     "measure_imports",
     "measure_memory",
     "measure_operations",
@@ -97,6 +104,7 @@ __all__ = [
     "measure_snapshots",
     "measure_storages",
     "report",
+    "report_http",
     "report_snapshots",
     "report_storages",
     "report_targets",
@@ -111,6 +119,7 @@ SECTIONS: tuple[str, ...] = (
     "import",
     "memory",
     "storages",
+    "http",
     "state",
 )
 _HELP = {
@@ -121,6 +130,7 @@ _HELP = {
     "import": "import sync_core in fresh processes, and a fresh Sync()",
     "memory": "memory per stored map item against a dict of JSON strings",
     "storages": "SQLite (NORMAL, FULL) against in-memory",
+    "http": "the WSGI app under a server on 127.0.0.1 against RestApi called directly",
     "state": "reset(), snapshot(), restore(), export and import against building the state",
 }
 
@@ -287,6 +297,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"SQLite against in-memory, a Map of {items:,} items, median of {repeat} runs each",
         )
         print(report_storages(measure_storages(items, repeat=repeat, directory=args.dir)))
+        print()
+    if "http" in sections:
+        section(
+            "http",
+            f"HTTP: the WSGI app under {server_name()} on 127.0.0.1 against RestApi called "
+            f"directly, median of {repeat} rounds of {batch} requests{quick}",
+        )
+        print(report_http(measure_http(repeat=repeat, batch=batch)))
         print()
     if "state" in sections:
         state_items = _option(args.state_items, 10_000, 500, args)

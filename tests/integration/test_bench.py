@@ -59,6 +59,12 @@ STATE_OPERATIONS = (
 )
 
 
+def test_the_http_section_falls_back_to_wsgiref_without_waitress() -> None:
+    out = run("--quick", "--http", block="waitress")
+    assert list(sections(out)) == ["HTTP:", "Ran"]
+    assert "the WSGI app under wsgiref on 127.0.0.1" in out
+
+
 def test_the_state_section_alone(capsys: pytest.CaptureFixture[str]) -> None:
     bench.main(["--state", "--quick", "--state-items", "50", "--repeat", "1"])
     out = capsys.readouterr().out
@@ -93,6 +99,7 @@ def test_module_quick_prints_every_section() -> None:
         "import",
         "Memory",
         "SQLite",
+        "HTTP:",
         "Shaping",
         "Targets",
         "Ran",
@@ -116,6 +123,13 @@ def test_module_quick_prints_every_section() -> None:
     assert [re.split(r"  +", line)[0] for line in memory[1:]] == list(STORES)
     assert all("skipped" not in line for line in memory)
     assert len(storage_rows("\n".join(tables["SQLite"]))) == 4 * len(bench.STORAGES)
+    over_http = tables["HTTP:"]
+    assert [re.split(r"  +", line)[0] for line in over_http[1:]] == [
+        "map item fetch",
+        "map item update",
+    ]
+    for line in over_http[1:]:
+        assert re.fullmatch(rf".+?  +{NUMBER}  +{NUMBER}  +{NUMBER}x", line), line
     state = tables["Shaping"]
     assert [re.split(r"  +", line)[1] for line in state[1:]] == [
         *STATE_OPERATIONS,
