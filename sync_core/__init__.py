@@ -84,7 +84,7 @@ from .sync import Sync
 if TYPE_CHECKING:
     from .lazy_expiry import LazyExpiry
     from .rates import RateLimits
-    from .storage import SqliteStorage, StorageFormatError
+    from .storage import SqliteStorage, StorageForkedError, StorageFormatError
 
 __all__ = [
     "UNSET",
@@ -120,6 +120,7 @@ __all__ = [
     "SidGenerator",
     "SqliteStorage",
     "Storage",
+    "StorageForkedError",
     "StorageFormatError",
     "StreamMessageList",
     "StreamMessageRecord",
@@ -162,7 +163,7 @@ def __getattr__(name: str) -> Any:
     (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
     ``Sync()``, and most programs never ask.)
     """
-    if name in ("SqliteStorage", "StorageFormatError"):
+    if name in ("SqliteStorage", "StorageFormatError", "StorageForkedError"):
         from . import storage
 
         return getattr(storage, name)

@@ -11,6 +11,13 @@ Every public operation runs as ``with engine.operation() as now:``, which
 5. queues the events the body emitted (:meth:`Engine.emit`) in commit order, and,
    once the lock is released, delivers them (:class:`~sync_core.events.EventHub`).
 
+On a storage other processes write too (:class:`~sync_core.storage.base.SharedStorage`,
+as a SQLite file several server workers open), step 4 begins by asking the storage
+whether anyone else committed since this process last asked; if so, what this process
+knew of the state (the expiry floor) is forgotten, and whatever is due by ``now`` is
+removed in the body's transaction before the body reads (:class:`_SharedOperation`).
+Only such a storage is asked: the in-memory one pays nothing for it.
+
 Steps 3 and 4 are the one transaction path (:class:`_Transaction`). Operations do not
 nest: an operation started inside another (from the same thread, under the lock) is
 refused with an ``AssertionError``, as it would read a second ``now``. What an event is
@@ -20,7 +27,9 @@ the engine only numbers and queues them.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -34,7 +43,7 @@ from .faults import Faults, aliases, describe
 from .limits import TWILIO_LIMITS, Limits
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
-from .storage.base import Storage
+from .storage.base import SharedStorage, Storage
 from .store import Store, micros
 
 if TYPE_CHECKING:
@@ -128,6 +137,53 @@ class _Operation(_Transaction):
             raise
 
 
+class _SharedOperation(_Operation):
+    """:class:`_Operation` on a storage that others write too
+    (:class:`~sync_core.storage.base.SharedStorage`).
+
+    Once the body's transaction has begun (what it reads is then all there is until it
+    commits), it asks the storage whether anyone else committed since this process last
+    asked. If so, the expiry floor may be wrong (another process wrote a TTL this one
+    never saw): :meth:`Engine._catch_up` removes what is due by ``now`` in this
+    transaction and sets the floor again. If the transaction then does not commit,
+    those removals are undone and the floor is forgotten.
+    """
+
+    __slots__ = ("_caught_up",)
+
+    def __enter__(self) -> datetime:  # type: ignore[override]  # as _Operation
+        now = _Operation.__enter__(self)
+        engine = self._engine
+        self._caught_up = False
+        try:
+            if cast(Callable[[], bool], engine._changed_elsewhere)():
+                self._caught_up = True
+                engine._catch_up(now)
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return now
+
+    def __exit__(self, *exc_info: Any) -> None:
+        # _Operation.__exit__, but forgetting the floor, under the lock, if the catch-up's
+        # removals were rolled back with the body (a failed body, a refusal, a failed
+        # commit): the floor set after them is too high then.
+        engine = self._engine
+        committed = False
+        try:
+            touches = engine._touches
+            if touches is not None:
+                engine._touches = None
+                if exc_info[0] is None and touches:
+                    self._admit(touches)
+            _Transaction.__exit__(self, *exc_info)
+            committed = exc_info[0] is None
+        finally:
+            if self._caught_up and not committed:
+                engine.expiry.forget()
+            engine._end()
+
+
 def _counted(name: str, resource: object) -> bool:
     """Whether the rate limits count a call: not a subscription (it reads nothing, and
     what it registers is no state to roll back), nor a Service's own operation (deleting
@@ -179,6 +235,13 @@ class Engine:
         self.storage = storage
         self.store = Store(storage)
         self.expiry = Expiry(self.store) if lazy_expiry is None else _lazy(self.store, lazy_expiry)
+        # Whether others write to the storage too: then each operation asks it whether
+        # they did (:class:`_SharedOperation`); None: nobody else does (in memory).
+        shared = isinstance(storage, SharedStorage)
+        self._changed_elsewhere: Callable[[], bool] | None = (
+            cast(SharedStorage, storage).changed_elsewhere if shared else None
+        )
+        self._operation = _SharedOperation if shared else _Operation
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -213,7 +276,7 @@ class Engine:
         faults (:mod:`sync_core.faults`); no resource: not a request (``expire()``).
         Operations do not nest.
         """
-        return _Operation(self, name, resource)
+        return self._operation(self, name, resource)
 
     def _fault(self, name: str, resource: object) -> None:
         """Raise the injected fault that fires on this call, if one does."""
@@ -284,6 +347,9 @@ class Engine:
         try:
             now = self.now()
             if sweep:
+                changed_elsewhere = self._changed_elsewhere
+                if changed_elsewhere is not None and changed_elsewhere():
+                    self.expiry.forget()  # another process wrote: the floor may be wrong
                 self._sweep(now)
             return now
         except BaseException:
@@ -296,6 +362,19 @@ class Engine:
             with _Transaction(self):
                 self.expiry.sweep(now, self.emit)
             self.expiry.settle()
+
+    def _catch_up(self, now: datetime) -> None:
+        """Another process committed since this one last looked: forget the expiry
+        floor, remove what is due by ``now`` inside the body's transaction (under way),
+        and set the floor from what is there. The removals are announced as the sweep's
+        are, before the body's events; they are no write of the body's (rate limits)."""
+        self.expiry.forget()
+        touches, self._touches = self._touches, None
+        try:
+            self.expiry.sweep(now, self.emit)
+        finally:
+            self._touches = touches
+        self.expiry.settle()
 
     def _sids_place(self) -> object | None:
         """Where a seeded SID generator is, to go back to if the operation is refused."""

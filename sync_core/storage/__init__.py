@@ -8,18 +8,26 @@ from .base import Key, Storage
 from .memory import MemoryStorage
 
 if TYPE_CHECKING:
-    from .sqlite import SqliteStorage, StorageFormatError
+    from .sqlite import SqliteStorage, StorageForkedError, StorageFormatError
 
-__all__ = ["Key", "MemoryStorage", "SqliteStorage", "Storage", "StorageFormatError"]
+__all__ = [
+    "Key",
+    "MemoryStorage",
+    "SqliteStorage",
+    "Storage",
+    "StorageForkedError",
+    "StorageFormatError",
+]
 
 
 def __getattr__(name: str) -> Any:
-    """``SqliteStorage`` and ``StorageFormatError``, imported when first asked.
+    """``SqliteStorage``, ``StorageFormatError`` and ``StorageForkedError``, imported
+    when first asked.
 
     (Lazily: :mod:`sqlite3` is a tenth of ``import sync_core``, and most programs keep
     their state in memory.)
     """
-    if name in ("SqliteStorage", "StorageFormatError"):
+    if name in ("SqliteStorage", "StorageFormatError", "StorageForkedError"):
         from . import sqlite
 
         return getattr(sqlite, name)

@@ -14,6 +14,13 @@ A storage may also offer :class:`Snapshots` (``snapshot``, ``restore``, ``clear`
 which ``Sync.snapshot()``, ``Sync.restore()`` and ``Sync.reset()`` then use; without
 them, sync_core reads and writes every table through the five methods above
 (O(state), and correct for any storage).
+
+A storage that other processes may write at the same time (a file several server
+workers open, as :class:`~sync_core.storage.SqliteStorage`) offers :class:`SharedStorage`
+(``changed_elsewhere``): sync_core asks it inside each operation's transaction whether
+anyone else committed since it last asked, and if so forgets what it knows of the state
+(the expiry floor) before the operation reads. A storage without it, as
+:class:`~sync_core.storage.MemoryStorage`, is never asked: it is this process's alone.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Key", "Snapshots", "Storage"]
+__all__ = ["Key", "SharedStorage", "Snapshots", "Storage"]
 
 #: A key: a tuple of strings and ints, compared as Python compares tuples. Within a
 #: table, a given position always holds the same type.
@@ -103,4 +110,30 @@ class Snapshots(Protocol):
 
     def clear(self) -> None:
         """Remove every entry of every table, atomically."""
+        ...
+
+
+@runtime_checkable
+class SharedStorage(Protocol):
+    """What a storage adds when others (other processes, other connections) may write to
+    it while sync_core uses it.
+
+    sync_core keeps one thing of the state in memory between operations: the expiry
+    floor (:class:`~sync_core.expiry.Expiry`), a lower bound of every expiry instant,
+    which its own writes keep right. A write by another process can break it (a TTL
+    this process never saw), so, for a storage that offers this method, every operation
+    asks it once its transaction has begun (inside ``atomic()``, under sync_core's lock,
+    before the operation reads anything); when it answers True, sync_core forgets the
+    floor, removes what is due by its ``now`` in that same transaction, and sets the
+    floor again. :class:`~sync_core.storage.SqliteStorage` offers it; a storage that
+    only this process writes should not (each operation would pay for the question).
+    """
+
+    def changed_elsewhere(self) -> bool:
+        """Whether anything else committed to the storage since the last call (or, at
+        the first call, since it was opened). This process's own commits do not count.
+
+        When in doubt, True: a False that should have been True lets an operation miss
+        another process's expiry. Cost: O(1), one cheap question.
+        """
         ...

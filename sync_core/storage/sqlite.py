@@ -19,7 +19,16 @@ How (docs/durable-storage.md says what survives what):
   returns; ``NORMAL`` is faster and still survives a killed process;
 - the file records its format and schema version; opening a file that is not a
   sync_core store, or one of an unknown version, raises :class:`StorageFormatError`
-  and never writes to it.
+  and never writes to it;
+- several processes may open and use one file at once (server workers): a new file's
+  tables are made under the write lock (``BEGIN IMMEDIATE``), whoever comes first,
+  and opening waits for, and retries past, a busy database; every operation takes
+  the write lock, so operations are serialized across processes; and
+  :meth:`SqliteStorage.changed_elsewhere` (``PRAGMA data_version``) tells sync_core
+  when another process committed, so that it honours that process's expiries
+  (:class:`~sync_core.storage.base.SharedStorage`);
+- a storage carried into a child by ``fork()`` refuses to be used there
+  (:class:`StorageForkedError`): a SQLite connection must not cross a fork.
 
 >>> import os, tempfile
 >>> from sync_core import Sync, ManualClock
@@ -39,16 +48,24 @@ True
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final, Literal
+from typing import Final, Literal, NoReturn
 
 from .base import Key
 from .codec import decode_key, decode_value, encode_key, encode_value
 
-__all__ = ["SCHEMA_VERSION", "SqliteSnapshot", "SqliteStorage", "StorageFormatError"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "SqliteSnapshot",
+    "SqliteStorage",
+    "StorageForkedError",
+    "StorageFormatError",
+]
 
 #: The version of the file layout this code writes and reads.
 SCHEMA_VERSION: Final = 1
@@ -56,12 +73,47 @@ SCHEMA_VERSION: Final = 1
 _FORMAT: Final = "sync_core"
 #: How many entries one query of a long scan reads.
 _BATCH: Final = 256
+#: How long (seconds) a statement waits for another connection's lock (SQLite's busy
+#: timeout), and how long opening a file keeps retrying while another process holds it.
+_BUSY_TIMEOUT: Final = 30.0
+#: The primary result codes of a database another connection holds: retried on open.
+_BUSY_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+#: This process's id, kept current by a fork handler (so that checking whether a
+#: storage crossed a fork costs no system call: ``os.getpid()`` is one).
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 
 
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether ``error`` says another connection holds the database (worth a retry)."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _BUSY_CODES
+
+
 class StorageFormatError(Exception):
     """The file is not a sync_core store, or one of a schema this code does not know."""
+
+
+class StorageForkedError(RuntimeError):
+    """A :class:`SqliteStorage` was used in a process forked from the one that opened it.
+
+    A SQLite connection must not cross a ``fork()``: the child would share the parent's
+    file descriptors and locks without holding them, which can corrupt the file
+    (https://www.sqlite.org/howtocorrupt.html, "Carrying an open database connection
+    across a fork()"). Open a new :class:`SqliteStorage` (and ``Sync``) in the child;
+    with gunicorn's ``--preload``, in a ``post_fork`` hook or lazily in each worker
+    (docs/durable-storage.md, "Many processes on one file").
+    """
 
 
 class SqliteSnapshot:
@@ -80,7 +132,9 @@ class SqliteStorage:
     """A :class:`~sync_core.storage.Storage` in a SQLite file (or ``":memory:"``).
 
     Thread-safe: one connection, used under a lock (sync_core calls a storage from one
-    thread at a time anyway). Keep one ``SqliteStorage`` per file per process.
+    thread at a time anyway). Several processes may use one file at once, each with its
+    own ``SqliteStorage`` (docs/durable-storage.md, "Many processes on one file"); a
+    storage is not carried across a ``fork()`` (:class:`StorageForkedError`).
 
     Args:
         path: the database file (created when missing), or ``":memory:"``.
@@ -91,6 +145,8 @@ class SqliteStorage:
     Raises:
         StorageFormatError: the file exists but is not a sync_core store, or records a
             schema version other than :data:`SCHEMA_VERSION`.
+        sqlite3.OperationalError: another connection kept the file locked for 30
+            seconds while this one opened it.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, synchronous: Synchronous = "FULL") -> None:
@@ -99,40 +155,112 @@ class SqliteStorage:
         self.path = str(path)
         self._lock = threading.RLock()
         self._depth = 0
+        #: The process that opened the connection: another one (a fork) may not use it.
+        self._pid = _pid
+        #: Whether nobody else can reach the database (an in-memory one).
+        self._private = self.path in (":memory:", "")
+        #: ``PRAGMA data_version`` when last asked (:meth:`changed_elsewhere`).
+        self._version = 0
         try:
             self._db = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=30
+                self.path, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT
             )
         except sqlite3.Error as exc:
             raise StorageFormatError(f"{self.path}: cannot be opened: {exc}") from None
         try:
-            self._open(synchronous)
+            self._open_retrying(synchronous)
         except BaseException:
             self._db.close()
             raise
 
+    def _open_retrying(self, synchronous: Synchronous) -> None:
+        """:meth:`_open`, again while another connection holds the database.
+
+        SQLite waits for a lock by itself (the busy timeout), but not when waiting could
+        deadlock (https://www.sqlite.org/c3ref/busy_handler.html): then it answers
+        "database is locked" at once. Each retry starts over (what another process made
+        meanwhile is then checked, never made again), after a short random pause, for
+        the busy timeout at most.
+        """
+        deadline = time.monotonic() + _BUSY_TIMEOUT
+        pause = 0.001
+        while True:
+            try:
+                self._open(synchronous)
+                return
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if time.monotonic() >= deadline:
+                    exc.add_note(
+                        f"{self.path}: another connection held the database for "
+                        f"{_BUSY_TIMEOUT:g} s while this one opened it"
+                    )
+                    raise
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.05)
+
     def _open(self, synchronous: Synchronous) -> None:
-        db = self._db
-        try:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
+        """Check the file is a sync_core store, or make it one (if it has no table), then
+        set the journal (WAL) and ``synchronous``; writes nothing to a foreign file."""
+        tables = self._tables()
+        if not tables:
+            tables = self._create()
         if tables:
             self._check_format(tables)
-        if self.path != ":memory:":
-            db.execute("PRAGMA journal_mode=WAL")
-        db.execute(f"PRAGMA synchronous={synchronous}")
-        if not tables:
-            with self.atomic():
-                db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        if not self._private:
+            self._use_wal()
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._version = self._data_version()
+
+    def _tables(self) -> set[str]:
+        """The names in the schema (tables, indexes, views); none in a new file."""
+        try:
+            return {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise  # retried
+            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
+
+    def _create(self) -> set[str]:
+        """Make a new store's tables under the write lock, unless another process made
+        them since :meth:`_tables` looked: then make nothing and return what is there."""
+        db = self._db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            tables = self._tables()  # again, now that nobody else can write
+            if not tables:
                 db.execute(
-                    "CREATE TABLE entries (tbl TEXT NOT NULL, key BLOB NOT NULL, "
+                    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS entries (tbl TEXT NOT NULL, key BLOB NOT NULL, "
                     "value TEXT NOT NULL, PRIMARY KEY (tbl, key)) WITHOUT ROWID"
                 )
                 db.executemany(
                     "INSERT INTO meta VALUES (?, ?)",
                     [("format", _FORMAT), ("schema_version", str(SCHEMA_VERSION))],
                 )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return tables
+
+    def _use_wal(self) -> None:
+        """Put the file in WAL mode, unless it is already (then nothing is asked of the
+        file: changing the mode needs every other connection out of the way)."""
+        mode = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            self._db.execute("PRAGMA journal_mode=WAL")
+
+    def _data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _check_format(self, tables: set[str]) -> None:
         meta = (
@@ -156,6 +284,8 @@ class SqliteStorage:
 
     def get(self, table: str, key: Key) -> object | None:
         """The value under ``key``, or None. O(log n)."""
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             row = self._db.execute(
                 "SELECT value FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
@@ -164,6 +294,8 @@ class SqliteStorage:
 
     def put(self, table: str, key: Key, value: object) -> None:
         """Store ``value`` under ``key``. O(log n)."""
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
@@ -172,6 +304,8 @@ class SqliteStorage:
 
     def delete(self, table: str, key: Key) -> bool:
         """Remove ``key``; whether it was there. O(log n)."""
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             cursor = self._db.execute(
                 "DELETE FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
@@ -193,6 +327,8 @@ class SqliteStorage:
         Reads a batch at a time, each batch a fresh query after the last key read, so
         no cursor stays open between batches and writes may follow any batch.
         """
+        if self._pid != _pid:
+            self._forked()
         low = encode_key(prefix)
         high = low + b"\xff"
         if limit is not None and limit <= 0:
@@ -229,6 +365,8 @@ class SqliteStorage:
                     "AND key < ? ORDER BY key LIMIT ?"
                 )
             args = (table, low, bound, high, size) if reverse else (table, bound, low, high, size)
+            if self._pid != _pid:  # a scan begun before a fork, read on after it
+                self._forked()
             with self._lock:
                 rows = self._db.execute(sql, args).fetchall()
             for raw, text in rows:
@@ -246,6 +384,8 @@ class SqliteStorage:
         Nested blocks are part of the outermost one (only it rolls back), as in
         :class:`~sync_core.storage.MemoryStorage`.
         """
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             outermost = self._depth == 0
             if outermost:
@@ -278,6 +418,8 @@ class SqliteStorage:
         >>> [key for key, _ in store.scan("t", ())]
         [('a',)]
         """
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             rows = self._db.execute("SELECT tbl, key, value FROM entries").fetchall()
         return SqliteSnapshot(tuple(rows))
@@ -301,15 +443,61 @@ class SqliteStorage:
         with self.atomic():
             self._db.execute("DELETE FROM entries")
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection committed to the file since the last call (or
+        since it was opened): another process, or another ``SqliteStorage`` of the
+        file in this one. This storage's own commits do not count. Always False for a
+        private in-memory database.
+
+        SQLite's ``PRAGMA data_version`` (https://www.sqlite.org/pragma.html#pragma_data_version):
+        about a microsecond and a half inside a transaction, where sync_core asks
+        (:class:`~sync_core.storage.base.SharedStorage`).
+
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "shared.db")
+        >>> mine, theirs = SqliteStorage(path), SqliteStorage(path)
+        >>> mine.put("t", ("a",), 1)
+        >>> mine.changed_elsewhere(), theirs.changed_elsewhere()
+        (False, True)
+        >>> theirs.changed_elsewhere()
+        False
+        """
+        if self._pid != _pid:
+            self._forked()
+        if self._private:
+            return False
+        with self._lock:
+            version = self._data_version()
+        if version == self._version:
+            return False
+        self._version = version
+        return True
+
     def close(self) -> None:
-        """Close the database (a WAL file is checkpointed into the main file)."""
+        """Close the database (a WAL file is checkpointed into the main file).
+
+        In a process forked from the one that opened it, close only lets go: the
+        connection is the parent's, and is not touched.
+        """
+        if self._pid != _pid:
+            return
         with self._lock:
             self._db.close()
+
+    def _forked(self) -> NoReturn:
+        raise StorageForkedError(
+            f"{self!r} was opened by process {self._pid} and is used in process "
+            f"{os.getpid()}, forked from it: a SQLite connection must not cross a fork. "
+            "Open a new SqliteStorage (and Sync) in this process; with gunicorn --preload, "
+            "in a post_fork hook or lazily in each worker (docs/durable-storage.md)"
+        )
 
     # -- for tests -----------------------------------------------------------------
 
     def _check(self) -> None:
         """Assert the file is sound and every key decodes back to itself."""
+        if self._pid != _pid:
+            self._forked()
         with self._lock:
             assert self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             for table, raw in self._db.execute("SELECT tbl, key FROM entries"):

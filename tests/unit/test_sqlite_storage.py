@@ -1,21 +1,38 @@
-"""SqliteStorage: conformance, exact restoration on reopen, refusing foreign files.
+"""SqliteStorage: conformance, exact restoration on reopen, refusing foreign files, and
+what several connections to one file need (the outside-change signal, opening a file
+another connection holds, refusing a storage carried across a fork).
 
 The domain test suite also runs on SQLite: the ``sqlite`` tier (tests/conftest.py
 parametrizes the ``sync_storage`` fixture; CI runs it). The crash test is
-tests/integration/test_crash_safety.py.
+tests/integration/test_crash_safety.py; several processes on one file,
+tests/integration/test_many_processes.py.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sync_core import ManualClock, SqliteStorage, StorageFormatError, Sync, SyncEvent
+from sync_core import (
+    LazyExpiry,
+    ManualClock,
+    MemoryStorage,
+    NotFoundError,
+    SqliteStorage,
+    StorageForkedError,
+    StorageFormatError,
+    Sync,
+    SyncEvent,
+)
+from sync_core.storage import sqlite as sqlite_module
+from sync_core.storage.base import SharedStorage
 from sync_core.storage.sqlite import SCHEMA_VERSION
 from sync_core.testing.conformance import CHECKS, run_storage_conformance
 
@@ -238,3 +255,352 @@ def test_threads_racing_on_a_file_lose_nothing(tmp_path: Path) -> None:
     assert len(items.list()) == 150
     assert sync.services("default").sync_maps("m").fetch().revision == "150"
     sync._check()
+
+
+# -- several connections to one file -----------------------------------------------
+
+
+def test_changed_elsewhere_tells_of_other_connections_commits_only(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    mine, theirs = SqliteStorage(path, synchronous="OFF"), SqliteStorage(path, synchronous="OFF")
+    assert isinstance(mine, SharedStorage)
+    assert (mine.changed_elsewhere(), theirs.changed_elsewhere()) == (False, False)
+    mine.put("t", ("a",), 1)
+    assert (mine.changed_elsewhere(), theirs.changed_elsewhere()) == (False, True)
+    assert theirs.changed_elsewhere() is False  # told once
+
+    def rolled_back() -> None:
+        with theirs.atomic():
+            theirs.put("t", ("b",), 2)
+            raise RuntimeError("undone")
+
+    with pytest.raises(RuntimeError):  # a rolled-back write is no change
+        rolled_back()
+    assert mine.changed_elsewhere() is False
+    with theirs.atomic():  # inside a transaction too, as sync_core asks
+        theirs.put("t", ("b",), 2)
+    with mine.atomic():
+        assert mine.changed_elsewhere() is True
+        assert mine.get("t", ("b",)) == 2
+    assert mine.changed_elsewhere() is False
+    mine.close()
+    theirs.close()
+    private = SqliteStorage(":memory:")
+    private.put("t", ("a",), 1)
+    assert private.changed_elsewhere() is False  # nobody else can reach it
+    assert not isinstance(MemoryStorage(), SharedStorage)  # this process's alone
+
+
+def two_syncs(tmp_path: Path, clock: Any) -> tuple[Sync, Sync, list[SyncEvent]]:
+    """Two Syncs on one file, each with its own connection, as two processes; and the
+    removals either announces."""
+    path = tmp_path / "two.db"
+    a = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, seed=1)
+    b = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, seed=2)
+    removals: list[SyncEvent] = []
+    for sync in (a, b):
+        sync.subscribe(lambda e: removals.append(e) if e.type.endswith("_removed") else None)
+    return a, b, removals
+
+
+def test_a_ttl_written_through_another_connection_is_honoured(tmp_path: Path) -> None:
+    clock = ManualClock()
+    a, b, removals = two_syncs(tmp_path, clock)
+    assert b.services("default").documents.list() == []  # B knows nothing expires
+    a.services("default").documents.create(unique_name="session", ttl=60)
+    a.services("default").sync_maps.create(unique_name="m")
+    a.services("default").sync_maps("m").sync_map_items.create(key="k", data={}, item_ttl=30)
+    clock.advance(60)
+    with pytest.raises(NotFoundError):
+        b.services("default").documents("session").fetch()
+    assert b.services("default").documents.list() == []
+    assert b.services("default").sync_maps("m").sync_map_items.list() == []
+    again = b.services("default").documents.create(unique_name="session")  # the name is free
+    assert a.services("default").documents("session").fetch().sid == again.sid
+    assert sorted((e.type, e.expired) for e in removals) == [
+        ("document_removed", True),
+        ("map_item_removed", True),
+    ]
+    a._check()
+    b._check()
+
+
+def test_lazy_expiry_written_through_another_connection_is_honoured(tmp_path: Path) -> None:
+    lazy = LazyExpiry(max_lag=60, seed=7)
+    clock = ManualClock()
+    path = tmp_path / "lazy.db"
+    a = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, lazy_expiry=lazy)
+    b = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, lazy_expiry=lazy)
+    assert b.services("default").documents.list() == []
+    doc = a.services("default").documents.create(unique_name="session", ttl=10)
+    gone_at = lazy.removed_at(doc)
+    assert gone_at is not None
+    clock.set(gone_at - timedelta(microseconds=1))  # expired, lingering: as in A
+    assert [d.unique_name for d in b.services("default").documents.list()] == ["session"]
+    clock.set(gone_at)
+    assert b.services("default").documents.list() == []
+    assert a.services("default").documents.list() == []
+    b._check()
+
+
+class CallbackClock(ManualClock):
+    """A manual clock that runs ``on_read`` (once) when it is next read."""
+
+    on_read: Callable[[], None] | None = None
+
+    def now(self) -> datetime:
+        hook, self.on_read = self.on_read, None
+        if hook is not None:
+            hook()
+        return super().now()
+
+
+def test_a_commit_landing_after_now_was_read_is_caught_up_before_the_body(
+    tmp_path: Path,
+) -> None:
+    # B reads its now; before B's transaction begins, A (its clock behind) commits a
+    # Document that B's now is past the expiry of: B must not see it.
+    a_clock = ManualClock()
+    b_clock = CallbackClock(start=a_clock.now() + timedelta(seconds=10))
+    path = tmp_path / "late.db"
+    a = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=a_clock, seed=1)
+    b = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=b_clock, seed=2)
+    assert b.services("default").documents.list() == []
+
+    def a_commits() -> None:
+        a.services("default").documents.create(unique_name="late", ttl=5)
+
+    b_clock.on_read = a_commits
+    assert b.services("default").documents.list() == []
+    assert a.services("default").documents.list() == []  # B removed it, for A too
+    b._check()
+
+
+def test_a_caught_up_removal_rolled_back_with_its_body_is_made_again(tmp_path: Path) -> None:
+    clock = ManualClock()
+    a, b, removals = two_syncs(tmp_path, clock)
+    assert b.services("default").documents.list() == []
+    a.services("default").documents.create(unique_name="session", ttl=60)
+    clock.advance(61)
+    # B's operation removes the expired Document first, in its transaction; the
+    # operation then fails (404), so that removal is undone, and announced by no one.
+    with pytest.raises(NotFoundError):
+        b.services("default").documents("missing").fetch()
+    assert removals == []
+    with pytest.raises(NotFoundError):  # B looks again: the floor was not kept
+        b.services("default").documents("session").fetch()
+    assert [(e.type, e.object_unique_name, e.expired) for e in removals] == [
+        ("document_removed", "session", True)
+    ]
+    b._check()
+
+
+class CountingShared(MemoryStorage):
+    """A MemoryStorage that says it is shared: counts the questions, and where they come."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.asked_at: list[int] = []
+
+    def atomic(self) -> Any:
+        outer = super().atomic()
+        storage = self
+
+        class Counting:
+            def __enter__(self) -> None:
+                outer.__enter__()
+                storage.depth += 1
+
+            def __exit__(self, *exc_info: Any) -> Any:
+                storage.depth -= 1
+                return outer.__exit__(*exc_info)
+
+        return Counting()
+
+    def changed_elsewhere(self) -> bool:
+        self.asked_at.append(self.depth)
+        return False
+
+
+def test_a_shared_storage_is_asked_once_per_operation_inside_its_transaction() -> None:
+    storage = CountingShared()
+    sync = Sync(storage=storage, clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    docs.create(unique_name="a")
+    docs("a").fetch()
+    with pytest.raises(NotFoundError):
+        docs("b").fetch()
+    docs.list()
+    assert storage.asked_at == [1, 1, 1, 1]  # four operations, each inside atomic()
+
+
+# -- opening a file that other connections use ---------------------------------------
+
+
+def test_opening_waits_for_another_connection_holding_a_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "held.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")  # a new, empty file, locked
+    release = threading.Timer(0.15, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        storage = SqliteStorage(path, synchronous="OFF")
+    finally:
+        release.join()
+        holder.close()
+    sync = Sync(storage=storage, clock=ManualClock())
+    assert sync.services("default").documents.create(unique_name="d").unique_name == "d"
+    storage.close()
+
+
+def busy() -> sqlite3.OperationalError:
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    return error
+
+
+def test_opening_retries_when_sqlite_answers_busy_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = SqliteStorage._use_wal
+    answers = [busy(), busy()]
+
+    def flaky(self: SqliteStorage) -> None:
+        if answers:
+            raise answers.pop()
+        real(self)
+
+    monkeypatch.setattr(SqliteStorage, "_use_wal", flaky)
+    storage = SqliteStorage(tmp_path / "flaky.db", synchronous="OFF")
+    assert answers == []  # refused twice, then opened
+    storage.put("t", ("a",), 1)
+    storage.close()
+    with sqlite3.connect(tmp_path / "flaky.db") as db:
+        meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+    db.close()
+    assert meta == {"format": "sync_core", "schema_version": str(SCHEMA_VERSION)}
+
+
+def test_opening_gives_up_past_the_busy_timeout_and_other_errors_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def always_busy(self: SqliteStorage) -> None:
+        calls.append("busy")
+        raise busy()
+
+    monkeypatch.setattr(sqlite_module, "_BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(SqliteStorage, "_use_wal", always_busy)
+    with pytest.raises(sqlite3.OperationalError, match="locked") as refused:
+        SqliteStorage(tmp_path / "busy.db")
+    assert len(calls) > 1
+    assert any("held the database for 0.05 s" in note for note in refused.value.__notes__)
+
+    def broken(self: SqliteStorage) -> None:
+        calls.append("broken")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    calls.clear()
+    monkeypatch.setattr(SqliteStorage, "_use_wal", broken)
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        SqliteStorage(tmp_path / "broken.db")
+    assert calls == ["broken"]  # not retried
+
+
+def test_a_store_made_by_another_process_meanwhile_is_not_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first look finds no table; by the time the write lock is held, another
+    # connection has made the store: nothing is made twice ("table meta already exists").
+    path = tmp_path / "raced.db"
+    SqliteStorage(path, synchronous="OFF").close()
+    real = SqliteStorage._tables
+    looks: list[int] = []
+
+    def first_look_empty(self: SqliteStorage) -> set[str]:
+        looks.append(1)
+        return set() if len(looks) == 1 else real(self)
+
+    monkeypatch.setattr(SqliteStorage, "_tables", first_look_empty)
+    storage = SqliteStorage(path, synchronous="OFF")
+    assert len(looks) == 2
+    storage.put("t", ("a",), 1)
+    storage.close()
+
+
+def test_a_foreign_database_made_meanwhile_is_refused_and_left_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (name TEXT)")
+    db.close()
+    before = path.read_bytes()
+    real = SqliteStorage._tables
+    looks: list[int] = []
+
+    def first_look_empty(self: SqliteStorage) -> set[str]:
+        looks.append(1)
+        return set() if len(looks) == 1 else real(self)
+
+    monkeypatch.setattr(SqliteStorage, "_tables", first_look_empty)
+    with pytest.raises(StorageFormatError, match="customers"):
+        SqliteStorage(path)
+    assert path.read_bytes() == before
+
+
+# -- a storage carried across a fork ---------------------------------------------------
+
+
+def test_a_storage_used_in_another_process_than_its_opener_is_refused(tmp_path: Path) -> None:
+    # What a fork() does to a storage, without forking: the process using it is not the
+    # one that opened it (tests/integration/test_many_processes.py forks for real).
+    path = tmp_path / "forked.db"
+    storage = SqliteStorage(path, synchronous="OFF")
+    sync = Sync(storage=storage, clock=ManualClock(), seed=1)
+    sync.services("default").documents.create(unique_name="kept")
+    opener = storage._pid
+    storage._pid = opener + 1
+    uses: list[Callable[[], object]] = [
+        lambda: storage.get("objects", ("x",)),
+        lambda: storage.put("objects", ("x",), 1),
+        lambda: storage.delete("objects", ("x",)),
+        lambda: storage.scan("objects", ()),
+        lambda: storage.atomic().__enter__(),
+        storage.snapshot,
+        storage.clear,
+        storage.changed_elsewhere,
+        lambda: sync.services("default").documents.create(unique_name="lost"),
+        lambda: sync.services("default").documents.list(),
+    ]
+    for use in uses:
+        with pytest.raises(StorageForkedError, match="must not cross a fork") as refused:
+            use()
+        assert f"opened by process {opener + 1}" in str(refused.value)
+        assert "post_fork" in str(refused.value)
+    storage.close()  # lets go without touching the connection: it still works below
+    storage._pid = opener
+    assert [d.unique_name for d in sync.services("default").documents.list()] == ["kept"]
+    storage.close()
+    again = Sync(storage=SqliteStorage(path), clock=ManualClock(), seed=1)
+    assert [d.unique_name for d in again.services("default").documents.list()] == ["kept"]
+    again._check()
+    again.storage.close()
+
+
+def test_the_fork_handler_makes_the_child_a_process_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    storage = SqliteStorage(tmp_path / "handler.db", synchronous="OFF")
+    monkeypatch.setattr(os, "getpid", lambda: storage._pid + 7)
+    sqlite_module._after_fork_in_child()  # as os.register_at_fork runs it in a child
+    try:
+        with pytest.raises(StorageForkedError):
+            storage.get("t", ("a",))
+    finally:
+        monkeypatch.undo()
+        sqlite_module._after_fork_in_child()
+    assert storage.get("t", ("a",)) is None
+    storage.close()
