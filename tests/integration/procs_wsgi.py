@@ -1,7 +1,8 @@
 """sync_core's REST API as a WSGI app under gunicorn, one Sync per worker (for
 tests/integration/test_many_processes.py).
 
-The app (``procs_wsgi:app``) is docs/server.md's mapping; this module is also the
+The app (``procs_wsgi:app``) is sync_core's WSGI app (``sync_core.adapters.wsgi``,
+docs/server.md), with a header naming the worker; this module is also the
 gunicorn configuration (``-c python:procs_wsgi``): its ``post_fork`` opens the storage
 in each worker, after the fork, as docs/durable-storage.md says (with ``--preload``, the
 module is imported in the master, which opens nothing). Set by the environment:
@@ -23,10 +24,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
 
 from sync_core import SqliteStorage, Sync
-from sync_core.adapters.rest import RestApi
+from sync_core.adapters.wsgi import WsgiApp, make_app
 from sync_core.clock import DEFAULT_START
 
 
@@ -40,33 +40,26 @@ class FileClock:
         return DEFAULT_START + timedelta(seconds=float(self.path.read_text()))
 
 
-#: This worker's API, made by ``post_fork``.
-_api: RestApi | None = None
+#: This worker's app, made by ``post_fork``.
+_app: WsgiApp | None = None
 
 
 def post_fork(server: Any, worker: Any) -> None:
     """gunicorn's hook, in each worker just after the fork: open the storage there."""
-    global _api
+    global _app
     storage = SqliteStorage(os.environ["SYNC_DB"], synchronous="OFF")
-    _api = RestApi(Sync(storage=storage, clock=FileClock(os.environ["SYNC_CLOCK"])))
+    _app = make_app(Sync(storage=storage, clock=FileClock(os.environ["SYNC_CLOCK"])))
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    api = _api
-    assert api is not None, "post_fork opens the storage in each worker"
+    served = _app
+    assert served is not None, "post_fork opens the storage in each worker"
     delay = environ.get("HTTP_X_TEST_DELAY")
     if delay:
         time.sleep(float(delay))
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    path = quote(environ["PATH_INFO"].encode("latin-1").decode("utf-8"))  # WSGI decoded it
-    if_match = environ.get("HTTP_IF_MATCH")
-    answer = api.handle(
-        environ["REQUEST_METHOD"],
-        path,
-        params=dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)),
-        data=dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True)),
-        headers={} if if_match is None else {"If-Match": if_match},
-    )
-    headers = [*answer.headers.items(), ("X-Worker-Pid", str(os.getpid()))]
-    start_response(f"{answer.status} -", headers)
-    return [answer.text.encode("utf-8")]
+    pid = ("X-Worker-Pid", str(os.getpid()))
+
+    def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return start_response(status, [*headers, pid], exc_info)
+
+    return served(environ, start)
