@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_ACCESS_TOKEN_LIFETIME",
     "MAX_DATA_BYTES",
+    "MAX_DATA_DEPTH",
     "MAX_DEBOUNCING_WINDOW",
     "MAX_FRIENDLY_NAME",
     "MAX_IDENTITY",
@@ -39,6 +40,12 @@ __all__ = [
 MAX_DATA_BYTES: Final = 16 * 1024
 #: Stream Message ``data``, measured the same way.
 MAX_STREAM_MESSAGE_BYTES: Final = 4 * 1024
+#: How deeply ``data`` (any kind, Stream messages too) may nest: objects and arrays
+#: from the top object (depth 1) down. sync_core's own limit, not Twilio's (Twilio
+#: publishes none): whatever is accepted must be readable back on every path (JSON
+#: encoders and decoders recurse once per level), even from a thread whose stack is
+#: already deep, so it stays far below Python's recursion limit (1,000). docs/model.md.
+MAX_DATA_DEPTH: Final = 100
 #: ``unique_name`` of documents, maps, lists and streams, in characters.
 MAX_UNIQUE_NAME: Final = 320
 #: Map Item ``key``, in characters (the current spec; the old catalog said 256).

@@ -159,7 +159,8 @@ class Cursor:
             found = Scope(name, descending, start, inclusive)
             if scope is not None and found != scope:
                 raise ValueError("not a page token of this listing")
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
+            # RecursionError: JSON nested far deeper than any token (a forged one)
             raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing") from None
         return cls(found, tuple(position), backwards=backwards, page=page, size=size)
 

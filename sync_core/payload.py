@@ -19,19 +19,34 @@ True
 Traceback (most recent call last):
 ...
 sync_core.errors.InvalidParameterError: HTTP 400 error 54008: Invalid request body: the type of one of the attributes is invalid (data has a key that is not a string (1 at data))
+
+``data`` nests at most :data:`~sync_core.limits.MAX_DATA_DEPTH` (100) objects and
+arrays deep, the top object counting one: sync_core's own limit (Twilio publishes
+none), so that whatever is accepted reads back on every path (a REST answer's JSON, a
+webhook, an export), even from a deep call stack (docs/model.md).
+
+>>> deepest = '{"a":' + "[" * 99 + "]" * 99 + "}"
+>>> data_depth(encode_data(deepest)[0])
+100
+>>> encode_data('{"a":' + "[" * 100 + "]" * 100 + "}")
+Traceback (most recent call last):
+...
+sync_core.errors.InvalidParameterError: HTTP 400 error 54008: Invalid request body: the type of one of the attributes is invalid (data nests 101 levels deep, the limit is 100)
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
+from itertools import accumulate
 from typing import Any, Final, NoReturn
 
 from .errors import DATA_INVALID, DATA_TOO_LARGE, DOCUMENT_DATA_MISSING, ErrorSpec
-from .limits import MAX_DATA_BYTES
+from .limits import MAX_DATA_BYTES, MAX_DATA_DEPTH
 
-__all__ = ["JsonData", "JsonObject", "data_size", "decode_data", "encode_data"]
+__all__ = ["JsonData", "JsonObject", "data_depth", "data_size", "decode_data", "encode_data"]
 
 #: A JSON object as Python holds it.
 JsonObject = dict[str, Any]
@@ -42,6 +57,12 @@ JsonData = Mapping[str, Any] | str
 _ENCODER: Final = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=True
 )
+
+
+#: A JSON string (its brackets are not structure), and a bracket outside one.
+_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKET: Final = re.compile(r"[\[\]{}]")
+_STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -84,12 +105,35 @@ def _describe(value: object, where: str, active: set[int]) -> str | None:
     return f"{type(value).__name__} is not a JSON type (at {where})"
 
 
+def _explain(value: object) -> str | None:
+    """What :func:`_describe` finds, or None when ``value`` is too deep to walk."""
+    try:
+        return _describe(value, "data", set())
+    except RecursionError:
+        return f"data nests too deeply, the limit is {MAX_DATA_DEPTH}"
+
+
 def _parse_text(text: str) -> object:
     """JSON text (as the REST API and the twilio SDK send ``Data``) to a Python value."""
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         _invalid(f"data is not valid JSON ({exc})")
+    except RecursionError:  # far deeper than MAX_DATA_DEPTH, or from a deep stack
+        _invalid(f"data nests too deeply, the limit is {MAX_DATA_DEPTH}")
+
+
+def data_depth(text: str) -> int:
+    """How deeply JSON ``text`` nests: its objects and arrays, the outermost counting one.
+
+    Brackets inside strings do not count. Cost: linear in ``text``, in C (two regular
+    expressions), with no recursion, so any depth is measured.
+
+    >>> data_depth('{}'), data_depth('{"a":[1,{"b":"[[["}]}'), data_depth('7')
+    (1, 3, 0)
+    """
+    brackets = _BRACKET.findall(_STRING.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
 def data_size(text: str) -> int:
@@ -108,7 +152,9 @@ def encode_data(
 
     ``value`` is a dict, or JSON text of an object (as the twilio SDK passes strings
     through and the REST API sends ``Data``). Cost: one serialization, one parse and one
-    comparison, each linear in the size of the data.
+    comparison, each linear in the size of the data; data of more than
+    :data:`~sync_core.limits.MAX_DATA_DEPTH` brackets is measured for depth too
+    (:func:`data_depth`, linear as well).
 
     >>> encode_data('{"a": [1, 2.5, null]}')[0]
     '{"a":[1,2.5,null]}'
@@ -129,9 +175,10 @@ def encode_data(
         ``value`` that shares nothing with it.
 
     Raises:
-        InvalidParameterError: 54008 when ``value`` is not a JSON object or holds NaN,
-            Infinity, a non-string key, a cycle or a non-JSON type; the ``missing``
-            code when it is JSON ``null``.
+        InvalidParameterError: 54008 when ``value`` is not a JSON object, holds NaN,
+            Infinity, a non-string key, a cycle or a non-JSON type, or nests deeper
+            than :data:`~sync_core.limits.MAX_DATA_DEPTH`; the ``missing`` code when
+            it is JSON ``null``.
         PayloadTooLargeError: 54006 when the JSON is over ``limit`` bytes.
     """
     if isinstance(value, str):
@@ -143,9 +190,14 @@ def encode_data(
     try:
         text = _ENCODER.encode(value)
     except (TypeError, ValueError) as exc:
-        _invalid(_describe(value, "data", set()) or str(exc))
+        _invalid(_explain(value) or str(exc))
     except RecursionError:
-        _invalid("data is nested too deeply")
+        _invalid(f"data nests too deeply, the limit is {MAX_DATA_DEPTH}")
+    # The number of brackets bounds the depth: the exact count only when it may be over.
+    if text.count("{") + text.count("[") > MAX_DATA_DEPTH:
+        depth = data_depth(text)
+        if depth > MAX_DATA_DEPTH:
+            _invalid(f"data nests {depth} levels deep, the limit is {MAX_DATA_DEPTH}")
     try:
         size = data_size(text)
     except UnicodeEncodeError:
@@ -156,7 +208,7 @@ def encode_data(
     if copy != value:
         # json.dumps quietly turns int keys into strings and tuples into lists: a value
         # that does not come back equal was not pure JSON.
-        _invalid(_describe(value, "data", set()) or "data is not made of JSON values only")
+        _invalid(_explain(value) or "data is not made of JSON values only")
     return text, copy
 
 

@@ -19,6 +19,19 @@ True
 >>> decode_key(encode_key(("é\\x00", -1, "")))
 ('é\\x00', -1, '')
 
+An integer beyond 64 bits has no encoding (:class:`KeyRangeError`): no key holding one
+can be stored. A read may still name one (a client's page token or List index can be
+any number), so :func:`encode_bound` gives the place such a key would have among the
+keys that can be stored: above every one of them with an int there (below, for a
+negative one), which is where Python's order puts it.
+
+>>> encode_key(("l", 2**63 - 1)) < encode_bound(("l", 10**30)) < encode_key(("m", 0))
+True
+>>> encode_key(("l", 2**70))
+Traceback (most recent call last):
+...
+sync_core.storage.codec.KeyRangeError: a key integer must fit in 64 bits, got 1180591620717411303424
+
 A value is JSON text: the rows of :mod:`sync_core.rows` by class name and fields (aware
 datetimes as microseconds since the epoch), strings and integers as themselves.
 
@@ -40,7 +53,15 @@ import attrs
 from ..rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .base import Key
 
-__all__ = ["KeyCodecError", "decode_key", "decode_value", "encode_key", "encode_value"]
+__all__ = [
+    "KeyCodecError",
+    "KeyRangeError",
+    "decode_key",
+    "decode_value",
+    "encode_bound",
+    "encode_key",
+    "encode_value",
+]
 
 _INT: Final = 0x01
 _STR: Final = 0x02
@@ -56,6 +77,10 @@ class KeyCodecError(ValueError):
     """A key element is neither an ``int`` of 64 bits nor a ``str``."""
 
 
+class KeyRangeError(KeyCodecError):
+    """A key element is an ``int`` beyond 64 bits: no stored key can hold it."""
+
+
 def encode_key(key: Key) -> bytes:
     """Order-preserving bytes for a key (see the module's text). Cost: O(len)."""
     out = bytearray()
@@ -64,7 +89,7 @@ def encode_key(key: Key) -> bytes:
             raise KeyCodecError(f"a key element must be an int or a str, got {element!r}")
         if isinstance(element, int):
             if not -_SIGN <= element < _SIGN:
-                raise KeyCodecError(f"a key integer must fit in 64 bits, got {element}")
+                raise KeyRangeError(f"a key integer must fit in 64 bits, got {element}")
             out.append(_INT)
             out += (element + _SIGN).to_bytes(8, "big")
         else:
@@ -72,6 +97,23 @@ def encode_key(key: Key) -> bytes:
             out += element.encode("utf-8", "surrogatepass").replace(b"\x00", b"\x00\xff")
             out += b"\x00\x00"
     return bytes(out)
+
+
+def encode_bound(key: Key) -> bytes:
+    """Bytes that sort where ``key`` sorts among the keys :func:`encode_key` encodes.
+
+    For a key that can be stored, its own encoding. For one holding an int beyond 64
+    bits, the encoding of the elements before it, then the int tag followed by
+    ``0xFF`` nine times for a positive int (above every stored key with an int there:
+    eight bytes and the next tag, at most ``0x02``, sort below it) or by nothing for a
+    negative one (below every one). The bound equals no stored key, so whether a scan
+    includes it makes no difference. Cost: O(len).
+    """
+    for at, element in enumerate(key):
+        if isinstance(element, int) and not -_SIGN <= element < _SIGN:
+            head = encode_key(key[:at])
+            return head + bytes([_INT]) + (b"\xff" * 9 if element > 0 else b"")
+    return encode_key(key)
 
 
 def decode_key(raw: bytes) -> Key:

@@ -57,7 +57,7 @@ from contextlib import contextmanager
 from typing import Final, Literal, NoReturn
 
 from .base import Key
-from .codec import decode_key, decode_value, encode_key, encode_value
+from .codec import KeyRangeError, decode_key, decode_value, encode_bound, encode_key, encode_value
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -283,12 +283,19 @@ class SqliteStorage:
     # -- the Storage protocol -------------------------------------------------------
 
     def get(self, table: str, key: Key) -> object | None:
-        """The value under ``key``, or None. O(log n)."""
+        """The value under ``key``, or None. O(log n).
+
+        A key holding an int beyond 64 bits cannot be stored: None, without a query.
+        """
         if self._pid != _pid:
             self._forked()
+        try:
+            raw = encode_key(key)
+        except KeyRangeError:
+            return None
         with self._lock:
             row = self._db.execute(
-                "SELECT value FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
+                "SELECT value FROM entries WHERE tbl = ? AND key = ?", (table, raw)
             ).fetchone()
         return None if row is None else decode_value(row[0])
 
@@ -303,13 +310,15 @@ class SqliteStorage:
             )
 
     def delete(self, table: str, key: Key) -> bool:
-        """Remove ``key``; whether it was there. O(log n)."""
+        """Remove ``key``; whether it was there. O(log n). (A key beyond 64 bits never is.)"""
         if self._pid != _pid:
             self._forked()
+        try:
+            raw = encode_key(key)
+        except KeyRangeError:
+            return False
         with self._lock:
-            cursor = self._db.execute(
-                "DELETE FROM entries WHERE tbl = ? AND key = ?", (table, encode_key(key))
-            )
+            cursor = self._db.execute("DELETE FROM entries WHERE tbl = ? AND key = ?", (table, raw))
             return cursor.rowcount > 0
 
     def scan(
@@ -325,18 +334,23 @@ class SqliteStorage:
         """Entries under ``prefix`` in key order from ``start``. O(log n + returned).
 
         Reads a batch at a time, each batch a fresh query after the last key read, so
-        no cursor stays open between batches and writes may follow any batch.
+        no cursor stays open between batches and writes may follow any batch. An int
+        beyond 64 bits in ``prefix`` matches nothing; in ``start``, it stands where
+        Python's order puts it (:func:`~sync_core.storage.codec.encode_bound`).
         """
         if self._pid != _pid:
             self._forked()
-        low = encode_key(prefix)
+        try:
+            low = encode_key(prefix)
+        except KeyRangeError:
+            return iter(())
         high = low + b"\xff"
         if limit is not None and limit <= 0:
             return iter(())
         if start is None:
             bound, strict = (high, True) if reverse else (low, False)
         else:
-            bound, strict = encode_key(start), not inclusive
+            bound, strict = encode_bound(start), not inclusive
         return self._batches(table, low, high, bound, strict, reverse, limit)
 
     def _batches(

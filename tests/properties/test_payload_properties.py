@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from sync_core import ManualClock, Sync, SyncError
 from sync_core.documents import DocumentList
+from sync_core.limits import MAX_DATA_DEPTH
+from sync_core.payload import data_depth
 
 LIMIT = 16_384
 #: ``{"k":""}``: the bytes of a one-string object around the string itself.
@@ -328,3 +330,33 @@ def test_a_reference_cycle_is_refused() -> None:
         docs.create(data=looped)
     assert_fails(400, 54008, info.value)
     assert docs.list() == []
+
+
+def depth_of(value: Any) -> int:
+    """How deeply ``value`` nests, counted on the Python value itself."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+@given(value=json_values, ascii_only=st.booleans())
+def test_the_depth_of_json_text_is_the_depth_of_its_value(value: Any, ascii_only: bool) -> None:
+    # Strings full of brackets, quotes and backslashes do not count.
+    assert data_depth(json.dumps(value, ensure_ascii=ascii_only)) == depth_of(value)
+
+
+@given(value=json_values, extra=st.integers(-3, 3))
+def test_data_is_accepted_exactly_up_to_the_depth_limit(value: Any, extra: int) -> None:
+    data: Any = {"v": value}
+    for _ in range(MAX_DATA_DEPTH - depth_of(data) + extra):
+        data = {"a": data}
+    docs = new_docs()
+    if depth_of(data) > MAX_DATA_DEPTH:
+        with pytest.raises(SyncError) as info:
+            docs.create(data=data)
+        assert_fails(400, 54008, info.value)
+        assert docs.list() == []
+    else:
+        assert docs.create(data=data).data == data

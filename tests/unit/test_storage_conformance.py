@@ -130,6 +130,24 @@ class ReturnsNaiveDatetimes(MemoryStorage):
         return value
 
 
+class RefusesHugeIntReads(MemoryStorage):
+    """Raises on a read naming an int beyond 64 bits, as a naive 64-bit key codec would."""
+
+    @staticmethod
+    def _fits(key: Key | None) -> None:
+        if any(isinstance(e, int) and not -(2**63) <= e < 2**63 for e in key or ()):
+            raise ValueError(f"a key integer must fit in 64 bits: {key!r}")
+
+    def get(self, table: str, key: Key) -> object | None:
+        self._fits(key)
+        return super().get(table, key)
+
+    def scan(self, table: str, prefix: Key, **options: Any) -> Iterator[tuple[Key, object]]:
+        self._fits(prefix)
+        self._fits(options.get("start"))
+        return super().scan(table, prefix, **options)
+
+
 @pytest.mark.parametrize(
     ("storage", "failing"),
     [
@@ -140,6 +158,7 @@ class ReturnsNaiveDatetimes(MemoryStorage):
         (OrdersKeysAsStrings, "keys_ordered"),
         (RollsBackInnerBlocks, "atomic_nested"),
         (ReturnsNaiveDatetimes, "values_round_trip"),
+        (RefusesHugeIntReads, "reads_beyond_64_bits"),
     ],
     ids=lambda value: value if isinstance(value, str) else value.__name__,
 )

@@ -42,6 +42,9 @@ What is checked is what sync_core relies on (:mod:`sync_core.store`), and the
   after every key under the prefix (never leaking keys of a neighbouring prefix);
   ``reverse``; ``limit`` 0, 1 and more than there is; a scan of a missing table; a
   scan read to its limit and left, then writes (what sync_core's expiry does).
+- reads naming an int beyond 64 bits (a client's page token or List index can hold
+  any number): ``get`` None, ``delete`` False, and a scan from such a start (or under
+  such a prefix) as Python's order says. A storage may refuse to *store* such a key.
 - ``atomic()``: writes of a block are seen inside it (``get`` and ``scan``) and kept
   when it ends; when it raises (an ``Exception`` or any ``BaseException``), every put,
   replace and delete of the block is undone, in every table, even a table first
@@ -80,7 +83,14 @@ from .basics import (
 from .end_to_end import SYNC_TABLES, _sync_end_to_end
 from .randomized import _randomized
 from .samples import INTS, STRINGS, sample_values
-from .scans import _scan_limit, _scan_prefix, _scan_reverse, _scan_start, _scan_then_write
+from .scans import (
+    _reads_beyond_64_bits,
+    _scan_limit,
+    _scan_prefix,
+    _scan_reverse,
+    _scan_start,
+    _scan_then_write,
+)
 from .support import _PlannedBase
 
 __all__ = [
@@ -169,6 +179,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     _named("scan_start", _scan_start),
     _named("scan_limit", _scan_limit),
     _named("scan_then_write", _scan_then_write),
+    _named("reads_beyond_64_bits", _reads_beyond_64_bits),
     _named("atomic_commit", _atomic_commit),
     _named("atomic_rollback", _atomic_rollback),
     _named("atomic_exception_propagates", _atomic_exception_propagates),

@@ -174,3 +174,38 @@ def _scan_then_write(storage: Storage, thorough: bool) -> None:
         {(1, "IS", "a"): "x", (2, "IS", "b"): "y", (3, "IS", "c"): "z"},
         "after a scan left unfinished",
     )
+
+
+def _reads_beyond_64_bits(storage: Storage, thorough: bool) -> None:
+    """Reads may name an int no stored key can hold: a client's page token or List index.
+
+    A storage may refuse to *store* a key with an int beyond 64 bits, but a read naming
+    one answers as if the int were in its place in Python's order: ``get`` None,
+    ``delete`` False, a scan from it (or under it) what the model says, never an error.
+    """
+    rows: dict[Key, object] = {("a", n, "x"): n for n in (-(2**63), -1, 0, 7, 2**63 - 1)}
+    rows[("b", 0, "x")] = "b"
+    for key, value in rows.items():
+        storage.put("big", key, value)
+    huge = (2**63, 2**64, 10**30, -(2**63) - 1, -(10**30))
+    for n in huge:
+        _require(storage.get("big", ("a", n, "x")) is None, f"get of ('a', {n}, 'x') must be None")
+        _require(
+            storage.delete("big", ("a", n, "x")) is False,
+            f"delete of ('a', {n}, 'x') must be False",
+        )
+        for reverse in (False, True):
+            _expect_scan(storage, "big", rows, ("a", n), reverse=reverse, what="a huge prefix")
+            for inclusive in (True, False):
+                for start in (("a", n), ("a", n, "x")):
+                    _expect_scan(
+                        storage,
+                        "big",
+                        rows,
+                        ("a",),
+                        start=start,
+                        inclusive=inclusive,
+                        reverse=reverse,
+                        what="from a huge start",
+                    )
+    _expect_table(storage, "big", rows, "after reads beyond 64 bits")

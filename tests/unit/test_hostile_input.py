@@ -1,0 +1,506 @@
+"""Hostile input over REST: a well-formed Twilio error, never a 500, and nothing changed.
+
+Each known case of issue 18 (item 3) once, over ``RestApi`` and on both storages
+(``MemoryStorage`` and ``SqliteStorage(":memory:")``): data nested deeper than
+``MAX_DATA_DEPTH`` (and data at that depth read back on every path, even from a deep
+call stack), forged page tokens on every listing, numbers of 5,000 digits in every
+numeric parameter, and List indexes beyond 64 bits. tests/properties/test_hostile_rest.py
+throws random requests of the same kinds.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from sync_core import (
+    DocumentRecord,
+    InvalidParameterError,
+    ManualClock,
+    MemoryStorage,
+    SqliteStorage,
+    Storage,
+    Sync,
+    SyncEvent,
+    SyncListItemRecord,
+    SyncMapItemRecord,
+)
+from sync_core.adapters.rest import RestApi, RestResponse
+from sync_core.events import webhook_params
+from sync_core.limits import MAX_DATA_DEPTH
+from sync_core.payload import data_depth
+from sync_core.rows import ItemRow
+from sync_core.state import StateFormatError
+from sync_core.storage.codec import decode_value, encode_value
+
+SEED = 1818
+ERROR_KEYS = {"code", "message", "more_info", "status"}
+SERVICE = "/v1/Services/default"
+HUGE = "9" * 5_000  # more digits than Python converts to an int (4,300)
+STORAGES = ("memory", "sqlite")
+
+
+def make_storage(name: str) -> Storage:
+    return MemoryStorage() if name == "memory" else SqliteStorage(":memory:")
+
+
+def build(storage: str) -> RestApi:
+    """A small world, the same SIDs on either storage: two of everything listed."""
+    sync = Sync(clock=ManualClock(), storage=make_storage(storage), seed=SEED)
+    api = RestApi(sync)
+    sync.services.create(friendly_name="second")
+    for kind in ("Documents", "Maps", "Lists", "Streams"):
+        for name in ("a", "b"):
+            answer = api.handle("POST", f"{SERVICE}/{kind}", data={"UniqueName": name})
+            assert answer.status == 201, answer.body
+    for key in ("k", "m"):
+        answer = api.handle("POST", f"{SERVICE}/Maps/a/Items", data={"Key": key, "Data": "{}"})
+        assert answer.status == 201, answer.body
+    for n in range(3):
+        answer = api.handle("POST", f"{SERVICE}/Lists/a/Items", data={"Data": f'{{"n":{n}}}'})
+        assert answer.status == 201, answer.body
+    for kind in ("Documents", "Maps", "Lists"):
+        for identity in ("alice", "bob"):
+            answer = api.handle(
+                "POST",
+                f"{SERVICE}/{kind}/a/Permissions/{identity}",
+                data={"Read": "true", "Write": "false", "Manage": "false"},
+            )
+            assert answer.status == 200, answer.body
+    return api
+
+
+@pytest.fixture(params=STORAGES)
+def api(request: pytest.FixtureRequest) -> Iterator[RestApi]:
+    made = build(request.param)
+    yield made
+    made.sync._check()
+
+
+def well_formed(answer: RestResponse) -> None:
+    """Twilio's answer: a known status; an error is exactly Twilio's four keys."""
+    assert answer.status != 500, answer.body
+    assert json.loads(answer.text or "null") == answer.body
+    if answer.status >= 400:
+        body = answer.body
+        assert body is not None
+        assert set(body) == ERROR_KEYS
+        assert body["status"] == answer.status
+        assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
+
+
+def refused(
+    api: RestApi, status: int, code: int, method: str, url: str, **request: Any
+) -> RestResponse:
+    """Send the request; it is refused with ``status``/``code`` and changes nothing."""
+    before = api.sync.export_state()
+    answer = api.handle(method, url, **request)
+    well_formed(answer)
+    assert (answer.status, answer.body and answer.body["code"]) == (status, code), (
+        method,
+        url,
+        answer.body,
+    )
+    assert api.sync.export_state() == before
+    return answer
+
+
+def ok(api: RestApi, method: str, url: str, **request: Any) -> RestResponse:
+    answer = api.handle(method, url, **request)
+    well_formed(answer)
+    assert answer.status in (200, 201, 204), (method, url, answer.body)
+    return answer
+
+
+# -- data nested too deeply ---------------------------------------------------------------
+
+
+def nested(depth: int) -> str:
+    """JSON text of an object ``depth`` levels deep (the object itself is one)."""
+    return '{"a":' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+def nested_objects(depth: int) -> str:
+    """The same depth made of objects only: ``{"a":{"a":...{}}}``."""
+    return '{"a":' * (depth - 1) + "{}" + "}" * (depth - 1)
+
+
+#: Every request that takes ``Data``: (method, path, the other form fields it needs).
+WRITES = [
+    ("POST", f"{SERVICE}/Documents", {}),
+    ("POST", f"{SERVICE}/Documents/a", {}),
+    ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "new"}),
+    ("POST", f"{SERVICE}/Maps/a/Items/k", {}),
+    ("POST", f"{SERVICE}/Lists/a/Items", {}),
+    ("POST", f"{SERVICE}/Lists/a/Items/0", {}),
+    ("POST", f"{SERVICE}/Streams/a/Messages", {}),
+]
+
+
+def test_the_depth_of_json_text_counts_containers_not_brackets_in_strings() -> None:
+    assert data_depth(nested(MAX_DATA_DEPTH)) == MAX_DATA_DEPTH
+    assert data_depth(nested_objects(7)) == 7
+    assert data_depth('{"a":"[[[{{{","b":[{}]}') == 3
+    assert data_depth('{"a":"\\"[[[","b":[]}') == 2  # an escaped quote ends no string
+
+
+@pytest.mark.parametrize(("method", "path", "form"), WRITES, ids=[w[1][21:] for w in WRITES])
+@pytest.mark.parametrize("shape", [nested, nested_objects], ids=["arrays", "objects"])
+def test_data_deeper_than_the_limit_is_refused_and_the_limit_accepted(
+    api: RestApi, method: str, path: str, form: dict[str, str], shape: Callable[[int], str]
+) -> None:
+    refused(api, 400, 54008, method, path, data={**form, "Data": shape(MAX_DATA_DEPTH + 1)})
+    # What the issue found accepted: about 980 levels, readable back by no one.
+    refused(api, 400, 54008, method, path, data={**form, "Data": shape(980)})
+    refused(api, 400, 54008, method, path, data={**form, "Data": shape(5_000)})
+    answer = ok(api, method, path, data={**form, "Data": shape(MAX_DATA_DEPTH)})
+    assert answer.body is not None
+    assert data_depth(json.dumps(answer.body["data"])) == MAX_DATA_DEPTH
+
+
+def test_deep_data_is_refused_by_the_plain_api_too() -> None:
+    docs = Sync(seed=SEED).services("default").documents
+    value: dict[str, Any] = {}
+    for _ in range(MAX_DATA_DEPTH):  # one level more than the limit
+        value = {"a": value}
+    with pytest.raises(InvalidParameterError, match="54008") as raised:
+        docs.create(data=value)
+    assert raised.value.detail == "data nests 101 levels deep, the limit is 100"
+    for _ in range(2_000):  # deeper than the encoder recurses: still a 400
+        value = {"a": value}
+    with pytest.raises(InvalidParameterError, match="54008"):
+        docs.create(data=value)
+    value = {"x": {1, 2}}
+    for _ in range(2_000):  # a non-JSON value too deep to point at: still a 400
+        value = {"a": value}
+    with pytest.raises(InvalidParameterError, match="54008"):
+        docs.create(data=value)
+    assert docs.list() == []
+
+
+def test_an_import_with_data_deeper_than_the_limit_is_refused_whole(api: RestApi) -> None:
+    state = api.sync.export_state()
+    before = json.loads(json.dumps(state))
+    default = next(s for s in state["services"] if s["unique_name"] == "default")
+    default["documents"][0]["data"] = json.loads(nested(MAX_DATA_DEPTH + 1))
+    with pytest.raises(StateFormatError, match=r"documents\[0\].*nests 101 levels deep"):
+        api.sync.import_state(state)
+    assert api.sync.export_state() == before
+    default["documents"][0]["data"] = json.loads(nested(MAX_DATA_DEPTH))
+    api.sync.import_state(state)
+    assert api.sync.export_state() == state
+
+
+def stack_depth() -> int:
+    """How many frames the calling thread's stack holds."""
+    frame, depth = sys._getframe(1), 1
+    while frame.f_back is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+def descend(frames: int, read: Callable[[], None]) -> None:
+    if frames <= 0:
+        read()
+    else:
+        descend(frames - 1, read)
+
+
+def at_stack_depth(frames: int, read: Callable[[], None]) -> None:
+    """Call ``read`` from a call stack ``frames`` frames deep (a deep server thread's)."""
+    descend(frames - stack_depth(), read)
+
+
+def read_every_path(api: RestApi, events: list[SyncEvent]) -> None:
+    """Read data of ``MAX_DATA_DEPTH`` on every path a client or a test has."""
+    for url in (
+        f"{SERVICE}/Documents/deep",
+        f"{SERVICE}/Documents",
+        f"{SERVICE}/Maps/a/Items/deep",
+        f"{SERVICE}/Maps/a/Items",
+        f"{SERVICE}/Lists/a/Items/3",
+        f"{SERVICE}/Lists/a/Items",
+    ):
+        answer = api.handle("GET", url)
+        assert answer.status == 200, (url, answer.body)
+        assert data_depth(answer.text) >= MAX_DATA_DEPTH  # serialized whole
+    service = api.sync.services("default")
+    item = service.sync_lists("a").sync_list_items(3).fetch()
+    records: list[DocumentRecord | SyncMapItemRecord | SyncListItemRecord] = [
+        service.documents("deep").fetch(),
+        service.sync_maps("a").sync_map_items("deep").fetch(),
+        item,
+    ]
+    for record in records:
+        assert data_depth(json.dumps(record.to_dict())) == MAX_DATA_DEPTH + 1
+    assert len(events) == 4
+    for event in events:
+        assert data_depth(json.dumps(event.to_dict())) == MAX_DATA_DEPTH + 1
+        params = webhook_params(event)
+        assert any(data_depth(value) == MAX_DATA_DEPTH for value in params.values())
+        assert event.data is not None
+        assert data_depth(json.dumps(event.data)) == MAX_DATA_DEPTH
+    exported = json.dumps(api.sync.export_state())
+    assert data_depth(exported) > MAX_DATA_DEPTH
+    row = api.sync._engine.store.item("list_item", item.service_sid, item.list_sid, 3)
+    assert isinstance(row, ItemRow)
+    assert decode_value(encode_value(row)) == row  # the SQLite codec's round trip
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_data_at_the_limit_reads_back_on_every_path_from_a_deep_stack(
+    api: RestApi, where: str
+) -> None:
+    deepest = nested(MAX_DATA_DEPTH)
+    events: list[SyncEvent] = []
+    api.sync.subscribe(events.append)
+    ok(api, "POST", f"{SERVICE}/Documents", data={"UniqueName": "deep", "Data": deepest})
+    ok(api, "POST", f"{SERVICE}/Maps/a/Items", data={"Key": "deep", "Data": deepest})
+    answer = ok(api, "POST", f"{SERVICE}/Lists/a/Items", data={"Data": deepest})
+    assert answer.body is not None
+    assert answer.body["index"] == 3
+    ok(api, "POST", f"{SERVICE}/Streams/a/Messages", data={"Data": deepest})
+    failures: list[BaseException] = []
+
+    def deep_reads() -> None:
+        try:
+            at_stack_depth(800, lambda: read_every_path(api, events))
+        except BaseException as failure:  # reported in the test's own thread
+            failures.append(failure)
+
+    if where == "thread":
+        thread = threading.Thread(target=deep_reads)
+        thread.start()
+        thread.join()
+    else:
+        deep_reads()
+    assert failures == []
+
+
+# -- page tokens -------------------------------------------------------------------------
+
+#: Every listing of the world, with what its positions are.
+LISTINGS = {
+    "services": ("/v1/Services", int),
+    "documents": (f"{SERVICE}/Documents", int),
+    "maps": (f"{SERVICE}/Maps", int),
+    "lists": (f"{SERVICE}/Lists", int),
+    "streams": (f"{SERVICE}/Streams", int),
+    "map items": (f"{SERVICE}/Maps/a/Items", str),
+    "list items": (f"{SERVICE}/Lists/a/Items", int),
+    "document permissions": (f"{SERVICE}/Documents/a/Permissions", str),
+    "map permissions": (f"{SERVICE}/Maps/a/Permissions", str),
+    "list permissions": (f"{SERVICE}/Lists/a/Permissions", str),
+}
+
+
+def token_of(raw: str) -> str:
+    """A page token holding ``raw`` (what sync_core's tokens look like)."""
+    return "PT" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def real_token(api: RestApi, path: str) -> list[Any]:
+    """The fields of the next-page token of a listing's first page of one."""
+    answer = ok(api, "GET", path, params={"PageSize": "1"})
+    assert answer.body is not None
+    url = answer.body["meta"]["next_page_url"]
+    token = url.split("PageToken=")[1]
+    body = token.removeprefix("PT")
+    fields: list[Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert token_of(json.dumps(fields, separators=(",", ":"))) == token
+    return fields
+
+
+def with_position(fields: list[Any], position: object) -> str:
+    changed = list(fields)
+    changed[4] = position
+    return token_of(json.dumps(changed))
+
+
+def deep_position(fields: list[Any]) -> str:
+    """The token's JSON with its position nested 1,100 lists deep."""
+    parts = [json.dumps(field) for field in fields]
+    parts[4] = "[" * 1_100 + "]" * 1_100
+    return "[" + ",".join(parts) + "]"
+
+
+@pytest.mark.parametrize("listing", list(LISTINGS))
+def test_a_forged_page_token_is_400_54453_on_every_listing(api: RestApi, listing: str) -> None:
+    path, position_type = LISTINGS[listing]
+    fields = real_token(api, path)
+    wrong = ["x"] if position_type is int else [1]
+    forged = [
+        "[" * 1_100,
+        token_of("[" * 1_100),
+        token_of("[" * 1_100 + "]" * 1_100),
+        token_of("{" * 1_100),
+        with_position(fields, []),  # emptied
+        with_position(fields, wrong),  # the wrong type
+        with_position(fields, [fields[4][0], fields[4][0]]),  # one too many
+        with_position(fields, fields[4][0]),  # not a list
+        with_position(fields, None),
+        with_position(fields, [None]),
+        with_position(fields, [True]),
+        with_position(fields, [1.5]),
+        with_position(fields, [[fields[4][0]]]),
+        token_of(deep_position(fields)),
+        token_of(json.dumps(fields[:7])),  # a field short
+        "PT" + "!" * 12,
+        "PT",
+        "PT\ud800",
+        HUGE,
+    ]
+    for token in forged:
+        refused(api, 400, 54453, "GET", path, params={"PageToken": token})
+    # The real token still works.
+    ok(api, "GET", path, params={"PageToken": with_position(fields, fields[4])})
+
+
+@pytest.mark.parametrize("listing", [name for name, (_, kind) in LISTINGS.items() if kind is int])
+def test_a_token_moved_beyond_64_bits_reads_the_same_page_on_both_storages(
+    listing: str,
+) -> None:
+    path, _ = LISTINGS[listing]
+    memory, sqlite = build("memory"), build("sqlite")
+    fields = real_token(memory, path)
+    assert real_token(sqlite, path) == fields
+    for position in (10**30, 2**63, 2**64, 2**63 - 1, -(2**63) - 1, -1):
+        token = with_position(fields, [position])
+        answers = [api.handle("GET", path, params={"PageToken": token}) for api in (memory, sqlite)]
+        for answer in answers:
+            well_formed(answer)
+            assert answer.status == 200
+        assert answers[0].body == answers[1].body, position
+        assert answers[0].body is not None
+        expected = 0 if position > 0 else 1  # before every position: from the first
+        assert len(answers[0].body[answers[0].body["meta"]["key"]]) == expected
+
+
+# -- numbers of 5,000 digits -------------------------------------------------------------
+
+#: Every TTL parameter of every request that takes one: (method, path, form).
+TTLS = [
+    ("POST", f"{SERVICE}/Documents", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Documents/a", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps", {}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Maps/a", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps/a", {}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Lists", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Lists", {}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Lists/a", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Lists/a", {}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Streams", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Streams/a", {}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "new", "Data": "{}"}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "new", "Data": "{}"}, "ItemTtl"),
+    ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "new", "Data": "{}"}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Maps/a/Items/k", {"Data": "{}"}, "Ttl"),
+    ("POST", f"{SERVICE}/Maps/a/Items/k", {"Data": "{}"}, "ItemTtl"),
+    ("POST", f"{SERVICE}/Maps/a/Items/k", {"Data": "{}"}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Lists/a/Items", {"Data": "{}"}, "Ttl"),
+    ("POST", f"{SERVICE}/Lists/a/Items", {"Data": "{}"}, "ItemTtl"),
+    ("POST", f"{SERVICE}/Lists/a/Items", {"Data": "{}"}, "CollectionTtl"),
+    ("POST", f"{SERVICE}/Lists/a/Items/0", {"Data": "{}"}, "Ttl"),
+    ("POST", f"{SERVICE}/Lists/a/Items/0", {"Data": "{}"}, "ItemTtl"),
+    ("POST", f"{SERVICE}/Lists/a/Items/0", {"Data": "{}"}, "CollectionTtl"),
+]
+
+
+@pytest.mark.parametrize("digits", [HUGE, "-" + HUGE, "+" + HUGE, str(10**30)])
+def test_a_ttl_of_5000_digits_is_400_54011_for_every_ttl_parameter(
+    api: RestApi, digits: str
+) -> None:
+    for method, path, form, name in TTLS:
+        refused(api, 400, 54011, method, path, data={**form, name: digits})
+
+
+@pytest.mark.parametrize("digits", [HUGE, "-" + HUGE])
+def test_an_index_of_5000_digits_is_400_54458(api: RestApi, digits: str) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        refused(api, 400, 54458, method, f"{SERVICE}/Lists/a/Items/{digits}", data={"Data": "{}"})
+    refused(api, 400, 54458, "GET", f"{SERVICE}/Lists/a/Items", params={"From": digits})
+    # A Map's From is a key: 5,000 characters are over its 320.
+    refused(api, 400, 54209, "GET", f"{SERVICE}/Maps/a/Items", params={"From": digits})
+
+
+@pytest.mark.parametrize("listing", list(LISTINGS))
+def test_paging_numbers_of_5000_digits_are_400(api: RestApi, listing: str) -> None:
+    path, _ = LISTINGS[listing]
+    for digits in (HUGE, "-" + HUGE):
+        refused(api, 400, 54454, "GET", path, params={"PageSize": digits})
+        refused(api, 400, 20001, "GET", path, params={"Page": digits})
+
+
+def test_a_debouncing_window_of_5000_digits_is_400_20001(api: RestApi) -> None:
+    field = {"ReachabilityDebouncingWindow": HUGE}
+    refused(api, 400, 20001, "POST", "/v1/Services", data=field)
+    refused(api, 400, 20001, "POST", SERVICE, data=field)
+
+
+# -- List indexes beyond 64 bits -----------------------------------------------------------
+
+BIG_INDEXES = [str(10**30), str(2**63), str(2**64), str(2**63 - 1), str(2**62)]
+
+
+@pytest.mark.parametrize("index", BIG_INDEXES)
+def test_a_list_index_beyond_64_bits_is_404_on_both_storages(api: RestApi, index: str) -> None:
+    path = f"{SERVICE}/Lists/a/Items/{index}"
+    refused(api, 404, 20404, "GET", path)
+    refused(api, 404, 20404, "POST", path, data={"Data": "{}"})
+    refused(api, 404, 20404, "POST", path, data={"Data": "{}"}, headers={"If-Match": "0"})
+    refused(api, 404, 20404, "DELETE", path)
+
+
+def test_a_negative_list_index_is_400_54458_on_both_storages(api: RestApi) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        refused(api, 400, 54458, method, f"{SERVICE}/Lists/a/Items/-1", data={"Data": "{}"})
+    refused(api, 400, 54458, "GET", f"{SERVICE}/Lists/a/Items", params={"From": "-1"})
+
+
+@pytest.mark.parametrize("index", BIG_INDEXES)
+def test_listing_from_an_index_beyond_64_bits_answers_as_in_memory(index: str) -> None:
+    memory, sqlite = build("memory"), build("sqlite")
+    path = f"{SERVICE}/Lists/a/Items"
+    for order, bounds, expected in [
+        ("asc", "inclusive", []),
+        ("asc", "exclusive", []),
+        ("desc", "inclusive", [2, 1, 0]),
+        ("desc", "exclusive", [2, 1, 0]),
+    ]:
+        params = {"From": index, "Order": order, "Bounds": bounds, "PageSize": "2"}
+        answers = [api.handle("GET", path, params=params) for api in (memory, sqlite)]
+        for answer in answers:
+            well_formed(answer)
+            assert answer.status == 200, answer.body
+        assert answers[0].body == answers[1].body
+        body = answers[0].body
+        assert body is not None
+        assert [item["index"] for item in body["items"]] == expected[:2]
+        if len(expected) > 2:  # the next page keeps From, and reads the same on both
+            next_url = body["meta"]["next_page_url"]
+            pages = [api.handle("GET", next_url) for api in (memory, sqlite)]
+            assert pages[0].body == pages[1].body
+            assert pages[0].body is not None
+            assert [item["index"] for item in pages[0].body["items"]] == expected[2:]
+
+
+@pytest.mark.parametrize("start", [10**30, 2**64, -(2**64)])
+def test_a_list_item_token_starting_beyond_64_bits_reads_as_in_memory(start: int) -> None:
+    memory, sqlite = build("memory"), build("sqlite")
+    path = f"{SERVICE}/Lists/a/Items"
+    fields = real_token(memory, path)
+    for descending in (False, True):
+        changed = [fields[0], descending, start, *fields[3:]]
+        token = token_of(json.dumps(changed))
+        answers = [api.handle("GET", path, params={"PageToken": token}) for api in (memory, sqlite)]
+        for answer in answers:
+            well_formed(answer)
+            assert answer.status == 200, answer.body
+        assert answers[0].body == answers[1].body
