@@ -494,3 +494,48 @@ class AppCases(ABC):
             self.client(sync, **options)
         # No app was made: no subscription was left behind.
         assert sync._engine.events.subscriptions == []
+
+    # -- what a review sent over real servers (each was a 500, a leak or a framing bug)
+
+    def test_control_routes_refuse_hostile_json_and_numbers_with_400(self) -> None:
+        sync = new_sync()
+        client = self.client(sync, control_prefix=CONTROL)
+        before = state(sync)
+        for path, method, body in [
+            (f"{CONTROL}/clock/advance", "POST", b'{"seconds": 1' + b"0" * 400 + b"}"),
+            (f"{CONTROL}/clock/advance", "POST", b"[" * 100_000),
+            (f"{CONTROL}/state", "PUT", b'{"a":' * 100_000),
+        ]:
+            reply = client.request(method, path, form=body)
+            assert reply.status == 400, (path, reply.body[:200])
+            assert reply.json()["status"] == 400
+        reply = client.request("GET", f"{CONTROL}/events", query="after=" + "9" * 4301)
+        assert reply.status == 400
+        assert state(sync) == before
+
+    def test_a_control_body_is_json_as_it_is_not_a_form(self) -> None:
+        sync = new_sync()
+        client = self.client(sync, control_prefix=CONTROL)
+        link = {"link": "http://example.com/caf%E9"}  # a "%XX" that is no UTF-8 in a form
+        sync.services("default").documents.create(unique_name="legacy", data=link)
+        exported = client.request("GET", f"{CONTROL}/state")
+        assert exported.status == 200
+        imported = client.request("PUT", f"{CONTROL}/state", form=exported.body)
+        assert imported.status == 200, imported.body
+        assert sync.services("default").documents("legacy").fetch().data == link
+        moved = client.request(
+            "POST", f"{CONTROL}/clock/advance", form=b'{"seconds":1,"why":"100%FF"}'
+        )
+        assert moved.status == 200, moved.body
+
+    def test_a_double_slash_names_no_host(self) -> None:
+        client = self.client(new_sync())
+        gone = client.request("GET", "//evil/v1/Services")
+        assert gone.status == 404
+        assert gone.json()["code"] == 20404
+
+    def test_a_head_request_gets_no_body(self) -> None:
+        client = self.client(new_sync())
+        reply = client.request("HEAD", "/v1/Services")
+        assert reply.status == 405
+        assert reply.body == b""

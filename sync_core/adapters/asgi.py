@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..sync import Sync
-from .http import DEFAULT_MAX_BODY, Answer, HttpCore, strip_mount
+from .http import DEFAULT_MAX_BODY, Answer, HttpCore, origin_form, strip_mount
 
 __all__ = ["AsgiApp", "make_app"]
 
@@ -80,7 +80,7 @@ def request_path(scope: Scope) -> bytes:
         if root and path.startswith(root):
             path = path[len(root) :]
         return quote(path.encode("utf-8"), safe="/").encode("ascii")
-    raw = bytes(raw).split(b"?", 1)[0]
+    raw = origin_form(bytes(raw))
     if root:  # raw_path includes root_path (uvicorn), or not (older servers)
         rest = strip_mount(raw, root.encode("utf-8"))
         if rest is not None:
@@ -145,7 +145,7 @@ class AsgiApp:
                     body,
                 )
             )
-        await self._send(answer, send)
+        await self._send(answer, send, head=scope.get("method") == "HEAD")
 
     async def _body(self, receive: Receive) -> bytes | None:
         """The whole body, or None once it is over ``max_body`` (the rest unread)."""
@@ -164,7 +164,7 @@ class AsgiApp:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def _send(self, answer: Answer, send: Send) -> None:
+    async def _send(self, answer: Answer, send: Send, head: bool = False) -> None:
         if answer.timed_out and self.core.timeout_hold:
             import asyncio
 
@@ -174,7 +174,8 @@ class AsgiApp:
             for name, value in answer.headers
         ]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
-        await send({"type": "http.response.body", "body": answer.body})
+        # A HEAD answer carries no body (RFC 9110): not every server strips it.
+        await send({"type": "http.response.body", "body": b"" if head else answer.body})
 
 
 def make_app(

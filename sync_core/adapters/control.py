@@ -87,10 +87,15 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
 
 
+#: More seconds than any clock can move (about 300 billion years): refused before any
+#: arithmetic, as an int of thousands of digits cannot even become a float.
+_MAX_SECONDS: Final = 10**19
+
+
 def _json_body(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past Python's stack too
         raise _Refused(400, "the body must be JSON (UTF-8)") from None
 
 
@@ -213,6 +218,7 @@ class Control:
         if (
             isinstance(seconds, bool)
             or not isinstance(seconds, int | float)
+            or (isinstance(seconds, int) and seconds > _MAX_SECONDS)  # no float holds it
             or not math.isfinite(seconds)
             or seconds < 0
         ):
@@ -226,8 +232,8 @@ class Control:
 
     def events(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
         after = query.get("after", "0")
-        if not after.isascii() or not after.isdigit():
-            raise _Refused(400, f"after must be an event id (0 or more), got {after!r}")
+        if not after.isascii() or not after.isdigit() or len(after) > 18:
+            raise _Refused(400, f"after must be an event id (0 or more), got {after[:40]!r}")
         since = int(after)
         with self._lock:
             shown = [event for event in self._events if event["id"] > since]

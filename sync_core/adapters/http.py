@@ -68,6 +68,7 @@ __all__ = [
     "Answer",
     "HttpCore",
     "answer_json",
+    "origin_form",
     "parse_form",
     "reason",
     "strip_mount",
@@ -151,6 +152,25 @@ def parse_form(raw: bytes) -> dict[str, str]:
         if key not in fields:
             fields[key] = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
     return fields
+
+
+#: The most digits a ``Content-Length`` within any ``max_body`` has (after leading zeros).
+_MAX_LENGTH_DIGITS: Final = 18
+
+
+def origin_form(target: bytes) -> bytes:
+    """A request target's path as sent, whatever its form: an absolute-form target
+    (``http://host/v1/...``, RFC 9112 3.2.2) loses its scheme and host, the query and
+    fragment go.
+
+    >>> origin_form(b"http://evil.example/v1/Services?PageSize=1")
+    b'/v1/Services'
+    >>> origin_form(b"https://h"), origin_form(b"/v1/x#y")
+    (b'/', b'/v1/x')
+    """
+    if target.startswith((b"http://", b"https://")):
+        target = b"/" + target.split(b"/", 3)[3] if target.count(b"/") >= 3 else b"/"
+    return target.split(b"?", 1)[0].split(b"#", 1)[0]
 
 
 def strip_mount(sent: bytes, mount: bytes) -> bytes | None:
@@ -251,9 +271,10 @@ class HttpCore:
         if length is not None and length.strip():
             size = length.strip()
             if not size.isdigit() or not size.isascii():
-                return _refusal(PARAMETER_INVALID.error(f"Content-Length {length!r}"))
-            if int(size) > self.max_body:
-                return self.too_large()
+                return _refusal(PARAMETER_INVALID.error(f"Content-Length {length[:40]!r}"))
+            digits = size.lstrip("0")
+            if len(digits) > _MAX_LENGTH_DIGITS or int(digits or "0") > self.max_body:
+                return self.too_large()  # (more digits than any body: refused unread)
         return None
 
     def too_large(self) -> Answer:
@@ -263,8 +284,10 @@ class HttpCore:
     def content_length(self, headers: Mapping[str, str]) -> int | None:
         """The body's announced length (None: unknown, read to the end); after
         :meth:`before_body` let the request through."""
-        length = headers.get("content-length", "").strip()
-        return int(length) if length else None
+        length = headers.get("content-length", "").strip().lstrip("0")
+        if not length:
+            return 0 if headers.get("content-length", "").strip() else None
+        return int(length)
 
     def _authenticated(self, header: str | None) -> bool:
         """Whether ``Authorization`` is HTTP Basic with this account's credentials."""
@@ -306,11 +329,14 @@ class HttpCore:
         try:
             decoded = unquote_to_bytes(path).decode("utf-8")
             params = parse_form(query)
-            form = parse_form(body)
         except UnicodeDecodeError as error:
             return _refusal(PARAMETER_INVALID.error(f"not UTF-8: {error}"))
         if self.control is not None and self.control.owns(decoded):
-            return self.control.handle(method, decoded, params, body)
+            return self.control.handle(method, decoded, params, body)  # its body as it is
+        try:
+            form = parse_form(body)
+        except UnicodeDecodeError as error:
+            return _refusal(PARAMETER_INVALID.error(f"not UTF-8: {error}"))
         url = quote(path, safe=_PATH_SAFE)
         try:
             answer = self.api.handle(method, url, params=params, data=form, headers=headers)

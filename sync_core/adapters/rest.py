@@ -657,13 +657,18 @@ def _parse(
 ) -> _Request:
     if not isinstance(url, str):
         raise NOT_FOUND.error(str(url))
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed "[" where a host would be
-        raise NOT_FOUND.error(url) from None
-    path = parts.path
-    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-    query = dict(parse_qsl(parts.query, keep_blank_values=True)) if parts.query else {}
+    if url.startswith("/"):  # a path, even "//evil/v1/...": no host in it
+        path, _, query_text = url.partition("?")
+        path = path.partition("#")[0]
+        origin = ""
+    else:
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. an unclosed "[" where a host would be
+            raise NOT_FOUND.error(url) from None
+        path, query_text = parts.path, parts.query
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    query = dict(parse_qsl(query_text, keep_blank_values=True)) if query_text else {}
     if params:
         query.update(_texts(params))
     shown = path[3:] if path.startswith("/v1/") else path

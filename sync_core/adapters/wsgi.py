@@ -42,7 +42,7 @@ from typing import Any, Final
 from urllib.parse import quote, unquote_to_bytes
 
 from ..sync import Sync
-from .http import DEFAULT_MAX_BODY, Answer, HttpCore, strip_mount
+from .http import DEFAULT_MAX_BODY, Answer, HttpCore, origin_form, strip_mount
 
 __all__ = ["WsgiApp", "make_app"]
 
@@ -83,9 +83,7 @@ def request_path(environ: dict[str, Any]) -> bytes:
             raw = sent.encode("latin-1")
         except UnicodeEncodeError:
             raw = b""
-        if raw.startswith((b"http://", b"https://")):  # an absolute-form target
-            raw = b"/" + raw.split(b"/", 3)[3] if raw.count(b"/") >= 3 else b"/"
-        raw = raw.split(b"?", 1)[0].split(b"#", 1)[0]
+        raw = origin_form(raw)
         rest = strip_mount(raw, environ.get("SCRIPT_NAME", "").encode("latin-1"))
         if rest is not None and unquote_to_bytes(rest) == info:
             return rest
@@ -112,6 +110,8 @@ class WsgiApp:
         if answer.timed_out and self.core.timeout_hold:
             time.sleep(self.core.timeout_hold)
         start_response(answer.status_line, answer.headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":  # a HEAD answer carries no body (RFC 9110)
+            return []
         return [answer.body] if answer.body else []
 
     def _answer(self, environ: dict[str, Any]) -> Answer:

@@ -122,3 +122,26 @@ def test_a_malformed_content_length_is_refused(length: bytes) -> None:
     sent = run(make_app(sync), scope, [])
     assert sent[0]["status"] == 400
     assert state(sync) == before
+
+
+def test_a_content_length_of_thousands_of_digits_is_answered_never_raised() -> None:
+    sync = new_sync()
+    client = AsgiClient(make_app(sync))
+    before = state(sync)
+    huge = client.request(
+        "POST", "/v1/Services", form=b"", headers={"Content-Length": "9" * 5000}, read_limit=0
+    )
+    assert huge.status == 413
+    assert state(sync) == before
+    padded = client.request(
+        "POST", "/v1/Services", form=b"", headers={"Content-Length": "0" * 5000 + "0"}
+    )
+    assert padded.status == 201  # zero bytes, however many zeros say so
+
+
+def test_an_absolute_form_target_names_no_host() -> None:
+    client = AsgiClient(make_app(new_sync(), control_prefix="/_sync_core"))
+    listed = client.request("GET", "http://evil.example/v1/Services")
+    assert listed.status == 200
+    assert listed.json()["meta"]["url"].startswith("https://sync.twilio.com/v1/Services")
+    assert client.request("GET", "http://h/_sync_core/clock").status == 200

@@ -160,3 +160,23 @@ def test_a_chunked_body_is_read_in_blocks_of_at_most_what_is_left() -> None:
     reply = client.call({**environ, "wsgi.input_terminated": True}, validate=False)
     assert (reply.status, reply.json()) == (413, TOO_LARGE)
     assert sum(sizes) == 101
+
+
+def test_a_content_length_of_thousands_of_digits_is_answered_never_raised() -> None:
+    sync = new_sync()
+    client = WsgiClient(make_app(sync))
+    client.validated = client.app  # wsgiref's validator itself cannot read such a length
+    before = state(sync)
+    huge = client.request("POST", "/v1/Services", CONTENT_LENGTH="9" * 5000, read_limit=0)
+    assert (huge.status, huge.json()) == (413, TOO_LARGE)
+    assert state(sync) == before
+    padded = client.request("POST", "/v1/Services", CONTENT_LENGTH="0" * 5000 + "0")
+    assert padded.status == 201  # zero bytes, however many zeros say so
+
+
+def test_an_absolute_form_target_names_no_host() -> None:
+    client = WsgiClient(make_app(new_sync(), control_prefix="/_sync_core"))
+    listed = client.request("GET", "/v1/Services", RAW_URI="http://evil.example/v1/Services")
+    assert listed.json()["meta"]["url"].startswith("https://sync.twilio.com/v1/Services")
+    clock = client.request("GET", "/_sync_core/clock", RAW_URI="http://h/_sync_core/clock")
+    assert clock.status == 200
