@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..sync import Sync
-from .http import DEFAULT_MAX_BODY, Answer, HttpCore, origin_form, strip_mount
+from .http import DEFAULT_MAX_BODY, Answer, HttpCore, ServedApp, origin_form, strip_mount
 
 __all__ = ["AsgiApp", "make_app"]
 
@@ -88,20 +88,8 @@ def request_path(scope: Scope) -> bytes:
     return raw
 
 
-class AsgiApp:
+class AsgiApp(ServedApp):
     """The ASGI 3 app: call it as a server does. ``core`` is its :class:`HttpCore`."""
-
-    def __init__(self, core: HttpCore) -> None:
-        self.core = core
-
-    @property
-    def sync(self) -> Sync:
-        """The Sync it serves."""
-        return self.core.sync
-
-    def close(self) -> None:
-        """Stop recording events for the control routes (:meth:`HttpCore.close`)."""
-        self.core.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

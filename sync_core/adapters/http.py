@@ -67,6 +67,7 @@ __all__ = [
     "DEFAULT_MAX_BODY",
     "Answer",
     "HttpCore",
+    "ServedApp",
     "answer_json",
     "origin_form",
     "parse_form",
@@ -117,6 +118,22 @@ class Answer(NamedTuple):
     def json(self) -> Any:
         """The body as JSON (None when there is none)."""
         return json.loads(self.body) if self.body else None
+
+
+class ServedApp:
+    """What both apps are besides their protocol: a :class:`HttpCore` and its Sync."""
+
+    def __init__(self, core: HttpCore) -> None:
+        self.core = core
+
+    @property
+    def sync(self) -> Sync:
+        """The Sync it serves."""
+        return self.core.sync
+
+    def close(self) -> None:
+        """Stop recording events for the control routes (:meth:`HttpCore.close`)."""
+        self.core.close()
 
 
 def answer_json(status: int, body: object, headers: list[tuple[str, str]] | None = None) -> Answer:

@@ -42,7 +42,7 @@ from typing import Any, Final
 from urllib.parse import quote, unquote_to_bytes
 
 from ..sync import Sync
-from .http import DEFAULT_MAX_BODY, Answer, HttpCore, origin_form, strip_mount
+from .http import DEFAULT_MAX_BODY, Answer, HttpCore, ServedApp, origin_form, strip_mount
 
 __all__ = ["WsgiApp", "make_app"]
 
@@ -90,20 +90,8 @@ def request_path(environ: dict[str, Any]) -> bytes:
     return quote(info, safe="/").encode("ascii")
 
 
-class WsgiApp:
+class WsgiApp(ServedApp):
     """The WSGI app: call it as a server does. ``core`` is its :class:`HttpCore`."""
-
-    def __init__(self, core: HttpCore) -> None:
-        self.core = core
-
-    @property
-    def sync(self) -> Sync:
-        """The Sync it serves."""
-        return self.core.sync
-
-    def close(self) -> None:
-        """Stop recording events for the control routes (:meth:`HttpCore.close`)."""
-        self.core.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         answer = self._answer(environ)
