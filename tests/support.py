@@ -227,3 +227,31 @@ class Delegating:
 
     def close(self) -> None:
         self.inner.close()
+
+
+#: The keys of Twilio's error body.
+ERROR_KEYS = frozenset({"code", "message", "more_info", "status"})
+
+
+def check_rest_answer(response: Any, allowed: set[int]) -> None:
+    """A REST answer as Twilio gives one: a status among ``allowed`` (never 500), JSON
+    text equal to its body, no body for 204, Twilio's error body for a refusal."""
+    from hypothesis import event
+
+    assert isinstance(response.status, int)
+    event(f"status {response.status}")
+    assert response.status != 500, response.body  # a 500 is a bug of sync_core
+    assert response.status in allowed, response
+    if response.status == 204:
+        assert response.body is None
+        assert response.text == ""
+        return
+    assert isinstance(response.body, dict)
+    assert json.loads(response.text) == response.body
+    if response.status >= 400:
+        body = response.body
+        assert set(body) == ERROR_KEYS, body
+        assert body["status"] == response.status
+        assert isinstance(body["code"], int)
+        assert isinstance(body["message"], str)
+        assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
