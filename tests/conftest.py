@@ -3,9 +3,9 @@
 The tiers. The plain ``python -m pytest`` runs the fast tier: every test that runs
 in-process on the in-memory storage, and the doctests. It deselects the two slow tiers:
 
-- ``integration`` (the tests in ``tests/integration``): they start processes or take
-  seconds each (the crash test, the benchmark smoke, the plugin in a user's fresh pytest
-  run, the import without twilio);
+- ``integration`` (the tests in ``tests/integration``, and the few marked so elsewhere):
+  they start processes or take seconds each (the crash test, the benchmark smoke, the
+  plugin in a user's fresh pytest run, the import without twilio, real servers);
 - ``sqlite``: the domain tests once more, on a SQLite file (the ``sqlite`` parameter of
   the ``sync_storage`` fixture below).
 

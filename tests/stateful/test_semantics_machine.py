@@ -106,6 +106,7 @@ def test_the_machine_catches_a_broken_target(broken: type[PlainTarget], complain
         run_machine(machine, settings=BROKEN_BUDGET)
 
 
+@pytest.mark.integration  # seconds long: the control of the broken runs, in every CI run
 def test_a_correct_target_passes_the_same_budget() -> None:
     """The broken targets fail for their bug, not for the budget or the settings."""
     run_machine(semantics_machine(PlainTarget), settings=BROKEN_BUDGET)
