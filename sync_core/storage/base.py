@@ -21,6 +21,11 @@ workers open, as :class:`~sync_core.storage.SqliteStorage`) offers :class:`Share
 anyone else committed since it last asked, and if so forgets what it knows of the state
 (the expiry floor) before the operation reads. A storage without it, as
 :class:`~sync_core.storage.MemoryStorage`, is never asked: it is this process's alone.
+
+A storage that can wake the followers of the change feed in other processes (as
+PostgreSQL's ``LISTEN``/``NOTIFY``) offers :class:`ChangeNotices` (``announce``,
+``wait_announced``); without it, a follower waiting in ``sync.changes(..., wait=...)``
+is woken by this process's own commits at once, and polls for other processes'.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Key", "SharedStorage", "Snapshots", "Storage"]
+__all__ = ["ChangeNotices", "Key", "SharedStorage", "Snapshots", "Storage"]
 
 #: A key: a tuple of strings and ints, compared as Python compares tuples. Within a
 #: table, a given position always holds the same type.
@@ -135,5 +140,34 @@ class SharedStorage(Protocol):
 
         When in doubt, True: a False that should have been True lets an operation miss
         another process's expiry. Cost: O(1), one cheap question.
+        """
+        ...
+
+
+@runtime_checkable
+class ChangeNotices(Protocol):
+    """What a storage adds when it can tell followers of the change feed, in any process
+    that uses the same database, that a transaction recorded changes.
+
+    ``sync.changes(service_sid, after=..., wait=...)`` (:mod:`sync_core.changes`) reads
+    the feed; when nothing is new, it waits with :meth:`wait_announced` (outside
+    sync_core's lock) and reads again. A wake-up that brings nothing (another service's
+    changes, or a notice read late) costs one read, never a missed change.
+    """
+
+    def announce(self, service_sid: str) -> None:
+        """Called inside ``atomic()`` by a transaction that recorded changes of
+        ``service_sid``: once it commits, wake every :meth:`wait_announced` of every
+        process using the database; if it rolls back, wake nobody. Cheap: it should
+        ride on the commit rather than cost a round trip of its own."""
+        ...
+
+    def wait_announced(self, timeout: float) -> bool:
+        """Block until an announcement committed since the last call (of this storage
+        object) arrives, or ``timeout`` seconds pass; whether one arrived.
+
+        The first call starts listening and returns True at once: what was committed
+        before it listened is read again by the caller. Called outside ``atomic()``,
+        from any thread, concurrently with the other methods.
         """
         ...
