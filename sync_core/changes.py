@@ -196,14 +196,16 @@ class ChangeFeed:
             -1 if retention.count is None else store.last_sequence(service_sid) - retention.count
         )
         cutoff = None if retention.age is None else now - retention.age
+        batch = 1  # most trims remove nothing: read the head alone first
         while True:
-            head = store.changes_from(service_sid, 0, _PRUNE_BATCH)
+            head = store.changes_from(service_sid, 0, batch)
             for event in head:
                 if event.sequence > below and (cutoff is None or event.date > cutoff):
                     return
                 store.drop_change(service_sid, event.sequence)
-            if len(head) < _PRUNE_BATCH:
+            if len(head) < batch:
                 return
+            batch = min(batch * 4, _PRUNE_BATCH)
 
     def read(self, service_sid: str, after: int, limit: int, now: datetime) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``.
