@@ -228,6 +228,22 @@ class ChangeFeed:
                 return events[:at]
         return events
 
+    def _check(self) -> None:
+        """Assert that each service's kept events are a run of sequences with no gap,
+        ending at its last event (for tests: every event was recorded by a Sync whose
+        feed was on)."""
+        runs: dict[str, list[int]] = {}
+        for event in self.store.all_changes():
+            runs.setdefault(event.service_sid, []).append(event.sequence)
+        for service_sid, sequences in runs.items():
+            first = sequences[0]
+            assert sequences == list(range(first, first + len(sequences))), (
+                f"a gap in the feed of {service_sid}"
+            )
+            assert sequences[-1] == self.store.last_sequence(service_sid), (
+                f"the feed of {service_sid} misses its last events"
+            )
+
 
 def _check_args(service: object, after: object, limit: object, wait: object) -> float:
     if not isinstance(service, str) or not service:

@@ -489,6 +489,8 @@ class Engine:
         with self.lock:
             self.store._check()
             acl._check(self.store)
+            if self.feed is not None:
+                self.feed._check()
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()

@@ -349,6 +349,10 @@ class Store:
         )
         return [cast("SyncEvent", value) for _, value in entries]
 
+    def all_changes(self) -> Iterator[SyncEvent]:
+        """Every kept event, by service then sequence (for checks)."""
+        return (cast("SyncEvent", value) for _, value in self.storage.scan(CHANGES, ()))
+
     def next_feed_service(self, after: str) -> str | None:
         """The first service after ``after`` (in SID order) whose feed keeps an event,
         or None: one step of a walk over every service with kept events. O(log n)."""
