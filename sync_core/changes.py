@@ -40,7 +40,7 @@ websocket, and its REST API keeps no history. Its events are the very
 >>> sync.changes(sid, after=1)
 Traceback (most recent call last):
 ...
-sync_core.changes.ChangesGoneError: the change feed of IS... no longer keeps the changes after 1: the oldest kept is 3 (none is kept now)
+sync_core.changes.ChangesGoneError: the change feed of IS... no longer keeps the changes after 1: the oldest kept is 3 (none is kept now; the next will be that one)
 """
 
 from __future__ import annotations
@@ -53,13 +53,13 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from .errors import SyncError
+from .events import SyncEvent
 from .lookup import resolve_service
 from .sids import is_sid
 from .store import Store
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .events import SyncEvent
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -70,11 +70,16 @@ __all__ = [
     "read_changes",
 ]
 
+#: The most events of one service the default retention keeps.
+DEFAULT_COUNT: Final = 100_000
 #: The most events one read returns.
 MAX_LIMIT: Final = 1000
 #: How often (seconds) a waiting follower looks again at a shared storage that cannot
 #: announce commits (a SQLite file several processes write).
 POLL_INTERVAL: Final = 0.05
+#: The longest one wait lasts before the follower reads again (below the longest
+#: timeout a lock takes, ``threading.TIMEOUT_MAX``).
+_SLICE: Final = 3600.0
 #: The longest one wait for a storage's announcement lasts before the follower reads again.
 _NOTICE_SLICE: Final = 0.5
 #: Every so many recorded events, this process prunes what fell out of the retention
@@ -100,10 +105,12 @@ class ChangeRetention:
     the last ``count`` of each service. ``None`` lifts that bound; both None keep
     everything; ``count=0`` keeps nothing (the feed is off, and costs nothing).
 
-    The default keeps a day of events, as many as there are.
+    The default keeps a day of events, at most the last 100,000 of each service (what a
+    long-running server on the in-memory storage holds stays bounded: an event costs
+    about half a kilobyte).
 
     >>> ChangeRetention()
-    ChangeRetention(age=datetime.timedelta(days=1), count=None)
+    ChangeRetention(age=datetime.timedelta(days=1), count=100000)
     >>> ChangeRetention(count=-1)
     Traceback (most recent call last):
     ...
@@ -111,7 +118,7 @@ class ChangeRetention:
     """
 
     age: timedelta | None = attrs.field(default=timedelta(days=1), validator=_age)
-    count: int | None = attrs.field(default=None, validator=_count)
+    count: int | None = attrs.field(default=DEFAULT_COUNT, validator=_count)
 
     @property
     def off(self) -> bool:
@@ -124,27 +131,45 @@ DEFAULT_RETENTION: Final = ChangeRetention()
 
 
 class ChangesGoneError(LookupError):
-    """A follower asked for changes the feed does not hold: those after ``after`` fell
-    out of the retention window (``oldest`` is the oldest sequence still kept, or
-    ``latest + 1`` when none is), or ``after`` is beyond ``latest``, the last sequence
-    of the service (its state was reset or restored since the follower read it).
+    """A follower asked for changes the feed does not hold. ``reason`` says why:
 
-    Resume from a fresh read of the state (``export_state``, or listing what the
-    follower mirrors), then follow from ``latest``.
+    - ``"pruned"``: those after ``after`` fell out of the retention window; ``oldest``
+      is the oldest sequence still kept after ``after`` (``latest + 1`` when none is);
+    - ``"ahead"``: ``after`` is beyond ``latest``, the service's last sequence (its
+      state was reset, restored or imported since the follower read it);
+    - ``"rewound"``: the event the follower passed as ``after`` is not the one the feed
+      now holds under its number (a restore or import rewound the feed, and new events
+      took the numbers again).
+
+    Not a :class:`~sync_core.SyncError`: no Twilio request fails this way. Resume from
+    a fresh read of the state (list what the follower mirrors, or ``export_state()``),
+    then follow from ``latest``.
     """
 
-    def __init__(self, service_sid: str, after: int, oldest: int, latest: int) -> None:
+    def __init__(
+        self, service_sid: str, after: int, oldest: int, latest: int, reason: str = "pruned"
+    ) -> None:
         self.service_sid = service_sid
         self.after = after
         self.oldest = oldest
         self.latest = latest
-        if after > latest:
+        self.reason = reason
+        if reason == "ahead":
             message = (
                 f"the change feed of {service_sid} ends at {latest}, before {after}: "
-                "its state was reset or restored since"
+                "its state was reset, restored or imported since"
+            )
+        elif reason == "rewound":
+            message = (
+                f"the change feed of {service_sid} was rewound (a restore or an import): "
+                f"its event {after} is not the one handled; it now ends at {latest}"
             )
         else:
-            kept = "none is kept now" if oldest > latest else f"the newest is {latest}"
+            kept = (
+                "none is kept now; the next will be that one"
+                if oldest > latest
+                else f"the newest is {latest}"
+            )
             message = (
                 f"the change feed of {service_sid} no longer keeps the changes after "
                 f"{after}: the oldest kept is {oldest} ({kept})"
@@ -153,6 +178,10 @@ class ChangesGoneError(LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        args = (self.service_sid, self.after, self.oldest, self.latest, self.reason)
+        return (type(self), args)
 
 
 class ChangeFeed:
@@ -178,55 +207,96 @@ class ChangeFeed:
             self._prune_next(now)
 
     def _prune_next(self, now: datetime) -> None:
-        """Trim the next service of a walk over every service whose feed keeps events
-        (by SID, round and round): each is trimmed in turn, an idle or deleted one too."""
+        """Trim a batch of the next service of a walk over every service whose feed
+        keeps events (by SID, round and round): each in turn, an idle or deleted one
+        too. A service with more to remove than a batch is trimmed again next time."""
         store = self.store
         service_sid = store.next_feed_service(self._walk)
         if service_sid is None:  # the end of the walk: start again
             service_sid = store.next_feed_service("")
-        if service_sid is not None:
+        if service_sid is not None and self._trim(service_sid, now, _PRUNE_BATCH):
             self._walk = service_sid
-            self._trim(service_sid, now)
 
-    def _trim(self, service_sid: str, now: datetime) -> None:
+    def _cutoff(self, now: datetime) -> datetime | None:
+        """The date at or before which an event is out of the window (None: no age)."""
+        age = self.retention.age
+        if age is None:
+            return None
+        try:
+            return now - age
+        except OverflowError:  # an age longer than the calendar: nothing is that old
+            return None
+
+    def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> bool:
         """Remove the events of ``service_sid`` the retention no longer keeps, oldest
-        first (all of them: a read must see exactly what is kept)."""
+        first, up to ``most`` (None: all of them); whether it is done."""
         store, retention = self.store, self.retention
         below = (
             -1 if retention.count is None else store.last_sequence(service_sid) - retention.count
         )
-        cutoff = None if retention.age is None else now - retention.age
-        batch = 1  # most trims remove nothing: read the head alone first
+        cutoff = self._cutoff(now)
+        batch, removed = 1, 0  # most trims remove nothing: read the head alone first
         while True:
             head = store.changes_from(service_sid, 0, batch)
             for event in head:
                 if event.sequence > below and (cutoff is None or event.date > cutoff):
-                    return
+                    return True
+                if most is not None and removed >= most:
+                    return False
                 store.drop_change(service_sid, event.sequence)
+                removed += 1
             if len(head) < batch:
-                return
+                return True
             batch = min(batch * 4, _PRUNE_BATCH)
 
-    def read(self, service_sid: str, after: int, limit: int, now: datetime) -> list[SyncEvent]:
-        """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``.
+    def read(
+        self,
+        service_sid: str,
+        after: int,
+        limit: int,
+        now: datetime,
+        handled: SyncEvent | None = None,
+    ) -> list[SyncEvent]:
+        """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, each
+        within the window (an event dated out of order is judged by its own date).
 
         Raises:
-            ChangesGoneError: the events right after ``after`` are no longer kept, or
-                ``after`` is beyond the last event.
+            ChangesGoneError: the events right after ``after`` are no longer kept,
+                ``after`` is beyond the last event, or the feed no longer holds
+                ``handled`` (the event numbered ``after`` the follower handled).
         """
         store = self.store
         self._trim(service_sid, now)
         latest = store.last_sequence(service_sid)
         if after > latest:
-            raise ChangesGoneError(service_sid, after, latest + 1, latest)
+            raise ChangesGoneError(service_sid, after, latest + 1, latest, "ahead")
+        if handled is not None:
+            kept = store.change(service_sid, after)
+            if kept is not None and kept != handled:
+                raise ChangesGoneError(service_sid, after, after + 1, latest, "rewound")
+        cutoff = self._cutoff(now)
         events = store.changes_from(service_sid, after, limit)
-        if after < latest and (not events or events[0].sequence != after + 1):
-            oldest = events[0].sequence if events else latest + 1
+        expected = after + 1
+        for at, event in enumerate(events):
+            if event.sequence != expected or (cutoff is not None and event.date <= cutoff):
+                events = events[:at]  # a hole: what follows is read after it, or refused
+                break
+            expected += 1
+        if not events and after < latest:
+            oldest = self._oldest(service_sid, after, now, latest)
             raise ChangesGoneError(service_sid, after, oldest, latest)
-        for at in range(1, len(events)):  # a hole (out-of-order dates pruned): stop there
-            if events[at].sequence != events[at - 1].sequence + 1:
-                return events[:at]
         return events
+
+    def _oldest(self, service_sid: str, after: int, now: datetime, latest: int) -> int:
+        """The first sequence above ``after`` still kept and within the window, or
+        ``latest + 1`` when there is none."""
+        cutoff = self._cutoff(now)
+        while events := self.store.changes_from(service_sid, after, _PRUNE_BATCH):
+            for event in events:
+                if cutoff is None or event.date > cutoff:
+                    return event.sequence
+            after = events[-1].sequence
+        return latest + 1
 
     def _check(self) -> None:
         """Assert that each service's kept events are a run of sequences with no gap,
@@ -248,8 +318,12 @@ class ChangeFeed:
 def _check_args(service: object, after: object, limit: object, wait: object) -> float:
     if not isinstance(service, str) or not service:
         raise TypeError(f"the service must be a Service SID or unique name, got {service!r}")
+    if isinstance(after, SyncEvent):
+        after = after.sequence
     if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise ValueError(f"after must be an int >= 0 (a sequence number), got {after!r}")
+        raise ValueError(
+            f"after must be an int >= 0 (a sequence number) or a SyncEvent, got {after!r}"
+        )
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be an int from 1 to {MAX_LIMIT}, got {limit!r}")
     if isinstance(wait, bool) or not isinstance(wait, int | float) or not wait >= 0:
@@ -260,12 +334,14 @@ def _check_args(service: object, after: object, limit: object, wait: object) -> 
 
 
 def read_changes(
-    engine: Engine, service: str, after: int, limit: int, wait: float
+    engine: Engine, service: str, after: int | SyncEvent, limit: int, wait: float
 ) -> list[SyncEvent]:
     """``sync.changes(...)``: read the feed once; if nothing is new, wait up to ``wait``
     seconds for something to be, reading again each time a commit may have brought it.
 
-    The feed of a deleted Service stays readable by its SID while its events are kept.
+    ``after`` is a sequence number, or the last event handled: then a feed rewound
+    under it (a restore or an import, and new events numbered again) is reported. The
+    feed of a deleted Service stays readable by its SID while its events are kept.
 
     Raises:
         NotFoundError: 20404, no such Service, and nothing kept under that SID.
@@ -273,6 +349,8 @@ def read_changes(
         TypeError, ValueError: arguments of the wrong type or range.
     """
     seconds = _check_args(service, after, limit, wait)
+    handled = after if isinstance(after, SyncEvent) else None
+    position = after.sequence if isinstance(after, SyncEvent) else after
     deadline = time.monotonic() + seconds
     follower = engine.follow() if seconds > 0 else None
     try:
@@ -280,12 +358,20 @@ def read_changes(
             with engine.operation("changes") as now:
                 feed = engine.feed
                 sid = _service_sid(engine, service, now)
+                if handled is not None and handled.service_sid != sid:
+                    raise ValueError(f"after is an event of {handled.service_sid}, not of {sid}")
                 generation = engine.generation
-                events = (
-                    _nothing_kept(engine.store, sid, after)
-                    if feed is None
-                    else feed.read(sid, after, limit, now)
-                )
+                try:
+                    events = (
+                        _nothing_kept(engine.store, sid, position)
+                        if feed is None
+                        else feed.read(sid, position, limit, now, handled)
+                    )
+                    gone = None
+                except ChangesGoneError as error:  # raised once what the read trimmed is kept
+                    gone = error
+            if gone is not None:
+                raise gone
             left = deadline - time.monotonic()
             if events or follower is None or left <= 0:
                 return events
@@ -300,7 +386,9 @@ def _nothing_kept(store: Store, service_sid: str, after: int) -> list[SyncEvent]
     last sequence; else the changes after it are gone."""
     latest = store.last_sequence(service_sid)
     if after != latest:
-        raise ChangesGoneError(service_sid, after, latest + 1, latest)
+        raise ChangesGoneError(
+            service_sid, after, latest + 1, latest, "ahead" if after > latest else "pruned"
+        )
     return []
 
 
@@ -339,7 +427,7 @@ class Follower:
         engine = self._engine
         with engine.committed:
             engine.committed.wait_for(
-                lambda: engine.generation != generation, min(timeout, self._poll)
+                lambda: engine.generation != generation, min(timeout, self._poll, _SLICE)
             )
 
     def close(self) -> None:

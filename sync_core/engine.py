@@ -275,6 +275,7 @@ class Engine:
         #: The injected faults (:mod:`sync_core.faults`); inactive while empty.
         self.faults = Faults()
         #: The change feed (:mod:`sync_core.changes`); None when it keeps nothing.
+        self.change_retention = change_retention
         self.feed = None if change_retention.off else ChangeFeed(self.store, change_retention)
         #: Told each service whose changes a transaction recorded (a storage that
         #: wakes other processes' followers), or None.
@@ -373,6 +374,8 @@ class Engine:
                 subscription.unsubscribe()
         if self.limiter is not None:
             self.limiter.clear()
+        if self.followers:  # they read again, and hear of it
+            self._woken()
 
     def _begin(self, sweep: bool = True) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it (unless
@@ -443,6 +446,8 @@ class Engine:
         touches = self._touches
         if touches is not None:
             cast("RateLimiter", self.limiter).wrote(touches, change)
+        if self.followers:
+            self._wake = True
         store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
@@ -460,8 +465,6 @@ class Engine:
             feed.record(event, change.when)
             if self._announce is not None:
                 self._announce(row.service_sid)
-            if self.followers:
-                self._wake = True
         if not listened:
             return
         pending.append((event, url, self._unreadable(event, service, row)))

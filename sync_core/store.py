@@ -341,6 +341,10 @@ class Store:
         """Remove an event from the feed."""
         self.storage.delete(CHANGES, (service_sid, sequence))
 
+    def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
+        """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""
+        return cast("SyncEvent | None", self.storage.get(CHANGES, (service_sid, sequence)))
+
     def changes_from(self, service_sid: str, after: int, limit: int) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, in
         order. Cost: O(log n + limit)."""

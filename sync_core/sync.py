@@ -334,18 +334,20 @@ class Sync:
     @property
     def change_retention(self) -> ChangeRetention:
         """How much of the change feed is kept (``Sync(change_retention=...)``)."""
-        feed = self._engine.feed
-        return ChangeRetention(count=0) if feed is None else feed.retention
+        return self._engine.change_retention
 
     def changes(
-        self, service: str, *, after: int = 0, limit: int = 100, wait: float = 0
+        self, service: str, *, after: int | SyncEvent = 0, limit: int = 100, wait: float = 0
     ) -> list[SyncEvent]:
         """The events of ``service`` (its SID or unique name) numbered above ``after``,
         in order, at most ``limit`` (1 to 1,000), from the change feed
         (:mod:`sync_core.changes`): every event committed by any process using this
         storage, kept for the retention window (``Sync(change_retention=...)``).
 
-        Follow a service by passing the last sequence handled as ``after``. With
+        Follow a service by passing the last sequence handled as ``after``, or the last
+        event handled itself: then a feed rewound under the follower (a restore or an
+        import, and new events numbered again) is reported too. Follow by SID: a unique
+        name is looked up at each call (``default`` made again is another Service). With
         ``wait`` (seconds), an empty answer waits until something is committed or the
         time is up. The feed of a deleted Service stays readable by its SID while its
         events are kept.

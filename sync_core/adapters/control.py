@@ -207,7 +207,13 @@ class Control:
         except ChangesGoneError as gone:
             return answer_json(
                 410,
-                {"status": 410, "message": str(gone), "oldest": gone.oldest, "latest": gone.latest},
+                {
+                    "status": 410,
+                    "message": str(gone),
+                    "reason": gone.reason,
+                    "oldest": gone.oldest,
+                    "latest": gone.latest,
+                },
             )
         except Exception:  # a bug of sync_core: still an answer, and logged
             logger.exception("unexpected failure answering %s %s", method, path)
@@ -335,6 +341,10 @@ class Control:
             raise _Refused(400, f"wait must be 0 to {MAX_WAIT:g} seconds, got {wait_text[:40]!r}")
         if limit < 1:
             raise _Refused(400, f"limit must be 1 to {MAX_LIMIT}, got {limit}")
+        try:
+            args[0].encode("utf-8")
+        except UnicodeEncodeError:  # no Service is named so (names are text)
+            raise _Refused(404, f"no Service {args[0]!a}") from None
         try:
             events = self.sync.changes(args[0], after=after, limit=limit, wait=wait)
         except SyncError as error:

@@ -251,8 +251,128 @@ def test_a_position_beyond_the_feed_after_a_restore_is_reported(sync: Sync) -> N
     assert [e.sequence for e in sync.changes(sid)] == [1]  # the feed went back too
     with pytest.raises(ChangesGoneError) as gone:
         sync.changes(sid, after=follower_at)
-    assert (gone.value.after, gone.value.latest) == (3, 1)
-    assert "reset or restored" in str(gone.value)
+    assert (gone.value.after, gone.value.latest, gone.value.reason) == (3, 1, "ahead")
+    assert "reset, restored or imported" in str(gone.value)
+
+
+def test_a_follower_passing_its_last_event_hears_of_a_rewound_feed(sync: Sync) -> None:
+    """A restore, then new events that take the numbers again: a follower that passes
+    the last event it handled is told, where a bare number could not tell."""
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 1})
+    saved = sync.snapshot()
+    docs("d").update(data={"n": 2})
+    docs("d").update(data={"n": 3})
+    handled = sync.changes(sid)[-1]  # the follower handled up to 3
+    assert sync.changes(sid, after=handled) == []
+    sync.restore(saved)
+    for n in (20, 30, 40):
+        docs("d").update(data={"n": n})  # numbered 2, 3, 4 again
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=handled)
+    assert (gone.value.reason, gone.value.after, gone.value.latest) == ("rewound", 3, 4)
+    assert [e.data for e in sync.changes(sid, after=3)] == [{"n": 40}]  # a bare number
+    with pytest.raises(ValueError, match="not of"):
+        sync.changes(sync.services.create().sid, after=handled)
+
+
+def test_a_restore_wakes_a_waiting_follower(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={})
+    saved = sync.snapshot()
+    docs("d").update(data={"n": 1})
+    errors: list[BaseException] = []
+    waiting = threading.Event()
+
+    def follow() -> None:
+        waiting.set()
+        try:
+            sync.changes(sid, after=2, wait=60)
+        except ChangesGoneError as gone:
+            errors.append(gone)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    waiting.wait(5)
+    while sync._engine.followers == 0:
+        pass
+    sync.restore(saved)
+    thread.join(60)
+    assert not thread.is_alive()
+    assert [type(e) for e in errors] == [ChangesGoneError]
+
+
+def test_events_dated_out_of_order_are_judged_by_their_own_date(tmp_path: Path) -> None:
+    """Two processes whose clocks differ write one service: an event older than the
+    window is not returned even when a younger one before it keeps the head."""
+    path = tmp_path / "skew.db"
+    ahead = ManualClock()
+    behind = ManualClock(ahead.now() - timedelta(minutes=30))
+    retention = ChangeRetention(age=timedelta(hours=1))
+    one = Sync(storage=SqliteStorage(path), clock=ahead, seed=1, change_retention=retention)
+    two = Sync(storage=SqliteStorage(path), clock=behind, seed=2, change_retention=retention)
+    sid = one.services.create().sid
+    one.services(sid).documents.create(data={"n": 1})  # 1, dated t0
+    two.services(sid).documents.create(data={"n": 2})  # 2, dated t0 - 30 min
+    one.services(sid).documents.create(data={"n": 3})  # 3, dated t0
+    ahead.advance(timedelta(minutes=45))  # 1 and 3 are 45 min old, 2 is 75 min old
+    assert [e.sequence for e in one.changes(sid)] == [1]
+    with pytest.raises(ChangesGoneError) as gone:
+        one.changes(sid, after=1)
+    assert (gone.value.oldest, gone.value.latest) == (3, 3)
+    assert [e.sequence for e in one.changes(sid, after=2)] == [3]
+    one.storage.close()
+    two.storage.close()
+
+
+def test_an_age_beyond_the_calendar_keeps_everything(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(days=999_999)))
+    sid = sync.services.create().sid
+    for _ in range(130):
+        sync.services(sid).documents.create(data={})
+    assert len(sync.changes(sid, limit=1000)) == 130
+
+
+def test_the_retention_given_is_the_retention_kept() -> None:
+    off = ChangeRetention(age=timedelta(hours=1), count=0)
+    assert Sync(change_retention=off).change_retention == off
+    assert Sync().change_retention == ChangeRetention(age=timedelta(days=1), count=100_000)
+
+
+def test_the_error_pickles() -> None:
+    import pickle
+
+    error = ChangesGoneError("IS1", 3, 5, 9, "pruned")
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.service_sid, again.after, again.oldest, again.latest, again.reason) == (
+        "IS1",
+        3,
+        5,
+        9,
+        "pruned",
+    )
+    assert str(again) == str(error)
+
+
+def test_pruning_on_a_write_is_bounded(clock: ManualClock) -> None:
+    """After an idle day, a write removes at most a batch of old events; a read of that
+    service still answers exactly."""
+    sync = Sync(clock=clock, seed=1)
+    sid = sync.services.create().sid
+    for _ in range(1000):
+        sync.services(sid).documents.create(data={})
+    clock.advance(timedelta(days=2))
+    other = sync.services.create().sid
+    for _ in range(128):  # two pruning steps: the walk reaches the idle service
+        sync.services(other).documents.create(data={})
+    left = sum(1 for key, _ in sync.storage.scan("changes", ()) if key[0] == sid)
+    assert 1000 - 2 * 256 <= left < 1000  # a batch a step, not all at once
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid)
+    assert (gone.value.oldest, gone.value.latest) == (1001, 1000)
+    assert not any(key[0] == sid for key, _ in sync.storage.scan("changes", ()))
 
 
 def test_an_imported_state_keeps_its_numbers_but_no_history(sync: Sync) -> None:
@@ -298,6 +418,39 @@ def test_a_wait_with_nothing_new_returns_empty(sync: Sync) -> None:
     assert sync._engine.followers == 0
 
 
+def test_a_feed_that_keeps_nothing_still_wakes_its_followers(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=0))
+    sid = sync.services.create().sid
+    errors: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            sync.changes(sid, wait=60)
+        except ChangesGoneError as gone:
+            errors.append(gone)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    while sync._engine.followers == 0:
+        pass
+    sync.services(sid).documents.create(data={})
+    thread.join(60)
+    assert not thread.is_alive()
+    assert [type(e) for e in errors] == [ChangesGoneError]
+
+
+def test_a_wait_longer_than_a_lock_can_wait_is_taken_in_slices(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    got: list[list[SyncEvent]] = []
+    thread = threading.Thread(target=lambda: got.append(sync.changes(sid, wait=1e10)))
+    thread.start()
+    while sync._engine.followers == 0:
+        pass
+    sync.services(sid).documents.create(data={})
+    thread.join(60)
+    assert [e.type for e in got[0]] == ["document_created"]
+
+
 def test_followers_in_another_process_see_every_change(tmp_path: Path) -> None:
     """Two Syncs on one SQLite file (as two processes would be): the follower's
     ``wait`` polls the file, and sees the writer's changes."""
@@ -329,6 +482,8 @@ def test_the_control_route(clock: ManualClock) -> None:
     gone = control.handle("GET", f"/_c/changes/{sid}", {"after": "0"}, b"")
     assert gone.status == 410
     assert gone.json()["oldest"] == 2
+    assert gone.json()["reason"] == "pruned"
+    assert control.handle("GET", "/_c/changes/\ud800", {}, b"").status == 404
     assert control.handle("GET", "/_c/changes/nope", {}, b"").status == 404
     for query in ({"after": "-1"}, {"limit": "0"}, {"wait": "61"}, {"wait": "x"}):
         assert control.handle("GET", f"/_c/changes/{sid}", query, b"").status == 400
@@ -396,3 +551,52 @@ def test_the_feed_is_the_heard_events_within_the_retention(
     else:
         assert sync.changes(sid, after=after, limit=1000) == [e for e in kept if e.sequence > after]
     sync._check()
+
+
+def test_an_asgi_long_poll_does_not_stop_the_loop() -> None:
+    """The ASGI app answers control routes in a thread: a write made while a long poll
+    waits is answered, and ends the poll with its event."""
+    import asyncio
+    import json
+
+    from sync_core.adapters.asgi import make_app
+
+    sync = Sync(seed=1)
+    sid = sync.services.create().sid
+    app = make_app(sync, control_prefix="/_c")
+
+    async def call(method: str, path: str, query: bytes = b"", body: bytes = b"") -> Any:
+        sent: list[dict[str, Any]] = []
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query,
+            "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+    async def write_soon() -> Any:
+        for _ in range(1000):  # until the poll waits (a blocked loop never lets this run)
+            if sync._engine.followers:
+                break
+            await asyncio.sleep(0.005)
+        return await call("POST", f"/v1/Services/{sid}/Documents", body=b"UniqueName=d")
+
+    async def both() -> tuple[Any, Any]:
+        poll = call("GET", f"/_c/changes/{sid}", b"after=0&wait=10")
+        polled, written = await asyncio.gather(poll, write_soon())
+        return polled, written
+
+    polled, written = asyncio.run(both())
+    assert written["unique_name"] == "d"
+    assert [c["type"] for c in polled["changes"]] == ["document_created"]
