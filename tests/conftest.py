@@ -35,6 +35,7 @@ import itertools
 import os
 import socket
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,11 +126,14 @@ def pg_dsn() -> Iterator[str]:
     for and stopped at the end of the session (after a failure too). It listens on a
     unix socket in its directory and on no TCP address; its directory is removed."""
     import psycopg
-    from pgserver.postgres_server import get_server
 
-    # Not under pytest's own temporary directory: run as root, pgserver runs PostgreSQL as
-    # a user of its own, who must reach the directory (pytest's is private to root).
-    server = get_server(tempfile.mkdtemp(prefix="sync_core-pg-"), cleanup_mode="delete")
+    with warnings.catch_warnings():  # pgserver's platformdirs on a machine without XDG dirs
+        warnings.simplefilter("ignore", UserWarning)
+        from pgserver.postgres_server import get_server
+
+        # Not under pytest's own temporary directory: run as root, pgserver runs PostgreSQL
+        # as a user of its own, who must reach the directory (pytest's is private to root).
+        server = get_server(tempfile.mkdtemp(prefix="sync_core-pg-"), cleanup_mode="delete")
     try:
         dsn = server.get_uri()
         with psycopg.connect(dsn, autocommit=True) as conn:

@@ -36,6 +36,7 @@ import shutil
 import statistics
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -100,13 +101,17 @@ def postgres_server(dsn: str | None = None) -> Iterator[tuple[str | None, str]]:
         yield dsn, ""
         return
     try:
-        from pgserver.postgres_server import get_server
+        with warnings.catch_warnings():  # platformdirs, on a machine without XDG dirs
+            warnings.simplefilter("ignore", UserWarning)
+            from pgserver.postgres_server import get_server
     except ImportError:
         yield None, POSTGRES_MISSING
         return
     directory = tempfile.mkdtemp(prefix="sync_core-bench-pg-")
     try:
-        server = get_server(directory, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            server = get_server(directory, cleanup_mode="stop")
         try:
             yield server.get_uri(), ""
         finally:

@@ -151,6 +151,9 @@ class PostgresStorage:
         schema: the PostgreSQL schema that holds the store (made when missing): letters,
             digits and ``_``, not beginning with a digit, 50 characters at most.
         connect_timeout: whole seconds a connection attempt may take (unless ``dsn`` says).
+        lock_timeout: seconds an operation waits for the store's lock, held by another
+            process's operation, before it fails with psycopg's ``LockNotAvailable``
+            (PostgreSQL's ``lock_timeout``; 0: for ever). As SQLite's busy timeout.
         notices: whether to send and hear change notices with ``NOTIFY``/``LISTEN``; None
             (the default): whenever the server accepts ``LISTEN`` (PostgreSQL does;
             CockroachDB, and YugabyteDB unless enabled, do not). Without them,
@@ -169,6 +172,7 @@ class PostgresStorage:
         *,
         schema: str = "sync_core",
         connect_timeout: int = 10,
+        lock_timeout: float = 30.0,
         notices: bool | None = None,
     ) -> None:
         if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
@@ -180,7 +184,10 @@ class PostgresStorage:
         self.schema = schema
         #: The ``NOTIFY`` channel of this schema's change notices.
         self.channel = f"sync_core.{schema}"
+        if not isinstance(lock_timeout, int | float) or not 0 <= lock_timeout < 2**31 / 1000:
+            raise ValueError(f"lock_timeout must be a number of seconds >= 0, got {lock_timeout!r}")
         self._connect_timeout = connect_timeout
+        self._lock_timeout = float(lock_timeout)
         self._label = f"PostgresStorage({_where(dsn)!r}, schema={schema!r})"
         self._lock = threading.RLock()
         self._depth = 0
@@ -254,9 +261,14 @@ class PostgresStorage:
         self._sql_notify = sql.SQL("NOTIFY {}, {}")
         self._sql_listen = text("LISTEN {c}", c=sql.Identifier(self.channel))
 
-    def _connect(self, doing: str) -> psycopg.Connection[Any]:
+    def _connect(self, doing: str, *, main: bool = True) -> psycopg.Connection[Any]:
+        """A new connection (autocommit: the transactions are this class's own); the main
+        one waits for a lock ``lock_timeout`` at most."""
         try:
-            return psycopg.connect(self.dsn, autocommit=True, connect_timeout=self._connect_timeout)
+            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=self._connect_timeout)
+            if main:
+                conn.execute(f"SET lock_timeout = {round(self._lock_timeout * 1000)}")
+            return conn
         except psycopg.OperationalError as exc:
             raise StorageConnectionError(
                 f"{self._label}: cannot connect to PostgreSQL while {doing}: {exc}"
@@ -574,10 +586,18 @@ class PostgresStorage:
         self._wrote = False
         self._announced.clear()
         self._broken = False
-        cursor = self._execute(self._sql_begin, doing="beginning a transaction")
         try:
+            cursor = self._execute(self._sql_begin, doing="beginning a transaction")
             cursor.nextset()
             row = cursor.fetchone()
+        except psycopg.errors.LockNotAvailable as exc:
+            self._rollback()
+            exc.add_note(
+                f"{self._label}: another connection held the store's lock (meta.commits) "
+                f"for lock_timeout = {self._lock_timeout:g} s: an operation of another "
+                "process took that long, or hangs in its transaction"
+            )
+            raise
         except BaseException:
             self._rollback()
             raise
@@ -757,7 +777,7 @@ class PostgresStorage:
                     return False
                 if listener is not None:
                     listener.close()
-                self._listener = listener = self._connect("listening")
+                self._listener = listener = self._connect("listening", main=False)
                 try:
                     listener.execute(self._sql_listen)
                 except psycopg.Error as exc:

@@ -636,3 +636,40 @@ def test_without_notices_announce_is_silent_and_waiting_polls(
     assert POLL_SECONDS - 0.01 <= time.monotonic() - started < 5
     assert quiet.wait_announced(0.05) is False  # the whole timeout passed
     quiet.close()
+
+
+def test_waiting_for_the_lock_longer_than_lock_timeout_fails_and_changes_nothing(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage
+) -> None:
+    impatient = PostgresStorage(pg_dsn, schema=pg_schema, lock_timeout=0.2)
+    storage.put("t", ("a",), 1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with storage.atomic():
+            holding.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.LockNotAvailable) as refused:
+            impatient.put("t", ("a",), 2)
+        assert 0.15 < time.monotonic() - started < 10
+        assert any("lock_timeout = 0.2 s" in note for note in refused.value.__notes__)
+    finally:
+        release.set()
+        holder.join(20)
+    assert impatient.get("t", ("a",)) == 1  # nothing written
+    impatient.put("t", ("a",), 3)  # the lock is free again: it works on
+    assert storage.get("t", ("a",)) == 3
+    impatient.close()
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), "30", 10**10])
+def test_a_bad_lock_timeout_is_refused(pg_dsn: str, bad: Any) -> None:
+    with pytest.raises(ValueError, match="lock_timeout must be"):
+        PostgresStorage(pg_dsn, schema="never_made", lock_timeout=bad)
+    assert tables_of(pg_dsn, "never_made") == {}
