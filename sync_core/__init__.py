@@ -85,7 +85,13 @@ from .sync import Sync
 if TYPE_CHECKING:
     from .lazy_expiry import LazyExpiry
     from .rates import RateLimits
-    from .storage import SqliteStorage, StorageForkedError, StorageFormatError
+    from .storage import (
+        PostgresStorage,
+        SqliteStorage,
+        StorageConnectionError,
+        StorageForkedError,
+        StorageFormatError,
+    )
 
 __all__ = [
     "UNSET",
@@ -111,6 +117,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionContext",
     "PermissionList",
+    "PostgresStorage",
     "PreconditionFailedError",
     "RandomSids",
     "RateLimitedError",
@@ -123,6 +130,7 @@ __all__ = [
     "SidGenerator",
     "SqliteStorage",
     "Storage",
+    "StorageConnectionError",
     "StorageForkedError",
     "StorageFormatError",
     "StreamMessageList",
@@ -157,16 +165,28 @@ __all__ = [
 ]
 
 
+#: The durable storages' names, imported when first asked (:mod:`sync_core.storage`).
+_STORAGE_NAMES = frozenset(
+    {
+        "SqliteStorage",
+        "PostgresStorage",
+        "StorageFormatError",
+        "StorageForkedError",
+        "StorageConnectionError",
+    }
+)
+
+
 def __getattr__(name: str) -> Any:
     """``__version__``, read from the installed package's metadata when first asked, the
-    SQLite storage's names (:mod:`sqlite3` is imported when first needed),
+    durable storages' names (:mod:`sqlite3` and psycopg are imported when first needed),
     :class:`LazyExpiry` (:mod:`hashlib` is imported when first needed) and
     :class:`RateLimits` (an attrs class: defining one costs a fraction of a millisecond).
 
     (Lazily: importing :mod:`importlib.metadata` costs more than the rest of a
     ``Sync()``, and most programs never ask.)
     """
-    if name in ("SqliteStorage", "StorageFormatError", "StorageForkedError"):
+    if name in _STORAGE_NAMES:
         from . import storage
 
         return getattr(storage, name)

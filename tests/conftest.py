@@ -7,7 +7,13 @@ in-process on the in-memory storage, and the doctests. It deselects the two slow
   they start processes or take seconds each (the crash test, the benchmark smoke, the
   plugin in a user's fresh pytest run, the import without twilio, real servers);
 - ``sqlite``: the domain tests once more, on a SQLite file (the ``sqlite`` parameter of
-  the ``sync_storage`` fixture below).
+  the ``sync_storage`` fixture below);
+- ``postgres``: the domain tests once more, on PostgreSQL (the ``postgres`` parameter of
+  ``sync_storage``), and the tests of ``PostgresStorage`` itself (tests/integration/
+  test_postgres_*.py). One PostgreSQL server (pgserver: its own binaries, listening on a
+  unix socket only, in a temporary directory) serves the whole session, started by the
+  first test that needs it and stopped at the end, also after a failure; each test gets
+  a schema of its own (``pg_schema``), dropped after it.
 
 Every tier runs when ``CI`` is set (``.ci/run`` sets it) or with ``--all-tiers``. A
 ``-m`` expression decides alone (``-m integration`` runs that tier by itself), and so
@@ -25,8 +31,12 @@ the test module says which ``kind``).
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
+import tempfile
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +50,7 @@ from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage, Sync
 collect_ignore = ["apps"]
 
 #: The markers of the slow tiers (registered in pyproject.toml).
-SLOW_TIERS = ("integration", "sqlite")
+SLOW_TIERS = ("integration", "sqlite", "postgres")
 INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 settings.register_profile("fast", max_examples=30, deadline=None)
@@ -58,7 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--all-tiers",
         action="store_true",
         default=False,
-        help="run the slow tiers (integration, sqlite) too, as CI=true does",
+        help="run the slow tiers (integration, sqlite, postgres) too, as CI=true does",
     )
 
 
@@ -76,7 +86,10 @@ def every_tier(config: pytest.Config) -> bool:
 def pytest_report_header(config: pytest.Config) -> str:
     if every_tier(config):
         return "tiers: every tier asked for (CI, --all-tiers, -m or tests/integration)"
-    return "tiers: fast only; the slow tiers (integration, sqlite) run with CI=true or --all-tiers"
+    return (
+        "tiers: fast only; the slow tiers (integration, sqlite, postgres) run with CI=true "
+        "or --all-tiers"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -107,11 +120,63 @@ def sync_seed() -> int:
     return 1234
 
 
-@pytest.fixture(params=["memory", pytest.param("sqlite", marks=pytest.mark.sqlite)])
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """The DSN of the session's one PostgreSQL server (pgserver), started when first asked
+    for and stopped at the end of the session (after a failure too). It listens on a
+    unix socket in its directory and on no TCP address; its directory is removed."""
+    import psycopg
+
+    with warnings.catch_warnings():  # pgserver's platformdirs on a machine without XDG dirs
+        warnings.simplefilter("ignore", UserWarning)
+        from pgserver.postgres_server import get_server
+
+        # Not under pytest's own temporary directory: run as root, pgserver runs PostgreSQL
+        # as a user of its own, who must reach the directory (pytest's is private to root).
+        server = get_server(tempfile.mkdtemp(prefix="sync_core-pg-"), cleanup_mode="delete")
+    try:
+        dsn = server.get_uri()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            row = conn.execute("SHOW listen_addresses").fetchone()
+            assert row == ("",), f"the test PostgreSQL listens on TCP: {row}"
+        yield dsn
+    finally:
+        server.cleanup()
+
+
+_schemas = itertools.count()
+
+
+@pytest.fixture
+def pg_schema(pg_dsn: str) -> Iterator[str]:
+    """A schema name no other test uses (made by the storage that opens it), dropped
+    after the test with whatever is in it."""
+    import psycopg
+
+    name = f"t{os.getpid()}_{next(_schemas)}"
+    yield name
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '10s'")  # a transaction left open fails the drop
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgres", marks=pytest.mark.postgres),
+    ]
+)
 def sync_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
-    """The domain tests run on both storages: in memory, and (the sqlite tier) in a file."""
+    """The domain tests run on every storage: in memory, in a SQLite file (the sqlite
+    tier) and in a PostgreSQL schema (the postgres tier)."""
     if request.param == "memory":
         return MemoryStorage()
+    if request.param == "postgres":
+        from sync_core import PostgresStorage
+
+        dsn: str = request.getfixturevalue("pg_dsn")
+        return PostgresStorage(dsn, schema=request.getfixturevalue("pg_schema"))
     # synchronous=OFF: the tests need no fsync (tests/integration/test_crash_safety.py does).
     return SqliteStorage(tmp_path / "sync.db", synchronous="OFF")
 

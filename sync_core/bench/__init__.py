@@ -23,7 +23,11 @@ never depends on a timing):
   ``Sync()``.
 - ``memory`` (:mod:`.memory`): RSS per stored map item for 1,000,000 items, against a
   dict of JSON strings and a fakeredis hash, each in a fresh process.
-- ``storages`` (:mod:`.storages`): SQLite (``NORMAL``, ``FULL``) against in-memory.
+- ``storages`` (:mod:`.storages`): SQLite (``NORMAL``, ``FULL``) and PostgreSQL against
+  in-memory; then map item updates per second with 1, 2 and 4 processes writing at once
+  (to different objects, and to one), on SQLite and on PostgreSQL. PostgreSQL is the
+  server named by ``--postgres-dsn``, or one pgserver starts in a temporary directory
+  (``pip install 'sync_core[postgres]' pgserver``; its rows read "skipped" without).
 - ``http`` (:mod:`.http`): a map item fetch and update over HTTP to the WSGI app
   (:func:`sync_core.adapters.wsgi.make_app`) under one server on 127.0.0.1 (waitress
   when installed, else ``wsgiref``), against :class:`~sync_core.adapters.rest.RestApi`
@@ -77,7 +81,16 @@ from .operations import (
 from .pages import PAGE, Timing, measure, page_targets, report
 from .sdk import TWILIO_MISSING, SdkTiming, measure_sdk, report_sdk, sdk_targets, twilio_available
 from .snapshots import SnapshotTiming, measure_snapshots, report_snapshots
-from .storages import STORAGES, StorageTiming, measure_storages, report_storages
+from .storages import (
+    STORAGES,
+    ProcessesTiming,
+    StorageTiming,
+    measure_processes,
+    measure_storages,
+    postgres_server,
+    report_processes,
+    report_storages,
+)
 
 __all__ = [
     "PAGE",
@@ -88,6 +101,7 @@ __all__ = [
     "ImportTiming",
     "MemoryUse",
     "OpsTiming",
+    "ProcessesTiming",
     "SdkTiming",
     "SnapshotTiming",
     "StorageTiming",
@@ -100,11 +114,13 @@ __all__ = [
     "measure_imports",
     "measure_memory",
     "measure_operations",
+    "measure_processes",
     "measure_sdk",
     "measure_snapshots",
     "measure_storages",
     "report",
     "report_http",
+    "report_processes",
     "report_snapshots",
     "report_storages",
     "report_targets",
@@ -129,7 +145,7 @@ _HELP = {
     "sdk": "the twilio SDK on SyncHttpClient against a no-op HttpClient",
     "import": "import sync_core in fresh processes, and a fresh Sync()",
     "memory": "memory per stored map item against a dict of JSON strings",
-    "storages": "SQLite (NORMAL, FULL) against in-memory",
+    "storages": "SQLite (NORMAL, FULL) and PostgreSQL against in-memory, and many processes",
     "http": "the WSGI app under a server on 127.0.0.1 against RestApi called directly",
     "state": "reset(), snapshot(), restore(), export and import against building the state",
 }
@@ -177,6 +193,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--dir", help="storages: where the SQLite files go (default: the system temporary one)"
+    )
+    parser.add_argument(
+        "--postgres-dsn",
+        help="storages: the PostgreSQL server to measure (a libpq DSN; default: one that "
+        "pgserver starts in a temporary directory)",
+    )
+    parser.add_argument(
+        "--process-seconds",
+        type=float,
+        help="storages: seconds each many-process run writes (default 2; quick: 0.25)",
     )
     parser.add_argument(
         "--expire-items", type=int, help="expiry: items swept (default 100000; quick: 1000)"
@@ -292,12 +318,32 @@ def main(argv: Sequence[str] | None = None) -> None:
         targets += memory_targets(memory_rows)
         print()
     if "storages" in sections:
-        section(
-            "storages",
-            f"SQLite against in-memory, a Map of {items:,} items, median of {repeat} runs each",
-        )
-        print(report_storages(measure_storages(items, repeat=repeat, directory=args.dir)))
-        print()
+        with postgres_server(args.postgres_dsn) as (dsn, why):
+            section(
+                "storages",
+                f"SQLite and PostgreSQL against in-memory, a Map of {items:,} items, median "
+                f"of {repeat} runs each",
+            )
+            print(
+                report_storages(
+                    measure_storages(items, repeat=repeat, directory=args.dir, postgres_dsn=dsn)
+                )
+            )
+            if dsn is None:
+                print(f"postgres: skipped, {why}")
+            print()
+            seconds = args.process_seconds or (0.25 if args.quick else 2.0)
+            section(
+                "processes",
+                "Processes writing at once: map item updates per second, all processes "
+                f"together, {seconds:g} s each{quick}",
+            )
+            print(
+                report_processes(measure_processes(seconds, directory=args.dir, postgres_dsn=dsn))
+            )
+            if dsn is None:
+                print(f"postgres: skipped, {why}")
+            print()
     if "http" in sections:
         section(
             "http",

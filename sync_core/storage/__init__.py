@@ -1,4 +1,4 @@
-"""Storages: the :class:`Storage` protocol, the in-memory default, and SQLite."""
+"""Storages: the :class:`Storage` protocol, the in-memory default, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,27 +8,42 @@ from .base import Key, Storage
 from .memory import MemoryStorage
 
 if TYPE_CHECKING:
-    from .sqlite import SqliteStorage, StorageForkedError, StorageFormatError
+    from .errors import StorageConnectionError, StorageForkedError, StorageFormatError
+    from .postgres import PostgresStorage
+    from .sqlite import SqliteStorage
 
 __all__ = [
     "Key",
     "MemoryStorage",
+    "PostgresStorage",
     "SqliteStorage",
     "Storage",
+    "StorageConnectionError",
     "StorageForkedError",
     "StorageFormatError",
 ]
 
+#: The names imported when first asked, by the module that holds them.
+_LAZY = {
+    "SqliteStorage": "sqlite",
+    "PostgresStorage": "postgres",
+    "StorageFormatError": "errors",
+    "StorageForkedError": "errors",
+    "StorageConnectionError": "errors",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``SqliteStorage``, ``StorageFormatError`` and ``StorageForkedError``, imported
-    when first asked.
+    """``SqliteStorage``, ``PostgresStorage`` and the storage errors, imported when first
+    asked.
 
-    (Lazily: :mod:`sqlite3` is a tenth of ``import sync_core``, and most programs keep
-    their state in memory.)
+    (Lazily: :mod:`sqlite3` is a tenth of ``import sync_core``, psycopg more, and most
+    programs keep their state in memory. ``PostgresStorage`` needs psycopg 3:
+    ``pip install 'sync_core[postgres]'``.)
     """
-    if name in ("SqliteStorage", "StorageFormatError", "StorageForkedError"):
-        from . import sqlite
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(sqlite, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)

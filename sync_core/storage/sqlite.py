@@ -58,6 +58,7 @@ from typing import Final, Literal, NoReturn
 
 from .base import Key
 from .codec import KeyRangeError, decode_key, decode_value, encode_bound, encode_key, encode_value
+from .errors import StorageForkedError, StorageFormatError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -98,22 +99,6 @@ Synchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
 def _busy(error: sqlite3.OperationalError) -> bool:
     """Whether ``error`` says another connection holds the database (worth a retry)."""
     return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in _BUSY_CODES
-
-
-class StorageFormatError(Exception):
-    """The file is not a sync_core store, or one of a schema this code does not know."""
-
-
-class StorageForkedError(RuntimeError):
-    """A :class:`SqliteStorage` was used in a process forked from the one that opened it.
-
-    A SQLite connection must not cross a ``fork()``: the child would share the parent's
-    file descriptors and locks without holding them, which can corrupt the file
-    (https://www.sqlite.org/howtocorrupt.html, "Carrying an open database connection
-    across a fork()"). Open a new :class:`SqliteStorage` (and ``Sync``) in the child;
-    with gunicorn's ``--preload``, in a ``post_fork`` hook or lazily in each worker
-    (docs/durable-storage.md, "Many processes on one file").
-    """
 
 
 class SqliteSnapshot:

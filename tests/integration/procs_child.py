@@ -1,4 +1,5 @@
-"""A child of tests/integration/test_many_processes.py: one process on a shared SQLite file.
+"""A child of tests/integration/test_many_processes.py (one process on a shared SQLite file)
+and of test_postgres_processes.py (one process on a shared PostgreSQL schema).
 
 ``python tests/integration/procs_child.py`` reads one JSON command a line on stdin and
 answers each with one JSON line on stdout, until stdin closes. Each child keeps its own
@@ -8,7 +9,9 @@ announces). Commands:
 
 - ``{"cmd": "open", "path": P, "at": T}``: at wall-clock time ``T`` (so that several
   children open at the same instant), open ``P`` (``SqliteStorage``,
-  ``synchronous=OFF``) and a ``Sync`` on it; ``{"cmd": "close"}`` closes it;
+  ``synchronous=OFF``) and a ``Sync`` on it; ``{"cmd": "open", "dsn": D, "schema": S,
+  "at": T}`` opens schema ``S`` of PostgreSQL database ``D`` (``PostgresStorage``)
+  instead; ``{"cmd": "close"}`` closes it;
 - ``{"cmd": "advance", "seconds": S}``: move this child's clock;
 - ``{"cmd": "call", "op": NAME, ...}``: one call of the public API (see ``CALLS``),
   answered ``{"status": 200, ...}`` or the ``SyncError``'s status and code;
@@ -17,6 +20,8 @@ announces). Commands:
   update with ``if_match`` the fetched revision, again after each 412;
 - ``{"cmd": "appends", "list": L, "count": K, "worker": W, "at": T}``: from ``T``,
   ``K`` items appended to List ``L``, ``{"w": W, "i": i}``; answers their indexes;
+- ``{"cmd": "creates", "names": [N, ...], "at": T}``: from ``T``, a Document created
+  under each name; answers each one's status (200, or the refusal's) and code;
 - ``{"cmd": "removals"}``: the removals this child announced: type, the object's unique
   name, the item's key and index (None for an object), and whether it expired.
 
@@ -32,7 +37,15 @@ import time
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sync_core import ManualClock, SqliteStorage, Sync, SyncError, SyncEvent
+from sync_core import (
+    ManualClock,
+    PostgresStorage,
+    SqliteStorage,
+    Storage,
+    Sync,
+    SyncError,
+    SyncEvent,
+)
 
 Handler = Callable[[Sync, dict[str, Any]], dict[str, Any]]
 
@@ -147,7 +160,11 @@ class Child:
 
     def open(self, c: dict[str, Any]) -> dict[str, Any]:
         _wait_until(c["at"])
-        storage = SqliteStorage(c["path"], synchronous="OFF")
+        storage: Storage
+        if "dsn" in c:
+            storage = PostgresStorage(c["dsn"], schema=c["schema"])
+        else:
+            storage = SqliteStorage(c["path"], synchronous="OFF")
         self.sync = Sync(storage=storage, clock=self.clock)
         self.sync.subscribe(self._heard)
         return {}
@@ -174,6 +191,18 @@ class Child:
         indexes = [items.create(data={"w": c["worker"], "i": i}).index for i in range(c["count"])]
         return {"indexes": indexes}
 
+    def creates(self, sync: Sync, c: dict[str, Any]) -> dict[str, Any]:
+        docs = sync.services("default").documents
+        _wait_until(c["at"])
+        answers: list[list[Any]] = []
+        for name in c["names"]:
+            try:
+                docs.create(unique_name=name)
+                answers.append([200, None])
+            except SyncError as refused:
+                answers.append([refused.status, refused.code])
+        return {"answers": answers}
+
     def run(self, c: dict[str, Any]) -> dict[str, Any]:
         command = c["cmd"]
         if command == "open":
@@ -193,6 +222,8 @@ class Child:
             return self.increments(sync, c)
         if command == "appends":
             return self.appends(sync, c)
+        if command == "creates":
+            return self.creates(sync, c)
         assert command == "call", command
         try:
             return {"status": 200, **CALLS[c["op"]](sync, c)}

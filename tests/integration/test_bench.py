@@ -22,12 +22,36 @@ from sync_core.bench.sdk import SDK_OPERATIONS
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-STORAGE_ROW = re.compile(r"^(memory|sqlite NORMAL|sqlite FULL) +(\S.*?) +[\d.]+µs +[\d.]+x$")
+STORAGE_ROW = re.compile(
+    r"^(memory|sqlite NORMAL|sqlite FULL|postgres) +(\S.*?) +[\d.]+µs +[\d.]+x$"
+)
 NUMBER = r"[\d,]+(?:\.\d+)?"
 
 
 def storage_rows(out: str) -> list[tuple[str, str]]:
     return [(match[1], match[2]) for line in out.splitlines() if (match := STORAGE_ROW.match(line))]
+
+
+def check_processes_table(lines: list[str], *, postgres: bool = True) -> None:
+    """The many-processes table: a row per storage and process count, two rates each
+    (or "skipped" for PostgreSQL without it)."""
+    assert re.split(r"  +", lines[0]) == [
+        "storage",
+        "processes",
+        "different objects",
+        "same object",
+    ]
+    rows = [re.split(r"  +", line.strip()) for line in lines[1:7]]
+    assert [(row[0], row[1]) for row in rows] == [
+        (storage, str(count))
+        for storage in bench.storages.PROCESS_STORAGES
+        for count in bench.storages.PROCESS_COUNTS
+    ]
+    for row in rows:
+        if row[0] == "postgres" and not postgres:
+            assert row[2:] == ["skipped", "skipped"], row
+        else:
+            assert all(re.fullmatch(r"[\d,]+", cell) and cell != "0" for cell in row[2:]), row
 
 
 def run(*args: str, block: str | None = None) -> str:
@@ -99,6 +123,7 @@ def test_module_quick_prints_every_section() -> None:
         "import",
         "Memory",
         "SQLite",
+        "Processes",
         "HTTP:",
         "Shaping",
         "Targets",
@@ -123,6 +148,7 @@ def test_module_quick_prints_every_section() -> None:
     assert [re.split(r"  +", line)[0] for line in memory[1:]] == list(STORES)
     assert all("skipped" not in line for line in memory)
     assert len(storage_rows("\n".join(tables["SQLite"]))) == 4 * len(bench.STORAGES)
+    check_processes_table(tables["Processes"])
     over_http = tables["HTTP:"]
     assert [re.split(r"  +", line)[0] for line in over_http[1:]] == [
         "map item fetch",
@@ -168,7 +194,9 @@ def test_quick_storages_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path
     bench.main(["--storages", "--quick", "--repeat", "2", "--dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert "One page of" not in out
-    assert out.startswith("SQLite against in-memory, a Map of 1,000 items, median of 2 runs")
+    assert out.startswith(
+        "SQLite and PostgreSQL against in-memory, a Map of 1,000 items, median of 2 runs"
+    )
     assert storage_rows(out) == [
         (storage, operation)
         for operation in ("create", "update", "fetch", "page of 100")
@@ -177,12 +205,31 @@ def test_quick_storages_alone(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert all(line.endswith(" 1.00x") for line in out.splitlines() if line.startswith("memory"))
     assert "Targets" not in out  # the storages have none
     assert os.listdir(tmp_path) == []  # the SQLite files are removed
+    check_processes_table(sections(out)["Processes"])
+
+
+def test_without_psycopg_the_postgres_rows_are_skipped() -> None:
+    out = run("--storages", "--quick", "--repeat", "1", "--process-seconds", "0.1", block="psycopg")
+    tables = sections(out)
+    assert list(tables) == ["SQLite", "Processes", "Ran"]
+    assert storage_rows("\n".join(tables["SQLite"])) == [
+        (storage, operation)
+        for operation in ("create", "update", "fetch", "page of 100")
+        for storage in bench.STORAGES
+        if storage != "postgres"
+    ]
+    skipped = [line for line in tables["SQLite"] if line.startswith("postgres")]
+    assert len(skipped) == 5
+    assert all(re.fullmatch(r"postgres +\S.*? +skipped", line) for line in skipped[:4])
+    assert skipped[4].startswith("postgres: skipped, psycopg 3 and pgserver are not installed")
+    check_processes_table(tables["Processes"], postgres=False)
+    assert tables["Processes"][-1].startswith("postgres: skipped")
 
 
 def test_sections_combine(capsys: pytest.CaptureFixture[str]) -> None:
     bench.main(["--pages", "--storages", "--quick", "--repeat", "1", "--kinds", "map"])
     tables = sections(capsys.readouterr().out)
-    assert list(tables) == ["One", "SQLite", "Targets", "Ran"]
+    assert list(tables) == ["One", "SQLite", "Processes", "Targets", "Ran"]
     assert tables["One"][0].split()[:3] == ["kind", "items", "operation"]
     assert len(tables["One"]) == 1 + 2 * 5  # header, 5 operations on 2 sizes
     assert len(storage_rows("\n".join(tables["SQLite"]))) == 4 * len(bench.STORAGES)

@@ -6,6 +6,7 @@ without the optional ``Snapshots`` methods is checked too.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -13,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from sync_core import ManualClock, MemoryStorage, SeededSids, SqliteStorage, Sync, SyncError
+from sync_core import (
+    ManualClock,
+    MemoryStorage,
+    PostgresStorage,
+    SeededSids,
+    SqliteStorage,
+    Storage,
+    Sync,
+    SyncError,
+)
 from sync_core.storage import Key
 from sync_core.storage.base import Snapshots
 
@@ -94,9 +104,17 @@ def churn(sync: Sync, clock: ManualClock, steps: int, seed: int) -> None:
             pass  # refusals are part of the churn: they change nothing
 
 
-def same_kind(storage: object) -> MemoryStorage | SqliteStorage:
-    """A new, empty storage of the class of ``storage``."""
-    return MemoryStorage() if isinstance(storage, MemoryStorage) else SqliteStorage(":memory:")
+def same_kind(storage: object) -> Storage:
+    """A new, empty storage of the class of ``storage`` (for PostgreSQL, a new schema of
+    the same database, dropped with the test's own schema's server at the session end)."""
+    if isinstance(storage, MemoryStorage):
+        return MemoryStorage()
+    if isinstance(storage, PostgresStorage):
+        return PostgresStorage(storage.dsn, schema=f"{storage.schema}_{next(_twins)}")
+    return SqliteStorage(":memory:")
+
+
+_twins = itertools.count()
 
 
 def test_restore_after_a_thousand_changes_equals_the_snapshot_exactly(

@@ -1,0 +1,849 @@
+"""A durable storage shared by many processes and machines: PostgreSQL, behind the same
+Storage protocol.
+
+``Sync(storage=PostgresStorage("postgresql://app@db/sync"))`` keeps everything in the
+schema ``sync_core`` of that database (``schema=`` names another, so that several
+stores share one database). Every process that opens the same schema sees the same
+state, and sync_core's rules hold across all of them as in one process.
+``pip install 'sync_core[postgres]'`` installs psycopg 3, which only this module
+imports (``import sync_core`` does not).
+
+How (docs/durable-storage.md, "PostgreSQL", says what holds and what it costs):
+
+- two tables in the schema: ``entries(tbl, key, value)``, primary key ``(tbl, key)``,
+  keys encoded as ``bytea`` whose byte order is Python's tuple order
+  (:mod:`sync_core.storage.codec`; ``bytea`` compares bytewise), so a point read is
+  one B-tree descent and an ordered scan from any place is a range of the primary key;
+  values are the codec's JSON text stored as UTF-8 ``bytea`` (PostgreSQL ``text``
+  holds no lone surrogate, which a value may hold); and ``meta(name, value)``, which
+  records the format, the schema version and the commit counter;
+- each outermost ``atomic()`` block is one transaction (READ COMMITTED) that begins by
+  locking one row, ``meta``'s ``commits``, ``FOR UPDATE``: the transactions of every
+  process run one at a time, each seeing every earlier commit, as SQLite's
+  ``BEGIN IMMEDIATE`` makes them; a transaction that wrote adds one to that row as it
+  commits, so :meth:`PostgresStorage.changed_elsewhere` knows whether anyone else
+  committed (:class:`~sync_core.storage.base.SharedStorage`);
+- a new schema is made by the first of many processes opening it at once, the others
+  find it made; a schema that holds other tables, or a store of another schema
+  version, is refused with :class:`StorageFormatError` and not written to;
+- a lost connection fails the operation with :class:`StorageConnectionError` (nothing
+  of it is kept; lost while committing, the outcome is unknown and the message says
+  so), and the next operation connects again;
+- :meth:`PostgresStorage.announce` and :meth:`PostgresStorage.wait_announced` wake
+  the change feed's followers in every process (``NOTIFY``/``LISTEN``,
+  :class:`~sync_core.storage.base.ChangeNotices`);
+- a storage carried into a child by ``fork()`` refuses to be used there
+  (:class:`StorageForkedError`), as :class:`~sync_core.storage.SqliteStorage` does.
+
+The schema name is checked before anything is asked of the server:
+
+>>> PostgresStorage("postgresql://app@db/sync", schema="sync-core")
+Traceback (most recent call last):
+...
+ValueError: schema must be a PostgreSQL name of letters, digits and '_', not beginning with a digit, 50 characters at most; got 'sync-core'
+
+(The tests run it against a real server: tests/integration/test_postgres_storage.py,
+and every domain test once more in the ``postgres`` tier.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, NoReturn
+
+import psycopg
+from psycopg import sql
+
+from .base import Key
+from .codec import KeyRangeError, decode_key, decode_value, encode_bound, encode_key, encode_value
+from .errors import StorageConnectionError, StorageForkedError, StorageFormatError
+
+__all__ = [
+    "POLL_SECONDS",
+    "SCHEMA_VERSION",
+    "PostgresSnapshot",
+    "PostgresStorage",
+    "StorageConnectionError",
+    "StorageForkedError",
+    "StorageFormatError",
+]
+
+#: The version of the table layout this code writes and reads.
+SCHEMA_VERSION: Final = 1
+#: What the ``meta`` table says a sync_core store is.
+_FORMAT: Final = "sync_core"
+#: How many entries one query of a long scan reads.
+_BATCH: Final = 256
+#: A schema name: an SQL identifier this code never needs to quote differently, short
+#: enough that the notice channel's name (``sync_core.<schema>``) fits in 63 bytes.
+_SCHEMA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,49}")
+#: How often (seconds) :meth:`PostgresStorage.wait_announced` wakes without notices.
+POLL_SECONDS: Final = 0.25
+#: How many times opening starts over when another process made the schema meanwhile.
+_OPEN_ATTEMPTS: Final = 20
+
+#: This process's id, kept current by a fork handler (checking a storage crossed no
+#: fork then costs no system call).
+_pid = os.getpid()
+
+
+def _after_fork_in_child() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _lost(connection: psycopg.Connection[Any] | None) -> bool:
+    """Whether ``connection`` can no longer be used (closed, or its socket broken)."""
+    return connection is None or connection.closed or connection.broken
+
+
+def _value_bytes(value: object) -> bytes:
+    return encode_value(value).encode("utf-8", "surrogatepass")
+
+
+def _value_of(raw: bytes) -> object:
+    return decode_value(bytes(raw).decode("utf-8", "surrogatepass"))
+
+
+def _where(dsn: str) -> str:
+    """``dsn`` without its password, for messages."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.Error:
+        return "<an unreadable DSN>"
+    params.pop("password", None)
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
+
+
+class PostgresSnapshot:
+    """The entries of a :class:`PostgresStorage` at one instant, held in memory. Opaque."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: tuple[tuple[str, bytes, bytes], ...]) -> None:
+        self._rows = rows
+
+    def __repr__(self) -> str:
+        return f"<PostgresSnapshot {len(self._rows)} entries>"
+
+
+class PostgresStorage:
+    """A :class:`~sync_core.storage.Storage` in a schema of a PostgreSQL database.
+
+    Thread-safe: one connection, used under a lock (sync_core calls a storage from one
+    thread at a time anyway), and a second one, opened at the first
+    :meth:`wait_announced`, for listening. Any number of processes, on any number of
+    machines, may use one schema at once, each with its own ``PostgresStorage``; a
+    storage is not carried across a ``fork()`` (:class:`StorageForkedError`).
+
+    Args:
+        dsn: a libpq connection string or URI
+            (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING).
+        schema: the PostgreSQL schema that holds the store (made when missing): letters,
+            digits and ``_``, not beginning with a digit, 50 characters at most.
+        connect_timeout: whole seconds a connection attempt may take (unless ``dsn`` says).
+        lock_timeout: seconds an operation waits for the store's lock, held by another
+            process's operation, before it fails with psycopg's ``LockNotAvailable``
+            (PostgreSQL's ``lock_timeout``; 0: for ever). As SQLite's busy timeout.
+        notices: whether to send and hear change notices with ``NOTIFY``/``LISTEN``; None
+            (the default): whenever the server accepts ``LISTEN`` (PostgreSQL does;
+            CockroachDB, and YugabyteDB unless enabled, do not). Without them,
+            :meth:`wait_announced` polls (it wakes every :data:`POLL_SECONDS`).
+
+    Raises:
+        ValueError: ``schema`` is not such a name.
+        StorageFormatError: the schema holds tables but is not a sync_core store, or is
+            one of a schema version other than :data:`SCHEMA_VERSION` (left untouched).
+        StorageConnectionError: the server cannot be reached.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "sync_core",
+        connect_timeout: int = 10,
+        lock_timeout: float = 30.0,
+        notices: bool | None = None,
+    ) -> None:
+        if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
+            raise ValueError(
+                "schema must be a PostgreSQL name of letters, digits and '_', not beginning "
+                f"with a digit, 50 characters at most; got {schema!r}"
+            )
+        self.dsn = dsn
+        self.schema = schema
+        #: The ``NOTIFY`` channel of this schema's change notices.
+        self.channel = f"sync_core.{schema}"
+        if not isinstance(lock_timeout, int | float) or not 0 <= lock_timeout < 2**31 / 1000:
+            raise ValueError(f"lock_timeout must be a number of seconds >= 0, got {lock_timeout!r}")
+        self._connect_timeout = connect_timeout
+        self._lock_timeout = float(lock_timeout)
+        self._label = f"PostgresStorage({_where(dsn)!r}, schema={schema!r})"
+        self._lock = threading.RLock()
+        self._depth = 0
+        #: The process that opened the connections: another one (a fork) may not use them.
+        self._pid = _pid
+        #: The commit counter read under the lock by the open transaction.
+        self._read: int | None = None
+        #: The counter as this storage last saw it (None: unknown, as after a reconnect).
+        self._seen: int | None = None
+        #: Whether the open transaction wrote (then it adds one to the counter).
+        self._wrote = False
+        #: The services announced by the open transaction.
+        self._announced: set[str] = set()
+        #: Whether the open transaction's connection was lost (its later calls fail).
+        self._broken = False
+        self._listener: psycopg.Connection[Any] | None = None
+        self._listen_lock = threading.Lock()
+        self._closed = False
+        #: Whether change notices travel by NOTIFY/LISTEN (else wait_announced polls).
+        self.notices = bool(notices)
+        self._build_sql()
+        self._conn: psycopg.Connection[Any] | None = self._connect("opening the store")
+        try:
+            self._open()
+            if notices is None:
+                self.notices = self._can_listen(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # -- connecting and opening -------------------------------------------------------
+
+    def _build_sql(self) -> None:
+        schema = sql.Identifier(self.schema)
+
+        def text(template: str, **more: sql.Composable) -> str:
+            return sql.SQL(template).format(s=schema, **more).as_string(None)
+
+        self._sql_get = text("SELECT value FROM {s}.entries WHERE tbl = %s AND key = %s")
+        self._sql_put = text(
+            "INSERT INTO {s}.entries (tbl, key, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value"
+        )
+        self._sql_delete = text("DELETE FROM {s}.entries WHERE tbl = %s AND key = %s")
+        self._sql_scan = {
+            (reverse, strict): text(
+                "SELECT key, value FROM {s}.entries WHERE tbl = %s AND key >= %s AND key "
+                + ("<" if strict else "<=")
+                + " %s AND key < %s ORDER BY key DESC LIMIT %s"
+                if reverse
+                else "SELECT key, value FROM {s}.entries WHERE tbl = %s AND key "
+                + (">" if strict else ">=")
+                + " %s AND key >= %s AND key < %s ORDER BY key LIMIT %s"
+            )
+            for reverse in (False, True)
+            for strict in (False, True)
+        }
+        # One round trip each: the transaction and its lock; the count and the commit.
+        self._sql_begin = text(
+            "BEGIN ISOLATION LEVEL READ COMMITTED; "
+            "SELECT value FROM {s}.meta WHERE name = 'commits' FOR UPDATE"
+        )
+        self._sql_count = text(
+            "UPDATE {s}.meta SET value = (value::bigint + 1)::text WHERE name = 'commits' "
+            "RETURNING value"
+        )
+        self._sql_counter = text("SELECT value FROM {s}.meta WHERE name = 'commits'")
+        self._sql_all = text("SELECT tbl, key, value FROM {s}.entries")
+        self._sql_clear = text("DELETE FROM {s}.entries")
+        self._sql_copy = text("COPY {s}.entries (tbl, key, value) FROM STDIN")
+        self._sql_notify = sql.SQL("NOTIFY {}, {}")
+        self._sql_listen = text("LISTEN {c}", c=sql.Identifier(self.channel))
+
+    def _connect(self, doing: str, *, main: bool = True) -> psycopg.Connection[Any]:
+        """A new connection (autocommit: the transactions are this class's own); the main
+        one waits for a lock ``lock_timeout`` at most."""
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=self._connect_timeout)
+            if main:
+                conn.execute(f"SET lock_timeout = {round(self._lock_timeout * 1000)}")
+            return conn
+        except psycopg.OperationalError as exc:
+            raise StorageConnectionError(
+                f"{self._label}: cannot connect to PostgreSQL while {doing}: {exc}"
+            ) from exc
+
+    def _open(self) -> None:
+        """Check the schema is a sync_core store, or make it one (if it holds no table).
+
+        Making is one transaction that takes a transaction-level advisory lock named after
+        the schema, looks again, and makes the tables only if there are still none; a
+        process that raced past the lock (a server without advisory locks, or whose
+        advisory locks lock nothing, as older CockroachDB's) fails on a duplicate name
+        or a serialization failure and starts over, to find the store made. A foreign
+        schema is never written to.
+        """
+        conn = self._connection()
+        advisory = True
+        for attempt in range(_OPEN_ATTEMPTS):
+            try:
+                tables = self._tables(conn)
+                if not tables:
+                    tables = self._create(conn, use_advisory_lock=advisory)
+                if tables:
+                    self._check_format(conn, tables)
+                break
+            except (psycopg.errors.UndefinedFunction, psycopg.errors.FeatureNotSupported):
+                if not advisory:
+                    raise
+                advisory = False  # a server without advisory locks: the retries are the guard
+            except (
+                psycopg.errors.UniqueViolation,
+                psycopg.errors.DuplicateSchema,
+                psycopg.errors.DuplicateTable,
+                psycopg.errors.DuplicateObject,
+                psycopg.errors.SerializationFailure,  # a distributed server's way to say so
+            ):
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+                if attempt == _OPEN_ATTEMPTS - 1:
+                    raise
+            except psycopg.OperationalError as exc:
+                if _lost(conn):
+                    raise StorageConnectionError(
+                        f"{self._label}: the connection was lost while opening the store: {exc}"
+                    ) from exc
+                raise
+        self._seen = self._counter(conn)
+
+    def _can_listen(self, conn: psycopg.Connection[Any]) -> bool:
+        """Whether the server accepts ``LISTEN`` (it listens and stops at once)."""
+        try:
+            conn.execute(self._sql_listen)
+            conn.execute("UNLISTEN *")
+        except psycopg.OperationalError:
+            if _lost(conn):
+                raise
+            return False
+        except (psycopg.errors.FeatureNotSupported, psycopg.errors.SyntaxError):
+            return False
+        return True
+
+    def _tables(self, conn: psycopg.Connection[Any]) -> set[str]:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (self.schema,),
+        ).fetchall()
+        return {str(row[0]) for row in rows}
+
+    def _create(self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool) -> set[str]:
+        schema = sql.Identifier(self.schema)
+        with conn.transaction():
+            if use_advisory_lock:
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    (f"sync_core schema {self.schema}",),
+                )
+            tables = self._tables(conn)  # again, now that no other opener is making them
+            if tables:
+                return tables
+            exists = conn.execute(
+                "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (self.schema,)
+            ).fetchone()
+            if exists is None:
+                conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+            conn.execute(
+                sql.SQL("CREATE TABLE {}.meta (name text PRIMARY KEY, value text NOT NULL)").format(
+                    schema
+                )
+            )
+            conn.execute(
+                sql.SQL(
+                    "CREATE TABLE {}.entries (tbl text NOT NULL, key bytea NOT NULL, "
+                    "value bytea NOT NULL, PRIMARY KEY (tbl, key))"
+                ).format(schema)
+            )
+            conn.execute(
+                sql.SQL("INSERT INTO {}.meta (name, value) VALUES (%s, %s), (%s, %s), (%s, %s)")
+                .format(schema)
+                .as_string(None),
+                ("format", _FORMAT, "schema_version", str(SCHEMA_VERSION), "commits", "0"),
+            )
+        return set()
+
+    def _check_format(self, conn: psycopg.Connection[Any], tables: set[str]) -> None:
+        meta: dict[str, str] = {}
+        if "meta" in tables:
+            try:
+                rows = conn.execute(
+                    sql.SQL("SELECT name, value FROM {}.meta").format(sql.Identifier(self.schema))
+                ).fetchall()
+                meta = {str(name): str(value) for name, value in rows}
+            except psycopg.errors.UndefinedColumn:
+                meta = {}
+        if meta.get("format") != _FORMAT or "entries" not in tables or "commits" not in meta:
+            raise StorageFormatError(
+                f"{self._label}: schema {self.schema!r} is not a sync_core store (it holds "
+                f"tables {sorted(tables)}); it was left untouched"
+            )
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise StorageFormatError(
+                f"{self._label}: schema {self.schema!r} is a sync_core store of schema "
+                f"version {meta.get('schema_version')!r}; this sync_core reads version "
+                f"{SCHEMA_VERSION} only; it was left untouched"
+            )
+
+    def _counter(self, conn: psycopg.Connection[Any]) -> int:
+        row = conn.execute(self._sql_counter).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection, made again if it was lost (outside a transaction only)."""
+        conn = self._conn
+        if not _lost(conn):
+            assert conn is not None
+            return conn
+        if self._closed:
+            raise StorageConnectionError(f"{self._label} is closed")
+        if conn is not None:
+            conn.close()
+        self._conn = None
+        self._conn = conn = self._connect("reconnecting")
+        self._seen = None  # what others committed meanwhile is unknown
+        return conn
+
+    def _execute(
+        self, query: str, params: Sequence[object] | None = None, *, doing: str
+    ) -> psycopg.Cursor[Any]:
+        """Run one statement on the connection (under the lock), translating a lost
+        connection into :class:`StorageConnectionError`."""
+        if self._broken:
+            raise StorageConnectionError(
+                f"{self._label}: the connection was lost earlier in this transaction; "
+                "nothing of it is kept"
+            )
+        conn = self._conn if self._depth else self._connection()
+        assert conn is not None
+        try:
+            return conn.execute(query, params)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if not _lost(conn):
+                raise
+            self._broken = self._depth > 0
+            raise StorageConnectionError(
+                f"{self._label}: the connection to PostgreSQL was lost while {doing}: "
+                f"{str(exc).strip()}; nothing of this operation was kept (the server rolls "
+                "back an unfinished transaction); the next operation connects again"
+            ) from exc
+
+    # -- the Storage protocol -------------------------------------------------------
+
+    def get(self, table: str, key: Key) -> object | None:
+        """The value under ``key``, or None. One indexed query.
+
+        A key holding an int beyond 64 bits cannot be stored: None, without a query.
+        """
+        if self._pid != _pid:
+            self._forked()
+        try:
+            raw = encode_key(key)
+        except KeyRangeError:
+            return None
+        with self._lock:
+            row = self._execute(self._sql_get, (table, raw), doing="reading").fetchone()
+        return None if row is None else _value_of(row[0])
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        """Store ``value`` under ``key``. One indexed statement (in a transaction of its
+        own outside ``atomic()``)."""
+        if self._pid != _pid:
+            self._forked()
+        params = (table, encode_key(key), _value_bytes(value))
+        with self._lock:
+            if not self._depth:
+                with self.atomic():
+                    self._put(params)
+                return
+            self._put(params)
+
+    def _put(self, params: tuple[str, bytes, bytes]) -> None:
+        self._wrote = True
+        self._execute(self._sql_put, params, doing="writing")
+
+    def delete(self, table: str, key: Key) -> bool:
+        """Remove ``key``; whether it was there. (A key beyond 64 bits never is.)"""
+        if self._pid != _pid:
+            self._forked()
+        try:
+            raw = encode_key(key)
+        except KeyRangeError:
+            return False
+        with self._lock:
+            if not self._depth:
+                with self.atomic():
+                    return self._delete(table, raw)
+            return self._delete(table, raw)
+
+    def _delete(self, table: str, raw: bytes) -> bool:
+        cursor = self._execute(self._sql_delete, (table, raw), doing="deleting")
+        if cursor.rowcount > 0:
+            self._wrote = True
+            return True
+        return False
+
+    def scan(
+        self,
+        table: str,
+        prefix: Key,
+        *,
+        start: Key | None = None,
+        inclusive: bool = True,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[tuple[Key, object]]:
+        """Entries under ``prefix`` in key order from ``start``: a range of the primary key.
+
+        Reads a batch at a time, each batch a fresh query after the last key read, so
+        no cursor stays open between batches and writes may follow any batch. An int
+        beyond 64 bits in ``prefix`` matches nothing; in ``start``, it stands where
+        Python's order puts it (:func:`~sync_core.storage.codec.encode_bound`).
+        """
+        if self._pid != _pid:
+            self._forked()
+        try:
+            low = encode_key(prefix)
+        except KeyRangeError:
+            return iter(())
+        high = low + b"\xff"
+        if limit is not None and limit <= 0:
+            return iter(())
+        if start is None:
+            bound, strict = (high, True) if reverse else (low, False)
+        else:
+            bound, strict = encode_bound(start), not inclusive
+        return self._batches(table, low, high, bound, strict, reverse, limit)
+
+    def _batches(
+        self,
+        table: str,
+        low: bytes,
+        high: bytes,
+        bound: bytes,
+        strict: bool,
+        reverse: bool,
+        limit: int | None,
+    ) -> Iterator[tuple[Key, object]]:
+        left = limit
+        while left is None or left > 0:
+            size = _BATCH if left is None else min(_BATCH, left)
+            query = self._sql_scan[(reverse, strict)]
+            args = (table, low, bound, high, size) if reverse else (table, bound, low, high, size)
+            if self._pid != _pid:  # a scan begun before a fork, read on after it
+                self._forked()
+            with self._lock:
+                rows = self._execute(query, args, doing="scanning").fetchall()
+            for raw, value in rows:
+                yield decode_key(bytes(raw)), _value_of(value)
+            if len(rows) < size:
+                return
+            bound, strict = bytes(rows[-1][0]), True
+            if left is not None:
+                left -= len(rows)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction for the outermost block, which first locks the commit counter's
+        row (every process's transactions then run one at a time), and commits (adding
+        one to the counter if it wrote), or rolls back if the block raises.
+
+        Nested blocks are part of the outermost one (only it rolls back).
+
+        Raises:
+            StorageConnectionError: the connection was lost; while committing, whether
+                the transaction committed is unknown (the message says so).
+        """
+        if self._pid != _pid:
+            self._forked()
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._begin()
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._rollback()
+                raise
+            self._depth -= 1
+            if outermost:
+                self._commit()
+
+    def _begin(self) -> None:
+        self._wrote = False
+        self._announced.clear()
+        self._broken = False
+        try:
+            cursor = self._execute(self._sql_begin, doing="beginning a transaction")
+            cursor.nextset()
+            row = cursor.fetchone()
+        except psycopg.errors.LockNotAvailable as exc:
+            self._rollback()
+            exc.add_note(
+                f"{self._label}: another connection held the store's lock (meta.commits) "
+                f"for lock_timeout = {self._lock_timeout:g} s: an operation of another "
+                "process took that long, or hangs in its transaction"
+            )
+            raise
+        except BaseException:
+            self._rollback()
+            raise
+        if row is None:  # the row is gone: someone emptied meta behind sync_core's back
+            self._rollback()
+            raise StorageFormatError(
+                f"{self._label}: the commit counter of schema {self.schema!r} is missing"
+            )
+        self._read = int(row[0])
+
+    def _rollback(self) -> None:
+        """End the transaction, keeping nothing; on a lost connection, the server already
+        did."""
+        self._read = None
+        self._announced.clear()
+        broken, self._broken = self._broken, False
+        conn = self._conn
+        if broken or _lost(conn):
+            return
+        assert conn is not None
+        try:
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            if not _lost(conn):
+                raise
+
+    def _commit(self) -> None:
+        """Commit, in one round trip with the counter's update and the notices."""
+        if self._broken:
+            self._rollback()
+            raise StorageConnectionError(
+                f"{self._label}: the connection was lost earlier in this transaction; "
+                "nothing of it is kept"
+            )
+        conn = self._conn
+        assert conn is not None
+        parts: list[sql.Composable] = []
+        if self._wrote:
+            parts.append(sql.SQL(self._sql_count))
+        for service_sid in sorted(self._announced):
+            parts.append(
+                self._sql_notify.format(sql.Identifier(self.channel), sql.Literal(service_sid))
+            )
+        parts.append(sql.SQL("COMMIT"))
+        query = sql.SQL("; ").join(parts).as_string(conn)
+        read, wrote = self._read, self._wrote
+        self._read = None
+        self._announced.clear()
+        try:
+            cursor = conn.execute(query)
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if not _lost(conn):
+                self._rollback()
+                raise
+            raise StorageConnectionError(
+                f"{self._label}: the connection to PostgreSQL was lost while committing: "
+                f"{str(exc).strip()}; whether this operation was kept is unknown (it "
+                "committed entirely or not at all); the next operation connects again"
+            ) from exc
+        except BaseException:
+            self._rollback()
+            raise
+        if wrote:
+            row = cursor.fetchone()
+            assert row is not None
+            if self._seen == read:  # nobody else committed in between: still up to date
+                self._seen = int(row[0])
+
+    def snapshot(self) -> PostgresSnapshot:
+        """Every entry now, in memory, for :meth:`restore`: one query, in a transaction
+        that holds the lock (no other process's operation is half in it)."""
+        if self._pid != _pid:
+            self._forked()
+        with self._lock, self.atomic():
+            rows = self._execute(self._sql_all, doing="taking a snapshot").fetchall()
+        return PostgresSnapshot(tuple((str(t), bytes(k), bytes(v)) for t, k, v in rows))
+
+    def restore(self, snapshot: object) -> None:
+        """Make the schema hold exactly the entries of ``snapshot``, in one transaction
+        (a ``DELETE`` and a ``COPY``).
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`PostgresSnapshot`.
+        """
+        if not isinstance(snapshot, PostgresSnapshot):
+            raise TypeError(f"a PostgresStorage restores a PostgresSnapshot, not {snapshot!r}")
+        if self._pid != _pid:
+            self._forked()
+        with self._lock, self.atomic():
+            self._wrote = True
+            self._execute(self._sql_clear, doing="restoring a snapshot")
+            conn = self._conn
+            assert conn is not None
+            try:
+                with conn.cursor().copy(self._sql_copy) as copy:
+                    for row in snapshot._rows:
+                        copy.write_row(row)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                if not _lost(conn):
+                    raise
+                self._broken = True
+                raise StorageConnectionError(
+                    f"{self._label}: the connection to PostgreSQL was lost while restoring "
+                    f"a snapshot: {str(exc).strip()}; nothing of the restore was kept"
+                ) from exc
+
+    def clear(self) -> None:
+        """Remove every entry (the schema stays a sync_core store), in one transaction."""
+        if self._pid != _pid:
+            self._forked()
+        with self._lock, self.atomic():
+            self._wrote = True
+            self._execute(self._sql_clear, doing="clearing")
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection committed to the schema since the last call (or
+        since the storage was opened): another process, or another ``PostgresStorage``
+        of the schema in this one. This storage's own commits do not count; after a
+        reconnect, True once (what happened meanwhile is unknown).
+
+        Inside ``atomic()``, where sync_core asks, it compares the counter read under
+        the lock with the one last seen: no query. Outside, one query.
+        """
+        if self._pid != _pid:
+            self._forked()
+        with self._lock:
+            counter = self._read
+            if counter is None:
+                row = self._execute(self._sql_counter, doing="reading the counter").fetchone()
+                assert row is not None
+                counter = int(row[0])
+        if counter == self._seen:
+            return False
+        self._seen = counter
+        return True
+
+    # -- change notices -----------------------------------------------------------------
+
+    def announce(self, service_sid: str) -> None:
+        """Wake every :meth:`wait_announced` of the schema once the open transaction
+        commits (a ``NOTIFY`` sent with the ``COMMIT``); nobody if it rolls back.
+        Outside ``atomic()``, at once. Without notices (``notices=False``), nothing."""
+        if self._pid != _pid:
+            self._forked()
+        if not self.notices:
+            return
+        with self._lock:
+            if self._depth:
+                self._announced.add(service_sid)
+                return
+            notify = self._sql_notify.format(
+                sql.Identifier(self.channel), sql.Literal(service_sid)
+            ).as_string(None)
+            self._execute(notify, doing="announcing")
+
+    def wait_announced(self, timeout: float) -> bool:
+        """Block until an announcement arrives (``LISTEN`` on a second connection), or
+        ``timeout`` seconds pass; whether one arrived. The first call (and the first
+        after the listening connection was lost) starts listening and returns True at
+        once. Safe from any thread, while the storage is used from another.
+
+        Without notices (``notices=False``), it polls: it sleeps
+        :data:`POLL_SECONDS` (or ``timeout``, if shorter) and answers True (read again)
+        unless the whole ``timeout`` passed.
+        """
+        if self._pid != _pid:
+            self._forked()
+        if not self.notices:
+            pause = min(max(timeout, 0.0), POLL_SECONDS)
+            time.sleep(pause)
+            return pause < timeout
+        with self._listen_lock:
+            listener = self._listener
+            if _lost(listener):
+                if self._closed:
+                    return False
+                if listener is not None:
+                    listener.close()
+                self._listener = listener = self._connect("listening", main=False)
+                try:
+                    listener.execute(self._sql_listen)
+                except psycopg.Error as exc:
+                    listener.close()
+                    self._listener = None
+                    raise StorageConnectionError(
+                        f"{self._label}: cannot listen for change notices: {exc}"
+                    ) from exc
+                return True
+            assert listener is not None
+            try:
+                arrived = self._notified(listener, max(timeout, 0.0))
+                if arrived:
+                    while self._notified(listener, 0.0):  # drain: one wake-up is enough
+                        pass
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                if not _lost(listener):
+                    raise
+                return True  # lost: the caller reads again, the next call listens again
+            return arrived
+
+    @staticmethod
+    def _notified(listener: psycopg.Connection[Any], timeout: float) -> bool:
+        """Whether a notice arrives on ``listener`` within ``timeout`` seconds."""
+        notices = listener.notifies(timeout=timeout, stop_after=1)
+        try:
+            return next(notices, None) is not None
+        finally:
+            notices.close()  # lets go of the connection's lock
+
+    def close(self) -> None:
+        """Close both connections. In a process forked from the one that opened them,
+        only let go: they are the parent's, and are not touched."""
+        self._closed = True
+        if self._pid != _pid:
+            return
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+
+    def _forked(self) -> NoReturn:
+        raise StorageForkedError(
+            f"{self!r} was opened by process {self._pid} and is used in process "
+            f"{os.getpid()}, forked from it: a PostgreSQL connection must not cross a fork. "
+            "Open a new PostgresStorage (and Sync) in this process; with gunicorn --preload, "
+            "in a post_fork hook or lazily in each worker (docs/durable-storage.md)"
+        )
+
+    # -- for tests -----------------------------------------------------------------
+
+    def backend_pid(self) -> int:
+        """The process id of this storage's server backend (``pg_backend_pid()``)."""
+        with self._lock:
+            return self._connection().info.backend_pid
+
+    def _check(self) -> None:
+        """Assert every key decodes back to itself and every value decodes."""
+        if self._pid != _pid:
+            self._forked()
+        with self._lock:
+            for table, raw, value in self._execute(self._sql_all, doing="checking").fetchall():
+                assert encode_key(decode_key(bytes(raw))) == bytes(raw), (table, raw)
+                _value_of(value)
+
+    def __repr__(self) -> str:
+        return self._label

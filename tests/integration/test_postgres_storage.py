@@ -1,0 +1,675 @@
+"""PostgresStorage against a real PostgreSQL (the session's pgserver, tests/conftest.py).
+
+The domain tests run on it too (the ``postgres`` parameter of ``sync_storage``); these
+check what is its own: the conformance suite, exact values, opening and refusing a
+schema, two storages of one schema (expiry, the commit counter, change notices), a
+connection lost mid-operation and mid-commit, and fork refusal.
+docs/durable-storage.md, "PostgreSQL", says what holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from sync_core import (
+    ManualClock,
+    MemoryStorage,
+    PostgresStorage,
+    StorageConnectionError,
+    StorageForkedError,
+    StorageFormatError,
+    Sync,
+)
+from sync_core.storage.base import ChangeNotices, SharedStorage, Snapshots
+from sync_core.storage.postgres import POLL_SECONDS
+from sync_core.testing.conformance import run_storage_conformance
+
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def schemas(pg_dsn: str) -> Iterator[Callable[[], str]]:
+    """Makes fresh schema names; every schema so named is dropped after the test."""
+    made: list[str] = []
+
+    def fresh() -> str:
+        made.append(f"c{os.getpid()}_{next(_names)}")
+        return made[-1]
+
+    yield fresh
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for name in made:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def storage(pg_dsn: str, pg_schema: str) -> Iterator[PostgresStorage]:
+    opened = PostgresStorage(pg_dsn, schema=pg_schema)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def other(pg_dsn: str, pg_schema: str, storage: PostgresStorage) -> Iterator[PostgresStorage]:
+    """A second storage of the same schema (as another process would open it)."""
+    opened = PostgresStorage(pg_dsn, schema=pg_schema)
+    yield opened
+    opened.close()
+
+
+def admin(dsn: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(dsn, autocommit=True)
+
+
+def tables_of(dsn: str, schema: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of ``schema`` and its rows, sorted: to show a schema is untouched."""
+    with admin(dsn) as conn:
+        names = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (schema,),
+            )
+        ]
+        return {
+            name: sorted(conn.execute(f'SELECT * FROM "{schema}"."{name}"').fetchall(), key=repr)
+            for name in sorted(names)
+        }
+
+
+def write_then_fail(storage: PostgresStorage, announce: str | None = None) -> None:
+    """A transaction that writes (and announces), then raises KeyError: rolled back."""
+    with storage.atomic():
+        storage.put("t", ("c",), 3)
+        if announce is not None:
+            storage.announce(announce)
+        raise KeyError(announce)
+
+
+# -- the protocol ---------------------------------------------------------------------
+
+
+def test_it_passes_the_storage_conformance_suite(pg_dsn: str, schemas: Callable[[], str]) -> None:
+    run_storage_conformance(
+        lambda: PostgresStorage(pg_dsn, schema=schemas()), thorough=bool(os.environ.get("CI"))
+    )
+
+
+def test_it_offers_snapshots_shared_storage_and_change_notices(storage: PostgresStorage) -> None:
+    assert isinstance(storage, Snapshots)
+    assert isinstance(storage, SharedStorage)
+    assert isinstance(storage, ChangeNotices)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["\ud800", "a\udfffb", "\ud83d\ude00", "\x00nul", "é\u2028", "😀", -(2**63), 2**80],
+    ids=repr,
+)
+def test_values_and_keys_round_trip_exactly_as_in_memory(
+    storage: PostgresStorage, value: str | int
+) -> None:
+    # Lone surrogates and NUL are refused by PostgreSQL's text type; they are values the
+    # Storage protocol may be given (the public API refuses lone surrogates itself).
+    memory = MemoryStorage()
+    key = (value if isinstance(value, str) else "int", 1)
+    for place in (storage, memory):
+        place.put("t", key, value)
+    assert storage.get("t", key) == memory.get("t", key) == value
+    assert type(storage.get("t", key)) is type(value)
+    assert list(storage.scan("t", ())) == list(memory.scan("t", ())) == [(key, value)]
+    storage._check()
+
+
+def test_a_closed_storage_refuses_to_work(pg_dsn: str, pg_schema: str) -> None:
+    store = PostgresStorage(pg_dsn, schema=pg_schema)
+    store.put("t", ("a",), 1)
+    store.close()
+    with pytest.raises(StorageConnectionError, match="is closed"):
+        store.get("t", ("a",))
+    store.close()  # twice is fine
+
+
+# -- opening ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["", "1abc", "a-b", 'x"; DROP SCHEMA public; --', "a" * 51, "sch ema", "é"]
+)
+def test_a_bad_schema_name_is_refused_before_anything_is_done(pg_dsn: str, name: str) -> None:
+    before = tables_of(pg_dsn, name)
+    with admin(pg_dsn) as conn:
+        schemas_before = conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall()
+    with pytest.raises(ValueError, match="schema must be a PostgreSQL name"):
+        PostgresStorage(pg_dsn, schema=name)
+    with admin(pg_dsn) as conn:
+        assert conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall() == (
+            schemas_before
+        )
+    assert tables_of(pg_dsn, name) == before
+
+
+def test_a_new_schema_is_made_a_store_and_reopened_with_everything(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    clock = ManualClock()
+    first = Sync(storage=PostgresStorage(pg_dsn, schema=pg_schema), clock=clock, seed=1)
+    jobs = first.services("default").sync_lists.create(unique_name="jobs")
+    items = first.services("default").sync_lists("jobs").sync_list_items
+    for n in range(3):
+        items.create(data={"n": n})
+    items(2).delete()
+    first.storage.close()
+    tables = tables_of(pg_dsn, pg_schema)
+    assert set(tables) == {"entries", "meta"}
+    meta = dict(tables["meta"])
+    assert meta["format"] == "sync_core"
+    assert meta["schema_version"] == "1"
+    assert int(meta["commits"]) > 0
+
+    again = Sync(storage=PostgresStorage(pg_dsn, schema=pg_schema), clock=clock, seed=1)
+    assert again.services("default").sync_lists("jobs").fetch().sid == jobs.sid
+    fresh = again.services("default").sync_lists("jobs").sync_list_items.create(data={})
+    assert fresh.index == 3  # an index is never given twice, across reopening too
+    again._check()
+    again.storage.close()
+
+
+def test_an_empty_schema_made_beforehand_becomes_a_store(pg_dsn: str, pg_schema: str) -> None:
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+    store = PostgresStorage(pg_dsn, schema=pg_schema)
+    store.put("t", ("a",), 1)
+    assert store.get("t", ("a",)) == 1
+    store.close()
+
+
+class WithoutAdvisoryLock(PostgresStorage):
+    """Makes a new schema as on a server whose advisory locks lock nothing."""
+
+    def _create(self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool) -> set[str]:
+        return super()._create(conn, use_advisory_lock=False)
+
+
+def open_at_once(kind: type[PostgresStorage], dsn: str, schema: str) -> list[PostgresStorage]:
+    """Four threads open ``schema`` at the same instant; the storages (any failure raised)."""
+    start = threading.Barrier(4)
+    opened: list[PostgresStorage] = []
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            opened.append(kind(dsn, schema=schema))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    return opened
+
+
+@pytest.mark.parametrize("kind", [PostgresStorage, WithoutAdvisoryLock])
+def test_threads_opening_a_new_schema_at_once_all_succeed(
+    pg_dsn: str, schemas: Callable[[], str], kind: type[PostgresStorage]
+) -> None:
+    for _ in range(6):
+        schema = schemas()
+        opened = open_at_once(kind, pg_dsn, schema)
+        assert len(opened) == 4
+        for number, store in enumerate(opened):
+            store.put("t", (number,), number)
+        assert [value for _, value in opened[0].scan("t", ())] == [0, 1, 2, 3]
+        meta = dict(tables_of(pg_dsn, schema)["meta"])
+        assert set(meta) == {"format", "schema_version", "commits"}
+        for store in opened:
+            store.close()
+
+
+def test_a_foreign_schema_is_refused_and_left_untouched(pg_dsn: str, pg_schema: str) -> None:
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+        conn.execute(f'CREATE TABLE "{pg_schema}".customers (id int, name text)')
+        conn.execute(f"INSERT INTO \"{pg_schema}\".customers VALUES (1, 'ada')")
+    before = tables_of(pg_dsn, pg_schema)
+    with pytest.raises(StorageFormatError, match=r"not a sync_core store.*customers.*untouched"):
+        PostgresStorage(pg_dsn, schema=pg_schema)
+    assert tables_of(pg_dsn, pg_schema) == before
+
+
+def test_a_meta_table_of_another_program_is_refused_untouched(pg_dsn: str, pg_schema: str) -> None:
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+        conn.execute(f'CREATE TABLE "{pg_schema}".meta (key text, data text)')
+        conn.execute(f'CREATE TABLE "{pg_schema}".entries (a int)')
+        conn.execute(f"INSERT INTO \"{pg_schema}\".meta VALUES ('format', 'other')")
+    before = tables_of(pg_dsn, pg_schema)
+    with pytest.raises(StorageFormatError, match="not a sync_core store"):
+        PostgresStorage(pg_dsn, schema=pg_schema)
+    assert tables_of(pg_dsn, pg_schema) == before
+
+
+def test_a_store_of_another_schema_version_is_refused_untouched(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    store = PostgresStorage(pg_dsn, schema=pg_schema)
+    store.put("t", ("a",), "kept")
+    store.close()
+    with admin(pg_dsn) as conn:
+        conn.execute(f"UPDATE \"{pg_schema}\".meta SET value = '99' WHERE name = 'schema_version'")
+    before = tables_of(pg_dsn, pg_schema)
+    with pytest.raises(StorageFormatError, match=r"schema version '99'.*untouched"):
+        PostgresStorage(pg_dsn, schema=pg_schema)
+    assert tables_of(pg_dsn, pg_schema) == before
+
+
+def test_an_unreachable_server_is_a_storage_connection_error(tmp_path: Any) -> None:
+    dsn = f"host={tmp_path} port=1 dbname=nothing user=nobody"
+    with pytest.raises(StorageConnectionError, match="cannot connect to PostgreSQL") as refused:
+        PostgresStorage(dsn, connect_timeout=2)
+    assert isinstance(refused.value.__cause__, psycopg.OperationalError)
+    assert "PostgresStorage(" in str(refused.value)
+
+
+def test_the_password_is_not_in_messages(pg_dsn: str, pg_schema: str) -> None:
+    store = PostgresStorage(pg_dsn + "&password=s3cret", schema=pg_schema)
+    assert "s3cret" not in repr(store)
+    assert pg_schema in repr(store)
+    store.close()
+
+
+# -- two storages of one schema ----------------------------------------------------------
+
+
+def test_each_sees_the_others_commits_and_not_its_own(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    assert (storage.changed_elsewhere(), other.changed_elsewhere()) == (False, False)
+    storage.put("t", ("a",), 1)
+    assert storage.changed_elsewhere() is False
+    assert other.changed_elsewhere() is True
+    assert other.changed_elsewhere() is False
+    with other.atomic():  # as sync_core asks: inside the transaction, under the lock
+        assert other.changed_elsewhere() is False
+        other.put("t", ("b",), 2)
+    with storage.atomic():
+        assert storage.changed_elsewhere() is True
+        assert storage.get("t", ("b",)) == 2
+    # A transaction that only read, or rolled back, changes nothing for the other.
+    with storage.atomic():
+        storage.get("t", ("a",))
+    with pytest.raises(KeyError):
+        write_then_fail(storage)
+    with other.atomic():
+        assert other.changed_elsewhere() is False
+        assert other.get("t", ("c",)) is None
+
+
+def test_a_ttl_written_through_one_is_honoured_through_the_other(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    clock = ManualClock()
+    mine = Sync(storage=storage, clock=clock, seed=2)
+    theirs = Sync(storage=other, clock=clock, seed=3)
+    assert theirs.services("default").documents.list() == []  # nothing to expire yet
+    mine.services("default").documents.create(unique_name="session", ttl=60)
+    board = mine.services("default").sync_maps.create(unique_name="board")
+    mine.services("default").sync_maps("board").sync_map_items.create(key="k", data={}, item_ttl=60)
+    heard: list[tuple[str, bool | None]] = []
+    theirs.subscribe(lambda event: heard.append((event.type, event.expired)))
+    clock.advance(60)
+    assert theirs.services("default").documents.list() == []
+    assert theirs.services("default").sync_maps(board.sid).sync_map_items.list() == []
+    assert sorted(heard) == [("document_removed", True), ("map_item_removed", True)]
+    # The name is free again, for either.
+    theirs.services("default").documents.create(unique_name="session")
+    assert mine.services("default").documents("session").fetch().unique_name == "session"
+    mine._check()
+    theirs._check()
+
+
+def test_a_transaction_waits_for_the_other_storages_to_end(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    storage.put("t", ("n",), 0)
+    order: list[str] = []
+    inside = threading.Event()
+
+    def hold() -> None:
+        with storage.atomic():
+            value = storage.get("t", ("n",))
+            assert isinstance(value, int)
+            inside.set()
+            time.sleep(0.3)
+            storage.put("t", ("n",), value + 1)
+            order.append("first committed")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert inside.wait(10)
+    with other.atomic():  # waits on the locked row until the first commits
+        order.append("second began")
+        value = other.get("t", ("n",))
+        assert isinstance(value, int)
+        other.put("t", ("n",), value + 1)
+    holder.join(10)
+    assert order == ["first committed", "second began"]
+    assert storage.get("t", ("n",)) == 2  # no update lost
+
+
+def test_snapshot_restore_and_clear_are_whole_transactions(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    for n in range(300):
+        storage.put("t", ("k", n), f"v{n}")
+    saved = storage.snapshot()
+    assert repr(saved) == "<PostgresSnapshot 300 entries>"
+    storage.clear()
+    assert list(storage.scan("t", ())) == []
+    assert other.changed_elsewhere() is True
+    storage.put("t", ("other",), 1)
+    storage.restore(saved)
+    assert [value for _, value in other.scan("t", ("k",))] == [f"v{n}" for n in range(300)]
+    assert other.get("t", ("other",)) is None
+    with pytest.raises(TypeError, match="restores a PostgresSnapshot"):
+        storage.restore(MemoryStorage().snapshot())
+    assert len(list(storage.scan("t", ()))) == 300  # the refusal changed nothing
+
+
+# -- change notices ------------------------------------------------------------------------
+
+
+def test_a_commit_wakes_the_other_storage_and_a_rollback_nobody(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    assert other.wait_announced(5) is True  # the first call listens, and answers at once
+    started = time.monotonic()
+    assert other.wait_announced(0.2) is False  # nothing: the timeout
+    assert time.monotonic() - started >= 0.19
+
+    with storage.atomic():
+        storage.put("t", ("a",), 1)
+        storage.announce("IS1")
+        storage.announce("IS2")
+    assert other.wait_announced(5) is True
+    assert other.wait_announced(0.1) is False  # both notices woke it once
+
+    with pytest.raises(KeyError):
+        write_then_fail(storage, "IS1")
+    assert other.get("t", ("c",)) is None
+    assert other.wait_announced(0.3) is False  # rolled back: nobody is woken
+
+
+def test_a_waiting_thread_is_woken_by_a_commit(
+    storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    assert other.wait_announced(1) is True
+    woken: list[tuple[bool, float]] = []
+
+    def wait() -> None:
+        started = time.monotonic()
+        woken.append((other.wait_announced(20), time.monotonic() - started))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.2)
+    other.put("t", ("a",), 1)  # the other storage works on while its listener waits
+    with storage.atomic():
+        storage.announce("IS1")
+    waiter.join(20)
+    assert len(woken) == 1
+    assert woken[0][0] is True
+    assert woken[0][1] < 10
+
+
+def test_a_notice_of_its_own_commit_wakes_its_own_listener(storage: PostgresStorage) -> None:
+    assert storage.wait_announced(1) is True
+    storage.announce("IS1")  # outside atomic(): at once
+    assert storage.wait_announced(5) is True
+
+
+# -- connection loss ---------------------------------------------------------------------
+
+
+def terminate(dsn: str, pid: int) -> None:
+    with admin(dsn) as conn:
+        assert conn.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    # The backend is gone once the server says so.
+    with admin(dsn) as conn:
+        for _ in range(200):
+            if not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+                return
+            time.sleep(0.01)
+
+
+class KilledOnPut(PostgresStorage):
+    """Its connection is terminated by another connection just before its ``kill_at``-th
+    ``put`` (counting from 1 after ``arm()``)."""
+
+    kill_at = 0
+    puts = 0
+
+    def arm(self, at: int) -> None:
+        self.kill_at, self.puts = at, 0
+
+    def put(self, table: str, key: Any, value: object) -> None:
+        self.puts += 1
+        if self.puts == self.kill_at:
+            terminate(self.dsn, self.backend_pid())
+        super().put(table, key, value)
+
+
+class KilledOnCommit(PostgresStorage):
+    """Its connection is terminated just before its next commit, once ``armed``."""
+
+    armed = False
+
+    def _commit(self) -> None:
+        if self.armed:
+            self.armed = False
+            terminate(self.dsn, self.backend_pid())
+        super()._commit()
+
+
+def test_a_connection_lost_mid_operation_keeps_nothing_and_the_next_reconnects(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    storage = KilledOnPut(pg_dsn, schema=pg_schema)
+    clock = ManualClock()
+    sync = Sync(storage=storage, clock=clock, seed=4)
+    sync.services("default").sync_maps.create(unique_name="board")
+    before = tables_of(pg_dsn, pg_schema)
+    backend = storage.backend_pid()
+    storage.changed_elsewhere()
+
+    storage.arm(2)  # a map item create writes more than once: killed half-way
+    items = sync.services("default").sync_maps("board").sync_map_items
+    with pytest.raises(StorageConnectionError) as lost:
+        items.create(key="k", data={"a": 1})
+    message = str(lost.value)
+    assert "connection to PostgreSQL was lost while writing" in message
+    assert "nothing of this operation was kept" in message
+    assert "PostgresStorage(" in message
+    assert isinstance(lost.value.__cause__, psycopg.OperationalError)
+    assert storage.puts >= 2
+    assert tables_of(pg_dsn, pg_schema) == before  # nothing of it, not even the counter
+
+    storage.arm(0)
+    assert items.create(key="k", data={"a": 2}).data == {"a": 2}  # over a new connection
+    assert storage.backend_pid() != backend
+    assert [item.key for item in items.list()] == ["k"]
+    sync._check()
+    storage.close()
+
+
+def test_after_a_reconnect_changed_elsewhere_answers_true_once(pg_dsn: str, pg_schema: str) -> None:
+    storage = KilledOnPut(pg_dsn, schema=pg_schema)
+    assert storage.changed_elsewhere() is False
+    terminate(pg_dsn, storage.backend_pid())
+    with pytest.raises(StorageConnectionError, match="lost while reading"):
+        storage.get("t", ("a",))
+    assert storage.get("t", ("a",)) is None  # reconnected
+    with storage.atomic():
+        assert storage.changed_elsewhere() is True  # what happened meanwhile is unknown
+    with storage.atomic():
+        assert storage.changed_elsewhere() is False
+    storage.close()
+
+
+def test_a_connection_lost_inside_atomic_fails_the_rest_of_the_block(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    storage = KilledOnPut(pg_dsn, schema=pg_schema)
+    storage.put("t", ("kept",), 1)
+    storage.arm(2)
+    caught: list[str] = []
+
+    def block() -> None:
+        with storage.atomic():
+            storage.put("t", ("a",), 1)
+            try:
+                storage.put("t", ("b",), 2)  # killed here
+            except StorageConnectionError as lost:
+                caught.append(str(lost))
+            storage.put("t", ("c",), 3)  # not silently on a new connection, outside it
+
+    with pytest.raises(StorageConnectionError, match="lost earlier in this transaction"):
+        block()
+    assert len(caught) == 1
+    assert [key for key, _ in storage.scan("t", ())] == [("kept",)]
+    storage.close()
+
+
+def test_a_connection_lost_while_committing_says_the_outcome_is_unknown(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    storage = KilledOnCommit(pg_dsn, schema=pg_schema)
+    storage.armed = True
+    with pytest.raises(StorageConnectionError, match=r"lost while committing.*is unknown"):
+        storage.put("t", ("a",), 1)  # its own transaction
+    # It did not commit here (the backend died first); the next call reconnects.
+    assert storage.get("t", ("a",)) is None
+    storage.put("t", ("a",), 2)
+    assert storage.get("t", ("a",)) == 2
+    storage.close()
+
+
+# -- fork ----------------------------------------------------------------------------------
+
+
+def test_a_storage_used_in_a_forked_child_is_refused(pg_dsn: str, pg_schema: str) -> None:
+    if not hasattr(os, "fork"):
+        pytest.skip("this platform has no fork()")
+    storage = PostgresStorage(pg_dsn, schema=pg_schema)
+    storage.put("t", ("before",), 1)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave at once (no atexit, no finalizers)
+        report: dict[str, Any] = {}
+        try:
+            calls: list[tuple[str, Callable[[], object]]] = [
+                ("put", lambda: storage.put("t", ("child",), 1)),
+                ("get", lambda: storage.get("t", ("before",))),
+                ("atomic", lambda: storage.atomic().__enter__()),
+                ("wait", lambda: storage.wait_announced(0)),
+            ]
+            for name, call in calls:
+                try:
+                    call()
+                except StorageForkedError as refused:
+                    report[name] = str(refused)
+            storage.close()  # lets go without touching the parent's connection
+            fresh = PostgresStorage(pg_dsn, schema=pg_schema)
+            fresh.put("t", ("child-fresh",), 2)
+            fresh.close()
+        except BaseException as exc:
+            report["error"] = repr(exc)
+        os.write(writer, json.dumps(report).encode())
+        os._exit(0)
+    os.close(writer)
+    deadline = time.monotonic() + 30
+    while (waited := os.waitpid(pid, os.WNOHANG)) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish in 30 s")
+        time.sleep(0.01)
+    assert waited[1] == 0
+    with os.fdopen(reader) as pipe:
+        report = json.loads(pipe.read())
+    assert "error" not in report, report["error"]
+    assert set(report) == {"put", "get", "atomic", "wait"}
+    assert all("must not cross a fork" in text for text in report.values())
+    # The parent's connection works on; the refused write is nowhere.
+    assert [key for key, _ in storage.scan("t", ())] == [("before",), ("child-fresh",)]
+    storage.close()
+
+
+def test_without_notices_announce_is_silent_and_waiting_polls(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage
+) -> None:
+    assert storage.notices is True  # PostgreSQL accepts LISTEN
+    quiet = PostgresStorage(pg_dsn, schema=pg_schema, notices=False)
+    assert storage.wait_announced(1) is True
+    with quiet.atomic():
+        quiet.put("t", ("a",), 1)
+        quiet.announce("IS1")
+    assert storage.wait_announced(0.3) is False  # no NOTIFY was sent
+    started = time.monotonic()
+    assert quiet.wait_announced(10) is True  # a poll: read again
+    assert POLL_SECONDS - 0.01 <= time.monotonic() - started < 5
+    assert quiet.wait_announced(0.05) is False  # the whole timeout passed
+    quiet.close()
+
+
+def test_waiting_for_the_lock_longer_than_lock_timeout_fails_and_changes_nothing(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage
+) -> None:
+    impatient = PostgresStorage(pg_dsn, schema=pg_schema, lock_timeout=0.2)
+    storage.put("t", ("a",), 1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with storage.atomic():
+            holding.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.LockNotAvailable) as refused:
+            impatient.put("t", ("a",), 2)
+        assert 0.15 < time.monotonic() - started < 10
+        assert any("lock_timeout = 0.2 s" in note for note in refused.value.__notes__)
+    finally:
+        release.set()
+        holder.join(20)
+    assert impatient.get("t", ("a",)) == 1  # nothing written
+    impatient.put("t", ("a",), 3)  # the lock is free again: it works on
+    assert storage.get("t", ("a",)) == 3
+    impatient.close()
+
+
+@pytest.mark.parametrize("bad", [-1, float("nan"), "30", 10**10])
+def test_a_bad_lock_timeout_is_refused(pg_dsn: str, bad: Any) -> None:
+    with pytest.raises(ValueError, match="lock_timeout must be"):
+        PostgresStorage(pg_dsn, schema="never_made", lock_timeout=bad)
+    assert tables_of(pg_dsn, "never_made") == {}
