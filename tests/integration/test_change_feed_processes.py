@@ -92,3 +92,15 @@ def check_followers_see_everything(spec: str, open_store: Callable[[], Storage])
 def test_a_follower_process_sees_every_change_of_three_writers(tmp_path: Path) -> None:
     path = tmp_path / "feed.db"
     check_followers_see_everything(f"sqlite:{path}", lambda: SqliteStorage(path, synchronous="OFF"))
+
+
+@pytest.mark.postgres
+def test_a_follower_process_sees_every_change_of_three_writers_on_postgres(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    """On PostgreSQL: the follower waits on ``LISTEN``/``NOTIFY`` (it does not poll)."""
+    from sync_core import PostgresStorage
+
+    check_followers_see_everything(
+        f"postgres:{pg_schema}:{pg_dsn}", lambda: PostgresStorage(pg_dsn, schema=pg_schema)
+    )
