@@ -39,7 +39,7 @@ from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import NamedRecord
+from .records import NamedRecord, dated_json, json_text
 from .rows import ObjectRow
 
 __all__ = [
@@ -70,7 +70,23 @@ def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
     )
 
 
-DOCUMENTS: Final = ObjectKind(kind="document", prefix="ET", collection="Documents", record=_record)
+def _json(row: ObjectRow, account_sid: str, base: str) -> str:
+    """The REST JSON text of a Document's row, its URLs under ``base``: what
+    :meth:`DocumentRecord.to_dict` holds, in the same order, with the stored data
+    spliced in (as :func:`~sync_core.records.item_json` does for items)."""
+    url = f"{base}/Services/{row.service_sid}/Documents/{row.sid}"
+    name = "null" if row.unique_name is None else json_text(row.unique_name)
+    return (
+        f'{{"sid": "{row.sid}", "unique_name": {name}, "account_sid": "{account_sid}", '
+        f'"service_sid": "{row.service_sid}", "url": {json_text(url)}, '
+        f'"links": {{"permissions": {json_text(url + "/Permissions")}}}, '
+        f'"revision": "{row.revision}", "data": {row.data}, {dated_json(row)}}}'
+    )
+
+
+DOCUMENTS: Final = ObjectKind(
+    kind="document", prefix="ET", collection="Documents", record=_record, json=_json
+)
 
 
 class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
@@ -86,8 +102,9 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
     ['doc0', 'doc1']
     """
 
-    def __init__(self, actor: Actor) -> None:
-        super().__init__(actor, DOCUMENTS)
+    def __init__(self, actor: Actor, *, spec: ObjectKind[Any] = DOCUMENTS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, spec)
 
     def create(
         self,
@@ -138,8 +155,9 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
 class DocumentContext(ObjectContext["DocumentRecord"]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
-    def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, DOCUMENTS, DOCUMENTS)
+    def __init__(self, actor: Actor, sid: str, *, spec: ObjectKind[Any] = DOCUMENTS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, sid, DOCUMENTS, spec)
 
     def update(
         self,
@@ -189,7 +207,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
                 # Positional (type, row, identity, when, item, data, previous): a hot path.
                 Change("document_updated", new, self._actor.identity, now, None, new.data, row.data)
             )
-            return _record(self._actor, new)
+            return self._spec.record(self._actor, new)
 
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:

@@ -115,6 +115,10 @@ class ItemKind(Generic[R]):
     #: the Sync's limits).
     allot: Callable[[Store, ObjectRow, Place | None, Limits], tuple[Place, int]]
     record: RecordMaker[R]
+    #: The REST JSON text of an item's row, its ``url`` under a base (``(row,
+    #: account_sid, base)``): what its record's ``to_dict`` holds, written straight from
+    #: the row (the REST adapter's answers).
+    json: Callable[[ItemRow, str, str], str]
     #: The rows' kind: ``map_item`` or ``list_item`` (made once: it is read on every call).
     kind: str = attrs.field(
         init=False, default=attrs.Factory(lambda spec: f"{spec.container.kind}_item", True)

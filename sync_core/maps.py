@@ -44,7 +44,7 @@ from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectK
 from .params import UNSET, Unset, check_key
 from .payload import JsonData, JsonObject
 from .permissions import PermissionInstance, PermissionList
-from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
+from .records import BASE_URL, ContainerRecord, ItemRecord, item_json, json_text, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -64,6 +64,16 @@ def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> 
     return SyncMapItemRecord(
         key=row.position, map_sid=row.container_sid, **item_fields(actor, row, data)
     )
+
+
+def _item_json(row: ItemRow, account_sid: str, base: str) -> str:
+    """The REST JSON text of a Map Item's row, its ``url`` under ``base``: what
+    :meth:`SyncMapItemRecord.to_dict` holds (:func:`~sync_core.records.item_json`)."""
+    key = row.position
+    assert isinstance(key, str)
+    map_sid = row.container_sid
+    url = f"{base}/Services/{row.service_sid}/Maps/{map_sid}/Items/{quote(key, safe='')}"
+    return item_json(f'"key": {json_text(key)}, "map_sid": "{map_sid}"', account_sid, row, url)
 
 
 def _key(value: object, limits: Limits) -> str:
@@ -87,7 +97,9 @@ def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
 
 MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=_record)
 # An item's key is checked alike when it addresses an item and when a create asks for it.
-MAP_ITEMS: Final = ItemKind(MAPS, MAP_ITEM_DATA_MISSING, str, _key, _key, _allot, _item_record)
+MAP_ITEMS: Final = ItemKind(
+    MAPS, MAP_ITEM_DATA_MISSING, str, _key, _key, _allot, _item_record, _item_json
+)
 
 
 class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
@@ -101,8 +113,9 @@ class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
 class SyncMapItemList(ItemList["SyncMapItemRecord", SyncMapItemContext, str]):
     """The items of one Map: ``...sync_maps("m").sync_map_items``."""
 
-    def __init__(self, actor: Actor, map_sid: str) -> None:
-        super().__init__(actor, map_sid, MAPS, MAP_ITEMS)
+    def __init__(self, actor: Actor, map_sid: str, *, spec: ItemKind[Any] = MAP_ITEMS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, map_sid, MAPS, spec)
 
     def create(
         self,

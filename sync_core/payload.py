@@ -152,7 +152,8 @@ def encode_data(
 
     ``value`` is a dict, or JSON text of an object (as the twilio SDK passes strings
     through and the REST API sends ``Data``). Cost: one serialization, one parse and one
-    comparison, each linear in the size of the data; data of more than
+    comparison, each linear in the size of the data (text: one parse and one
+    serialization, as what was parsed from JSON is JSON and its own copy); data of more than
     :data:`~sync_core.limits.MAX_DATA_DEPTH` brackets is measured for depth too
     (:func:`data_depth`, linear as well).
 
@@ -181,7 +182,9 @@ def encode_data(
             it is JSON ``null``.
         PayloadTooLargeError: 54006 when the JSON is over ``limit`` bytes.
     """
+    parsed = False
     if isinstance(value, str):
+        parsed = True
         value = _parse_text(value)
     if value is None:
         raise missing.error("data must be a JSON object, not null")
@@ -204,6 +207,10 @@ def encode_data(
         _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
     if size > limit:
         raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
+    if parsed:
+        # Parsed from JSON text: made of JSON values only, and a fresh object nobody
+        # else holds, so it is the copy (what decoding ``text`` would give, equal).
+        return text, value
     copy: JsonObject = json.loads(text)
     if copy != value:
         # json.dumps quietly turns int keys into strings and tuples into lists: a value

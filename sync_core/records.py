@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, ClassVar, Final, SupportsIndex
 from urllib.parse import quote
 
@@ -38,14 +39,18 @@ import attrs
 
 from ._compat import reexported
 from .actor import Actor
-from .rows import ObjectRow
+from .rows import ItemRow, ObjectRow
 
 __all__ = [
     "BASE_URL",
     "ContainerRecord",
     "Record",
+    "dated_json",
     "format_date",
+    "item_json",
+    "json_date",
     "json_fields",
+    "json_text",
     "named_fields",
 ]
 
@@ -70,6 +75,49 @@ def format_date(when: datetime | None) -> str | None:
     return (
         f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
         f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
+
+
+#: A string as JSON text, non-ASCII characters as they are (as the REST answers are
+#: written: ``ensure_ascii=False``): the json module's own C encoder of one string.
+json_text: Final = encode_basestring
+
+
+def json_date(when: datetime | None) -> str:
+    """A date as JSON text in a REST answer: :func:`format_date` quoted, or ``null``.
+
+    >>> json_date(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)), json_date(None)
+    ('"2025-01-02T03:04:05Z"', 'null')
+    """
+    return "null" if when is None else f'"{format_date(when)}"'
+
+
+def dated_json(row: ItemRow | ObjectRow) -> str:
+    """The JSON text of the members every stored record ends with (:class:`_Dated`):
+    ``date_expires``, ``date_created``, ``date_updated`` and ``created_by`` of ``row``."""
+    return (
+        f'"date_expires": {json_date(row.date_expires)}, '
+        f'"date_created": {json_date(row.date_created)}, '
+        f'"date_updated": {json_date(row.date_updated)}, '
+        f'"created_by": {json_text(row.created_by)}'
+    )
+
+
+def item_json(place: str, account_sid: str, row: ItemRow, url: str) -> str:
+    """The REST JSON text of an item, written from its row: what
+    :meth:`ItemRecord.to_dict` holds, in the same order, with the row's stored data
+    (compact JSON text already) spliced in rather than decoded and encoded again.
+
+    ``place`` is the JSON text of the first members (the key or index, and the
+    container's sid). SIDs are written as they are: their shape (two letters and 32
+    hex digits, :func:`~sync_core.sids.is_sid`) needs no escaping; every other string
+    is escaped. ``tests/unit/test_rendering.py`` checks that this parses to exactly
+    what the record's :meth:`~ItemRecord.to_dict` gives.
+    """
+    return (
+        f'{{{place}, "account_sid": "{account_sid}", "service_sid": "{row.service_sid}", '
+        f'"url": {json_text(url)}, "revision": "{row.revision}", "data": {row.data}, '
+        f"{dated_json(row)}}}"
     )
 
 
