@@ -38,11 +38,11 @@ import attrs
 from .actor import Actor
 from .errors import LIST_ITEM_DATA_MISSING, PARAMETER_INVALID
 from .instances import Instance, twin
-from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place
 from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_index
-from .payload import JsonData, JsonObject
+from .payload import JsonData, JsonObject, decode_data
 from .permissions import PermissionInstance, PermissionList
 from .records import BASE_URL, ContainerRecord, ItemRecord, item_json, named_fields
 from .rows import ItemRow, ObjectRow
@@ -61,8 +61,19 @@ __all__ = [
 
 def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncListItemRecord:
     assert isinstance(row.position, int)
+    # Field by field: items are read often.
     return SyncListItemRecord(
-        index=row.position, list_sid=row.container_sid, **item_fields(actor, row, data)
+        index=row.position,
+        list_sid=row.container_sid,
+        actor=actor,
+        account_sid=actor.engine.account_sid,
+        service_sid=row.service_sid,
+        revision=str(row.revision),
+        data=decode_data(row.data) if data is None else data,
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
     )
 
 

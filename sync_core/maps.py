@@ -31,20 +31,27 @@ True
 from __future__ import annotations
 
 from typing import Any, ClassVar, Final
-from urllib.parse import quote
 
 import attrs
 
 from .actor import Actor
 from .errors import MAP_ITEM_DATA_MISSING, MAP_KEY_TAKEN
 from .instances import Instance, twin
-from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place
 from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_key
-from .payload import JsonData, JsonObject
+from .payload import JsonData, JsonObject, decode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import BASE_URL, ContainerRecord, ItemRecord, item_json, json_text, named_fields
+from .records import (
+    BASE_URL,
+    ContainerRecord,
+    ItemRecord,
+    item_json,
+    json_text,
+    named_fields,
+    url_segment,
+)
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -61,8 +68,19 @@ __all__ = [
 
 def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
     assert isinstance(row.position, str)
+    # Field by field: items are read often.
     return SyncMapItemRecord(
-        key=row.position, map_sid=row.container_sid, **item_fields(actor, row, data)
+        key=row.position,
+        map_sid=row.container_sid,
+        actor=actor,
+        account_sid=actor.engine.account_sid,
+        service_sid=row.service_sid,
+        revision=str(row.revision),
+        data=decode_data(row.data) if data is None else data,
+        date_expires=row.date_expires,
+        date_created=row.date_created,
+        date_updated=row.date_updated,
+        created_by=row.created_by,
     )
 
 
@@ -72,7 +90,7 @@ def _item_json(row: ItemRow, account_sid: str, base: str) -> str:
     key = row.position
     assert isinstance(key, str)
     map_sid = row.container_sid
-    url = f"{base}/Services/{row.service_sid}/Maps/{map_sid}/Items/{quote(key, safe='')}"
+    url = f"{base}/Services/{row.service_sid}/Maps/{map_sid}/Items/{url_segment(key)}"
     return item_json(f'"key": {json_text(key)}, "map_sid": "{map_sid}"', account_sid, row, url)
 
 
@@ -219,7 +237,7 @@ class SyncMapItemRecord(ItemRecord, ItemInstance, Instance[SyncMapItemContext]):
     @property
     def url(self) -> str:
         """The absolute URL of this item."""
-        key = quote(self.key, safe="")
+        key = url_segment(self.key)
         return f"{BASE_URL}/Services/{self.service_sid}/Maps/{self.map_sid}/Items/{key}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ TypeError: this DocumentRecord was not read from a Sync: it has no object to act
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, ClassVar, Final, SupportsIndex
@@ -52,6 +53,7 @@ __all__ = [
     "json_fields",
     "json_text",
     "named_fields",
+    "url_segment",
 ]
 
 #: Where the real service lives; ``url`` and ``links`` are absolute under it.
@@ -68,14 +70,39 @@ def format_date(when: datetime | None) -> str | None:
     """
     if when is None:
         return None
-    if when.tzinfo is not UTC:
-        when = when.astimezone(UTC)
-    # Formatted by hand: strftime is several times slower, and this runs for every date
-    # of every record a REST answer carries.
-    return (
-        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
-        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
-    )
+    # This runs for every date of every record a REST answer carries, and the same
+    # instants come back (an object's dates, a test clock's now): remembered.
+    formatted = _FORMATTED.get(when)
+    if formatted is None:
+        if len(_FORMATTED) >= _FORMATTED_MOST:
+            _FORMATTED.clear()
+        utc = when if when.tzinfo is UTC else when.astimezone(UTC)
+        # Formatted by hand: strftime is several times slower.
+        formatted = _FORMATTED[when] = (
+            f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+            f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+        )
+    return formatted
+
+
+#: Dates formatted lately (equal instants format alike, whatever their time zone);
+#: emptied when it holds ``_FORMATTED_MOST``.
+_FORMATTED: Final[dict[datetime, str]] = {}
+_FORMATTED_MOST: Final = 4096
+#: What a URL path segment keeps as it is (:func:`url_segment`).
+_SEGMENT_SAFE: Final = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def url_segment(text: str) -> str:
+    """``text`` as one segment of a record's URL: percent-encoded, every character but
+    letters, digits and ``_.-~`` (a Map Item's key, a permission's identity).
+
+    >>> url_segment("key-1"), url_segment("a/b é")
+    ('key-1', 'a%2Fb%20%C3%A9')
+    """
+    if _SEGMENT_SAFE.fullmatch(text):
+        return text  # the common case, without the cost of quote()
+    return quote(text, safe="")
 
 
 #: A string as JSON text, non-ASCII characters as they are (as the REST answers are
@@ -331,7 +358,7 @@ class PermissionRecord(Record):
     @property
     def url(self) -> str:
         """The absolute URL of this permission."""
-        identity = quote(self.identity, safe="")
+        identity = url_segment(self.identity)
         return (
             f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self._owner_sid}"
             f"/Permissions/{identity}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,3 +144,25 @@ def test_a_written_answer_is_its_body_as_text() -> None:
     assert written.text == built.text == '{"a": {"b": [1, "é"]}}'
     assert RestResponse(204, {}, None).text == ""
     assert "body={'a': {'b': [1, 'é']}}" in repr(written)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rest=st.text(st.sampled_from("/v1Sabc?#=&%20 \t\n\r[]:@é"), max_size=30),
+    origin=st.sampled_from(["https://sync.twilio.com", "https://sync.twilio.com:443", "http://x"]),
+)
+def test_the_quick_split_of_a_url_is_urlsplits(rest: str, origin: str) -> None:
+    """The REST adapter's split of the SDK's URLs is what urllib.parse.urlsplit says."""
+    from urllib.parse import urlsplit
+
+    from sync_core.adapters.rest import _split
+
+    url = origin + rest
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        with pytest.raises(ValueError, match=r"."):
+            _split(url)
+        return
+    expected_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    assert _split(url) == (parts.path, parts.query, expected_origin)
