@@ -31,7 +31,7 @@ from datetime import datetime
 
 from ._compat import moved
 from .params import expiry_after
-from .rows import ItemRow, ObjectRow
+from .rows import ItemRow, ObjectRow, build_object_row
 from .store import Store
 
 __all__ = ["remove_item", "touched"]
@@ -55,10 +55,11 @@ def touched(
     expires = (
         container.date_expires if collection_ttl is None else expiry_after(when, collection_ttl)
     )
-    # Built positionally rather than with attrs.evolve: this runs on every item write.
+    # Built positionally (rows.build_object_row) rather than with attrs.evolve: this
+    # runs on every item write.
     # (kind, sid, service, seq, created, updated, by, revision, name, data, expires,
     # item count, next index)
-    return ObjectRow(
+    return build_object_row(
         container.kind,
         container.sid,
         container.service_sid,

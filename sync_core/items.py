@@ -66,7 +66,7 @@ from .params import (
     pick_ttl,
 )
 from .payload import JsonData, JsonObject, encode_data
-from .rows import ItemRow, ObjectRow
+from .rows import ItemRow, ObjectRow, build_item_row
 from .store import Store
 
 __all__ = [
@@ -132,10 +132,11 @@ class ItemKind(Generic[R]):
 def updated_item(row: ItemRow, when: datetime, data: str, expires: datetime | None) -> ItemRow:
     """``row`` updated at ``when``: its new data and expiry, one revision more.
 
-    Built positionally rather than with :func:`attrs.evolve` (this runs on every item
-    update); ``tests/unit/test_hot_paths.py`` checks it is what ``attrs.evolve`` gives.
+    Built positionally (:data:`~sync_core.rows.build_item_row`) rather than with
+    :func:`attrs.evolve` (this runs on every item update);
+    ``tests/unit/test_hot_paths.py`` checks it is what ``attrs.evolve`` gives.
     """
-    return ItemRow(
+    return build_item_row(
         row.kind,
         row.service_sid,
         row.container_sid,
@@ -207,7 +208,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
             place, next_index = spec.allot(store, container, asked, limits)
             # Positional (kind, service, container, position, created, updated, by, data,
             # revision, expires): a hot path.
-            row = ItemRow(
+            row = build_item_row(
                 spec.kind,
                 container.service_sid,
                 container.sid,

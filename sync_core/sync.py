@@ -10,7 +10,6 @@ from .actor import SYSTEM
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, WebhookSink
-from .faults import Faults
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .limits import Limits
 from .service import ServiceContext, ServiceList
@@ -26,6 +25,7 @@ from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
 if TYPE_CHECKING:
+    from .faults import Faults
     from .lazy_expiry import LazyExpiry
     from .rates import RateLimits
     from .snapshots import Snapshot
