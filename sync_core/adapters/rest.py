@@ -221,6 +221,8 @@ class _Request:
 
 def _text(value: object) -> str:
     """A form or query value as HTTP would carry it."""
+    if type(value) is str:
+        return value  # the common case (the SDK's form fields), first
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
@@ -873,15 +875,19 @@ def _parse(
     if "" in raw:
         raise NOT_FOUND.error(shown)
     # unquote() only where there is something to decode: this runs on every request.
-    segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
+    segments = (
+        tuple(unquote(segment) if "%" in segment else segment for segment in raw)
+        if "%" in path
+        else tuple(raw)
+    )
     return _Request(
         str(method).upper(),
         base_url or (f"{origin}/v1" if origin else BASE_URL),
         path,
         segments,
         query,
-        dict(form),
-        dict(headers or {}),
+        form,  # the handlers only read it (the journal keeps the same)
+        headers or {},  # read only, by header()
         base_url or BASE_URL,
     )
 
