@@ -71,11 +71,10 @@ class _Transaction:
         engine._pending = self._pending
 
     def __exit__(self, *exc_info: Any) -> None:
-        engine = self._engine
-        engine._pending = None
+        self._engine._pending = None
         self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
-        if exc_info[0] is None and self._pending:
-            engine.events.commit(self._pending)
+        if exc_info[0] is None:
+            self._engine.events.commit(self._pending)
 
 
 class _Operation(_Transaction):
@@ -105,12 +104,7 @@ class _Operation(_Transaction):
                 engine._touches = []
                 self._now = now
                 self._sids = engine._sids_place()
-            # The body's transaction: _Transaction.__enter__, written out (every call).
-            pending: list[Pending] = []
-            self._pending = pending
-            atomic = self._atomic = engine.storage.atomic()
-            atomic.__enter__()
-            engine._pending = pending
+            _Transaction.__enter__(self)  # the body's transaction
             return now
         except BaseException:
             engine._touches = None
@@ -125,11 +119,7 @@ class _Operation(_Transaction):
                 engine._touches = None
                 if exc_info[0] is None and touches:
                     self._admit(touches)
-            # _Transaction.__exit__, written out (every call).
-            engine._pending = None
-            self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
-            if exc_info[0] is None and self._pending:
-                engine.events.commit(self._pending)
+            _Transaction.__exit__(self, *exc_info)
         finally:
             engine._end()
 
