@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .changes import ChangeRetention, ChangesGoneError
 from .clock import Clock, ManualClock, SystemClock
 from .documents import DocumentContext, DocumentList, DocumentPermissionRecord, DocumentRecord
 from .errors import (
@@ -88,6 +89,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "UNSET",
+    "ChangeRetention",
+    "ChangesGoneError",
     "Clock",
     "ConflictError",
     "DocumentContext",

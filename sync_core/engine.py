@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from . import acl
+from .changes import DEFAULT_RETENTION, ChangeFeed, ChangeRetention, Follower
 from .clock import Clock
 from .errors import SyncError
 from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
@@ -42,7 +43,7 @@ from .expiry import Expiry
 from .limits import TWILIO_LIMITS, Limits
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
-from .storage.base import SharedStorage, Storage
+from .storage.base import ChangeNotices, SharedStorage, Storage
 from .store import Store, micros
 
 if TYPE_CHECKING:
@@ -71,10 +72,19 @@ class _Transaction:
         engine._pending = self._pending
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._engine._pending = None
-        self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
+        engine = self._engine
+        engine._pending = None
+        try:
+            self._atomic.__exit__(*exc_info)  # commits, or rolls back on an error
+        except BaseException:
+            engine._wake = False
+            raise
         if exc_info[0] is None:
-            self._engine.events.commit(self._pending)
+            engine.events.commit(self._pending)
+            if engine._wake:
+                engine._woken()
+        else:
+            engine._wake = False
 
 
 class _Operation(_Transaction):
@@ -228,7 +238,12 @@ class Engine:
         limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
         lazy_expiry: LazyExpiry | None = None,
+        change_retention: ChangeRetention = DEFAULT_RETENTION,
     ) -> None:
+        if not isinstance(change_retention, ChangeRetention):
+            raise TypeError(
+                f"change_retention must be a sync_core.ChangeRetention, got {change_retention!r}"
+            )
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a sync_core.Limits, got {limits!r}")
         self.limits: Limits = TWILIO_LIMITS if limits is None else limits
@@ -261,6 +276,19 @@ class Engine:
         # The injected faults (:mod:`sync_core.faults`, loaded when first asked for:
         # most programs inject none); None until then.
         self._faults: Faults | None = None
+        #: The change feed (:mod:`sync_core.changes`); None when it keeps nothing.
+        self.change_retention = change_retention
+        self.feed = None if change_retention.off else ChangeFeed(self.store, change_retention)
+        #: Told each service whose changes a transaction recorded (a storage that
+        #: wakes other processes' followers), or None.
+        self._announce = storage.announce if isinstance(storage, ChangeNotices) else None
+        #: Followers waiting in this process (:meth:`follow`), the count of commits
+        #: that recorded changes while any waited, and the condition they wait on.
+        self.committed = threading.Condition(threading.Lock())
+        self.followers = 0
+        self.generation = 0
+        # Whether the transaction under way recorded changes a follower waits for.
+        self._wake = False
 
     @property
     def faults(self) -> Faults:
@@ -292,6 +320,20 @@ class Engine:
         Operations do not nest.
         """
         return self._operation(self, name, resource)
+
+    def follow(self) -> Follower:
+        """Register a follower of the change feed; it waits for commits that record
+        changes (:class:`~sync_core.changes.Follower`), until closed."""
+        with self.committed:
+            self.followers += 1
+        return Follower(self)
+
+    def _woken(self) -> None:
+        """A transaction that recorded changes committed while followers wait: wake them."""
+        self._wake = False
+        with self.committed:
+            self.generation += 1
+            self.committed.notify_all()
 
     def _fault(self, name: str, resource: object) -> None:
         """Raise the injected fault that fires on this call, if one does."""
@@ -349,6 +391,8 @@ class Engine:
                 subscription.unsubscribe()
         if self.limiter is not None:
             self.limiter.clear()
+        if self.followers:  # they read again, and hear of it
+            self._woken()
 
     def _begin(self, sweep: bool = True) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it (unless
@@ -419,6 +463,8 @@ class Engine:
         touches = self._touches
         if touches is not None:
             cast("RateLimiter", self.limiter).wrote(touches, change)
+        if self.followers:
+            self._wake = True
         store, row = self.store, change.row
         sequence = store.next_seq(f"events:{row.service_sid}")
         service = store.service(row.service_sid)
@@ -427,9 +473,17 @@ class Engine:
             if service is None or service.webhook_url is None
             else webhook_url(service, change.identity)
         )
-        if url is None and not self.events.has_subscriptions:
-            return  # nobody to tell: the number is spent, the event need not be built
+        listened = url is not None or self.events.has_subscriptions
+        feed = self.feed
+        if feed is None and not listened:
+            return  # nobody to tell, nothing kept: the number is spent, no event is built
         event = make_event(change, sequence=sequence, account_sid=self.account_sid)
+        if feed is not None:
+            feed.record(event, change.when)
+            if self._announce is not None:
+                self._announce(row.service_sid)
+        if not listened:
+            return
         pending.append((event, url, self._unreadable(event, service, row)))
 
     def _unreadable(
@@ -455,6 +509,8 @@ class Engine:
         with self.lock:
             self.store._check()
             acl._check(self.store)
+            if self.feed is not None:
+                self.feed._check()
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()

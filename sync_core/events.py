@@ -203,23 +203,24 @@ def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
     row, item = change.row, change.item
     object_revision = None if row.kind == "stream" else str(row.revision)
     position = None if item is None else item.position
+    # Positional: a frozen attrs class's keyword arguments cost more than the event.
     return SyncEvent(
-        sequence=sequence,
-        type=change.type,
-        account_sid=account_sid,
-        service_sid=row.service_sid,
-        identity=change.identity,
-        date=change.when,
-        object_sid=row.sid,
-        object_unique_name=row.unique_name,
-        object_revision=object_revision,
-        revision=object_revision if item is None else str(item.revision),
-        item_key=position if isinstance(position, str) else None,
-        item_index=position if isinstance(position, int) else None,
-        message_sid=change.message_sid,
-        expired=change.expired,
-        data_json=change.data,
-        previous_data_json=change.previous,
+        sequence,
+        change.type,
+        account_sid,
+        row.service_sid,
+        change.identity,
+        change.when,
+        row.sid,
+        row.unique_name,
+        object_revision,
+        object_revision if item is None else str(item.revision),
+        position if isinstance(position, str) else None,
+        position if isinstance(position, int) else None,
+        change.message_sid,
+        change.expired,
+        change.data,
+        change.previous,
     )
 
 

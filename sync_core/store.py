@@ -21,11 +21,14 @@ table                     key                                    value
                           index)``
 ``permissions``           ``(service_sid, object_sid, identity)``  :class:`PermissionRow`
 ``counters``              ``(name,)``                            int
+``changes``               ``(service_sid, sequence)``            :class:`SyncEvent`
 ========================  =====================================  =================
 
 ``seq`` numbers come from persistent counters and give listings their creation order;
 ``expires_us`` is the expiry instant in microseconds since the epoch, so that the
 objects due at ``now`` are the first entries of ``expiry`` (no scan of everything).
+The change feed (:mod:`sync_core.changes`) keeps every committed event in ``changes``,
+in sequence order within its service.
 Map and List items live in tables of their own (a key is a ``str``, an index an
 ``int``: within a table a key position always holds one type), ordered by key or index
 within their container, which is what item listings page through.
@@ -39,10 +42,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, Snapshots, Storage
+
+if TYPE_CHECKING:
+    from .events import SyncEvent
 
 __all__ = ["ITEM_KIND", "ITEM_TABLES", "TABLES", "Store", "micros"]
 
@@ -55,6 +61,7 @@ OBJECT_NAMES: Final = "object_names"
 EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
 PERMISSIONS: Final = "permissions"
+CHANGES: Final = "changes"
 #: Item kind -> (its table, its expiry table).
 ITEM_TABLES: Final = {
     "map_item": ("map_items", "map_item_expiry"),
@@ -74,6 +81,7 @@ TABLES: Final = (
     *(table for tables in ITEM_TABLES.values() for table in tables),
     PERMISSIONS,
     COUNTERS,
+    CHANGES,
 )
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -323,6 +331,45 @@ class Store:
         entries = self._slice(PERMISSIONS, (service_sid, object_sid), start, False, reverse, limit)
         return [cast(PermissionRow, value) for _, value in entries]
 
+    # -- the change feed ------------------------------------------------------------
+
+    def put_change(self, event: SyncEvent) -> None:
+        """Keep a committed event in the feed."""
+        self.storage.put(CHANGES, (event.service_sid, event.sequence), event)
+
+    def drop_change(self, service_sid: str, sequence: int) -> None:
+        """Remove an event from the feed."""
+        self.storage.delete(CHANGES, (service_sid, sequence))
+
+    def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
+        """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""
+        return cast("SyncEvent | None", self.storage.get(CHANGES, (service_sid, sequence)))
+
+    def changes_from(self, service_sid: str, after: int, limit: int) -> list[SyncEvent]:
+        """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, in
+        order. Cost: O(log n + limit)."""
+        entries = self.storage.scan(
+            CHANGES, (service_sid,), start=(service_sid, after), inclusive=False, limit=limit
+        )
+        return [cast("SyncEvent", value) for _, value in entries]
+
+    def all_changes(self) -> Iterator[SyncEvent]:
+        """Every kept event, by service then sequence (for checks)."""
+        return (cast("SyncEvent", value) for _, value in self.storage.scan(CHANGES, ()))
+
+    def next_feed_service(self, after: str) -> str | None:
+        """The first service after ``after`` (in SID order) whose feed keeps an event,
+        or None: one step of a walk over every service with kept events. O(log n)."""
+        for (service_sid, _), _ in self.storage.scan(
+            CHANGES, (), start=(after, 2**63 - 1), inclusive=False, limit=1
+        ):
+            return cast(str, service_sid)
+        return None
+
+    def last_sequence(self, service_sid: str) -> int:
+        """The number of the last event of ``service_sid`` (0: none yet)."""
+        return cast(int | None, self.storage.get(COUNTERS, (f"events:{service_sid}",))) or 0
+
     def _slice(
         self,
         table: str,
@@ -457,6 +504,11 @@ class Store:
             assert grant_key == (grant.service_sid, grant.object_sid, grant.identity)
             owner = objects.get((grant.service_sid, grant.object_sid))
             assert owner is not None, f"permission of a missing object {grant.object_sid}"
+
+        for (service_sid, sequence), value in self._entries(CHANGES):
+            event = cast("SyncEvent", value)
+            assert (event.service_sid, event.sequence) == (service_sid, sequence)
+            assert cast(int, sequence) <= self.last_sequence(cast(str, service_sid))
 
 
 class _Copy(NamedTuple):

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
 from .actor import SYSTEM
+from .changes import DEFAULT_RETENTION, ChangeRetention, read_changes
 from .clock import Clock, SystemClock
 from .engine import Engine
-from .events import EventCallback, Subscription, WebhookSink
+from .events import EventCallback, Subscription, SyncEvent, WebhookSink
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .limits import Limits
 from .service import ServiceContext, ServiceList
@@ -128,6 +129,8 @@ class Sync:
         lazy_expiry: remove expired objects and items up to a seeded lag late, as
             Twilio may (:class:`~sync_core.LazyExpiry`, docs/clock.md); exactly at
             ``date_expires`` by default.
+        change_retention: how much of the change feed (:meth:`changes`) is kept
+            (:class:`~sync_core.ChangeRetention`): a day of events by default.
 
     Raises:
         ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
@@ -148,6 +151,7 @@ class Sync:
         limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
         lazy_expiry: LazyExpiry | None = None,
+        change_retention: ChangeRetention = DEFAULT_RETENTION,
     ) -> None:
         if not is_sid(account_sid, "AC"):
             raise ValueError(
@@ -171,6 +175,7 @@ class Sync:
             limits=limits,
             rate_limits=rate_limits,
             lazy_expiry=lazy_expiry,
+            change_retention=change_retention,
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
@@ -325,6 +330,45 @@ class Sync:
         """
         with self._engine.lock:  # as every subscription: between two commits
             return self._engine.events.subscribe(callback, None, None, SYSTEM)
+
+    @property
+    def change_retention(self) -> ChangeRetention:
+        """How much of the change feed is kept (``Sync(change_retention=...)``)."""
+        return self._engine.change_retention
+
+    def changes(
+        self, service: str, *, after: int | SyncEvent = 0, limit: int = 100, wait: float = 0
+    ) -> list[SyncEvent]:
+        """The events of ``service`` (its SID or unique name) numbered above ``after``,
+        in order, at most ``limit`` (1 to 1,000), from the change feed
+        (:mod:`sync_core.changes`): every event committed by any process using this
+        storage, kept for the retention window (``Sync(change_retention=...)``).
+
+        Follow a service by passing the last sequence handled as ``after``, or the last
+        event handled itself: then a feed rewound under the follower (a restore or an
+        import, and new events numbered again) is reported too. Follow by SID: a unique
+        name is looked up at each call (``default`` made again is another Service). With
+        ``wait`` (seconds), an empty answer waits until something is committed or the
+        time is up. The feed of a deleted Service stays readable by its SID while its
+        events are kept.
+
+        >>> from sync_core import Sync
+        >>> sync = Sync(seed=6)
+        >>> svc = sync.services.create()
+        >>> _ = sync.services(svc.sid).sync_lists.create(unique_name="jobs")
+        >>> _ = sync.services(svc.sid).sync_lists("jobs").sync_list_items.create(data={"n": 1})
+        >>> [(e.sequence, e.type) for e in sync.changes(svc.sid)]
+        [(1, 'list_created'), (2, 'list_item_added')]
+        >>> sync.changes(svc.sid, after=2, wait=0.01)
+        []
+
+        Raises:
+            ChangesGoneError: the events right after ``after`` are no longer kept (it
+                names the oldest kept), or ``after`` is beyond the service's last event.
+            NotFoundError: 20404, no such Service (nor a kept feed under that SID).
+            TypeError, ValueError: an argument of the wrong type or range.
+        """
+        return read_changes(self._engine, service, after, limit, wait)
 
     def for_token(
         self, token: str, api_key_secret: str, *, api_key_sid: str | None = None

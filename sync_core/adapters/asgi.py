@@ -16,7 +16,8 @@ What this module adds is the ASGI protocol:
 - ``websocket``: refused (closed at the handshake): Sync's REST API has none.
 
 The Sync is called on the event loop's thread: an answer takes microseconds on
-:class:`~sync_core.MemoryStorage`. An injected timeout held ``timeout_hold`` seconds
+:class:`~sync_core.MemoryStorage`. Control routes are answered in a thread
+(:func:`asyncio.to_thread`): the change feed's long poll waits there. An injected timeout held ``timeout_hold`` seconds
 waits with :func:`asyncio.sleep` (so that hold needs an asyncio server).
 
 >>> import asyncio, json
@@ -36,9 +37,11 @@ waits with :func:`asyncio.sleep` (so that hold needs an asyncio server).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 from ..sync import Sync
 from .http import DEFAULT_MAX_BODY, Answer, HttpCore, ServedApp, origin_form, strip_mount
@@ -122,18 +125,29 @@ class AsgiApp(ServedApp):
                 body = await self._body(receive)
             except _Gone:
                 return
-            answer = (
-                core.too_large()
-                if body is None
-                else core.answer(
+            if body is None:
+                answer = core.too_large()
+            else:
+                path = request_path(scope)
+                respond = functools.partial(
+                    core.answer,
                     str(scope.get("method", "GET")),
-                    request_path(scope),
+                    path,
                     bytes(scope.get("query_string") or b""),
                     headers,
                     body,
                 )
-            )
+                # A control route may block (the changes long poll): in a thread, so that
+                # the loop goes on answering, the writes that end the poll among them.
+                answer = await asyncio.to_thread(respond) if self._control(path) else respond()
         await self._send(answer, send, head=scope.get("method") == "HEAD")
+
+    def _control(self, path: bytes) -> bool:
+        """Whether ``path`` may be a control route's (then it is answered in a thread)."""
+        control = self.core.control
+        return control is not None and unquote_to_bytes(path).startswith(
+            control.prefix.encode("utf-8")
+        )
 
     async def _body(self, receive: Receive) -> bytes | None:
         """The whole body, or None once it is over ``max_body`` (the rest unread)."""

@@ -23,12 +23,20 @@ POST        ``/snapshots/<id>/restore``     ``sync.restore(...)``: ``{"restored"
 DELETE      ``/snapshots/<id>``             forget it: ``{"deleted": id}``
 GET         ``/state``                      ``sync.export_state()``
 PUT         ``/state``                      ``sync.import_state(<the body>)``
+GET         ``/changes/<service>``          ``sync.changes(<service>, after=, limit=,
+                                            wait=)`` (the query's ``after``, ``limit``,
+                                            ``wait`` in seconds, at most
+                                            :data:`MAX_WAIT`): ``{"changes": [...],
+                                            "last": <sequence of the last one, or
+                                            after>}``; a long poll with ``wait``
 ==========  ==============================  ===========================================
 
 Refusals are ``{"status": <status>, "message": "<why>"}`` with that status: 400 (a
 malformed body or parameter, an invalid state), 404 (no such route or snapshot), 405
 (another method; ``Allow`` says which), 409 (advancing a clock that is not a
-:class:`~sync_core.ManualClock`). A refusal changes nothing.
+:class:`~sync_core.ManualClock`), 410 (changes the feed no longer keeps: the answer adds
+``oldest`` and ``latest``, :class:`~sync_core.ChangesGoneError`'s). A refusal changes
+nothing.
 
 The events are every event of every Service (``sync.subscribe``), each as
 ``SyncEvent.to_dict()`` with an ``id``: 1, 2, 3... in delivery order, for this app
@@ -55,7 +63,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from ..changes import MAX_LIMIT, ChangesGoneError
 from ..clock import ManualClock
+from ..errors import SyncError
 from ..events import SyncEvent
 from ..sync import Sync
 from .http import Answer, answer_json
@@ -63,12 +73,14 @@ from .http import Answer, answer_json
 if TYPE_CHECKING:
     from ..snapshots import Snapshot
 
-__all__ = ["EVENT_LOG_SIZE", "Control"]
+__all__ = ["EVENT_LOG_SIZE", "MAX_WAIT", "Control"]
 
 logger: Final = logging.getLogger("sync_core.http")
 
 #: How many events the control routes keep (the last ones).
 EVENT_LOG_SIZE: Final = 10_000
+#: The longest ``wait`` (seconds) a ``GET /changes/<service>`` long poll may ask for.
+MAX_WAIT: Final = 60.0
 
 Handler = Callable[["Control", tuple[str, ...], Mapping[str, str], bytes], Answer]
 
@@ -173,6 +185,8 @@ class Control:
         args: tuple[str, ...] = ()
         if len(segments) in (2, 3) and segments[0] == "snapshots" and segments[1]:
             args, segments = (segments[1],), ("snapshots", "{id}", *segments[2:])
+        elif len(segments) == 2 and segments[0] == "changes" and segments[1]:
+            args, segments = (segments[1],), ("changes", "{service}")
         methods = _ROUTES.get(segments)
         try:
             if methods is None:
@@ -189,6 +203,17 @@ class Control:
         except _Refused as refused:
             return answer_json(
                 refused.status, {"status": refused.status, "message": refused.message}
+            )
+        except ChangesGoneError as gone:
+            return answer_json(
+                410,
+                {
+                    "status": 410,
+                    "message": str(gone),
+                    "reason": gone.reason,
+                    "oldest": gone.oldest,
+                    "latest": gone.latest,
+                },
             )
         except Exception:  # a bug of sync_core: still an answer, and logged
             logger.exception("unexpected failure answering %s %s", method, path)
@@ -304,6 +329,37 @@ class Control:
         self._forget_events()
         return answer_json(200, {"imported": True})
 
+    def changes(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        after = _count_param(query, "after", "0", 2**62)
+        limit = _count_param(query, "limit", "100", MAX_LIMIT)
+        wait_text = query.get("wait", "0")
+        try:
+            wait = float(wait_text) if len(wait_text) <= 20 else math.nan
+        except ValueError:
+            wait = math.nan
+        if not 0 <= wait <= MAX_WAIT:
+            raise _Refused(400, f"wait must be 0 to {MAX_WAIT:g} seconds, got {wait_text[:40]!r}")
+        if limit < 1:
+            raise _Refused(400, f"limit must be 1 to {MAX_LIMIT}, got {limit}")
+        try:
+            args[0].encode("utf-8")
+        except UnicodeEncodeError:  # no Service is named so (names are text)
+            raise _Refused(404, f"no Service {args[0]!a}") from None
+        try:
+            events = self.sync.changes(args[0], after=after, limit=limit, wait=wait)
+        except SyncError as error:
+            raise _Refused(error.status, error.message) from None
+        last = events[-1].sequence if events else after
+        return answer_json(200, {"changes": [event.to_dict() for event in events], "last": last})
+
+
+def _count_param(query: Mapping[str, str], name: str, default: str, most: int) -> int:
+    """The query parameter ``name``: digits, at most ``most``; else 400."""
+    text = query.get(name, default)
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > most:
+        raise _Refused(400, f"{name} must be a whole number 0 to {most}, got {text[:40]!r}")
+    return int(text)
+
 
 #: The routes by their segments after the prefix (``{id}``: a snapshot's), then method.
 _ROUTES: Final[dict[tuple[str, ...], dict[str, Handler]]] = {
@@ -316,4 +372,5 @@ _ROUTES: Final[dict[tuple[str, ...], dict[str, Handler]]] = {
     ("snapshots", "{id}", "restore"): {"POST": Control.restore},
     ("snapshots", "{id}"): {"DELETE": Control.forget},
     ("state",): {"GET": Control.export, "PUT": Control.import_},
+    ("changes", "{service}"): {"GET": Control.changes},
 }

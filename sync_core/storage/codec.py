@@ -32,7 +32,8 @@ Traceback (most recent call last):
 ...
 sync_core.storage.codec.KeyRangeError: a key integer must fit in 64 bits, got 1180591620717411303424
 
-A value is JSON text: the rows of :mod:`sync_core.rows` by class name and fields (aware
+A value is JSON text: the rows of :mod:`sync_core.rows` (and the events the change feed
+keeps, :class:`~sync_core.events.SyncEvent`) by class name and fields (aware
 datetimes as microseconds since the epoch), strings and integers as themselves.
 
 >>> from datetime import datetime, UTC
@@ -50,6 +51,7 @@ from typing import Any, Final
 
 import attrs
 
+from ..events import SyncEvent
 from ..rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .base import Key
 
@@ -69,7 +71,7 @@ _SIGN: Final = 1 << 63
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 #: The row classes a value may be, by the name stored with it.
 _ROWS: Final[dict[str, type[Any]]] = {
-    cls.__name__: cls for cls in (ServiceRow, ObjectRow, ItemRow, PermissionRow)
+    cls.__name__: cls for cls in (ServiceRow, ObjectRow, ItemRow, PermissionRow, SyncEvent)
 }
 
 

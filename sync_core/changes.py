@@ -1,0 +1,436 @@
+"""The change feed: every committed event, kept for a while, readable from any process.
+
+Subscriptions (:mod:`sync_core.events`) reach the process that made a change, and only
+while it runs. The feed is the durable record behind them: every event an operation
+commits is kept in the storage, in the same transaction, under its per-service
+sequence number (the ``changes`` table of :mod:`sync_core.store`), so
+``sync.changes(service_sid, after=n)`` gives the events numbered above ``n``, in order,
+from any process that opens the same storage (memory, SQLite, PostgreSQL), and a
+follower that remembers the last number it handled misses nothing, across restarts.
+
+What is kept is bounded by a :class:`ChangeRetention` (``Sync(change_retention=...)``):
+by default the events of the last day. A follower that asks for changes the feed no
+longer keeps is told so (:class:`ChangesGoneError`, naming the oldest sequence still
+kept), never handed the rest as if nothing were missing; so is one whose position is
+beyond the last event (the state was reset or restored behind it).
+
+``wait`` makes a follower block until something is new (or the time is up) instead of
+polling: this process's own commits wake it at once; a storage that offers
+:class:`~sync_core.storage.base.ChangeNotices` (PostgreSQL's ``LISTEN``/``NOTIFY``)
+wakes it for every process's commits; on any other shared storage (a SQLite file) it
+looks again every :data:`POLL_INTERVAL` seconds. docs/changes.md shows a server
+forwarding the feed to websocket clients.
+
+The feed is sync_core's, not Twilio's: Twilio's clients follow changes over their
+websocket, and its REST API keeps no history. Its events are the very
+:class:`~sync_core.events.SyncEvent` records subscribers and webhooks get.
+
+>>> from datetime import timedelta
+>>> from sync_core import Sync, ManualClock
+>>> clock = ManualClock()
+>>> sync = Sync(clock=clock, seed=2, change_retention=ChangeRetention(age=timedelta(hours=1)))
+>>> sid = sync.services.create().sid
+>>> _ = sync.services(sid).documents.create(unique_name="d", data={"n": 1})
+>>> _ = sync.services(sid).documents("d").update(data={"n": 2})
+>>> [(e.sequence, e.type, e.data) for e in sync.changes(sid)]
+[(1, 'document_created', {'n': 1}), (2, 'document_updated', {'n': 2})]
+>>> [e.sequence for e in sync.changes(sid, after=1)]
+[2]
+>>> _ = clock.advance(timedelta(hours=2))
+>>> sync.changes(sid, after=1)
+Traceback (most recent call last):
+...
+sync_core.changes.ChangesGoneError: the change feed of IS... no longer keeps the changes after 1: the oldest kept is 3 (none is kept now; the next will be that one)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from .errors import SyncError
+from .events import SyncEvent
+from .lookup import resolve_service
+from .sids import is_sid
+from .store import Store
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = [
+    "DEFAULT_RETENTION",
+    "POLL_INTERVAL",
+    "ChangeFeed",
+    "ChangeRetention",
+    "ChangesGoneError",
+    "read_changes",
+]
+
+#: The most events of one service the default retention keeps.
+DEFAULT_COUNT: Final = 100_000
+#: The most events one read returns.
+MAX_LIMIT: Final = 1000
+#: How often (seconds) a waiting follower looks again at a shared storage that cannot
+#: announce commits (a SQLite file several processes write).
+POLL_INTERVAL: Final = 0.05
+#: The longest one wait lasts before the follower reads again (below the longest
+#: timeout a lock takes, ``threading.TIMEOUT_MAX``).
+_SLICE: Final = 3600.0
+#: The longest one wait for a storage's announcement lasts before the follower reads again.
+_NOTICE_SLICE: Final = 0.5
+#: Every so many recorded events, this process prunes what fell out of the retention
+#: window in one service, the next of a walk over all of them (the cost is spread).
+_PRUNE_EVERY: Final = 64
+#: How many events one query of a trim reads.
+_PRUNE_BATCH: Final = 256
+
+
+def _age(_: object, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+        raise ValueError(f"age must be a positive timedelta or None, got {value!r}")
+
+
+def _count(_: object, attribute: Any, value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise ValueError(f"count must be an int >= 0 or None, got {value!r}")
+
+
+@attrs.frozen
+class ChangeRetention:
+    """How much of the change feed is kept: events younger than ``age``, and at most
+    the last ``count`` of each service. ``None`` lifts that bound; both None keep
+    everything; ``count=0`` keeps nothing (the feed is off, and costs nothing).
+
+    The default keeps a day of events, at most the last 100,000 of each service (what a
+    long-running server on the in-memory storage holds stays bounded: an event costs
+    about half a kilobyte).
+
+    >>> ChangeRetention()
+    ChangeRetention(age=datetime.timedelta(days=1), count=100000)
+    >>> ChangeRetention(count=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: count must be an int >= 0 or None, got -1
+    """
+
+    age: timedelta | None = attrs.field(default=timedelta(days=1), validator=_age)
+    count: int | None = attrs.field(default=DEFAULT_COUNT, validator=_count)
+
+    @property
+    def off(self) -> bool:
+        """Whether nothing is kept."""
+        return self.count == 0
+
+
+#: Keep a day of events.
+DEFAULT_RETENTION: Final = ChangeRetention()
+
+
+class ChangesGoneError(LookupError):
+    """A follower asked for changes the feed does not hold. ``reason`` says why:
+
+    - ``"pruned"``: those after ``after`` fell out of the retention window; ``oldest``
+      is the oldest sequence still kept after ``after`` (``latest + 1`` when none is);
+    - ``"ahead"``: ``after`` is beyond ``latest``, the service's last sequence (its
+      state was reset, restored or imported since the follower read it);
+    - ``"rewound"``: the event the follower passed as ``after`` is not the one the feed
+      now holds under its number (a restore or import rewound the feed, and new events
+      took the numbers again).
+
+    Not a :class:`~sync_core.SyncError`: no Twilio request fails this way. Resume from
+    a fresh read of the state (list what the follower mirrors, or ``export_state()``),
+    then follow from ``latest``.
+    """
+
+    def __init__(
+        self, service_sid: str, after: int, oldest: int, latest: int, reason: str = "pruned"
+    ) -> None:
+        self.service_sid = service_sid
+        self.after = after
+        self.oldest = oldest
+        self.latest = latest
+        self.reason = reason
+        if reason == "ahead":
+            message = (
+                f"the change feed of {service_sid} ends at {latest}, before {after}: "
+                "its state was reset, restored or imported since"
+            )
+        elif reason == "rewound":
+            message = (
+                f"the change feed of {service_sid} was rewound (a restore or an import): "
+                f"its event {after} is not the one handled; it now ends at {latest}"
+            )
+        else:
+            kept = (
+                "none is kept now; the next will be that one"
+                if oldest > latest
+                else f"the newest is {latest}"
+            )
+            message = (
+                f"the change feed of {service_sid} no longer keeps the changes after "
+                f"{after}: the oldest kept is {oldest} ({kept})"
+            )
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        args = (self.service_sid, self.after, self.oldest, self.latest, self.reason)
+        return (type(self), args)
+
+
+class ChangeFeed:
+    """The feed's rules over a :class:`~sync_core.store.Store`: what is recorded, what is
+    pruned, what a read returns. One per :class:`~sync_core.engine.Engine`; every
+    method runs inside an operation's transaction."""
+
+    __slots__ = ("_recorded", "_walk", "retention", "store")
+
+    def __init__(self, store: Store, retention: ChangeRetention) -> None:
+        self.store = store
+        self.retention = retention
+        self._recorded = 0
+        # Where the pruning walk over the services is (a SID; "" before the first).
+        self._walk = ""
+
+    def record(self, event: SyncEvent, now: datetime) -> None:
+        """Keep ``event``; every :data:`_PRUNE_EVERY` events, prune one service."""
+        self.store.put_change(event)
+        self._recorded += 1
+        if self._recorded >= _PRUNE_EVERY:
+            self._recorded = 0
+            self._prune_next(now)
+
+    def _prune_next(self, now: datetime) -> None:
+        """Trim a batch of the next service of a walk over every service whose feed
+        keeps events (by SID, round and round): each in turn, an idle or deleted one
+        too. A service with more to remove than a batch is trimmed again next time."""
+        store = self.store
+        service_sid = store.next_feed_service(self._walk)
+        if service_sid is None:  # the end of the walk: start again
+            service_sid = store.next_feed_service("")
+        if service_sid is not None and self._trim(service_sid, now, _PRUNE_BATCH):
+            self._walk = service_sid
+
+    def _cutoff(self, now: datetime) -> datetime | None:
+        """The date at or before which an event is out of the window (None: no age)."""
+        age = self.retention.age
+        if age is None:
+            return None
+        try:
+            return now - age
+        except OverflowError:  # an age longer than the calendar: nothing is that old
+            return None
+
+    def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> bool:
+        """Remove the events of ``service_sid`` the retention no longer keeps, oldest
+        first, up to ``most`` (None: all of them); whether it is done."""
+        store, retention = self.store, self.retention
+        below = (
+            -1 if retention.count is None else store.last_sequence(service_sid) - retention.count
+        )
+        cutoff = self._cutoff(now)
+        batch, removed = 1, 0  # most trims remove nothing: read the head alone first
+        while True:
+            head = store.changes_from(service_sid, 0, batch)
+            for event in head:
+                if event.sequence > below and (cutoff is None or event.date > cutoff):
+                    return True
+                if most is not None and removed >= most:
+                    return False
+                store.drop_change(service_sid, event.sequence)
+                removed += 1
+            if len(head) < batch:
+                return True
+            batch = min(batch * 4, _PRUNE_BATCH)
+
+    def read(
+        self,
+        service_sid: str,
+        after: int,
+        limit: int,
+        now: datetime,
+        handled: SyncEvent | None = None,
+    ) -> list[SyncEvent]:
+        """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, each
+        within the window (an event dated out of order is judged by its own date).
+
+        Raises:
+            ChangesGoneError: the events right after ``after`` are no longer kept,
+                ``after`` is beyond the last event, or the feed no longer holds
+                ``handled`` (the event numbered ``after`` the follower handled).
+        """
+        store = self.store
+        self._trim(service_sid, now)
+        latest = store.last_sequence(service_sid)
+        if after > latest:
+            raise ChangesGoneError(service_sid, after, latest + 1, latest, "ahead")
+        if handled is not None:
+            kept = store.change(service_sid, after)
+            if kept is not None and kept != handled:
+                raise ChangesGoneError(service_sid, after, after + 1, latest, "rewound")
+        cutoff = self._cutoff(now)
+        events = store.changes_from(service_sid, after, limit)
+        expected = after + 1
+        for at, event in enumerate(events):
+            if event.sequence != expected or (cutoff is not None and event.date <= cutoff):
+                events = events[:at]  # a hole: what follows is read after it, or refused
+                break
+            expected += 1
+        if not events and after < latest:
+            oldest = self._oldest(service_sid, after, now, latest)
+            raise ChangesGoneError(service_sid, after, oldest, latest)
+        return events
+
+    def _oldest(self, service_sid: str, after: int, now: datetime, latest: int) -> int:
+        """The first sequence above ``after`` still kept and within the window, or
+        ``latest + 1`` when there is none."""
+        cutoff = self._cutoff(now)
+        while events := self.store.changes_from(service_sid, after, _PRUNE_BATCH):
+            for event in events:
+                if cutoff is None or event.date > cutoff:
+                    return event.sequence
+            after = events[-1].sequence
+        return latest + 1
+
+    def _check(self) -> None:
+        """Assert that each service's kept events are a run of sequences with no gap,
+        ending at its last event (for tests: every event was recorded by a Sync whose
+        feed was on)."""
+        runs: dict[str, list[int]] = {}
+        for event in self.store.all_changes():
+            runs.setdefault(event.service_sid, []).append(event.sequence)
+        for service_sid, sequences in runs.items():
+            first = sequences[0]
+            assert sequences == list(range(first, first + len(sequences))), (
+                f"a gap in the feed of {service_sid}"
+            )
+            assert sequences[-1] == self.store.last_sequence(service_sid), (
+                f"the feed of {service_sid} misses its last events"
+            )
+
+
+def _check_args(service: object, after: object, limit: object, wait: object) -> float:
+    if not isinstance(service, str) or not service:
+        raise TypeError(f"the service must be a Service SID or unique name, got {service!r}")
+    if isinstance(after, SyncEvent):
+        after = after.sequence
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise ValueError(
+            f"after must be an int >= 0 (a sequence number) or a SyncEvent, got {after!r}"
+        )
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be an int from 1 to {MAX_LIMIT}, got {limit!r}")
+    if isinstance(wait, bool) or not isinstance(wait, int | float) or not wait >= 0:
+        raise ValueError(f"wait must be a number of seconds >= 0, got {wait!r}")
+    if math.isinf(wait):
+        raise ValueError("wait must be finite")
+    return float(wait)
+
+
+def read_changes(
+    engine: Engine, service: str, after: int | SyncEvent, limit: int, wait: float
+) -> list[SyncEvent]:
+    """``sync.changes(...)``: read the feed once; if nothing is new, wait up to ``wait``
+    seconds for something to be, reading again each time a commit may have brought it.
+
+    ``after`` is a sequence number, or the last event handled: then a feed rewound
+    under it (a restore or an import, and new events numbered again) is reported. The
+    feed of a deleted Service stays readable by its SID while its events are kept.
+
+    Raises:
+        NotFoundError: 20404, no such Service, and nothing kept under that SID.
+        ChangesGoneError: see :class:`ChangesGoneError`.
+        TypeError, ValueError: arguments of the wrong type or range.
+    """
+    seconds = _check_args(service, after, limit, wait)
+    handled = after if isinstance(after, SyncEvent) else None
+    position = after.sequence if isinstance(after, SyncEvent) else after
+    deadline = time.monotonic() + seconds
+    follower = engine.follow() if seconds > 0 else None
+    try:
+        while True:
+            with engine.operation("changes") as now:
+                feed = engine.feed
+                sid = _service_sid(engine, service, now)
+                if handled is not None and handled.service_sid != sid:
+                    raise ValueError(f"after is an event of {handled.service_sid}, not of {sid}")
+                generation = engine.generation
+                try:
+                    events = (
+                        _nothing_kept(engine.store, sid, position)
+                        if feed is None
+                        else feed.read(sid, position, limit, now, handled)
+                    )
+                    gone = None
+                except ChangesGoneError as error:  # raised once what the read trimmed is kept
+                    gone = error
+            if gone is not None:
+                raise gone
+            left = deadline - time.monotonic()
+            if events or follower is None or left <= 0:
+                return events
+            follower.wait(generation, left)
+    finally:
+        if follower is not None:
+            follower.close()
+
+
+def _nothing_kept(store: Store, service_sid: str, after: int) -> list[SyncEvent]:
+    """A read of a feed that keeps nothing (``count=0``): nothing new if ``after`` is the
+    last sequence; else the changes after it are gone."""
+    latest = store.last_sequence(service_sid)
+    if after != latest:
+        raise ChangesGoneError(
+            service_sid, after, latest + 1, latest, "ahead" if after > latest else "pruned"
+        )
+    return []
+
+
+def _service_sid(engine: Engine, service: str, now: datetime) -> str:
+    """The SID of the Service addressed, or of a deleted one whose feed is kept."""
+    try:
+        return resolve_service(engine, now, service).sid
+    except SyncError:
+        if is_sid(service, "IS") and engine.store.last_sequence(service) > 0:
+            return service
+        raise
+
+
+class Follower:
+    """A follower waiting for commits (:meth:`Engine.follow`): woken by this process's
+    commits, by the storage's announcements when it makes them, else by polling."""
+
+    __slots__ = ("_engine", "_notices", "_poll")
+
+    def __init__(self, engine: Engine) -> None:
+        from .storage.base import ChangeNotices, SharedStorage
+
+        self._engine = engine
+        storage = engine.storage
+        self._notices = storage if isinstance(storage, ChangeNotices) else None
+        shared = self._notices is None and isinstance(storage, SharedStorage)
+        self._poll = POLL_INTERVAL if shared else math.inf
+
+    def wait(self, generation: int, timeout: float) -> None:
+        """Until a commit after the read that saw ``generation``, or ``timeout``."""
+        if self._notices is not None:
+            # A storage's announcements wake one waiter of it at a time: a short slice
+            # lets other followers of this process look again soon.
+            self._notices.wait_announced(min(timeout, _NOTICE_SLICE))
+            return
+        engine = self._engine
+        with engine.committed:
+            engine.committed.wait_for(
+                lambda: engine.generation != generation, min(timeout, self._poll, _SLICE)
+            )
+
+    def close(self) -> None:
+        """Stop following."""
+        with self._engine.committed:
+            self._engine.followers -= 1

@@ -1,0 +1,602 @@
+"""The change feed: ``sync.changes(service, after=, limit=, wait=)`` (sync_core.changes).
+
+Every committed event is kept, numbered per service, in the storage: the feed gives
+exactly what subscribers heard, in order, from any Sync on the same storage; what the
+retention no longer keeps is reported (``ChangesGoneError``), never skipped. The
+``sync`` fixture runs these on memory and (the sqlite tier) on a SQLite file.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sync_core import (
+    ChangeRetention,
+    ChangesGoneError,
+    ManualClock,
+    MemoryStorage,
+    NotFoundError,
+    PreconditionFailedError,
+    SqliteStorage,
+    Sync,
+    SyncError,
+    SyncEvent,
+)
+from sync_core.adapters.control import Control
+
+
+def heard(sync: Sync) -> tuple[list[SyncEvent], Any]:
+    """The events every subscriber of ``sync`` hears, and the subscription."""
+    seen: list[SyncEvent] = []
+    return seen, sync.subscribe(seen.append)
+
+
+def activity(sync: Sync, clock: ManualClock, service: str) -> None:
+    """Every kind of change: creates, updates, removals, expiry, a stream message."""
+    home = sync.services(service)
+    home.documents.create(unique_name="d", data={"n": 1})
+    home.documents("d").update(data={"n": 2})
+    home.sync_maps.create(unique_name="m")
+    home.sync_maps("m").sync_map_items.create(key="k", data={"v": 1}, ttl=5)
+    home.sync_maps("m").sync_map_items("k").update(data={"v": 2})
+    home.sync_lists.create(unique_name="l")
+    for n in range(3):
+        home.sync_lists("l").sync_list_items.create(data={"n": n})
+    home.sync_lists("l").sync_list_items(1).delete()
+    home.sync_streams.create(unique_name="s")
+    home.sync_streams("s").stream_messages.create(data={"hello": "world"})
+    clock.advance(10)  # the map item expires
+    home.documents("d").delete()
+
+
+def test_the_feed_holds_exactly_what_subscribers_heard(sync: Sync, clock: ManualClock) -> None:
+    sid = sync.services.create().sid
+    seen, handle = heard(sync)
+    activity(sync, clock, sid)
+    sync.expire()
+    handle.unsubscribe()
+    feed = sync.changes(sid, limit=1000)
+    assert [e.to_dict() for e in feed] == [e.to_dict() for e in seen]
+    assert [e.sequence for e in feed] == list(range(1, len(seen) + 1))
+    assert {e.type for e in feed} >= {
+        "document_created",
+        "document_updated",
+        "document_removed",
+        "map_item_added",
+        "map_item_updated",
+        "map_item_removed",
+        "list_item_removed",
+        "stream_message_published",
+    }
+    assert any(e.expired for e in feed)
+
+
+def test_paging_with_after_and_limit_reads_the_whole_feed(sync: Sync, clock: ManualClock) -> None:
+    sid = sync.services.create().sid
+    activity(sync, clock, sid)
+    whole = sync.changes(sid, limit=1000)
+    read: list[SyncEvent] = []
+    after = 0
+    while page := sync.changes(sid, after=after, limit=3):
+        assert len(page) <= 3
+        read += page
+        after = page[-1].sequence
+    assert read == whole
+    assert sync.changes(sid, after=whole[-1].sequence) == []
+
+
+def test_by_unique_name_and_the_default_service(sync: Sync, clock: ManualClock) -> None:
+    sync.services("default").documents.create(data={})
+    default_sid = sync.services("default").fetch().sid
+    assert [e.type for e in sync.changes("default")] == ["document_created"]
+    assert sync.changes(default_sid) == sync.changes("default")
+
+
+def test_services_are_numbered_apart(sync: Sync) -> None:
+    one, two = sync.services.create().sid, sync.services.create().sid
+    sync.services(one).documents.create(data={})
+    sync.services(two).documents.create(data={})
+    sync.services(one).documents.create(data={})
+    assert [(e.sequence, e.service_sid) for e in sync.changes(one)] == [(1, one), (2, one)]
+    assert [(e.sequence, e.service_sid) for e in sync.changes(two)] == [(1, two)]
+
+
+def test_a_refused_operation_records_nothing(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 1})
+    before = sync.changes(sid)
+    with pytest.raises(PreconditionFailedError):
+        docs("d").update(data={"n": 2}, if_match="99")
+    with pytest.raises(SyncError):
+        docs.create(unique_name="d", data={})  # the name is taken
+    sync.faults.inject(status=503, operation="update", times=1)
+    with pytest.raises(SyncError):
+        docs("d").update(data={"n": 3})
+    assert sync.changes(sid) == before
+    docs("d").update(data={"n": 4})
+    assert [e.sequence for e in sync.changes(sid)] == [1, 2]  # no number was spent
+
+
+def test_a_deleted_service_feed_is_read_by_its_sid(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    sync.services(sid).sync_lists.create(unique_name="l")
+    sync.services(sid).documents.create(unique_name="d", data={})
+    sync.services(sid).delete()
+    assert [e.type for e in sync.changes(sid)] == [
+        "list_created",
+        "document_created",
+        "list_removed",
+        "document_removed",
+    ] or [e.type for e in sync.changes(sid)] == [
+        "list_created",
+        "document_created",
+        "document_removed",
+        "list_removed",
+    ]
+
+
+def test_an_unknown_service_is_a_404(sync: Sync) -> None:
+    with pytest.raises(NotFoundError):
+        sync.changes("IS" + "0" * 32)
+    with pytest.raises(NotFoundError):
+        sync.changes("no-such-name")
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"after": -1}, ValueError),
+        ({"after": True}, ValueError),
+        ({"after": "3"}, ValueError),
+        ({"limit": 0}, ValueError),
+        ({"limit": 1001}, ValueError),
+        ({"wait": -1}, ValueError),
+        ({"wait": float("nan")}, ValueError),
+        ({"wait": float("inf")}, ValueError),
+    ],
+)
+def test_bad_arguments_are_refused_and_change_nothing(
+    sync: Sync, options: dict[str, Any], error: type[Exception]
+) -> None:
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(data={})
+    state = sync.export_state()
+    with pytest.raises(error):
+        sync.changes(sid, **options)
+    with pytest.raises(TypeError):
+        sync.changes(3)  # type: ignore[arg-type]
+    assert sync.export_state() == state
+    assert len(sync.changes(sid)) == 1
+
+
+def test_the_retention_age_is_exact(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(seconds=60)))
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 0})  # 1, at t0
+    clock.advance(30)
+    docs("d").update(data={"n": 1})  # 2, at t0 + 30 s
+    clock.advance(timedelta(seconds=30) - timedelta(microseconds=1))
+    assert [e.sequence for e in sync.changes(sid)] == [1, 2]  # 1 is 59.999999 s old
+    clock.advance(timedelta(microseconds=1))
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid)  # 1 is 60 s old: gone
+    assert (gone.value.oldest, gone.value.latest, gone.value.after) == (2, 2, 0)
+    assert "the oldest kept is 2" in str(gone.value)
+    assert [e.sequence for e in sync.changes(sid, after=1)] == [2]
+    clock.advance(30)
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=1)
+    assert (gone.value.oldest, gone.value.latest) == (3, 2)
+    assert sync.changes(sid, after=2) == []  # up to date: nothing is missing
+
+
+def test_the_retention_count_keeps_the_last_n(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=None, count=5))
+    sid = sync.services.create().sid
+    items = sync.services(sid).sync_lists.create().sid
+    for n in range(200):
+        sync.services(sid).sync_lists(items).sync_list_items.create(data={"n": n})
+    assert [e.sequence for e in sync.changes(sid, after=196)] == [197, 198, 199, 200, 201]
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=195)
+    assert gone.value.oldest == 197
+    kept = [key for key, _ in sync.storage.scan("changes", ())]
+    assert len(kept) == 5  # physically removed, not only hidden
+
+
+def test_old_events_of_an_idle_service_are_removed_as_others_write(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(hours=1)))
+    idle, busy = sync.services.create().sid, sync.services.create().sid
+    sync.services(idle).documents.create(data={})
+    clock.advance(timedelta(hours=2))
+    for _ in range(130):
+        sync.services(busy).documents.create(data={})
+    assert all(key[0] == busy for key, _ in sync.storage.scan("changes", ()))
+    with pytest.raises(ChangesGoneError):
+        sync.changes(idle)
+    sync._check()
+
+
+def test_a_feed_that_keeps_nothing(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=0))
+    assert sync.change_retention.off
+    sid = sync.services.create().sid
+    assert sync.changes(sid) == []
+    sync.services(sid).documents.create(data={})
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid)
+    assert (gone.value.oldest, gone.value.latest) == (2, 1)
+    assert sync.changes(sid, after=1) == []
+    assert list(sync.storage.scan("changes", ())) == []
+
+
+def test_a_position_beyond_the_feed_after_a_restore_is_reported(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={})
+    saved = sync.snapshot()
+    docs("d").update(data={"n": 1})
+    docs("d").update(data={"n": 2})
+    follower_at = sync.changes(sid)[-1].sequence
+    sync.restore(saved)
+    assert [e.sequence for e in sync.changes(sid)] == [1]  # the feed went back too
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=follower_at)
+    assert (gone.value.after, gone.value.latest, gone.value.reason) == (3, 1, "ahead")
+    assert "reset, restored or imported" in str(gone.value)
+
+
+def test_a_follower_passing_its_last_event_hears_of_a_rewound_feed(sync: Sync) -> None:
+    """A restore, then new events that take the numbers again: a follower that passes
+    the last event it handled is told, where a bare number could not tell."""
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 1})
+    saved = sync.snapshot()
+    docs("d").update(data={"n": 2})
+    docs("d").update(data={"n": 3})
+    handled = sync.changes(sid)[-1]  # the follower handled up to 3
+    assert sync.changes(sid, after=handled) == []
+    sync.restore(saved)
+    for n in (20, 30, 40):
+        docs("d").update(data={"n": n})  # numbered 2, 3, 4 again
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=handled)
+    assert (gone.value.reason, gone.value.after, gone.value.latest) == ("rewound", 3, 4)
+    assert [e.data for e in sync.changes(sid, after=3)] == [{"n": 40}]  # a bare number
+    with pytest.raises(ValueError, match="not of"):
+        sync.changes(sync.services.create().sid, after=handled)
+
+
+def test_a_restore_wakes_a_waiting_follower(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={})
+    saved = sync.snapshot()
+    docs("d").update(data={"n": 1})
+    errors: list[BaseException] = []
+    waiting = threading.Event()
+
+    def follow() -> None:
+        waiting.set()
+        try:
+            sync.changes(sid, after=2, wait=60)
+        except ChangesGoneError as gone:
+            errors.append(gone)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    waiting.wait(5)
+    while sync._engine.followers == 0:
+        pass
+    sync.restore(saved)
+    thread.join(60)
+    assert not thread.is_alive()
+    assert [type(e) for e in errors] == [ChangesGoneError]
+
+
+def test_events_dated_out_of_order_are_judged_by_their_own_date(tmp_path: Path) -> None:
+    """Two processes whose clocks differ write one service: an event older than the
+    window is not returned even when a younger one before it keeps the head."""
+    path = tmp_path / "skew.db"
+    ahead = ManualClock()
+    behind = ManualClock(ahead.now() - timedelta(minutes=30))
+    retention = ChangeRetention(age=timedelta(hours=1))
+    one = Sync(storage=SqliteStorage(path), clock=ahead, seed=1, change_retention=retention)
+    two = Sync(storage=SqliteStorage(path), clock=behind, seed=2, change_retention=retention)
+    sid = one.services.create().sid
+    one.services(sid).documents.create(data={"n": 1})  # 1, dated t0
+    two.services(sid).documents.create(data={"n": 2})  # 2, dated t0 - 30 min
+    one.services(sid).documents.create(data={"n": 3})  # 3, dated t0
+    ahead.advance(timedelta(minutes=45))  # 1 and 3 are 45 min old, 2 is 75 min old
+    assert [e.sequence for e in one.changes(sid)] == [1]
+    with pytest.raises(ChangesGoneError) as gone:
+        one.changes(sid, after=1)
+    assert (gone.value.oldest, gone.value.latest) == (3, 3)
+    assert [e.sequence for e in one.changes(sid, after=2)] == [3]
+    one.storage.close()
+    two.storage.close()
+
+
+def test_an_age_beyond_the_calendar_keeps_everything(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(days=999_999)))
+    sid = sync.services.create().sid
+    for _ in range(130):
+        sync.services(sid).documents.create(data={})
+    assert len(sync.changes(sid, limit=1000)) == 130
+
+
+def test_the_retention_given_is_the_retention_kept() -> None:
+    off = ChangeRetention(age=timedelta(hours=1), count=0)
+    assert Sync(change_retention=off).change_retention == off
+    assert Sync().change_retention == ChangeRetention(age=timedelta(days=1), count=100_000)
+
+
+def test_the_error_pickles() -> None:
+    import pickle
+
+    error = ChangesGoneError("IS1", 3, 5, 9, "pruned")
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.service_sid, again.after, again.oldest, again.latest, again.reason) == (
+        "IS1",
+        3,
+        5,
+        9,
+        "pruned",
+    )
+    assert str(again) == str(error)
+
+
+def test_pruning_on_a_write_is_bounded(clock: ManualClock) -> None:
+    """After an idle day, a write removes at most a batch of old events; a read of that
+    service still answers exactly."""
+    sync = Sync(clock=clock, seed=1)
+    sid = sync.services.create().sid
+    for _ in range(1000):
+        sync.services(sid).documents.create(data={})
+    clock.advance(timedelta(days=2))
+    other = sync.services.create().sid
+    for _ in range(128):  # two pruning steps: the walk reaches the idle service
+        sync.services(other).documents.create(data={})
+    left = sum(1 for key, _ in sync.storage.scan("changes", ()) if key[0] == sid)
+    assert 1000 - 2 * 256 <= left < 1000  # a batch a step, not all at once
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid)
+    assert (gone.value.oldest, gone.value.latest) == (1001, 1000)
+    assert not any(key[0] == sid for key, _ in sync.storage.scan("changes", ()))
+
+
+def test_an_imported_state_keeps_its_numbers_but_no_history(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d", data={})
+    state = sync.export_state()
+    sync.import_state(state)
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid)
+    assert (gone.value.oldest, gone.value.latest) == (2, 1)
+    sync.services(sid).documents("d").update(data={"n": 1})
+    assert [e.sequence for e in sync.changes(sid, after=1)] == [2]
+
+
+def test_reset_empties_the_feed(sync: Sync) -> None:
+    sync.services("default").documents.create(data={})
+    sync.reset()
+    assert list(sync.storage.scan("changes", ())) == []
+    assert sync.changes("default") == []
+
+
+def test_a_waiting_follower_is_woken_by_a_commit(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    got: list[list[SyncEvent]] = []
+    started = threading.Event()
+
+    def follow() -> None:
+        started.set()
+        got.append(sync.changes(sid, wait=30))
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    started.wait(5)
+    sync.services(sid).documents.create(unique_name="d", data={"n": 1})
+    thread.join(30)
+    assert not thread.is_alive()
+    assert [(e.sequence, e.type) for e in got[0]] == [(1, "document_created")]
+
+
+def test_a_wait_with_nothing_new_returns_empty(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    assert sync.changes(sid, wait=0.02) == []
+    assert sync._engine.followers == 0
+
+
+def test_a_feed_that_keeps_nothing_still_wakes_its_followers(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=0))
+    sid = sync.services.create().sid
+    errors: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            sync.changes(sid, wait=60)
+        except ChangesGoneError as gone:
+            errors.append(gone)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    while sync._engine.followers == 0:
+        pass
+    sync.services(sid).documents.create(data={})
+    thread.join(60)
+    assert not thread.is_alive()
+    assert [type(e) for e in errors] == [ChangesGoneError]
+
+
+def test_a_wait_longer_than_a_lock_can_wait_is_taken_in_slices(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    got: list[list[SyncEvent]] = []
+    thread = threading.Thread(target=lambda: got.append(sync.changes(sid, wait=1e10)))
+    thread.start()
+    while sync._engine.followers == 0:
+        pass
+    sync.services(sid).documents.create(data={})
+    thread.join(60)
+    assert [e.type for e in got[0]] == ["document_created"]
+
+
+def test_followers_in_another_process_see_every_change(tmp_path: Path) -> None:
+    """Two Syncs on one SQLite file (as two processes would be): the follower's
+    ``wait`` polls the file, and sees the writer's changes."""
+    path = tmp_path / "shared.db"
+    writer = Sync(storage=SqliteStorage(path, synchronous="OFF"), seed=1)
+    follower = Sync(storage=SqliteStorage(path, synchronous="OFF"), seed=2)
+    sid = writer.services.create().sid
+    got: list[list[SyncEvent]] = []
+    thread = threading.Thread(target=lambda: got.append(follower.changes(sid, wait=30)))
+    thread.start()
+    writer.services(sid).documents.create(data={"n": 1})
+    thread.join(30)
+    assert [e.data for e in got[0]] == [{"n": 1}]
+    assert follower.changes(sid) == writer.changes(sid)
+    writer.storage.close()
+    follower.storage.close()
+
+
+def test_the_control_route(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=2, age=None))
+    control = Control(sync, "/_c")
+    sid = sync.services.create().sid
+    for n in range(3):
+        sync.services(sid).documents.create(data={"n": n})
+    answer = control.handle("GET", f"/_c/changes/{sid}", {"after": "1"}, b"").json()
+    assert [c["sequence"] for c in answer["changes"]] == [2, 3]
+    assert answer["last"] == 3
+    assert answer["changes"][0]["data"] == {"n": 1}
+    gone = control.handle("GET", f"/_c/changes/{sid}", {"after": "0"}, b"")
+    assert gone.status == 410
+    assert gone.json()["oldest"] == 2
+    assert gone.json()["reason"] == "pruned"
+    assert control.handle("GET", "/_c/changes/\ud800", {}, b"").status == 404
+    assert control.handle("GET", "/_c/changes/nope", {}, b"").status == 404
+    for query in ({"after": "-1"}, {"limit": "0"}, {"wait": "61"}, {"wait": "x"}):
+        assert control.handle("GET", f"/_c/changes/{sid}", query, b"").status == 400
+    empty = control.handle("GET", f"/_c/changes/{sid}", {"after": "3", "wait": "0.01"}, b"")
+    assert empty.json() == {"changes": [], "last": 3}
+
+
+def test_the_retention_is_checked() -> None:
+    with pytest.raises(ValueError, match="age"):
+        ChangeRetention(age=timedelta(0))
+    with pytest.raises(ValueError, match="count"):
+        ChangeRetention(count=True)
+    with pytest.raises(TypeError, match="change_retention"):
+        Sync(change_retention=5)  # type: ignore[arg-type]
+
+
+@settings(max_examples=25)
+@given(
+    steps=st.lists(st.tuples(st.sampled_from("cudx"), st.integers(0, 4)), max_size=40),
+    count=st.none() | st.integers(1, 8),
+    after=st.integers(0, 50),
+)
+def test_the_feed_is_the_heard_events_within_the_retention(
+    steps: list[tuple[str, int]], count: int | None, after: int
+) -> None:
+    """For any sequence of operations, the feed read from any position is the events
+    subscribers heard after it, or, if some of those are no longer kept, an error
+    naming exactly the oldest kept."""
+    clock = ManualClock()
+    sync = Sync(
+        clock=clock,
+        seed=3,
+        storage=MemoryStorage(),
+        change_retention=ChangeRetention(age=None, count=count),
+    )
+    sid = sync.services.create().sid
+    seen, _ = heard(sync)
+    items = sync.services(sid).sync_maps.create(unique_name="m").sync_map_items
+    items = sync.services(sid).sync_maps("m").sync_map_items
+    for op, n in steps:
+        key = f"k{n}"
+        try:
+            if op == "c":
+                items.create(key=key, data={"n": n})
+            elif op == "u":
+                items(key).update(data={"n": n + 1})
+            elif op == "d":
+                items(key).delete()
+            else:
+                items.create(key=key, data={"n": n}, ttl=1)
+                clock.advance(2)
+        except SyncError:
+            pass
+    sync.expire()
+    latest = len(seen)
+    kept = seen if count is None else seen[max(0, latest - count) :]
+    oldest = kept[0].sequence if kept else latest + 1
+    if after > latest:
+        with pytest.raises(ChangesGoneError):
+            sync.changes(sid, after=after)
+    elif after + 1 < oldest and after < latest:
+        with pytest.raises(ChangesGoneError) as gone:
+            sync.changes(sid, after=after)
+        assert gone.value.oldest == oldest
+    else:
+        assert sync.changes(sid, after=after, limit=1000) == [e for e in kept if e.sequence > after]
+    sync._check()
+
+
+def test_an_asgi_long_poll_does_not_stop_the_loop() -> None:
+    """The ASGI app answers control routes in a thread: a write made while a long poll
+    waits is answered, and ends the poll with its event."""
+    import asyncio
+    import json
+
+    from sync_core.adapters.asgi import make_app
+
+    sync = Sync(seed=1)
+    sid = sync.services.create().sid
+    app = make_app(sync, control_prefix="/_c")
+
+    async def call(method: str, path: str, query: bytes = b"", body: bytes = b"") -> Any:
+        sent: list[dict[str, Any]] = []
+        scope = {
+            "type": "http",
+            "method": method,
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query,
+            "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+    async def write_soon() -> Any:
+        for _ in range(1000):  # until the poll waits (a blocked loop never lets this run)
+            if sync._engine.followers:
+                break
+            await asyncio.sleep(0.005)
+        return await call("POST", f"/v1/Services/{sid}/Documents", body=b"UniqueName=d")
+
+    async def both() -> tuple[Any, Any]:
+        poll = call("GET", f"/_c/changes/{sid}", b"after=0&wait=10")
+        polled, written = await asyncio.gather(poll, write_soon())
+        return polled, written
+
+    polled, written = asyncio.run(both())
+    assert written["unique_name"] == "d"
+    assert [c["type"] for c in polled["changes"]] == ["document_created"]
