@@ -31,7 +31,7 @@ from datetime import datetime
 
 from ._compat import moved
 from .params import expiry_after
-from .rows import ItemRow, ObjectRow
+from .rows import ItemRow, ObjectRow, build_object_row
 from .store import Store
 
 __all__ = ["remove_item", "touched"]
@@ -55,21 +55,24 @@ def touched(
     expires = (
         container.date_expires if collection_ttl is None else expiry_after(when, collection_ttl)
     )
-    # Built field by field rather than with attrs.evolve: this runs on every item write.
-    return ObjectRow(
-        kind=container.kind,
-        sid=container.sid,
-        service_sid=container.service_sid,
-        seq=container.seq,
-        date_created=container.date_created,
-        date_updated=when if when >= container.date_updated else container.date_updated,
-        created_by=container.created_by,
-        revision=container.revision + 1,
-        unique_name=container.unique_name,
-        data=container.data,
-        date_expires=expires,
-        item_count=container.item_count if item_count is None else item_count,
-        next_index=container.next_index if next_index is None else next_index,
+    # Built positionally (rows.build_object_row) rather than with attrs.evolve: this
+    # runs on every item write.
+    # (kind, sid, service, seq, created, updated, by, revision, name, data, expires,
+    # item count, next index)
+    return build_object_row(
+        container.kind,
+        container.sid,
+        container.service_sid,
+        container.seq,
+        container.date_created,
+        when if when >= container.date_updated else container.date_updated,
+        container.created_by,
+        container.revision + 1,
+        container.unique_name,
+        container.data,
+        expires,
+        container.item_count if item_count is None else item_count,
+        container.next_index if next_index is None else next_index,
     )
 
 

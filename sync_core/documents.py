@@ -27,10 +27,12 @@ sync_core.errors.PreconditionFailedError: HTTP 412 error 20412: The revision of 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Final
 
 import attrs
 
+from ._build import builder
 from .actor import Actor
 from .errors import NO_PARAMETERS, REVISION_MISMATCH
 from .events import Change, EventCallback, Subscription
@@ -39,8 +41,8 @@ from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
 from .payload import JsonData, decode_data, encode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import NamedRecord
-from .rows import ObjectRow
+from .records import NamedRecord, dated_json, json_text
+from .rows import ObjectRow, build_object_row
 
 __all__ = [
     "DOCUMENTS",
@@ -54,23 +56,66 @@ __all__ = [
 
 def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
     assert row.data is not None
-    # Field by field, rather than with records.named_fields(): documents are read often.
-    return DocumentRecord(
-        actor=actor,
-        sid=row.sid,
-        unique_name=row.unique_name,
-        account_sid=actor.engine.account_sid,
-        service_sid=row.service_sid,
-        revision=str(row.revision),
-        data=decode_data(row.data),
-        date_expires=row.date_expires,
-        date_created=row.date_created,
-        date_updated=row.date_updated,
-        created_by=row.created_by,
+    # Every field in order (_build_record, without __init__'s cost), rather than with
+    # records.named_fields(): documents are read often.
+    return _build_record(
+        actor,
+        row.sid,
+        row.unique_name,
+        actor.engine.account_sid,
+        row.service_sid,
+        row.date_expires,
+        row.date_created,
+        row.date_updated,
+        row.created_by,
+        str(row.revision),
+        decode_data(row.data),
     )
 
 
-DOCUMENTS: Final = ObjectKind(kind="document", prefix="ET", collection="Documents", record=_record)
+def _json(row: ObjectRow, account_sid: str, base: str) -> str:
+    """The REST JSON text of a Document's row, its URLs under ``base``: what
+    :meth:`DocumentRecord.to_dict` holds, in the same order, with the stored data
+    spliced in (as :func:`~sync_core.records.item_json` does for items)."""
+    url = f"{base}/Services/{row.service_sid}/Documents/{row.sid}"
+    name = "null" if row.unique_name is None else json_text(row.unique_name)
+    return (
+        f'{{"sid": "{row.sid}", "unique_name": {name}, "account_sid": "{account_sid}", '
+        f'"service_sid": "{row.service_sid}", "url": {json_text(url)}, '
+        f'"links": {{"permissions": {json_text(url + "/Permissions")}}}, '
+        f'"revision": "{row.revision}", "data": {row.data}, {dated_json(row)}}}'
+    )
+
+
+def updated_document(
+    row: ObjectRow, when: datetime, data: str | None, expires: datetime | None
+) -> ObjectRow:
+    """The Document ``row`` updated at ``when``: its new data and expiry, one revision more.
+
+    Built positionally (:data:`~sync_core.rows.build_object_row`) rather than with
+    :func:`attrs.evolve` (this runs on every update); ``tests/unit/test_hot_paths.py``
+    checks it is what ``attrs.evolve`` gives.
+    """
+    return build_object_row(
+        row.kind,
+        row.sid,
+        row.service_sid,
+        row.seq,
+        row.date_created,
+        when,
+        row.created_by,
+        row.revision + 1,
+        row.unique_name,
+        data,
+        expires,
+        row.item_count,
+        row.next_index,
+    )
+
+
+DOCUMENTS: Final = ObjectKind(
+    kind="document", prefix="ET", collection="Documents", record=_record, json=_json
+)
 
 
 class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
@@ -86,8 +131,9 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
     ['doc0', 'doc1']
     """
 
-    def __init__(self, actor: Actor) -> None:
-        super().__init__(actor, DOCUMENTS)
+    def __init__(self, actor: Actor, *, spec: ObjectKind[Any] = DOCUMENTS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, spec)
 
     def create(
         self,
@@ -138,8 +184,9 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
 class DocumentContext(ObjectContext["DocumentRecord"]):
     """One Document, by sid or unique name: ``sync.services(s).documents("prefs")``."""
 
-    def __init__(self, actor: Actor, sid: str) -> None:
-        super().__init__(actor, sid, DOCUMENTS, DOCUMENTS)
+    def __init__(self, actor: Actor, sid: str, *, spec: ObjectKind[Any] = DOCUMENTS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, sid, DOCUMENTS, spec)
 
     def update(
         self,
@@ -177,19 +224,14 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
                     DOCUMENTS.label,
                     f"If-Match is {expected!r}, the revision is {str(row.revision)!r}",
                 )
-            new = attrs.evolve(
-                row,
-                data=text,
-                revision=row.revision + 1,
-                date_updated=now,
-                date_expires=row.date_expires if seconds is None else expiry_after(now, seconds),
-            )
+            expires = row.date_expires if seconds is None else expiry_after(now, seconds)
+            new = updated_document(row, now, text, expires)
             engine.store.put_object(new, row)
             engine.emit(
                 # Positional (type, row, identity, when, item, data, previous): a hot path.
                 Change("document_updated", new, self._actor.identity, now, None, new.data, row.data)
             )
-            return _record(self._actor, new)
+            return self._spec.record(self._actor, new)
 
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
@@ -240,6 +282,10 @@ class DocumentRecord(NamedRecord, ObjectInstance, Instance[DocumentContext]):
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:
         """The per-identity permissions of this Document (docs/permissions.md)."""
         return self._context().document_permissions
+
+
+#: A :class:`DocumentRecord` from every field's value, in order (:func:`_record`).
+_build_record: Final = builder(DocumentRecord)
 
 
 @attrs.frozen(kw_only=True)

@@ -40,7 +40,6 @@ from .clock import Clock
 from .errors import SyncError
 from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
 from .expiry import Expiry
-from .faults import Faults, aliases, describe
 from .limits import TWILIO_LIMITS, Limits
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
@@ -48,6 +47,7 @@ from .storage.base import ChangeNotices, SharedStorage, Storage
 from .store import Store, micros
 
 if TYPE_CHECKING:
+    from .faults import Faults
     from .lazy_expiry import LazyExpiry
     from .rates import RateLimiter, RateLimits, Touch
 
@@ -105,7 +105,8 @@ class _Operation(_Transaction):
         engine = self._engine
         now = engine._begin(sweep=False)
         try:
-            if engine.faults.active and self._resource is not None:
+            faults = engine._faults
+            if faults is not None and faults.active and self._resource is not None:
                 engine._fault(self._name, self._resource)  # before anything, the sweep too
             if engine.expiry.may_be_due(now):  # checked here: the call costs when nothing is
                 engine._sweep(now)
@@ -272,8 +273,9 @@ class Engine:
         # What the operation under way read and wrote, for the limiter; None when no
         # limit is set or outside an operation's body.
         self._touches: list[Touch] | None = None
-        #: The injected faults (:mod:`sync_core.faults`); inactive while empty.
-        self.faults = Faults()
+        # The injected faults (:mod:`sync_core.faults`, loaded when first asked for:
+        # most programs inject none); None until then.
+        self._faults: Faults | None = None
         #: The change feed (:mod:`sync_core.changes`); None when it keeps nothing.
         self.change_retention = change_retention
         self.feed = None if change_retention.off else ChangeFeed(self.store, change_retention)
@@ -287,6 +289,19 @@ class Engine:
         self.generation = 0
         # Whether the transaction under way recorded changes a follower waits for.
         self._wake = False
+
+    @property
+    def faults(self) -> Faults:
+        """The injected faults (:mod:`sync_core.faults`); inactive while empty."""
+        faults = self._faults
+        if faults is None:
+            from .faults import Faults
+
+            with self.lock:
+                if self._faults is None:
+                    self._faults = Faults()
+                faults = self._faults
+        return faults
 
     def now(self) -> datetime:
         """Read the clock once, refusing a naive datetime."""
@@ -322,6 +337,8 @@ class Engine:
 
     def _fault(self, name: str, resource: object) -> None:
         """Raise the injected fault that fires on this call, if one does."""
+        from .faults import aliases, describe
+
         call = describe(name, resource)
         self.faults.check(call, lambda: aliases(self.store, call))
 

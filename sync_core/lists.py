@@ -35,16 +35,17 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
+from ._build import builder
 from .actor import Actor
 from .errors import LIST_ITEM_DATA_MISSING, PARAMETER_INVALID
 from .instances import Instance, twin
-from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place
 from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_index
-from .payload import JsonData, JsonObject
+from .payload import JsonData, JsonObject, decode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
+from .records import BASE_URL, ContainerRecord, ItemRecord, item_json, named_fields
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -61,9 +62,30 @@ __all__ = [
 
 def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncListItemRecord:
     assert isinstance(row.position, int)
-    return SyncListItemRecord(
-        index=row.position, list_sid=row.container_sid, **item_fields(actor, row, data)
+    # Every field in order (_build_record, without __init__'s cost): items are read often.
+    return _build_record(
+        actor,
+        actor.engine.account_sid,
+        row.service_sid,
+        str(row.revision),
+        decode_data(row.data) if data is None else data,
+        row.date_expires,
+        row.date_created,
+        row.date_updated,
+        row.created_by,
+        row.position,
+        row.container_sid,
     )
+
+
+def _item_json(row: ItemRow, account_sid: str, base: str) -> str:
+    """The REST JSON text of a List Item's row, its ``url`` under ``base``: what
+    :meth:`SyncListItemRecord.to_dict` holds (:func:`~sync_core.records.item_json`)."""
+    index = row.position
+    assert isinstance(index, int)
+    list_sid = row.container_sid
+    url = f"{base}/Services/{row.service_sid}/Lists/{list_sid}/Items/{index}"
+    return item_json(f'"index": {index}, "list_sid": "{list_sid}"', account_sid, row, url)
 
 
 def _index(value: object, limits: Limits) -> int:
@@ -97,7 +119,14 @@ def _record(actor: Actor, row: ObjectRow) -> SyncListRecord:
 LISTS: Final = ObjectKind(kind="list", prefix="ES", collection="Lists", record=_record)
 # A create names no index: the List chooses it.
 LIST_ITEMS: Final = ItemKind(
-    LISTS, LIST_ITEM_DATA_MISSING, int, _index, _chosen_by_the_list, _allot, _item_record
+    LISTS,
+    LIST_ITEM_DATA_MISSING,
+    int,
+    _index,
+    _chosen_by_the_list,
+    _allot,
+    _item_record,
+    _item_json,
 )
 
 
@@ -112,8 +141,9 @@ class SyncListItemContext(ItemContext["SyncListItemRecord"]):
 class SyncListItemList(ItemList["SyncListItemRecord", SyncListItemContext, int]):
     """The items of one List: ``...sync_lists("l").sync_list_items``."""
 
-    def __init__(self, actor: Actor, list_sid: str) -> None:
-        super().__init__(actor, list_sid, LISTS, LIST_ITEMS)
+    def __init__(self, actor: Actor, list_sid: str, *, spec: ItemKind[Any] = LIST_ITEMS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, list_sid, LISTS, spec)
 
     def create(
         self,
@@ -221,6 +251,10 @@ class SyncListItemRecord(ItemRecord, ItemInstance, Instance[SyncListItemContext]
 
     def _context(self) -> SyncListItemContext:
         return SyncListItemContext(self._acting(self.service_sid), self.list_sid, self.index)
+
+
+#: A :class:`SyncListItemRecord` from every field's value, in order (:func:`_item_record`).
+_build_record: Final = builder(SyncListItemRecord)
 
 
 @attrs.frozen(kw_only=True)

@@ -31,20 +31,28 @@ True
 from __future__ import annotations
 
 from typing import Any, ClassVar, Final
-from urllib.parse import quote
 
 import attrs
 
+from ._build import builder
 from .actor import Actor
 from .errors import MAP_ITEM_DATA_MISSING, MAP_KEY_TAKEN
 from .instances import Instance, twin
-from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place, item_fields
+from .items import ItemContext, ItemInstance, ItemKind, ItemList, Place
 from .limits import Limits
 from .objects import ContainerContext, ContainerInstance, ContainerList, ObjectKind
 from .params import UNSET, Unset, check_key
-from .payload import JsonData, JsonObject
+from .payload import JsonData, JsonObject, decode_data
 from .permissions import PermissionInstance, PermissionList
-from .records import BASE_URL, ContainerRecord, ItemRecord, named_fields
+from .records import (
+    BASE_URL,
+    ContainerRecord,
+    ItemRecord,
+    item_json,
+    json_text,
+    named_fields,
+    url_segment,
+)
 from .rows import ItemRow, ObjectRow
 from .store import Store
 
@@ -61,9 +69,30 @@ __all__ = [
 
 def _item_record(actor: Actor, row: ItemRow, data: JsonObject | None = None) -> SyncMapItemRecord:
     assert isinstance(row.position, str)
-    return SyncMapItemRecord(
-        key=row.position, map_sid=row.container_sid, **item_fields(actor, row, data)
+    # Every field in order (_build_record, without __init__'s cost): items are read often.
+    return _build_record(
+        actor,
+        actor.engine.account_sid,
+        row.service_sid,
+        str(row.revision),
+        decode_data(row.data) if data is None else data,
+        row.date_expires,
+        row.date_created,
+        row.date_updated,
+        row.created_by,
+        row.position,
+        row.container_sid,
     )
+
+
+def _item_json(row: ItemRow, account_sid: str, base: str) -> str:
+    """The REST JSON text of a Map Item's row, its ``url`` under ``base``: what
+    :meth:`SyncMapItemRecord.to_dict` holds (:func:`~sync_core.records.item_json`)."""
+    key = row.position
+    assert isinstance(key, str)
+    map_sid = row.container_sid
+    url = f"{base}/Services/{row.service_sid}/Maps/{map_sid}/Items/{url_segment(key)}"
+    return item_json(f'"key": {json_text(key)}, "map_sid": "{map_sid}"', account_sid, row, url)
 
 
 def _key(value: object, limits: Limits) -> str:
@@ -87,7 +116,9 @@ def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
 
 MAPS: Final = ObjectKind(kind="map", prefix="MP", collection="Maps", record=_record)
 # An item's key is checked alike when it addresses an item and when a create asks for it.
-MAP_ITEMS: Final = ItemKind(MAPS, MAP_ITEM_DATA_MISSING, str, _key, _key, _allot, _item_record)
+MAP_ITEMS: Final = ItemKind(
+    MAPS, MAP_ITEM_DATA_MISSING, str, _key, _key, _allot, _item_record, _item_json
+)
 
 
 class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
@@ -101,8 +132,9 @@ class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
 class SyncMapItemList(ItemList["SyncMapItemRecord", SyncMapItemContext, str]):
     """The items of one Map: ``...sync_maps("m").sync_map_items``."""
 
-    def __init__(self, actor: Actor, map_sid: str) -> None:
-        super().__init__(actor, map_sid, MAPS, MAP_ITEMS)
+    def __init__(self, actor: Actor, map_sid: str, *, spec: ItemKind[Any] = MAP_ITEMS) -> None:
+        # ``spec``: what the calls return; the REST adapter's gives the rows themselves.
+        super().__init__(actor, map_sid, MAPS, spec)
 
     def create(
         self,
@@ -206,7 +238,7 @@ class SyncMapItemRecord(ItemRecord, ItemInstance, Instance[SyncMapItemContext]):
     @property
     def url(self) -> str:
         """The absolute URL of this item."""
-        key = quote(self.key, safe="")
+        key = url_segment(self.key)
         return f"{BASE_URL}/Services/{self.service_sid}/Maps/{self.map_sid}/Items/{key}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,6 +247,10 @@ class SyncMapItemRecord(ItemRecord, ItemInstance, Instance[SyncMapItemContext]):
 
     def _context(self) -> SyncMapItemContext:
         return SyncMapItemContext(self._acting(self.service_sid), self.map_sid, self.key)
+
+
+#: A :class:`SyncMapItemRecord` from every field's value, in order (:func:`_item_record`).
+_build_record: Final = builder(SyncMapItemRecord)
 
 
 @attrs.frozen(kw_only=True)

@@ -83,6 +83,10 @@ class ObjectKind(Generic[R]):
     prefix: str  # its SIDs' prefix: "ET", "MP", "ES", "TO"
     collection: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
     record: Callable[[Actor, ObjectRow], R]  # the record callers get, acting as the actor
+    #: The REST JSON text of a row, its URLs under a base (``(row, account_sid,
+    #: base)``), written straight from the row: what its record's ``to_dict`` holds.
+    #: None: the REST adapter writes the record's ``to_dict`` (the kinds without data).
+    json: Callable[[ObjectRow, str, str], str] | None = None
 
     @property
     def label(self) -> str:

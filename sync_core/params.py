@@ -151,6 +151,8 @@ def check_unique_name(value: object, limit: int = MAX_UNIQUE_NAME) -> str:
 
 def _encodable(text: str) -> bool:
     """Whether ``text`` has a UTF-8 form (no lone surrogate): it travels in URLs and JSON."""
+    if text.isascii():
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

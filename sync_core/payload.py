@@ -37,6 +37,9 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 54008: Invalid request bo
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.encoder
+import json.scanner
 import math
 import re
 from collections.abc import Mapping
@@ -54,9 +57,30 @@ JsonObject = dict[str, Any]
 #: passes strings through and the REST API sends ``Data``).
 JsonData = Mapping[str, Any] | str
 
-_ENCODER: Final = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=True
+_ENCODER: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+#: What ``_ENCODER.encode`` runs, made once rather than on every call (as
+#: ``JSONEncoder.iterencode`` does): the json module's C encoder, compact, non-ASCII
+#: unescaped, NaN refused. It keeps no markers of the objects it is inside (they
+#: would be shared between threads): a reference cycle recurses until Python's
+#: recursion limit, and :func:`_explain` then names the cycle.
+_C_ENCODE: Final = json.encoder.c_make_encoder(  # type: ignore[attr-defined]  # the C accelerator
+    None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False
 )
+
+
+def _encoded(value: dict[Any, Any]) -> str:
+    """``value`` as compact JSON text (``_ENCODER.encode(value)``, without its overhead).
+
+    >>> _encoded({"a": [1, "é", None]})
+    '{"a":[1,"é",null]}'
+    """
+    chunks = _C_ENCODE(value, 0)
+    return chunks if isinstance(chunks, str) else "".join(chunks)
+
+
+#: Stored text (compact JSON this module wrote): its C scanner alone, without the
+#: checks for surrounding whitespace and trailing text that stored text never has.
+_SCAN: Final = json.scanner.c_make_scanner(json.decoder.JSONDecoder())  # type: ignore[attr-defined]
 
 
 #: A JSON string (its brackets are not structure), and a bracket outside one.
@@ -67,6 +91,11 @@ _STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not valid JSON")
+
+
+#: JSON text from callers: the standard parser, refusing NaN and Infinity, made once
+#: (``json.loads(text, parse_constant=...)`` would build a decoder on every call).
+_TEXT_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _invalid(detail: str) -> NoReturn:
@@ -116,7 +145,7 @@ def _explain(value: object) -> str | None:
 def _parse_text(text: str) -> object:
     """JSON text (as the REST API and the twilio SDK send ``Data``) to a Python value."""
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return _TEXT_DECODER.decode(text)
     except ValueError as exc:
         _invalid(f"data is not valid JSON ({exc})")
     except RecursionError:  # far deeper than MAX_DATA_DEPTH, or from a deep stack
@@ -152,7 +181,8 @@ def encode_data(
 
     ``value`` is a dict, or JSON text of an object (as the twilio SDK passes strings
     through and the REST API sends ``Data``). Cost: one serialization, one parse and one
-    comparison, each linear in the size of the data; data of more than
+    comparison, each linear in the size of the data (text: one parse and one
+    serialization, as what was parsed from JSON is JSON and its own copy); data of more than
     :data:`~sync_core.limits.MAX_DATA_DEPTH` brackets is measured for depth too
     (:func:`data_depth`, linear as well).
 
@@ -181,18 +211,20 @@ def encode_data(
             it is JSON ``null``.
         PayloadTooLargeError: 54006 when the JSON is over ``limit`` bytes.
     """
+    parsed = False
     if isinstance(value, str):
+        parsed = True
         value = _parse_text(value)
     if value is None:
         raise missing.error("data must be a JSON object, not null")
     if not isinstance(value, dict):
         _invalid(f"data must be a JSON object, not {type(value).__name__}")
     try:
-        text = _ENCODER.encode(value)
+        text = _encoded(value)
     except (TypeError, ValueError) as exc:
         _invalid(_explain(value) or str(exc))
-    except RecursionError:
-        _invalid(f"data nests too deeply, the limit is {MAX_DATA_DEPTH}")
+    except RecursionError:  # a reference cycle, or far too deep
+        _invalid(_explain(value) or f"data nests too deeply, the limit is {MAX_DATA_DEPTH}")
     # The number of brackets bounds the depth: the exact count only when it may be over.
     if text.count("{") + text.count("[") > MAX_DATA_DEPTH:
         depth = data_depth(text)
@@ -204,7 +236,11 @@ def encode_data(
         _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
     if size > limit:
         raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
-    copy: JsonObject = json.loads(text)
+    if parsed:
+        # Parsed from JSON text: made of JSON values only, and a fresh object nobody
+        # else holds, so it is the copy (what decoding ``text`` would give, equal).
+        return text, value
+    copy: JsonObject = _SCAN(text, 0)[0]
     if copy != value:
         # json.dumps quietly turns int keys into strings and tuples into lists: a value
         # that does not come back equal was not pure JSON.
@@ -218,5 +254,5 @@ def decode_data(text: str) -> JsonObject:
     >>> decode_data('{"a":1}')
     {'a': 1}
     """
-    result: JsonObject = json.loads(text)
+    result: JsonObject = _SCAN(text, 0)[0]
     return result

@@ -30,7 +30,9 @@ TypeError: this DocumentRecord was not read from a Sync: it has no object to act
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, ClassVar, Final, SupportsIndex
 from urllib.parse import quote
 
@@ -38,15 +40,20 @@ import attrs
 
 from ._compat import reexported
 from .actor import Actor
-from .rows import ObjectRow
+from .rows import ItemRow, ObjectRow
 
 __all__ = [
     "BASE_URL",
     "ContainerRecord",
     "Record",
+    "dated_json",
     "format_date",
+    "item_json",
+    "json_date",
     "json_fields",
+    "json_text",
     "named_fields",
+    "url_segment",
 ]
 
 #: Where the real service lives; ``url`` and ``links`` are absolute under it.
@@ -63,13 +70,81 @@ def format_date(when: datetime | None) -> str | None:
     """
     if when is None:
         return None
-    if when.tzinfo is not UTC:
-        when = when.astimezone(UTC)
-    # Formatted by hand: strftime is several times slower, and this runs for every date
-    # of every record a REST answer carries.
+    # This runs for every date of every record a REST answer carries, and the same
+    # instants come back (an object's dates, a test clock's now): remembered.
+    formatted = _FORMATTED.get(when)
+    if formatted is None:
+        if len(_FORMATTED) >= _FORMATTED_MOST:
+            _FORMATTED.clear()
+        utc = when if when.tzinfo is UTC else when.astimezone(UTC)
+        # Formatted by hand: strftime is several times slower.
+        formatted = _FORMATTED[when] = (
+            f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+            f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
+        )
+    return formatted
+
+
+#: Dates formatted lately (equal instants format alike, whatever their time zone);
+#: emptied when it holds ``_FORMATTED_MOST``.
+_FORMATTED: Final[dict[datetime, str]] = {}
+_FORMATTED_MOST: Final = 4096
+#: What a URL path segment keeps as it is (:func:`url_segment`).
+_SEGMENT_SAFE: Final = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def url_segment(text: str) -> str:
+    """``text`` as one segment of a record's URL: percent-encoded, every character but
+    letters, digits and ``_.-~`` (a Map Item's key, a permission's identity).
+
+    >>> url_segment("key-1"), url_segment("a/b é")
+    ('key-1', 'a%2Fb%20%C3%A9')
+    """
+    if _SEGMENT_SAFE.fullmatch(text):
+        return text  # the common case, without the cost of quote()
+    return quote(text, safe="")
+
+
+#: A string as JSON text, non-ASCII characters as they are (as the REST answers are
+#: written: ``ensure_ascii=False``): the json module's own C encoder of one string.
+json_text: Final = encode_basestring
+
+
+def json_date(when: datetime | None) -> str:
+    """A date as JSON text in a REST answer: :func:`format_date` quoted, or ``null``.
+
+    >>> json_date(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)), json_date(None)
+    ('"2025-01-02T03:04:05Z"', 'null')
+    """
+    return "null" if when is None else f'"{format_date(when)}"'
+
+
+def dated_json(row: ItemRow | ObjectRow) -> str:
+    """The JSON text of the members every stored record ends with (:class:`_Dated`):
+    ``date_expires``, ``date_created``, ``date_updated`` and ``created_by`` of ``row``."""
     return (
-        f"{when.year:04d}-{when.month:02d}-{when.day:02d}"
-        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+        f'"date_expires": {json_date(row.date_expires)}, '
+        f'"date_created": {json_date(row.date_created)}, '
+        f'"date_updated": {json_date(row.date_updated)}, '
+        f'"created_by": {json_text(row.created_by)}'
+    )
+
+
+def item_json(place: str, account_sid: str, row: ItemRow, url: str) -> str:
+    """The REST JSON text of an item, written from its row: what
+    :meth:`ItemRecord.to_dict` holds, in the same order, with the row's stored data
+    (compact JSON text already) spliced in rather than decoded and encoded again.
+
+    ``place`` is the JSON text of the first members (the key or index, and the
+    container's sid). SIDs are written as they are: their shape (two letters and 32
+    hex digits, :func:`~sync_core.sids.is_sid`) needs no escaping; every other string
+    is escaped. ``tests/unit/test_rendering.py`` checks that this parses to exactly
+    what the record's :meth:`~ItemRecord.to_dict` gives.
+    """
+    return (
+        f'{{{place}, "account_sid": "{account_sid}", "service_sid": "{row.service_sid}", '
+        f'"url": {json_text(url)}, "revision": "{row.revision}", "data": {row.data}, '
+        f"{dated_json(row)}}}"
     )
 
 
@@ -283,7 +358,7 @@ class PermissionRecord(Record):
     @property
     def url(self) -> str:
         """The absolute URL of this permission."""
-        identity = quote(self.identity, safe="")
+        identity = url_segment(self.identity)
         return (
             f"{BASE_URL}/Services/{self.service_sid}/{self._COLLECTION}/{self._owner_sid}"
             f"/Permissions/{identity}"

@@ -111,9 +111,12 @@ class SeededSids:
 
 def is_sid(value: object, prefix: str | None = None) -> bool:
     """Whether ``value`` has the shape of a SID (of ``prefix``, when given)."""
-    if not isinstance(value, str) or _SID.fullmatch(value) is None:
+    # The length and the prefix first: most values asked about are names ("default").
+    if not isinstance(value, str) or len(value) != 34:
         return False
-    return prefix is None or value.startswith(prefix)
+    if prefix is not None and not value.startswith(prefix):
+        return False
+    return _SID.fullmatch(value) is not None
 
 
 def looks_like_sid(name: str) -> bool:

@@ -11,7 +11,6 @@ from .changes import DEFAULT_RETENTION, ChangeRetention, read_changes
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink
-from .faults import Faults
 from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .limits import Limits
 from .service import ServiceContext, ServiceList
@@ -27,6 +26,7 @@ from .storage.base import Storage
 from .storage.memory import MemoryStorage
 
 if TYPE_CHECKING:
+    from .faults import Faults
     from .lazy_expiry import LazyExpiry
     from .rates import RateLimits
     from .snapshots import Snapshot

@@ -45,17 +45,24 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import attrs
 
+from ..actor import SYSTEM, Actor
+from ..documents import DOCUMENTS, DocumentContext, DocumentList
 from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
 from ..faults import FaultTimeout
+from ..items import ItemContext, ItemKind
 from ..journal import JournalEntry
+from ..lists import LIST_ITEMS, SyncListItemList
+from ..maps import MAP_ITEMS, SyncMapItemList
+from ..objects import ObjectKind
 from ..paging import Page
 from ..params import UNSET
 from ..records import BASE_URL
+from ..rows import ItemRow, ObjectRow
 from ..service import ServiceContext
 from ..sync import Sync
 
@@ -105,31 +112,99 @@ _FILTERS: Final = ("From", "Bounds", "Order")
 _PAGING: Final = ("From", "Bounds", "Order", "PageSize", "Page", "PageToken")
 
 
-@attrs.frozen
-class RestResponse:
-    """An HTTP-shaped answer: status, headers, and the JSON body (None for 204)."""
+#: A body not parsed yet: the answer was written as JSON text (:class:`RestResponse`).
+_UNPARSED: Final[Any] = object()
 
-    status: int
-    headers: dict[str, str]
-    body: dict[str, Any] | None
+
+class RestResponse:
+    """An HTTP-shaped answer: status, headers, and the JSON body (None for 204).
+
+    Made with its ``body`` (a dict), or with its JSON ``text`` already written (the
+    records the adapter writes straight from their rows, :func:`_written`); each is
+    derived from the other when asked for (a written answer's ``body`` is parsed once).
+
+    >>> answer = RestResponse(200, {}, text='{"a": [1]}')
+    >>> answer.body, answer == RestResponse(200, {}, {"a": [1]})
+    ({'a': [1]}, True)
+    >>> RestResponse(201, {}, {"b": "é"}).text
+    '{"b": "é"}'
+    """
+
+    __slots__ = ("_body", "_text", "headers", "status")
+    __hash__ = None  # type: ignore[assignment]  # its body is a dict
+
+    def __init__(
+        self,
+        status: int,
+        headers: dict[str, str],
+        body: dict[str, Any] | None = None,
+        *,
+        text: str | None = None,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self._body = _UNPARSED if text is not None else body
+        self._text = text
+
+    @property
+    def body(self) -> dict[str, Any] | None:
+        """The JSON body (None for no body)."""
+        body = self._body
+        if body is _UNPARSED:
+            body = self._body = json.loads(cast(str, self._text))
+        return cast(dict[str, Any] | None, body)
 
     @property
     def text(self) -> str:
         """The body as HTTP carries it: JSON text, or empty for no body."""
-        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False)
+        if self._text is not None:
+            return self._text
+        return "" if self._body is None else json.dumps(self._body, ensure_ascii=False)
+
+    @property
+    def written(self) -> bool:
+        """Whether it was written as JSON text (its URLs under the request's base already)."""
+        return self._text is not None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RestResponse):
+            return NotImplemented
+        return (self.status, self.headers, self.body) == (other.status, other.headers, other.body)
+
+    def __repr__(self) -> str:
+        return f"RestResponse(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
 
 
-@attrs.frozen
 class _Request:
-    """A request as the handlers see it: method, decoded path segments, text values."""
+    """A request as the handlers see it: method, decoded path segments, text values
+    (a class with slots: one is made for every request)."""
 
-    method: str
-    root: str  # where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1")
-    path: str  # as received, without the query (percent-encoded as it came)
-    segments: tuple[str, ...]  # after /v1, percent-decoded
-    query: Form
-    form: Form
-    headers: Mapping[str, str]
+    __slots__ = ("base", "form", "headers", "method", "path", "query", "root", "segments")
+
+    def __init__(
+        self,
+        method: str,
+        root: str,
+        path: str,
+        segments: tuple[str, ...],
+        query: Form,
+        form: Form,
+        headers: Mapping[str, str],
+        base: str,
+    ) -> None:
+        self.method = method
+        #: Where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1").
+        self.root = root
+        #: As received, without the query (percent-encoded as it came).
+        self.path = path
+        #: After /v1, percent-decoded.
+        self.segments = segments
+        self.query = query
+        self.form = form
+        self.headers = headers
+        #: Where records' ``url`` and ``links`` are: the API's ``base_url``, or the
+        #: real service's.
+        self.base = base
 
     def header(self, name: str) -> str | None:
         """A header's value, whatever the case of its name."""
@@ -146,6 +221,8 @@ class _Request:
 
 def _text(value: object) -> str:
     """A form or query value as HTTP would carry it."""
+    if type(value) is str:
+        return value  # the common case (the SDK's form fields), first
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
@@ -175,6 +252,30 @@ def _json(status: int, body: dict[str, Any], revision: str | None = None) -> Res
 def _record(status: int, record: Any) -> RestResponse:
     """A record's JSON, with its revision as ``ETag`` when it has one."""
     return _json(status, record.to_dict(), getattr(record, "revision", None))
+
+
+def _written(status: int, text: str, revision: int) -> RestResponse:
+    """A record's JSON text, written from its row (``ObjectKind.json``, ``ItemKind.json``),
+    with its revision as ``ETag``."""
+    headers = {"Content-Type": "application/json", "ETag": str(revision)}
+    return RestResponse(status, headers, text=text)
+
+
+def _as_row(actor: Actor, row: Any, data: object = None) -> Any:
+    """The record maker of the rows' kinds: the row itself, which the adapter writes."""
+    return row
+
+
+#: The kinds whose calls give their rows (the operations are the plain API's, the
+#: answer written straight from the row): Documents, Map Items, List Items.
+_DOCUMENT_ROWS: Final = cast(ObjectKind[ObjectRow], attrs.evolve(DOCUMENTS, record=_as_row))
+_MAP_ITEM_ROWS: Final = cast(ItemKind[ItemRow], attrs.evolve(MAP_ITEMS, record=_as_row))
+_LIST_ITEM_ROWS: Final = cast(ItemKind[ItemRow], attrs.evolve(LIST_ITEMS, record=_as_row))
+
+
+def _system(sync: Sync, args: Args) -> Actor:
+    """``system`` acting on the Service the path names."""
+    return Actor(sync._engine, args[0], SYSTEM)
 
 
 _DELETED: Final = RestResponse(204, {}, None)
@@ -277,6 +378,14 @@ class _Collection:
     permissions: bool = False
     conditional_update: bool = False
     messages: bool = False
+    #: Its objects' list and one object (a sid) whose calls give rows, and how a row
+    #: is written (Documents: the answer is written straight from the row), or None.
+    rows: Callable[[Actor], Any] | None = None
+    row: Callable[[Actor, str], Any] | None = None
+    json: Callable[[ObjectRow, str, str], str] | None = None
+    #: Its items' kind whose calls give rows, and their list (Maps, Lists), or None.
+    item_rows: ItemKind[ItemRow] | None = None
+    items_of: Callable[[Actor, str], Any] | None = None
 
     @property
     def key(self) -> str:
@@ -299,17 +408,31 @@ class _Collection:
     def list(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         return _listing(request, self.key, self.objects(sync, args).page)
 
+    def _write(self, status: int, sync: Sync, request: _Request, row: ObjectRow) -> RestResponse:
+        """The answer of a call that gave ``row`` (a kind with :attr:`json`)."""
+        assert self.json is not None
+        return _written(
+            status, self.json(row, sync._engine.account_sid, request.base), row.revision
+        )
+
     def create(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.create_fields)
+        if self.rows is not None:
+            return self._write(201, sync, request, self.rows(_system(sync, args)).create(**fields))
         return _record(201, self.objects(sync, args).create(**fields))
 
     def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        if self.row is not None:
+            return self._write(200, sync, request, self.row(_system(sync, args), args[1]).fetch())
         return _record(200, self.one(sync, args).fetch())
 
     def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.update_fields)
         if self.conditional_update:
             fields["if_match"] = request.header("If-Match")
+        if self.row is not None:
+            row = self.row(_system(sync, args), args[1]).update(**fields)
+            return self._write(200, sync, request, row)
         return _record(200, self.one(sync, args).update(**fields))
 
     def delete(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
@@ -325,8 +448,12 @@ class _Collection:
         fields.setdefault("data", None)  # missing Data is Twilio's "cannot be null"
         if self.place == "Key":
             fields["key"] = request.form.get("Key", UNSET)
-        items = getattr(self.one(sync, args), f"{self.stem}_items")
-        return _record(201, items.create(**fields))
+        spec, items_of = self.item_rows, self.items_of
+        assert spec is not None
+        assert items_of is not None
+        row = items_of(_system(sync, args), args[1]).create(**fields)
+        text = spec.json(row, sync._engine.account_sid, request.base)
+        return _written(201, text, row.revision)
 
 
 @attrs.frozen
@@ -343,6 +470,18 @@ class _Members:
     def members(self, sync: Sync, args: Args) -> Any:
         return getattr(self.owner.one(sync, args), self.attribute)
 
+    def item(self, sync: Sync, args: Args) -> ItemContext[ItemRow] | None:
+        """The item the path names, whose calls give its row (None: a permission)."""
+        spec = self.owner.item_rows if self.items else None
+        return None if spec is None else ItemContext(_system(sync, args), args[1], args[2], spec)
+
+    def _write(self, status: int, sync: Sync, request: _Request, row: ItemRow) -> RestResponse:
+        spec = self.owner.item_rows
+        assert spec is not None
+        return _written(
+            status, spec.json(row, sync._engine.account_sid, request.base), row.revision
+        )
+
     def conditions(self, request: _Request) -> dict[str, Any]:
         return {"if_match": request.header("If-Match")} if self.items else {}
 
@@ -358,15 +497,23 @@ class _Members:
         return _listing(request, self.key, read, _FILTERS if self.items else ())
 
     def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
+        item = self.item(sync, args)
+        if item is not None:
+            return self._write(200, sync, request, item.fetch())
         return _record(200, self.members(sync, args)(args[2]).fetch())
 
     def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
-        member = self.members(sync, args)(args[2])
         fields = request.fields(self.fields)
+        item = self.item(sync, args)
+        if item is not None:
+            row = item.update(if_match=request.header("If-Match"), **fields)
+            return self._write(200, sync, request, row)
+        member = self.members(sync, args)(args[2])
         return _record(200, member.update(**self.conditions(request), **fields))
 
     def delete(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
-        self.members(sync, args)(args[2]).delete(**self.conditions(request))
+        item = self.item(sync, args)
+        (item or self.members(sync, args)(args[2])).delete(**self.conditions(request))
         return _DELETED
 
 
@@ -381,9 +528,28 @@ _COLLECTIONS: Final = (
         ("Data", "Ttl"),
         conditional_update=True,
         permissions=True,
+        rows=lambda actor: DocumentList(actor, spec=_DOCUMENT_ROWS),
+        row=lambda actor, sid: DocumentContext(actor, sid, spec=_DOCUMENT_ROWS),
+        json=DOCUMENTS.json,
     ),
-    _Collection("Maps", "sync_map", *_CONTAINER_FIELDS, place="Key", permissions=True),
-    _Collection("Lists", "sync_list", *_CONTAINER_FIELDS, place="Index", permissions=True),
+    _Collection(
+        "Maps",
+        "sync_map",
+        *_CONTAINER_FIELDS,
+        place="Key",
+        permissions=True,
+        item_rows=_MAP_ITEM_ROWS,
+        items_of=lambda actor, sid: SyncMapItemList(actor, sid, spec=_MAP_ITEM_ROWS),
+    ),
+    _Collection(
+        "Lists",
+        "sync_list",
+        *_CONTAINER_FIELDS,
+        place="Index",
+        permissions=True,
+        item_rows=_LIST_ITEM_ROWS,
+        items_of=lambda actor, sid: SyncListItemList(actor, sid, spec=_LIST_ITEM_ROWS),
+    ),
     _Collection("Streams", "sync_stream", ("UniqueName", "Ttl"), ("Ttl",), messages=True),
 )
 
@@ -584,22 +750,25 @@ class RestApi:
             FaultTimeout: an injected timeout (:mod:`sync_core.faults`): no answer; a
                 server drops the connection or lets its client time out.
         """
+        # The parameters and form fields as text, once: for the request and the journal.
+        query = _texts(params) if params and isinstance(params, Mapping) else {}
+        form = _texts(data) if data and isinstance(data, Mapping) else {}
         try:
-            answer, fault = self._answer(method, url, params, data, headers)
+            answer, fault = self._answer(method, url, params, data, headers, query, form)
         except FaultTimeout as timeout:  # an injected one: no answer at all
-            self._journal(method, url, params, data, 0, None, timeout.fault.name)
+            self._journal(method, url, query, form, 0, None, timeout.fault.name)
             raise
         body = answer.body if answer.status >= 400 else None
         code = None if body is None else body.get("code")
-        self._journal(method, url, params, data, answer.status, code, fault)
+        self._journal(method, url, query, form, answer.status, code, fault)
         return answer
 
     def _journal(
         self,
         method: str,
         url: str,
-        params: Mapping[str, object] | None,
-        data: Mapping[str, object] | None,
+        query: Form,
+        form: Form,
         status: int,
         code: int | None,
         fault: str | None,
@@ -607,15 +776,8 @@ class RestApi:
         """Record one request and how it was answered in the Sync's journal."""
         self.sync.journal.record(
             # Positional (method, url, query, form, status, code, fault): on every request.
-            JournalEntry(
-                str(method).upper(),
-                str(url),
-                _texts(params) if params and isinstance(params, Mapping) else {},
-                _texts(data) if data and isinstance(data, Mapping) else {},
-                status,
-                code,
-                fault,
-            )
+            # The journal's own copies: a handler never changes the request's.
+            JournalEntry(str(method).upper(), str(url), query, form, status, code, fault)
         )
 
     def _answer(
@@ -625,13 +787,21 @@ class RestApi:
         params: Mapping[str, object] | None,
         data: Mapping[str, object] | None,
         headers: Mapping[str, str] | None,
+        query: Form,
+        form: Form,
     ) -> tuple[RestResponse, str | None]:
-        """The answer, and the name of the injected fault that made it, if one did."""
+        """The answer, and the name of the injected fault that made it, if one did.
+
+        ``query`` and ``form`` are ``params`` and ``data`` as text (:meth:`handle`)."""
         try:
-            request = _parse(method, url, params, data, headers, self.base_url)
+            if data and not isinstance(data, Mapping):
+                form = _texts(data)  # fails as a bug would: answered 500, and logged
+            if params and not isinstance(params, Mapping):
+                query = _texts(params)
+            request = _parse(method, url, query, form, headers, self.base_url)
             segments = request.segments
             answer = _route(request)(self.sync, request, segments[1::2])
-            if self.base_url is not None and answer.body is not None:
+            if self.base_url is not None and not answer.written and answer.body is not None:
                 _rebase(answer.body, self.base_url)
             return answer, None
         except SyncError as error:
@@ -647,11 +817,40 @@ class RestApi:
             return _error(INTERNAL_ERROR.error()), None
 
 
+#: The origin of the SDK's own URLs, which a request's URL most often begins with.
+_ORIGIN: Final = "https://sync.twilio.com"
+#: What makes urlsplit() do more than split: characters it removes.
+_REMOVED: Final = frozenset("\t\r\n")
+
+
+def _split(url: str) -> tuple[str, str, str]:
+    """The path, the query text and the origin (``scheme://host``, or empty) of ``url``:
+    what :func:`urllib.parse.urlsplit` says, without its cost for the SDK's own URLs.
+
+    >>> _split("https://sync.twilio.com/v1/Services?PageSize=5#top")
+    ('/v1/Services', 'PageSize=5', 'https://sync.twilio.com')
+
+    Raises:
+        ValueError: what ``urlsplit`` raises (an unclosed ``[`` where a host would be).
+    """
+    if (
+        url.startswith(_ORIGIN)
+        and url[len(_ORIGIN) : len(_ORIGIN) + 1] == "/"
+        and _REMOVED.isdisjoint(url)
+    ):
+        rest = url[len(_ORIGIN) :].partition("#")[0]
+        path, _, query_text = rest.partition("?")
+        return path, query_text, _ORIGIN
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return parts.path, parts.query, origin
+
+
 def _parse(
     method: object,
     url: object,
-    params: Mapping[str, object] | None,
-    data: Mapping[str, object] | None,
+    params: Form,
+    form: Form,
     headers: Mapping[str, str] | None,
     base_url: str | None = None,
 ) -> _Request:
@@ -663,14 +862,12 @@ def _parse(
         origin = ""
     else:
         try:
-            parts = urlsplit(url)
+            path, query_text, origin = _split(url)
         except ValueError:  # e.g. an unclosed "[" where a host would be
             raise NOT_FOUND.error(url) from None
-        path, query_text = parts.path, parts.query
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
     query = dict(parse_qsl(query_text, keep_blank_values=True)) if query_text else {}
     if params:
-        query.update(_texts(params))
+        query.update(params)
     shown = path[3:] if path.startswith("/v1/") else path
     if not path.startswith("/v1/"):
         raise NOT_FOUND.error(shown)
@@ -678,15 +875,20 @@ def _parse(
     if "" in raw:
         raise NOT_FOUND.error(shown)
     # unquote() only where there is something to decode: this runs on every request.
-    segments = tuple(unquote(segment) if "%" in segment else segment for segment in raw)
+    segments = (
+        tuple(unquote(segment) if "%" in segment else segment for segment in raw)
+        if "%" in path
+        else tuple(raw)
+    )
     return _Request(
-        method=str(method).upper(),
-        root=base_url or (f"{origin}/v1" if origin else BASE_URL),
-        path=path,
-        segments=segments,
-        query=query,
-        form=_texts(data),
-        headers=dict(headers or {}),
+        str(method).upper(),
+        base_url or (f"{origin}/v1" if origin else BASE_URL),
+        path,
+        segments,
+        query,
+        form,  # the handlers only read it (the journal keeps the same)
+        headers or {},  # read only, by header()
+        base_url or BASE_URL,
     )
 
 

@@ -519,7 +519,7 @@ def invalid_unique_names() -> st.SearchStrategy[object]:
     >>> sid_shaped = find(  # no shrinking: any SID-shaped name will do
     ...     invalid_unique_names(),
     ...     lambda n: isinstance(n, str) and n.isascii() and len(n) == 34,
-    ...     settings=settings(phases=[Phase.generate], database=None),
+    ...     settings=settings(phases=[Phase.generate], database=None, max_examples=1000),
     ... )
     >>> looks_like_sid(sid_shaped)
     True

@@ -165,7 +165,7 @@ def test_module_quick_prints_every_section() -> None:
     for line in state[1:]:
         assert re.fullmatch(rf"(memory|sqlite) .+?  +{NUMBER} ms  +{NUMBER}x", line), line
     targets = tables["Targets"]
-    assert len(targets) == 1 + 4 + 2 + 2 + 2 + 1  # header; ops, pages, sdk, import, memory
+    assert len(targets) == 1 + 4 + 2 + 3 + 2 + 1  # header; ops, pages, sdk, import, memory
     assert all(re.search(r"  (yes|NO)(  \(.*\))?$", line) for line in targets[1:])
     assert tables["Ran"] == []
 

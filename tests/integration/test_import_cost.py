@@ -1,10 +1,11 @@
 """``import sync_core`` loads only what every program needs (the bench's import figure).
 
 SQLite, psycopg (for PostgresStorage), :mod:`logging`, OpenSSL's hashes (through
-:mod:`secrets`), the reading of access tokens (:mod:`hmac`, ``sync_core.tokens``), the
-rate limits, lazy expiry, the fixture format and snapshots are loaded when first used:
-a program that keeps its state in memory, never logs, reads no token and asks for none
-of them pays for none.
+:mod:`secrets`), the reading of access tokens (:mod:`hmac`, ``sync_core.tokens``),
+injected faults (``sync_core.faults``, loaded by ``sync.faults``), the rate limits, lazy
+expiry, the fixture format and snapshots are loaded when first used: a program that
+keeps its state in memory, never logs, reads no token and asks for none of them pays
+for none.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ DEFERRED = (
     "secrets",
     "importlib.metadata",
     "sync_core.tokens",
+    "sync_core.faults",
     "sync_core.rates",
     "sync_core.lazy_expiry",
     "sync_core.state",

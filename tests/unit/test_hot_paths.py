@@ -1,17 +1,29 @@
 """What the hot paths build by hand, rather than with attrs helpers, stays complete.
 
 ``items.touched`` builds a container's new row field by field (``attrs.evolve`` costs
-more than the rest of an item write); if ``ObjectRow`` gains a field, it must too.
+more than the rest of an item write), ``items.updated_item`` an updated item's and
+``documents.updated_document`` an updated Document's; if ``ObjectRow`` or ``ItemRow``
+gains a field, they must too. The rows and records of the hot paths are built without
+their ``__init__`` (``sync_core._build.builder``): what a builder makes is what the
+class makes.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sync_core.items import touched
-from sync_core.rows import ObjectRow
+from sync_core._build import builder
+from sync_core.documents import DocumentRecord, updated_document
+from sync_core.items import touched, updated_item
+from sync_core.lists import SyncListItemRecord
+from sync_core.maps import SyncMapItemRecord
+from sync_core.rows import ItemRow, ObjectRow
 
 
 def test_touched_keeps_every_field_it_does_not_change() -> None:
@@ -39,3 +51,86 @@ def test_touched_keeps_every_field_it_does_not_change() -> None:
         assert getattr(new, field.name) == expected, field.name
     assert touched(row, now, 0).date_expires is None
     assert touched(row, now, 60).date_expires == now + timedelta(seconds=60)
+
+
+def test_updated_item_is_what_attrs_evolve_gives() -> None:
+    before = datetime(2025, 1, 1, tzinfo=UTC)
+    now = before + timedelta(seconds=30)
+    for position in ("k", 7):
+        row = ItemRow(
+            kind="map_item" if position == "k" else "list_item",
+            service_sid="IS1",
+            container_sid="MP1",
+            position=position,
+            date_created=before,
+            date_updated=before,
+            created_by="alice",
+            data='{"a":1}',
+            revision=4,
+            date_expires=before + timedelta(hours=1),
+        )
+        for expires in (None, now + timedelta(seconds=5)):
+            evolved = attrs.evolve(
+                row, data='{"b":2}', revision=5, date_updated=now, date_expires=expires
+            )
+            assert updated_item(row, now, '{"b":2}', expires) == evolved
+
+
+def test_updated_document_is_what_attrs_evolve_gives() -> None:
+    before = datetime(2025, 1, 1, tzinfo=UTC)
+    now = before + timedelta(seconds=30)
+    row = ObjectRow(
+        kind="document",
+        sid="ET1",
+        service_sid="IS1",
+        seq=3,
+        date_created=before,
+        date_updated=before,
+        created_by="bob",
+        revision=2,
+        unique_name="d",
+        data='{"a":1}',
+        date_expires=None,
+    )
+    for expires in (None, now + timedelta(seconds=5)):
+        evolved = attrs.evolve(row, data="{}", revision=3, date_updated=now, date_expires=expires)
+        assert updated_document(row, now, "{}", expires) == evolved
+
+
+VALUES = st.one_of(
+    st.none(), st.text(max_size=5), st.integers(), st.dictionaries(st.text(), st.integers())
+)
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [ItemRow, ObjectRow, DocumentRecord, SyncMapItemRecord, SyncListItemRecord],
+    ids=lambda cls: cls.__name__,
+)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_a_builder_makes_what_the_class_makes(cls: type[Any], data: st.DataObject) -> None:
+    """The hot paths' builders (``sync_core._build.builder``) make the very instance the
+    class's own ``__init__`` makes from the same values, field by field."""
+    fields = attrs.fields(cls)
+    values = [data.draw(VALUES, label=field.name) for field in fields]
+    built = builder(cls)(*values)
+    made = cls(**{field.alias: value for field, value in zip(fields, values, strict=True)})
+    assert type(built) is type(made)
+    for field in fields:
+        assert getattr(built, field.name) is getattr(made, field.name), field.name
+    assert attrs.evolve(built) == made
+
+
+def test_a_builder_refuses_a_class_whose_init_does_more() -> None:
+    @attrs.frozen
+    class Checked:
+        n: int = attrs.field(validator=attrs.validators.instance_of(int))
+
+    @attrs.define
+    class Mutable:
+        n: int
+
+    for cls in (Checked, Mutable):
+        with pytest.raises(TypeError, match="not a frozen slotted attrs class"):
+            builder(cls)
