@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from sync_core._build import builder
 from sync_core.documents import DocumentRecord, updated_document
+from sync_core.events import SyncEvent
 from sync_core.items import touched, updated_item
 from sync_core.lists import SyncListItemRecord
 from sync_core.maps import SyncMapItemRecord
@@ -104,7 +105,7 @@ VALUES = st.one_of(
 
 @pytest.mark.parametrize(
     "cls",
-    [ItemRow, ObjectRow, DocumentRecord, SyncMapItemRecord, SyncListItemRecord],
+    [ItemRow, ObjectRow, DocumentRecord, SyncMapItemRecord, SyncListItemRecord, SyncEvent],
     ids=lambda cls: cls.__name__,
 )
 @settings(max_examples=20, deadline=None)
