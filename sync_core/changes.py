@@ -419,12 +419,19 @@ class Follower:
 
     def wait(self, generation: int, timeout: float) -> None:
         """Until a commit after the read that saw ``generation``, or ``timeout``."""
-        if self._notices is not None:
-            # A storage's announcements wake one waiter of it at a time: a short slice
-            # lets other followers of this process look again soon.
-            self._notices.wait_announced(min(timeout, _NOTICE_SLICE))
-            return
         engine = self._engine
+        if self._notices is not None and engine.listening.acquire(blocking=False):
+            # This follower listens for the storage's announcements, for every follower
+            # of this Sync: what it hears wakes them all.
+            try:
+                heard = self._notices.wait_announced(min(timeout, _NOTICE_SLICE))
+            finally:
+                engine.listening.release()
+            if heard:
+                engine.wake_followers()
+            return
+        if self._notices is not None:  # another follower listens, and wakes this one
+            timeout = min(timeout, _NOTICE_SLICE)
         with engine.committed:
             engine.committed.wait_for(
                 lambda: engine.generation != generation, min(timeout, self._poll, _SLICE)

@@ -287,6 +287,8 @@ class Engine:
         self.committed = threading.Condition(threading.Lock())
         self.followers = 0
         self.generation = 0
+        #: Held by the one follower that waits for the storage's announcements.
+        self.listening = threading.Lock()
         # Whether the transaction under way recorded changes a follower waits for.
         self._wake = False
 
@@ -331,6 +333,10 @@ class Engine:
     def _woken(self) -> None:
         """A transaction that recorded changes committed while followers wait: wake them."""
         self._wake = False
+        self.wake_followers()
+
+    def wake_followers(self) -> None:
+        """Wake every follower waiting in this process: they read the feed again."""
         with self.committed:
             self.generation += 1
             self.committed.notify_all()

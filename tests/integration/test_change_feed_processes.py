@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,53 @@ def test_a_follower_process_sees_every_change_of_three_writers_on_postgres(
     check_followers_see_everything(
         f"postgres:{pg_schema}:{pg_dsn}", lambda: PostgresStorage(pg_dsn, schema=pg_schema)
     )
+
+
+@pytest.mark.postgres
+def test_every_follower_of_a_sync_is_woken_by_one_notice(pg_dsn: str, pg_schema: str) -> None:
+    """Twelve followers of one Sync on PostgreSQL, a change committed by another: only
+    one of them at a time waits for the storage's notices, and what it hears wakes all
+    (they do not queue to listen, each for its own slice)."""
+    import threading
+
+    from sync_core import PostgresStorage, SyncEvent
+
+    writer = Sync(storage=PostgresStorage(pg_dsn, schema=pg_schema))
+    storage = PostgresStorage(pg_dsn, schema=pg_schema)
+    reader = Sync(storage=storage)
+    inside, most = 0, 0
+    guard = threading.Lock()
+    wait_announced = storage.wait_announced
+
+    def counted(timeout: float) -> bool:
+        nonlocal inside, most
+        with guard:
+            inside += 1
+            most = max(most, inside)
+        try:
+            return wait_announced(timeout)
+        finally:
+            with guard:
+                inside -= 1
+
+    storage.wait_announced = counted  # type: ignore[method-assign]
+    try:
+        sid = writer.services.create().sid
+        got: list[list[SyncEvent]] = []
+        threads = [
+            threading.Thread(target=lambda: got.append(reader.changes(sid, wait=30)))
+            for _ in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        while reader._engine.followers < len(threads):
+            pass
+        time.sleep(1)  # (not a timing assertion) so that all have read, and wait
+        writer.services(sid).documents.create(data={"n": 1})
+        for thread in threads:
+            thread.join(60)
+        assert [[e.data for e in events] for events in got] == [[{"n": 1}]] * 12
+        assert most == 1
+    finally:
+        writer.storage.close()
+        storage.close()
