@@ -23,6 +23,13 @@ How (docs/durable-storage.md, "PostgreSQL", says what holds and what it costs):
   ``BEGIN IMMEDIATE`` makes them; a transaction that wrote adds one to that row as it
   commits, so :meth:`PostgresStorage.changed_elsewhere` knows whether anyone else
   committed (:class:`~sync_core.storage.base.SharedStorage`);
+- inside a transaction, writes wait in memory (the last of a key wins) and travel with
+  the counter's update and the ``COMMIT``, in one round trip (libpq's pipeline mode, one
+  multi-row statement for the upserts and one for the deletes); a scan's query
+  carries them before it, so it sees them; a read answers from them, and from what
+  the transaction read already (no other connection writes while it holds the lock);
+  a delete of a key the transaction neither wrote nor read asks the server at once
+  (its answer says whether the key was there); a rollback drops them;
 - a new schema is made by the first of many processes opening it at once, the others
   find it made; a schema that holds other tables, or a store of another schema
   version, is refused with :class:`StorageFormatError` and not written to;
@@ -79,6 +86,11 @@ SCHEMA_VERSION: Final = 1
 _FORMAT: Final = "sync_core"
 #: How many entries one query of a long scan reads.
 _BATCH: Final = 256
+#: How many buffered writes an ``atomic()`` block holds before it sends them.
+_PENDING: Final = 1024
+#: How many entries a transaction remembers having read or sent at most (beyond, it
+#: forgets them all and asks the server again: memory stays bounded in a long one).
+_KNOWN: Final = 4096
 #: A schema name: an SQL identifier this code never needs to quote differently, short
 #: enough that the notice channel's name (``sync_core.<schema>``) fits in 63 bytes.
 _SCHEMA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,49}")
@@ -112,6 +124,11 @@ def _value_bytes(value: object) -> bytes:
 
 def _value_of(raw: bytes) -> object:
     return decode_value(bytes(raw).decode("utf-8", "surrogatepass"))
+
+
+def _one_line(exc: BaseException) -> str:
+    """psycopg's message of ``exc``, on one line (libpq's span several)."""
+    return " ".join(str(exc).split())
 
 
 def _where(dsn: str) -> str:
@@ -203,6 +220,18 @@ class PostgresStorage:
         self._announced: set[str] = set()
         #: Whether the open transaction's connection was lost (its later calls fail).
         self._broken = False
+        #: The open transaction's writes not yet sent, by ``(table, encoded key)``: the
+        #: value, or None for a delete. Sent before any other statement that must see
+        #: them (a scan), and with the ``COMMIT``.
+        self._pending: dict[tuple[str, bytes], bytes | None] = {}
+        #: What the open transaction knows of the server's entries, by ``(table, encoded
+        #: key)``: the value, or None (absent). No other connection writes an entry while
+        #: the transaction holds the lock, so a key read once need not be read again.
+        self._known: dict[tuple[str, bytes], bytes | None] = {}
+        #: Whether several statements travel in one round trip (libpq's pipeline mode).
+        self._pipelines = psycopg.Pipeline.is_supported()
+        #: The cursor that runs single statements (of the connection that made it).
+        self._cursor: psycopg.Cursor[Any] | None = None
         self._listener: psycopg.Connection[Any] | None = None
         self._listen_lock = threading.Lock()
         self._closed = False
@@ -232,6 +261,17 @@ class PostgresStorage:
             "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value"
         )
         self._sql_delete = text("DELETE FROM {s}.entries WHERE tbl = %s AND key = %s")
+        # The writes an atomic() block buffered, sent at once: one statement each, whatever
+        # their number (the same text every time, so the server keeps it prepared).
+        self._sql_put_many = text(
+            "INSERT INTO {s}.entries (tbl, key, value) "
+            "SELECT * FROM unnest(%s::text[], %s::bytea[], %s::bytea[]) "
+            "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value"
+        )
+        self._sql_delete_many = text(
+            "DELETE FROM {s}.entries WHERE (tbl, key) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::bytea[]))"
+        )
         self._sql_scan = {
             (reverse, strict): text(
                 "SELECT key, value FROM {s}.entries WHERE tbl = %s AND key >= %s AND key "
@@ -259,6 +299,7 @@ class PostgresStorage:
         self._sql_clear = text("DELETE FROM {s}.entries")
         self._sql_copy = text("COPY {s}.entries (tbl, key, value) FROM STDIN")
         self._sql_notify = sql.SQL("NOTIFY {}, {}")
+        self._sql_notify_at_commit = "SELECT pg_notify(%s, %s)"
         self._sql_listen = text("LISTEN {c}", c=sql.Identifier(self.channel))
 
     def _connect(self, doing: str, *, main: bool = True) -> psycopg.Connection[Any]:
@@ -419,29 +460,96 @@ class PostgresStorage:
     ) -> psycopg.Cursor[Any]:
         """Run one statement on the connection (under the lock), translating a lost
         connection into :class:`StorageConnectionError`."""
-        if self._broken:
-            raise StorageConnectionError(
-                f"{self._label}: the connection was lost earlier in this transaction; "
-                "nothing of it is kept"
-            )
+        return self._run([(query, params)], doing=doing)[-1]
+
+    def _run(
+        self, statements: list[tuple[str, Sequence[object] | None]], *, doing: str
+    ) -> list[psycopg.Cursor[Any]]:
+        """Run ``statements`` in order, in one round trip (under the lock), translating a
+        lost connection into :class:`StorageConnectionError`; their cursors."""
+        self._refuse_if_broken()
         conn = self._conn if self._depth else self._connection()
         assert conn is not None
         try:
-            return conn.execute(query, params)
+            return self._send(conn, statements)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if not _lost(conn):
                 raise
             self._broken = self._depth > 0
             raise StorageConnectionError(
                 f"{self._label}: the connection to PostgreSQL was lost while {doing}: "
-                f"{str(exc).strip()}; nothing of this operation was kept (the server rolls "
+                f"{_one_line(exc)}; nothing of this operation was kept (the server rolls "
                 "back an unfinished transaction); the next operation connects again"
             ) from exc
+
+    def _refuse_if_broken(self) -> None:
+        """Fail a call of a transaction whose connection was lost (it never goes on)."""
+        if self._broken:
+            raise StorageConnectionError(
+                f"{self._label}: the connection was lost earlier in this transaction; "
+                "nothing of it is kept"
+            )
+
+    def _send(
+        self, conn: psycopg.Connection[Any], statements: list[tuple[str, Sequence[object] | None]]
+    ) -> list[psycopg.Cursor[Any]]:
+        """Run ``statements`` in order: in one round trip when there are several (a
+        pipeline), one at a time where libpq has no pipeline mode (before 14). The first
+        that fails stops the rest (a pipeline skips them), and its error is raised."""
+        if len(statements) == 1:
+            # One statement, the usual case: on the connection's one cursor, which the
+            # caller reads at once (a new cursor each time costs about as much as the
+            # server's work for a point read).
+            cursor = self._cursor
+            if cursor is None or cursor.connection is not conn:
+                self._cursor = cursor = conn.cursor()
+            query, params = statements[0]
+            return [cursor.execute(query, params)]
+        if not self._pipelines:
+            return [conn.execute(query, params) for query, params in statements]
+        with conn.pipeline():
+            return [conn.execute(query, params) for query, params in statements]
+
+    def _flushing(self) -> list[tuple[str, Sequence[object] | None]]:
+        """The statements that send the buffered writes (none if there are none), which
+        are then taken as sent: the caller runs them before anything else, or the
+        transaction fails."""
+        pending = self._pending
+        if not pending:
+            return []
+        puts: tuple[list[str], list[bytes], list[bytes]] = ([], [], [])
+        deletes: tuple[list[str], list[bytes]] = ([], [])
+        for (table, raw), value in pending.items():
+            if value is None:
+                deletes[0].append(table)
+                deletes[1].append(raw)
+            else:
+                puts[0].append(table)
+                puts[1].append(raw)
+                puts[2].append(value)
+        statements: list[tuple[str, Sequence[object] | None]] = []
+        if puts[0]:
+            statements.append((self._sql_put_many, puts))
+        if deletes[0]:
+            statements.append((self._sql_delete_many, deletes))
+        self._remember(pending)
+        pending.clear()
+        return statements
+
+    def _query(
+        self, query: str, params: Sequence[object] | None = None, *, doing: str
+    ) -> psycopg.Cursor[Any]:
+        """Run ``query`` after the buffered writes, which it then sees: in the same round
+        trip."""
+        statements = self._flushing()
+        statements.append((query, params))
+        return self._run(statements, doing=doing)[-1]
 
     # -- the Storage protocol -------------------------------------------------------
 
     def get(self, table: str, key: Key) -> object | None:
-        """The value under ``key``, or None. One indexed query.
+        """The value under ``key``, or None. One indexed query; inside ``atomic()``, none
+        for a key the transaction wrote or read already.
 
         A key holding an int beyond 64 bits cannot be stored: None, without a query.
         """
@@ -452,28 +560,62 @@ class PostgresStorage:
         except KeyRangeError:
             return None
         with self._lock:
-            row = self._execute(self._sql_get, (table, raw), doing="reading").fetchone()
-        return None if row is None else _value_of(row[0])
+            if not self._depth:
+                row = self._execute(self._sql_get, (table, raw), doing="reading").fetchone()
+                return None if row is None else _value_of(row[0])
+            value = self._current(table, raw)
+        return None if value is None else _value_of(value)
+
+    def _current(self, table: str, raw: bytes) -> bytes | None:
+        """Inside ``atomic()``: the encoded value under ``raw`` as the transaction sees it,
+        from what it wrote or read, else from the server (then remembered)."""
+        entry = (table, raw)
+        self._refuse_if_broken()  # nothing more of this transaction, not even from memory
+        if entry in self._pending:
+            return self._pending[entry]
+        if entry in self._known:
+            return self._known[entry]
+        row = self._execute(self._sql_get, entry, doing="reading").fetchone()
+        value = None if row is None else bytes(row[0])
+        self._remember({entry: value})
+        return value
+
+    def _remember(self, entries: dict[tuple[str, bytes], bytes | None]) -> None:
+        """Note what the server holds now, in this transaction (within :data:`_KNOWN`)."""
+        if len(self._known) + len(entries) > _KNOWN:
+            self._known.clear()
+        self._known.update(entries)
 
     def put(self, table: str, key: Key, value: object) -> None:
-        """Store ``value`` under ``key``. One indexed statement (in a transaction of its
-        own outside ``atomic()``)."""
+        """Store ``value`` under ``key``. Inside ``atomic()``, kept in memory and sent with
+        the ``COMMIT`` (or before a scan); outside, in a transaction of its own (two
+        round trips)."""
         if self._pid != _pid:
             self._forked()
-        params = (table, encode_key(key), _value_bytes(value))
+        entry = (table, encode_key(key))
+        encoded = _value_bytes(value)
         with self._lock:
             if not self._depth:
                 with self.atomic():
-                    self._put(params)
+                    self._put(entry, encoded)
                 return
-            self._put(params)
+            self._put(entry, encoded)
 
-    def _put(self, params: tuple[str, bytes, bytes]) -> None:
+    def _put(self, entry: tuple[str, bytes], value: bytes | None) -> None:
+        """Buffer a write (None: a delete); beyond :data:`_PENDING` of them, send them."""
+        self._refuse_if_broken()
         self._wrote = True
-        self._execute(self._sql_put, params, doing="writing")
+        self._pending[entry] = value
+        if len(self._pending) >= _PENDING:
+            self._run(self._flushing(), doing="writing")
 
     def delete(self, table: str, key: Key) -> bool:
-        """Remove ``key``; whether it was there. (A key beyond 64 bits never is.)"""
+        """Remove ``key``; whether it was there. (A key beyond 64 bits never is.)
+
+        Inside ``atomic()``, a key the transaction wrote or read is answered from memory
+        and its delete sent with the ``COMMIT``; another costs one statement at once
+        (which says whether the key was there).
+        """
         if self._pid != _pid:
             self._forked()
         try:
@@ -487,7 +629,15 @@ class PostgresStorage:
             return self._delete(table, raw)
 
     def _delete(self, table: str, raw: bytes) -> bool:
-        cursor = self._execute(self._sql_delete, (table, raw), doing="deleting")
+        entry = (table, raw)
+        self._refuse_if_broken()
+        if entry in self._pending or entry in self._known:
+            if self._current(table, raw) is None:
+                return False
+            self._put(entry, None)
+            return True
+        cursor = self._execute(self._sql_delete, entry, doing="deleting")
+        self._remember({entry: None})
         if cursor.rowcount > 0:
             self._wrote = True
             return True
@@ -543,7 +693,7 @@ class PostgresStorage:
             if self._pid != _pid:  # a scan begun before a fork, read on after it
                 self._forked()
             with self._lock:
-                rows = self._execute(query, args, doing="scanning").fetchall()
+                rows = self._query(query, args, doing="scanning").fetchall()
             for raw, value in rows:
                 yield decode_key(bytes(raw)), _value_of(value)
             if len(rows) < size:
@@ -582,9 +732,15 @@ class PostgresStorage:
             if outermost:
                 self._commit()
 
+    def _forget(self) -> None:
+        """Drop the buffered writes and what the transaction read."""
+        self._pending.clear()
+        self._known.clear()
+
     def _begin(self) -> None:
         self._wrote = False
         self._announced.clear()
+        self._forget()
         self._broken = False
         try:
             cursor = self._execute(self._sql_begin, doing="beginning a transaction")
@@ -613,6 +769,7 @@ class PostgresStorage:
         did."""
         self._read = None
         self._announced.clear()
+        self._forget()
         broken, self._broken = self._broken, False
         conn = self._conn
         if broken or _lost(conn):
@@ -626,7 +783,8 @@ class PostgresStorage:
                 raise
 
     def _commit(self) -> None:
-        """Commit, in one round trip with the counter's update and the notices."""
+        """Commit, in one round trip with the buffered writes, the counter's update and
+        the notices."""
         if self._broken:
             self._rollback()
             raise StorageConnectionError(
@@ -635,34 +793,33 @@ class PostgresStorage:
             )
         conn = self._conn
         assert conn is not None
-        parts: list[sql.Composable] = []
+        statements = self._flushing()
+        counted = len(statements)
         if self._wrote:
-            parts.append(sql.SQL(self._sql_count))
+            statements.append((self._sql_count, None))
         for service_sid in sorted(self._announced):
-            parts.append(
-                self._sql_notify.format(sql.Identifier(self.channel), sql.Literal(service_sid))
-            )
-        parts.append(sql.SQL("COMMIT"))
-        query = sql.SQL("; ").join(parts).as_string(conn)
+            statements.append((self._sql_notify_at_commit, (self.channel, service_sid)))
+        statements.append(("COMMIT", None))
         read, wrote = self._read, self._wrote
         self._read = None
         self._announced.clear()
+        self._forget()
         try:
-            cursor = conn.execute(query)
+            cursors = self._send(conn, statements)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             if not _lost(conn):
                 self._rollback()
                 raise
             raise StorageConnectionError(
                 f"{self._label}: the connection to PostgreSQL was lost while committing: "
-                f"{str(exc).strip()}; whether this operation was kept is unknown (it "
+                f"{_one_line(exc)}; whether this operation was kept is unknown (it "
                 "committed entirely or not at all); the next operation connects again"
             ) from exc
         except BaseException:
             self._rollback()
             raise
         if wrote:
-            row = cursor.fetchone()
+            row = cursors[counted].fetchone()
             assert row is not None
             if self._seen == read:  # nobody else committed in between: still up to date
                 self._seen = int(row[0])
@@ -673,7 +830,7 @@ class PostgresStorage:
         if self._pid != _pid:
             self._forked()
         with self._lock, self.atomic():
-            rows = self._execute(self._sql_all, doing="taking a snapshot").fetchall()
+            rows = self._query(self._sql_all, doing="taking a snapshot").fetchall()
         return PostgresSnapshot(tuple((str(t), bytes(k), bytes(v)) for t, k, v in rows))
 
     def restore(self, snapshot: object) -> None:
@@ -689,6 +846,7 @@ class PostgresStorage:
             self._forked()
         with self._lock, self.atomic():
             self._wrote = True
+            self._forget()  # what the block wrote or read before is replaced
             self._execute(self._sql_clear, doing="restoring a snapshot")
             conn = self._conn
             assert conn is not None
@@ -702,7 +860,7 @@ class PostgresStorage:
                 self._broken = True
                 raise StorageConnectionError(
                     f"{self._label}: the connection to PostgreSQL was lost while restoring "
-                    f"a snapshot: {str(exc).strip()}; nothing of the restore was kept"
+                    f"a snapshot: {_one_line(exc)}; nothing of the restore was kept"
                 ) from exc
 
     def clear(self) -> None:
@@ -711,6 +869,7 @@ class PostgresStorage:
             self._forked()
         with self._lock, self.atomic():
             self._wrote = True
+            self._forget()  # what the block wrote or read before is removed
             self._execute(self._sql_clear, doing="clearing")
 
     def changed_elsewhere(self) -> bool:
@@ -841,7 +1000,7 @@ class PostgresStorage:
         if self._pid != _pid:
             self._forked()
         with self._lock:
-            for table, raw, value in self._execute(self._sql_all, doing="checking").fetchall():
+            for table, raw, value in self._query(self._sql_all, doing="checking").fetchall():
                 assert encode_key(decode_key(bytes(raw))) == bytes(raw), (table, raw)
                 _value_of(value)
 

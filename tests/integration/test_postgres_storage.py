@@ -31,7 +31,7 @@ from sync_core import (
     Sync,
 )
 from sync_core.storage.base import ChangeNotices, SharedStorage, Snapshots
-from sync_core.storage.postgres import POLL_SECONDS
+from sync_core.storage.postgres import _KNOWN, POLL_SECONDS
 from sync_core.testing.conformance import run_storage_conformance
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -498,12 +498,14 @@ def test_a_connection_lost_mid_operation_keeps_nothing_and_the_next_reconnects(
     backend = storage.backend_pid()
     storage.changed_elsewhere()
 
-    storage.arm(2)  # a map item create writes more than once: killed half-way
+    # A map item create writes more than once: killed half-way. Its writes wait in
+    # memory, so the next round trip, a read of the counters, finds the connection lost.
+    storage.arm(2)
     items = sync.services("default").sync_maps("board").sync_map_items
     with pytest.raises(StorageConnectionError) as lost:
         items.create(key="k", data={"a": 1})
     message = str(lost.value)
-    assert "connection to PostgreSQL was lost while writing" in message
+    assert "connection to PostgreSQL was lost while reading" in message
     assert "nothing of this operation was kept" in message
     assert "PostgresStorage(" in message
     assert isinstance(lost.value.__cause__, psycopg.OperationalError)
@@ -543,10 +545,15 @@ def test_a_connection_lost_inside_atomic_fails_the_rest_of_the_block(
     def block() -> None:
         with storage.atomic():
             storage.put("t", ("a",), 1)
+            storage.put("t", ("b",), 2)  # killed here; the write waits in memory
             try:
-                storage.put("t", ("b",), 2)  # killed here
+                storage.get("t", ("z",))  # the next round trip finds the loss
             except StorageConnectionError as lost:
                 caught.append(str(lost))
+            with pytest.raises(StorageConnectionError, match="lost earlier"):
+                storage.get("t", ("a",))  # not even from memory
+            with pytest.raises(StorageConnectionError, match="lost earlier"):
+                storage.delete("t", ("a",))
             storage.put("t", ("c",), 3)  # not silently on a new connection, outside it
 
     with pytest.raises(StorageConnectionError, match="lost earlier in this transaction"):
@@ -673,3 +680,282 @@ def test_a_bad_lock_timeout_is_refused(pg_dsn: str, bad: Any) -> None:
     with pytest.raises(ValueError, match="lock_timeout must be"):
         PostgresStorage(pg_dsn, schema="never_made", lock_timeout=bad)
     assert tables_of(pg_dsn, "never_made") == {}
+
+
+# -- the write buffer: an atomic() block's writes travel with its COMMIT ------------------
+
+
+class Counted(PostgresStorage):
+    """Counts its round trips to the server (each ``_send`` is one)."""
+
+    trips = 0
+
+    def _send(self, conn: Any, statements: Any) -> Any:
+        self.trips += 1 if self._pipelines else len(statements)
+        return super()._send(conn, statements)
+
+
+@pytest.fixture(params=["pipeline", "one at a time"])
+def buffered(request: pytest.FixtureRequest, pg_dsn: str, pg_schema: str) -> Iterator[Counted]:
+    """A storage that sends several statements in one pipeline, or (as with a libpq older
+    than 14) one at a time."""
+    opened = Counted(pg_dsn, schema=pg_schema)
+    opened._pipelines = request.param == "pipeline"
+    yield opened
+    opened.close()
+
+
+def entries(dsn: str, schema: str) -> dict[tuple[str, bytes], bytes]:
+    """What the server holds, as another connection sees it (committed rows only)."""
+    with admin(dsn) as conn:
+        rows = conn.execute(f'SELECT tbl, key, value FROM "{schema}".entries').fetchall()
+    return {(str(t), bytes(k)): bytes(v) for t, k, v in rows}
+
+
+def test_reads_in_a_block_see_its_own_writes_which_reach_the_server_at_commit(
+    buffered: Counted, pg_dsn: str, pg_schema: str
+) -> None:
+    buffered.put("t", ("gone",), "old")
+    buffered.put("t", ("kept",), "old")
+    committed = entries(pg_dsn, pg_schema)
+    with buffered.atomic():
+        buffered.put("t", ("a",), "v1")
+        buffered.put("t", ("a",), "v2")  # the last write of a key wins
+        buffered.put("t", ("kept",), "new")
+        assert buffered.delete("t", ("gone",)) is True
+        assert buffered.get("t", ("a",)) == "v2"
+        assert buffered.get("t", ("kept",)) == "new"
+        assert buffered.get("t", ("gone",)) is None
+        assert entries(pg_dsn, pg_schema) == committed  # nothing sent yet
+    assert entries(pg_dsn, pg_schema) != committed
+    with buffered.atomic():
+        assert buffered.get("t", ("a",)) == "v2"
+        assert buffered.get("t", ("kept",)) == "new"
+        assert buffered.get("t", ("gone",)) is None
+    assert [key for key, _ in buffered.scan("t", ())] == [("a",), ("kept",)]
+
+
+def test_delete_answers_whether_the_key_was_there_as_the_block_sees_it(
+    buffered: Counted, pg_dsn: str, pg_schema: str
+) -> None:
+    buffered.put("t", ("on server",), 1)
+    buffered.put("t", ("read first",), 2)
+    with buffered.atomic():
+        assert buffered.delete("t", ("new",)) is False  # nowhere: one statement
+        buffered.put("t", ("new",), 3)
+        assert buffered.delete("t", ("new",)) is True  # buffered: from memory
+        assert buffered.delete("t", ("new",)) is False
+        assert buffered.get("t", ("read first",)) == 2
+        trips = buffered.trips
+        assert buffered.delete("t", ("read first",)) is True  # read before: from memory
+        assert buffered.delete("t", ("read first",)) is False
+        assert buffered.get("t", ("never",)) is None
+        assert buffered.delete("t", ("never",)) is False  # read as absent: from memory
+        assert buffered.trips == trips + 1  # only the get of "never"
+        assert buffered.delete("t", ("on server",)) is True  # unknown: one statement
+        assert buffered.delete("t", ("on server",)) is False
+        buffered.put("t", ("on server",), 4)
+        assert buffered.get("t", ("on server",)) == 4
+    assert [(key, value) for key, value in buffered.scan("t", ())] == [(("on server",), 4)]
+    # Outside atomic(), each is a transaction of its own, and says the same.
+    assert buffered.delete("t", ("on server",)) is True
+    assert buffered.delete("t", ("on server",)) is False
+    assert entries(pg_dsn, pg_schema) == {}
+
+
+def test_a_scan_sees_the_blocks_writes_before_it_and_between_its_batches(
+    buffered: Counted,
+) -> None:
+    for n in range(600):
+        buffered.put("t", (n,), n)
+    with buffered.atomic():
+        buffered.put("t", (1000,), "new")
+        assert buffered.delete("t", (0,)) is True
+        buffered.put("t", (5,), "five")
+        seen = []
+        for key, value in buffered.scan("t", ()):  # three batches of 256 at most
+            seen.append((key, value))
+            if key == (300,):  # in the second batch: the third is read after these
+                buffered.put("t", (700,), "written while scanning")
+                buffered.put("t", (299,), "behind the scan")
+                assert buffered.delete("t", (550,)) is True
+        expected: dict[tuple[int], object] = {(n,): n for n in range(1, 600)}
+        expected.update({(1000,): "new", (5,): "five", (700,): "written while scanning"})
+        del expected[(550,)]
+        assert seen == sorted(expected.items())
+        backwards = list(buffered.scan("t", (), reverse=True, limit=3))
+        assert backwards == [((1000,), "new"), ((700,), "written while scanning"), ((599,), 599)]
+        assert buffered.get("t", (299,)) == "behind the scan"
+    assert buffered.get("t", (550,)) is None
+    assert buffered.get("t", (700,)) == "written while scanning"
+
+
+def test_a_rolled_back_block_keeps_nothing_of_its_buffer_nor_of_what_it_read(
+    buffered: Counted, pg_dsn: str, pg_schema: str
+) -> None:
+    buffered.put("t", ("a",), 1)
+    committed = entries(pg_dsn, pg_schema)
+    buffered.changed_elsewhere()
+
+    def block() -> None:
+        with buffered.atomic():
+            assert buffered.get("t", ("a",)) == 1
+            buffered.put("t", ("a",), 2)
+            buffered.put("t", ("b",), 2)
+            assert list(buffered.scan("t", ())) == [(("a",), 2), (("b",), 2)]  # sent first
+            buffered.put("t", ("c",), 3)
+            assert buffered.delete("t", ("a",)) is True
+            raise KeyError("no")
+
+    with pytest.raises(KeyError):
+        block()
+    assert entries(pg_dsn, pg_schema) == committed
+    # Another connection changes "a" meanwhile: the next block reads it, not a memory.
+    with admin(pg_dsn) as conn:
+        conn.execute(
+            f'UPDATE "{pg_schema}".entries SET value = %s WHERE tbl = %s',
+            (b"7", "t"),
+        )
+    with buffered.atomic():
+        assert buffered.changed_elsewhere() is False  # no sync_core commit counted
+        assert buffered.get("t", ("a",)) == 7
+        assert buffered.get("t", ("b",)) is None
+        assert buffered.get("t", ("c",)) is None
+
+
+def test_more_writes_than_a_block_buffers_are_sent_early_and_still_one_transaction(
+    buffered: Counted, pg_dsn: str, pg_schema: str
+) -> None:
+    def block() -> None:
+        with buffered.atomic():
+            for n in range(2500):
+                buffered.put("t", (n,), n)
+            assert buffered.get("t", (2499,)) == 2499
+            raise KeyError("no")
+
+    with pytest.raises(KeyError):
+        block()
+    assert entries(pg_dsn, pg_schema) == {}
+    with buffered.atomic():
+        for n in range(2500):
+            buffered.put("t", (n,), n)
+        for n in range(0, 2500, 2):
+            assert buffered.delete("t", (n,)) is True
+    assert [key for key, _ in buffered.scan("t", ())] == [(n,) for n in range(1, 2500, 2)]
+    # A block that reads more keys than it remembers still answers each rightly, and
+    # what it remembers stays bounded.
+    with buffered.atomic():
+        for n in range(5000):
+            assert buffered.get("t", (n,)) == (n if n % 2 and n < 2500 else None)
+            assert len(buffered._known) <= _KNOWN
+        assert buffered.get("t", (1,)) == 1
+        assert buffered.delete("t", (1,)) is True
+        assert buffered.get("t", (1,)) is None
+    assert buffered.get("t", (1,)) is None
+
+
+def test_clear_and_restore_in_a_block_replace_its_buffer_and_what_it_read(
+    buffered: Counted,
+) -> None:
+    buffered.put("t", ("a",), 1)
+    saved = buffered.snapshot()
+    with buffered.atomic():
+        assert buffered.get("t", ("a",)) == 1
+        buffered.put("t", ("b",), 2)
+        buffered.clear()
+        assert buffered.get("t", ("a",)) is None
+        assert buffered.get("t", ("b",)) is None
+        buffered.put("t", ("c",), 3)
+        buffered.restore(saved)
+        assert buffered.get("t", ("c",)) is None
+        assert buffered.get("t", ("a",)) == 1
+        buffered.put("t", ("d",), 4)
+        assert repr(buffered.snapshot()) == "<PostgresSnapshot 2 entries>"  # sees "d"
+    assert list(buffered.scan("t", ())) == [(("a",), 1), (("d",), 4)]
+
+
+def test_a_connection_lost_while_committing_the_buffer_keeps_nothing_of_it(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    class Killed(KilledOnCommit, Counted):
+        pass
+
+    storage = Killed(pg_dsn, schema=pg_schema)
+    other = PostgresStorage(pg_dsn, schema=pg_schema)
+    assert other.wait_announced(5) is True
+    for n in range(5):
+        storage.put("t", (n,), n)
+    before = tables_of(pg_dsn, pg_schema)
+    storage.armed = True
+
+    def block() -> None:
+        with storage.atomic():
+            for n in range(5):
+                storage.put("t", (n,), -n)
+            assert storage.delete("t", (4,)) is True
+            storage.put("t", (9,), 9)
+            storage.announce("IS1")
+
+    with pytest.raises(StorageConnectionError) as lost:
+        block()
+    message = str(lost.value)
+    assert "lost while committing" in message
+    assert "committed entirely or not at all" in message
+    assert isinstance(lost.value.__cause__, psycopg.OperationalError)
+    assert tables_of(pg_dsn, pg_schema) == before  # no write, nor the counter
+    assert other.wait_announced(0.3) is False  # nor the notice
+    assert [value for _, value in storage.scan("t", ())] == [0, 1, 2, 3, 4]  # reconnected
+    other.close()
+    storage.close()
+
+
+def test_a_connection_lost_while_sending_the_buffer_before_a_scan_keeps_nothing(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    storage = PostgresStorage(pg_dsn, schema=pg_schema)
+    storage.put("t", ("kept",), 1)
+    before = tables_of(pg_dsn, pg_schema)
+
+    def block() -> None:
+        with storage.atomic():
+            storage.put("t", ("a",), 1)
+            terminate(pg_dsn, storage.backend_pid())
+            with pytest.raises(StorageConnectionError, match=r"lost while scanning.*nothing of"):
+                list(storage.scan("t", ()))
+
+    with pytest.raises(StorageConnectionError, match="lost earlier"):
+        block()
+    assert tables_of(pg_dsn, pg_schema) == before
+    assert storage.get("t", ("a",)) is None
+    storage.close()
+
+
+def test_the_round_trips_of_an_operation(buffered: Counted) -> None:
+    sync = Sync(storage=buffered, clock=ManualClock(), seed=5)
+    sync.services("default").sync_maps.create(unique_name="m")
+    items = sync.services("default").sync_maps("m").sync_map_items
+    items.create(key="a", data={"n": 0})
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("create", lambda: items.create(key="b", data={"n": 1})),
+        ("update", lambda: items("b").update(data={"n": 2})),
+        ("fetch", lambda: items("b").fetch()),
+    ]
+    trips = {}
+    for name, call in calls:
+        before = buffered.trips
+        call()
+        trips[name] = buffered.trips - before
+    if buffered._pipelines:
+        # the lock (with the counter); 6 reads (7 asked: the service twice, from the
+        # server once); the 4 writes, the counter's update, the change notice and the
+        # COMMIT together.
+        # (Before the buffer: 13, each write and the second read a round trip.)
+        assert trips == {"create": 8, "update": 8, "fetch": 7}
+    else:
+        # the same, each statement of the commit a round trip: the writes (one
+        # statement: no delete), the counter, the change notice, the COMMIT
+        assert trips == {"create": 11, "update": 11, "fetch": 7}
+    before = buffered.trips
+    buffered.put("t", ("x",), 1)  # outside atomic(): lock, then write and commit
+    assert buffered.trips - before == (2 if buffered._pipelines else 4)
+    assert items("b").fetch().data == {"n": 2}
