@@ -71,7 +71,7 @@ __all__ = [
 ]
 
 #: The most events of one service the default retention keeps.
-DEFAULT_COUNT: Final = 100_000
+DEFAULT_COUNT: Final = 10_000
 #: The most events one read returns.
 MAX_LIMIT: Final = 1000
 #: How often (seconds) a waiting follower looks again at a shared storage that cannot
@@ -105,12 +105,13 @@ class ChangeRetention:
     the last ``count`` of each service. ``None`` lifts that bound; both None keep
     everything; ``count=0`` keeps nothing (the feed is off, and costs nothing).
 
-    The default keeps a day of events, at most the last 100,000 of each service (what a
-    long-running server on the in-memory storage holds stays bounded: an event costs
-    about half a kilobyte).
+    The default keeps a day of events, at most the last 10,000 of each service (an
+    event held in memory costs about 750 bytes: what a test suite or a long-running
+    server on the in-memory storage holds stays small). A server whose followers may
+    fall further behind, on a durable storage, raises ``count`` or lifts it.
 
     >>> ChangeRetention()
-    ChangeRetention(age=datetime.timedelta(days=1), count=100000)
+    ChangeRetention(age=datetime.timedelta(days=1), count=10000)
     >>> ChangeRetention(count=-1)
     Traceback (most recent call last):
     ...

@@ -338,7 +338,7 @@ def test_an_age_beyond_the_calendar_keeps_everything(clock: ManualClock) -> None
 def test_the_retention_given_is_the_retention_kept() -> None:
     off = ChangeRetention(age=timedelta(hours=1), count=0)
     assert Sync(change_retention=off).change_retention == off
-    assert Sync().change_retention == ChangeRetention(age=timedelta(days=1), count=100_000)
+    assert Sync().change_retention == ChangeRetention(age=timedelta(days=1), count=10_000)
 
 
 def test_the_error_pickles() -> None:
