@@ -31,11 +31,15 @@ How (docs/durable-storage.md, "PostgreSQL", says what holds and what it costs):
   a delete of a key the transaction neither wrote nor read asks the server at once
   (its answer says whether the key was there); a rollback drops them;
 - a new schema is made by the first of many processes opening it at once, the others
-  find it made; a schema that holds other tables, or a store of another schema
+  find it made; a schema that holds anything else (any object in the system
+  catalogs: a table, sequence, view, type, function...), or a store of another schema
   version, is refused with :class:`StorageFormatError` and not written to;
-- a lost connection fails the operation with :class:`StorageConnectionError` (nothing
-  of it is kept; lost while committing, the outcome is unknown and the message says
-  so), and the next operation connects again;
+- a lost connection (or one whose state is in doubt, as after a ``COPY`` cut short)
+  fails the operation with :class:`StorageConnectionError` (nothing of it is kept;
+  lost while committing, the outcome is unknown and the message says so), is closed,
+  and the next operation connects again; a connection found dead by an operation's
+  first statement (``BEGIN`` and the lock, which write nothing) is replaced and that
+  statement sent again, once;
 - :meth:`PostgresStorage.announce` and :meth:`PostgresStorage.wait_announced` wake
   the change feed's followers in every process (``NOTIFY``/``LISTEN``,
   :class:`~sync_core.storage.base.ChangeNotices`);
@@ -48,6 +52,10 @@ The schema name is checked before anything is asked of the server:
 Traceback (most recent call last):
 ...
 ValueError: schema must be a PostgreSQL name of letters, digits and '_', not beginning with a digit, 50 characters at most; got 'sync-core'
+>>> PostgresStorage("postgresql://app@db/sync", schema="pg_sync")
+Traceback (most recent call last):
+...
+ValueError: schema must not begin with 'pg_', which PostgreSQL reserves for its own schemas; got 'pg_sync'
 
 (The tests run it against a real server: tests/integration/test_postgres_storage.py,
 and every domain test once more in the ``postgres`` tier.)
@@ -55,6 +63,8 @@ and every domain test once more in the ``postgres`` tier.)
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import re
 import threading
@@ -98,6 +108,45 @@ _SCHEMA_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,49}")
 POLL_SECONDS: Final = 0.25
 #: How many times opening starts over when another process made the schema meanwhile.
 _OPEN_ATTEMPTS: Final = 20
+#: The tables of a store.
+_TABLES: Final = frozenset({"meta", "entries"})
+#: Every object of a schema, from the system catalogs, as (kind, name): relations
+#: (``pg_class``: tables, sequences, views, materialized views, foreign tables,
+#: composite types; not indexes, which go with their table); types that are not a
+#: relation's row type or the array of one (those go with their relation); functions
+#: and procedures; operators; collations.
+_SQL_CONTENTS: Final = """
+WITH ns AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %(schema)s)
+SELECT c.relkind::text, c.relname::text
+  FROM pg_catalog.pg_class c
+ WHERE c.relnamespace IN (SELECT oid FROM ns) AND c.relkind NOT IN ('i', 'I')
+UNION ALL
+SELECT 'type', y.typname::text
+  FROM pg_catalog.pg_type y
+ WHERE y.typnamespace IN (SELECT oid FROM ns) AND y.typrelid = 0
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type e
+                    WHERE e.oid = y.typelem AND e.typrelid <> 0 AND e.typarray = y.oid)
+UNION ALL
+SELECT 'function', p.proname::text
+  FROM pg_catalog.pg_proc p WHERE p.pronamespace IN (SELECT oid FROM ns)
+UNION ALL
+SELECT 'operator', o.oprname::text
+  FROM pg_catalog.pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM ns)
+UNION ALL
+SELECT 'collation', l.collname::text
+  FROM pg_catalog.pg_collation l WHERE l.collnamespace IN (SELECT oid FROM ns)
+"""
+#: How :data:`_SQL_CONTENTS`'s kinds are named in messages (``relkind`` letters).
+_KINDS: Final = {
+    "r": "table",
+    "p": "table",
+    "S": "sequence",
+    "v": "view",
+    "m": "materialized view",
+    "f": "foreign table",
+    "c": "type",
+    "t": "TOAST table",
+}
 
 #: This process's id, kept current by a fork handler (checking a storage crossed no
 #: fork then costs no system call).
@@ -116,6 +165,33 @@ if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork
 def _lost(connection: psycopg.Connection[Any] | None) -> bool:
     """Whether ``connection`` can no longer be used (closed, or its socket broken)."""
     return connection is None or connection.closed or connection.broken
+
+
+def _doubtful(connection: psycopg.Connection[Any] | None, exc: BaseException) -> bool:
+    """Whether ``exc``, raised by a statement on ``connection``, leaves the connection
+    in a state not to be trusted: lost, or an error of the client side or of the
+    connection rather than one the server sent about a statement (psycopg may raise
+    ``connection socket closed`` or ``another command is already in progress`` without
+    marking the connection broken). Such a connection is closed, never used again."""
+    if _lost(connection):
+        return True
+    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    if isinstance(exc, psycopg.errors.PipelineAborted):
+        return False  # a statement skipped after another's error: that one is the cause
+    sqlstate = exc.sqlstate
+    # No SQLSTATE: raised by psycopg or libpq, not by the server. Class 08: connection
+    # exception; 57P: the server ends the session (shutdown, terminate, idle timeout).
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+
+
+def _close_quietly(connection: psycopg.Connection[Any] | None) -> None:
+    """Close ``connection`` whatever its state (the server then rolls back its open
+    transaction)."""
+    if connection is None:
+        return
+    with contextlib.suppress(Exception):  # a connection dropped may fail to say goodbye
+        connection.close()
 
 
 def _value_bytes(value: object) -> bytes:
@@ -166,19 +242,21 @@ class PostgresStorage:
         dsn: a libpq connection string or URI
             (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING).
         schema: the PostgreSQL schema that holds the store (made when missing): letters,
-            digits and ``_``, not beginning with a digit, 50 characters at most.
+            digits and ``_``, not beginning with a digit nor with ``pg_`` (reserved
+            by PostgreSQL), 50 characters at most.
         connect_timeout: whole seconds a connection attempt may take (unless ``dsn`` says).
         lock_timeout: seconds an operation waits for the store's lock, held by another
             process's operation, before it fails with psycopg's ``LockNotAvailable``
-            (PostgreSQL's ``lock_timeout``; 0: for ever). As SQLite's busy timeout.
+            (PostgreSQL's ``lock_timeout``, whole milliseconds: rounded up, 1 ms at
+            least; 0: for ever). As SQLite's busy timeout.
         notices: whether to send and hear change notices with ``NOTIFY``/``LISTEN``; None
             (the default): whenever the server accepts ``LISTEN`` (PostgreSQL does;
             CockroachDB, and YugabyteDB unless enabled, do not). Without them,
             :meth:`wait_announced` polls (it wakes every :data:`POLL_SECONDS`).
 
     Raises:
-        ValueError: ``schema`` is not such a name.
-        StorageFormatError: the schema holds tables but is not a sync_core store, or is
+        ValueError: ``schema`` is not such a name, or ``lock_timeout`` not such a number.
+        StorageFormatError: the schema holds objects but is not a sync_core store, or is
             one of a schema version other than :data:`SCHEMA_VERSION` (left untouched).
         StorageConnectionError: the server cannot be reached.
     """
@@ -197,12 +275,16 @@ class PostgresStorage:
                 "schema must be a PostgreSQL name of letters, digits and '_', not beginning "
                 f"with a digit, 50 characters at most; got {schema!r}"
             )
+        if schema.startswith("pg_"):
+            raise ValueError(
+                "schema must not begin with 'pg_', which PostgreSQL reserves for its own "
+                f"schemas; got {schema!r}"
+            )
         self.dsn = dsn
         self.schema = schema
         #: The ``NOTIFY`` channel of this schema's change notices.
         self.channel = f"sync_core.{schema}"
-        if not isinstance(lock_timeout, int | float) or not 0 <= lock_timeout < 2**31 / 1000:
-            raise ValueError(f"lock_timeout must be a number of seconds >= 0, got {lock_timeout!r}")
+        self._lock_timeout_ms = self._milliseconds(lock_timeout)
         self._connect_timeout = connect_timeout
         self._lock_timeout = float(lock_timeout)
         self._label = f"PostgresStorage({_where(dsn)!r}, schema={schema!r})"
@@ -233,7 +315,11 @@ class PostgresStorage:
         #: The cursor that runs single statements (of the connection that made it).
         self._cursor: psycopg.Cursor[Any] | None = None
         self._listener: psycopg.Connection[Any] | None = None
+        #: Held by the one thread that waits (or starts listening) at a time.
         self._listen_lock = threading.Lock()
+        #: Held for an instant to set or take ``_listener`` and ``_closed`` together:
+        #: :meth:`close` and a thread that starts listening agree on who closes it.
+        self._listener_guard = threading.Lock()
         self._closed = False
         #: Whether change notices travel by NOTIFY/LISTEN (else wait_announced polls).
         self.notices = bool(notices)
@@ -246,6 +332,27 @@ class PostgresStorage:
         except BaseException:
             self._conn.close()
             raise
+
+    @staticmethod
+    def _milliseconds(lock_timeout: object) -> int:
+        """``lock_timeout`` in PostgreSQL's whole milliseconds: rounded up, so that a
+        positive timeout never becomes 0 (which PostgreSQL takes as no timeout)."""
+        if (
+            isinstance(lock_timeout, bool)
+            or not isinstance(lock_timeout, int | float)
+            or not 0 <= lock_timeout < math.inf
+        ):
+            raise ValueError(f"lock_timeout must be a number of seconds >= 0, got {lock_timeout!r}")
+        if lock_timeout == 0:
+            return 0
+        # Rounded up, less a hair of float noise (1.1 * 1000 is 1100.0000000000002).
+        milliseconds = max(1, math.ceil(lock_timeout * 1000 - 1e-6))
+        if milliseconds >= 2**31:
+            raise ValueError(
+                f"lock_timeout must be a number of seconds >= 0, below {(2**31 - 1) / 1000:g}, "
+                f"got {lock_timeout!r}"
+            )
+        return milliseconds
 
     # -- connecting and opening -------------------------------------------------------
 
@@ -308,7 +415,7 @@ class PostgresStorage:
         try:
             conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=self._connect_timeout)
             if main:
-                conn.execute(f"SET lock_timeout = {round(self._lock_timeout * 1000)}")
+                conn.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
             return conn
         except psycopg.OperationalError as exc:
             raise StorageConnectionError(
@@ -329,11 +436,11 @@ class PostgresStorage:
         advisory = True
         for attempt in range(_OPEN_ATTEMPTS):
             try:
-                tables = self._tables(conn)
-                if not tables:
-                    tables = self._create(conn, use_advisory_lock=advisory)
-                if tables:
-                    self._check_format(conn, tables)
+                tables, foreign = self._contents(conn)
+                if not tables and not foreign:
+                    tables, foreign = self._create(conn, use_advisory_lock=advisory)
+                if tables or foreign:
+                    self._check_format(conn, tables, foreign)
                 break
             except (psycopg.errors.UndefinedFunction, psycopg.errors.FeatureNotSupported):
                 if not advisory:
@@ -351,7 +458,7 @@ class PostgresStorage:
                 if attempt == _OPEN_ATTEMPTS - 1:
                     raise
             except psycopg.OperationalError as exc:
-                if _lost(conn):
+                if _doubtful(conn, exc):
                     raise StorageConnectionError(
                         f"{self._label}: the connection was lost while opening the store: {exc}"
                     ) from exc
@@ -371,14 +478,26 @@ class PostgresStorage:
             return False
         return True
 
-    def _tables(self, conn: psycopg.Connection[Any]) -> set[str]:
-        rows = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (self.schema,),
-        ).fetchall()
-        return {str(row[0]) for row in rows}
+    def _contents(self, conn: psycopg.Connection[Any]) -> tuple[set[str], list[str]]:
+        """What the schema holds, from the system catalogs (which list every object,
+        whatever the role's privileges on it; ``information_schema`` lists only the
+        tables the role may use): the names of its tables a store has (``meta``,
+        ``entries``), and a description of each other object (sorted): anything but
+        those tables (with their indexes and row types) makes the schema another
+        program's."""
+        rows = conn.execute(_SQL_CONTENTS, {"schema": self.schema}).fetchall()
+        tables: set[str] = set()
+        foreign: list[str] = []
+        for kind, name in rows:
+            if kind in ("r", "p") and name in _TABLES:
+                tables.add(str(name))
+            else:
+                foreign.append(f"{_KINDS.get(str(kind), str(kind))} {name}")
+        return tables, sorted(foreign)
 
-    def _create(self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool) -> set[str]:
+    def _create(
+        self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool
+    ) -> tuple[set[str], list[str]]:
         schema = sql.Identifier(self.schema)
         with conn.transaction():
             if use_advisory_lock:
@@ -386,9 +505,10 @@ class PostgresStorage:
                     "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                     (f"sync_core schema {self.schema}",),
                 )
-            tables = self._tables(conn)  # again, now that no other opener is making them
-            if tables:
-                return tables
+            # Again, now that no other opener is making them.
+            tables, foreign = self._contents(conn)
+            if tables or foreign:
+                return tables, foreign
             exists = conn.execute(
                 "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (self.schema,)
             ).fetchone()
@@ -411,9 +531,16 @@ class PostgresStorage:
                 .as_string(None),
                 ("format", _FORMAT, "schema_version", str(SCHEMA_VERSION), "commits", "0"),
             )
-        return set()
+        return set(), []
 
-    def _check_format(self, conn: psycopg.Connection[Any], tables: set[str]) -> None:
+    def _check_format(
+        self, conn: psycopg.Connection[Any], tables: set[str], foreign: list[str]
+    ) -> None:
+        if foreign:
+            raise StorageFormatError(
+                f"{self._label}: schema {self.schema!r} is not a sync_core store (it holds "
+                f"{', '.join(foreign)}); it was left untouched"
+            )
         meta: dict[str, str] = {}
         if "meta" in tables:
             try:
@@ -473,8 +600,9 @@ class PostgresStorage:
         try:
             return self._send(conn, statements)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            if not _lost(conn):
+            if not _doubtful(conn, exc):
                 raise
+            _close_quietly(conn)  # the next operation connects again
             self._broken = self._depth > 0
             raise StorageConnectionError(
                 f"{self._label}: the connection to PostgreSQL was lost while {doing}: "
@@ -742,8 +870,19 @@ class PostgresStorage:
         self._announced.clear()
         self._forget()
         self._broken = False
+        # A connection that looked sound, found lost by this first statement, died
+        # while idle (the server restarted, an idle timeout, pg_terminate_backend):
+        # begun again once, on a new connection. Safe, whenever it died: nothing of the
+        # operation was sent but this statement, which writes nothing.
+        again = not _lost(self._conn)
         try:
-            cursor = self._execute(self._sql_begin, doing="beginning a transaction")
+            try:
+                cursor = self._execute(self._sql_begin, doing="beginning a transaction")
+            except StorageConnectionError:
+                if not again or not _lost(self._conn):
+                    raise
+                self._rollback()
+                cursor = self._execute(self._sql_begin, doing="beginning a transaction")
             cursor.nextset()
             row = cursor.fetchone()
         except psycopg.errors.LockNotAvailable as exc:
@@ -773,14 +912,29 @@ class PostgresStorage:
         broken, self._broken = self._broken, False
         conn = self._conn
         if broken or _lost(conn):
+            _close_quietly(conn)
             return
         assert conn is not None
+        status = conn.info.transaction_status
+        if status == psycopg.pq.TransactionStatus.IDLE:
+            return
+        if status not in (
+            psycopg.pq.TransactionStatus.INTRANS,
+            psycopg.pq.TransactionStatus.INERROR,
+        ):
+            # A statement still running (a COPY cut short) or a state libpq does not
+            # know: a ROLLBACK would fail ("another command is already in progress").
+            # Closing rolls back too; the next operation connects again.
+            _close_quietly(conn)
+            return
         try:
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.execute("ROLLBACK")
-        except (psycopg.OperationalError, psycopg.InterfaceError):
-            if not _lost(conn):
+            conn.execute("ROLLBACK")
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            if not _doubtful(conn, exc):
                 raise
+            # The transaction ends with the connection; the error that made this
+            # rollback goes on (it says what happened), and the next operation connects.
+            _close_quietly(conn)
 
     def _commit(self) -> None:
         """Commit, in one round trip with the buffered writes, the counter's update and
@@ -807,9 +961,10 @@ class PostgresStorage:
         try:
             cursors = self._send(conn, statements)
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            if not _lost(conn):
+            if not _doubtful(conn, exc):
                 self._rollback()
                 raise
+            _close_quietly(conn)  # the next operation connects again
             raise StorageConnectionError(
                 f"{self._label}: the connection to PostgreSQL was lost while committing: "
                 f"{_one_line(exc)}; whether this operation was kept is unknown (it "
@@ -855,8 +1010,11 @@ class PostgresStorage:
                     for row in snapshot._rows:
                         copy.write_row(row)
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                if not _lost(conn):
-                    raise
+                # Whatever it says, a COPY cut short leaves the connection in doubt
+                # (psycopg may raise "connection socket closed" without marking it
+                # broken, and libpq still think the COPY runs): closed, which rolls
+                # the transaction back; the next operation connects again.
+                _close_quietly(conn)
                 self._broken = True
                 raise StorageConnectionError(
                     f"{self._label}: the connection to PostgreSQL was lost while restoring "
@@ -917,7 +1075,9 @@ class PostgresStorage:
         """Block until an announcement arrives (``LISTEN`` on a second connection), or
         ``timeout`` seconds pass; whether one arrived. The first call (and the first
         after the listening connection was lost) starts listening and returns True at
-        once. Safe from any thread, while the storage is used from another.
+        once. Safe from any thread, while the storage is used from another; threads
+        that wait at once take turns, and none waits longer than its ``timeout``
+        for its turn (then False). After :meth:`close`, False at once.
 
         Without notices (``notices=False``), it polls: it sleeps
         :data:`POLL_SECONDS` (or ``timeout``, if shorter) and answers True (read again)
@@ -929,34 +1089,56 @@ class PostgresStorage:
             pause = min(max(timeout, 0.0), POLL_SECONDS)
             time.sleep(pause)
             return pause < timeout
-        with self._listen_lock:
+        timeout = max(timeout, 0.0)
+        deadline = time.monotonic() + timeout
+        # Another thread may be waiting: this one waits for its turn within its timeout.
+        if not self._listen_lock.acquire(timeout=timeout):
+            return False
+        try:
+            if self._closed:
+                return False
             listener = self._listener
             if _lost(listener):
-                if self._closed:
-                    return False
-                if listener is not None:
-                    listener.close()
-                self._listener = listener = self._connect("listening", main=False)
-                try:
-                    listener.execute(self._sql_listen)
-                except psycopg.Error as exc:
-                    listener.close()
-                    self._listener = None
-                    raise StorageConnectionError(
-                        f"{self._label}: cannot listen for change notices: {exc}"
-                    ) from exc
-                return True
+                return self._listen(listener)
             assert listener is not None
             try:
-                arrived = self._notified(listener, max(timeout, 0.0))
+                arrived = self._notified(listener, max(deadline - time.monotonic(), 0.0))
                 if arrived:
                     while self._notified(listener, 0.0):  # drain: one wake-up is enough
                         pass
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                if not _lost(listener):
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                if not _doubtful(listener, exc):
                     raise
-                return True  # lost: the caller reads again, the next call listens again
+                _close_quietly(listener)  # the next call listens again, on a new one
+                return True  # the caller reads again: it may have missed a notice
             return arrived
+        finally:
+            self._listen_lock.release()
+
+    def _listen(self, lost: psycopg.Connection[Any] | None) -> bool:
+        """Replace the listening connection ``lost`` (or None) with a new one that
+        listens (under ``_listen_lock``): True; False if the storage was closed
+        meanwhile (the new connection is closed then)."""
+        _close_quietly(lost)
+        listener = self._connect("listening", main=False)
+        try:
+            listener.execute(self._sql_listen)
+        except psycopg.Error as exc:
+            _close_quietly(listener)
+            raise StorageConnectionError(
+                f"{self._label}: cannot listen for change notices: {exc}"
+            ) from exc
+        except BaseException:
+            _close_quietly(listener)
+            raise
+        with self._listener_guard:
+            if not self._closed:
+                self._listener = listener
+                return True
+        # close() ran while it connected: it could not see this connection, so it is
+        # closed here (and close() leaves no connection open once this call returns).
+        _close_quietly(listener)
+        return False
 
     @staticmethod
     def _notified(listener: psycopg.Connection[Any], timeout: float) -> bool:
@@ -970,10 +1152,11 @@ class PostgresStorage:
     def close(self) -> None:
         """Close both connections. In a process forked from the one that opened them,
         only let go: they are the parent's, and are not touched."""
-        self._closed = True
+        with self._listener_guard:
+            self._closed = True
+            listener, self._listener = self._listener, None
         if self._pid != _pid:
             return
-        listener, self._listener = self._listener, None
         if listener is not None:
             listener.close()
         with self._lock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import signal
 import threading
 import time
@@ -31,7 +32,7 @@ from sync_core import (
     Sync,
 )
 from sync_core.storage.base import ChangeNotices, SharedStorage, Snapshots
-from sync_core.storage.postgres import _KNOWN, POLL_SECONDS
+from sync_core.storage.postgres import _KNOWN, POLL_SECONDS, PostgresSnapshot
 from sync_core.testing.conformance import run_storage_conformance
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -199,7 +200,9 @@ def test_an_empty_schema_made_beforehand_becomes_a_store(pg_dsn: str, pg_schema:
 class WithoutAdvisoryLock(PostgresStorage):
     """Makes a new schema as on a server whose advisory locks lock nothing."""
 
-    def _create(self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool) -> set[str]:
+    def _create(
+        self, conn: psycopg.Connection[Any], *, use_advisory_lock: bool
+    ) -> tuple[set[str], list[str]]:
         return super()._create(conn, use_advisory_lock=False)
 
 
@@ -675,7 +678,7 @@ def test_waiting_for_the_lock_longer_than_lock_timeout_fails_and_changes_nothing
     impatient.close()
 
 
-@pytest.mark.parametrize("bad", [-1, float("nan"), "30", 10**10])
+@pytest.mark.parametrize("bad", [-1, float("nan"), "30", 10**10, True, False, float("inf")])
 def test_a_bad_lock_timeout_is_refused(pg_dsn: str, bad: Any) -> None:
     with pytest.raises(ValueError, match="lock_timeout must be"):
         PostgresStorage(pg_dsn, schema="never_made", lock_timeout=bad)
@@ -959,3 +962,335 @@ def test_the_round_trips_of_an_operation(buffered: Counted) -> None:
     buffered.put("t", ("x",), 1)  # outside atomic(): lock, then write and commit
     assert buffered.trips - before == (2 if buffered._pipelines else 4)
     assert items("b").fetch().data == {"n": 2}
+
+
+# -- after review: connection loss in restore's COPY, waiting, closing, foreign schemas ----
+
+
+class KilledRows(tuple[tuple[str, bytes, bytes], ...]):
+    """A snapshot's rows whose reading terminates the storage's backend just before the
+    row numbered ``at`` is handed to the ``COPY`` (``at`` = the number of rows: after the
+    last, as the ``COPY`` ends)."""
+
+    dsn = ""
+    pid = 0
+    at = -1
+
+    def __iter__(self) -> Iterator[tuple[str, bytes, bytes]]:
+        for number, row in enumerate(super().__iter__()):
+            if number == self.at:
+                terminate(self.dsn, self.pid)
+            yield row
+        if self.at == len(self):
+            terminate(self.dsn, self.pid)
+
+
+def count_entries(dsn: str, schema: str) -> int:
+    with admin(dsn) as conn:
+        row = conn.execute(f'SELECT count(*) FROM "{schema}".entries').fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_connection_lost_during_restores_copy_never_wedges_the_storage(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage
+) -> None:
+    with storage.atomic():
+        for n in range(20_000):
+            storage.put("t", (n,), "x")
+    saved = storage.snapshot()
+    storage.clear()
+    storage.put("t", ("before",), 1)
+
+    # Deterministic: the backend dies at chosen rows of the COPY (at its end, too).
+    for at in (0, 1, 700, 10_000, 19_999, 20_000):
+        rows = KilledRows(saved._rows)
+        rows.dsn, rows.pid, rows.at = pg_dsn, storage.backend_pid(), at
+        with pytest.raises(StorageConnectionError, match="lost while restoring") as lost:
+            storage.restore(PostgresSnapshot(rows))
+        assert "nothing of the restore was kept" in str(lost.value)
+        # The next operation works, over a new connection, and nothing was kept.
+        assert storage.get("t", ("before",)) == 1
+        assert storage.get("t", (0,)) is None
+        assert count_entries(pg_dsn, pg_schema) == 1
+
+    # At random instants of restores (the DELETE, the COPY, the COMMIT): whatever the
+    # instant, the call fails with StorageConnectionError or succeeds, and the next works.
+    started = time.monotonic()
+    storage.restore(saved)
+    took = time.monotonic() - started
+    storage.clear()
+    outcomes: set[str] = set()
+    for _ in range(40):
+        killer = threading.Timer(
+            random_instant(took), terminate, args=(pg_dsn, storage.backend_pid())
+        )
+        killer.start()
+        try:
+            storage.restore(saved)
+            outcomes.add("restored")
+        except StorageConnectionError:
+            outcomes.add("lost")
+        finally:
+            killer.join(30)
+        with storage.atomic():  # the next operation works (the kill may come after it)
+            assert storage.get("t", ("nothing",)) is None
+        assert count_entries(pg_dsn, pg_schema) in (0, 20_000)  # all or nothing
+        storage.clear()
+    assert "lost" in outcomes
+    storage.restore(saved)
+    assert count_entries(pg_dsn, pg_schema) == 20_000
+    assert storage.get("t", (19_999,)) == "x"
+
+
+_random = random.Random(20)
+
+
+def random_instant(took: float) -> float:
+    """An instant within a restore that takes ``took`` seconds (a little beyond)."""
+    return _random.uniform(0, took * 1.2)
+
+
+def test_a_rollback_on_a_connection_in_doubt_closes_it_and_the_next_reconnects(
+    storage: PostgresStorage,
+) -> None:
+    storage.put("t", ("a",), 1)
+    backend = storage.backend_pid()
+
+    def block() -> None:
+        with storage.atomic():
+            storage.put("t", ("a",), 2)
+            conn = storage._conn
+            assert conn is not None
+            # A statement left running (as a COPY cut short leaves one): a ROLLBACK
+            # would fail with "another command is already in progress".
+            conn.pgconn.send_query(b"SELECT pg_sleep(0.2)")
+            raise KeyError("a")
+
+    with pytest.raises(KeyError):
+        block()
+    assert storage.get("t", ("a",)) == 1  # a new connection: the old one was closed
+    assert storage.backend_pid() != backend
+
+
+def test_wait_announced_keeps_to_its_timeout_while_another_thread_waits(
+    storage: PostgresStorage,
+) -> None:
+    assert storage.wait_announced(1) is True
+    waiter = threading.Thread(target=storage.wait_announced, args=(3.0,))
+    waiter.start()
+    time.sleep(0.3)  # it waits, holding the listener
+    for timeout in (0.0, 0.2):
+        started = time.monotonic()
+        assert storage.wait_announced(timeout) is False
+        assert time.monotonic() - started < timeout + 0.15
+    waiter.join(10)
+    assert not waiter.is_alive()
+    started = time.monotonic()
+    assert storage.wait_announced(0.2) is False  # its turn: the whole timeout
+    assert time.monotonic() - started >= 0.19
+
+
+def backends_named(dsn: str, name: str) -> int:
+    """How many server backends the clients named ``name`` have (once they settle)."""
+    count = 0
+    with admin(dsn) as conn:
+        for _ in range(200):
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+            assert row is not None
+            count = int(row[0])
+            if count == 0:
+                break
+            time.sleep(0.01)
+    return count
+
+
+class ClosedWhileListening(PostgresStorage):
+    """Closed by another thread just as its first wait_announced has connected."""
+
+    def _connect(self, doing: str, *, main: bool = True) -> psycopg.Connection[Any]:
+        conn = super()._connect(doing, main=main)
+        if not main:
+            closer = threading.Thread(target=self.close)
+            closer.start()
+            closer.join(10)
+        return conn
+
+
+def test_close_racing_the_first_wait_leaves_no_connection_open(pg_dsn: str, pg_schema: str) -> None:
+    dsn = pg_dsn + "&application_name=close_race"
+    # Deterministic: close() runs while the listener connects.
+    store = ClosedWhileListening(dsn, schema=pg_schema)
+    assert store.wait_announced(1) is False  # closed: it does not listen
+    assert store._listener is None
+    assert backends_named(pg_dsn, "close_race") == 0
+    with pytest.raises(StorageConnectionError, match="is closed"):
+        store.get("t", ("a",))
+    assert store.wait_announced(0.1) is False  # closed: no new listener either
+    assert backends_named(pg_dsn, "close_race") == 0
+
+    # And at whatever instant two threads happen to meet.
+    for n in range(30):
+        racing = PostgresStorage(dsn, schema=pg_schema)
+        meet = threading.Barrier(2)
+
+        def wait(storage: PostgresStorage = racing, meet: threading.Barrier = meet) -> None:
+            meet.wait()
+            storage.wait_announced(0)
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        meet.wait()
+        time.sleep(0.001 * (n % 5))
+        racing.close()
+        waiter.join(10)
+        assert racing._listener is None or racing._listener.closed
+    assert backends_named(pg_dsn, "close_race") == 0
+
+
+def catalog_of(dsn: str, schema: str) -> list[tuple[str, str]]:
+    """Every object of ``schema`` in the catalogs (relations, types, functions), as the
+    superuser sees it: to show a refused schema got nothing."""
+    with admin(dsn) as conn:
+        rows = conn.execute(
+            "SELECT 'rel', relname::text FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE n.nspname = %(s)s "
+            "UNION ALL SELECT 'type', typname::text FROM pg_type t JOIN pg_namespace n "
+            "ON n.oid = t.typnamespace WHERE n.nspname = %(s)s "
+            "UNION ALL SELECT 'proc', proname::text FROM pg_proc p JOIN pg_namespace n "
+            "ON n.oid = p.pronamespace WHERE n.nspname = %(s)s ORDER BY 1, 2",
+            {"s": schema},
+        ).fetchall()
+    return [(str(kind), str(name)) for kind, name in rows]
+
+
+def test_a_schema_of_another_role_with_tables_this_role_cannot_see_is_refused(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    owner, user = f"{pg_schema}_owner", f"{pg_schema}_user"
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE ROLE "{owner}" LOGIN')
+        conn.execute(f'CREATE ROLE "{user}" LOGIN')
+    try:
+        with admin(pg_dsn) as conn:
+            conn.execute(f'CREATE SCHEMA "{pg_schema}" AUTHORIZATION "{owner}"')
+            conn.execute(f'CREATE TABLE "{pg_schema}".orders (id int PRIMARY KEY)')
+            conn.execute(f'ALTER TABLE "{pg_schema}".orders OWNER TO "{owner}"')
+            conn.execute(f'GRANT USAGE, CREATE ON SCHEMA "{pg_schema}" TO "{user}"')
+        before = catalog_of(pg_dsn, pg_schema)
+        params = psycopg.conninfo.conninfo_to_dict(pg_dsn)
+        params["user"] = user
+        as_user = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items()})
+        with psycopg.connect(as_user, autocommit=True) as conn:  # it cannot see the table
+            assert not conn.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = %s", (pg_schema,)
+            ).fetchall()
+        with pytest.raises(StorageFormatError, match=r"not a sync_core store.*table orders"):
+            PostgresStorage(as_user, schema=pg_schema)
+        assert catalog_of(pg_dsn, pg_schema) == before
+    finally:
+        with admin(pg_dsn) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{pg_schema}" CASCADE')
+            conn.execute(f'DROP OWNED BY "{user}"')
+            conn.execute(f'DROP ROLE "{user}"')
+            conn.execute(f'DROP ROLE "{owner}"')
+
+
+@pytest.mark.parametrize(
+    ("making", "named"),
+    [
+        ("CREATE SEQUENCE {}.invoice_no", "sequence invoice_no"),
+        ("CREATE VIEW {}.one AS SELECT 1 AS one", "view one"),
+        ("CREATE TYPE {}.mood AS ENUM ('fine')", "type mood"),
+        ("CREATE TYPE {}.pair AS (a int, b int)", "type pair"),
+        ("CREATE DOMAIN {}.positive AS int CHECK (VALUE > 0)", "type positive"),
+        ("CREATE FUNCTION {}.two() RETURNS int LANGUAGE sql AS 'SELECT 2'", "function two"),
+    ],
+)
+def test_a_schema_holding_only_objects_that_are_not_tables_is_refused(
+    pg_dsn: str, pg_schema: str, making: str, named: str
+) -> None:
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE SCHEMA "{pg_schema}"')
+        conn.execute(making.format(f'"{pg_schema}"'))
+    before = catalog_of(pg_dsn, pg_schema)
+    with pytest.raises(StorageFormatError, match=f"not a sync_core store.*{named}.*untouched"):
+        PostgresStorage(pg_dsn, schema=pg_schema)
+    assert catalog_of(pg_dsn, pg_schema) == before
+
+
+def test_a_store_with_an_index_added_to_its_table_still_opens(pg_dsn: str, pg_schema: str) -> None:
+    PostgresStorage(pg_dsn, schema=pg_schema).close()
+    with admin(pg_dsn) as conn:
+        conn.execute(f'CREATE INDEX entries_by_value ON "{pg_schema}".entries (value)')
+    store = PostgresStorage(pg_dsn, schema=pg_schema)
+    store.put("t", ("a",), 1)
+    assert store.get("t", ("a",)) == 1
+    store.close()
+
+
+def test_a_sub_millisecond_lock_timeout_still_times_out(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage
+) -> None:
+    hasty = PostgresStorage(pg_dsn, schema=pg_schema, lock_timeout=0.0001)
+    storage.put("t", ("a",), 1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with storage.atomic():
+            holding.set()
+            release.wait(5)  # a lock_timeout of 0 (for ever) would wait this long
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            hasty.put("t", ("a",), 2)
+        assert time.monotonic() - started < 3
+    finally:
+        release.set()
+        holder.join(20)
+    assert hasty.get("t", ("a",)) == 1  # nothing written
+    hasty.close()
+
+
+@pytest.mark.parametrize("name", ["pg_sync", "pg_catalog", "pg_toast", "pg_"])
+def test_a_schema_name_postgresql_reserves_is_refused_before_connecting(
+    pg_dsn: str, name: str
+) -> None:
+    with admin(pg_dsn) as conn:
+        schemas_before = conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall()
+    with pytest.raises(ValueError, match="must not begin with 'pg_'"):
+        PostgresStorage(pg_dsn, schema=name)
+    with pytest.raises(ValueError, match="must not begin with 'pg_'"):  # no server needed
+        PostgresStorage("host=/nonexistent port=1 dbname=x", schema=name)
+    with admin(pg_dsn) as conn:
+        assert conn.execute("SELECT nspname FROM pg_namespace ORDER BY 1").fetchall() == (
+            schemas_before
+        )
+
+
+def test_the_first_operation_after_the_idle_connection_died_succeeds(
+    pg_dsn: str, pg_schema: str
+) -> None:
+    storage = PostgresStorage(pg_dsn, schema=pg_schema)
+    sync = Sync(storage=storage, clock=ManualClock(), seed=6)
+    sync.services("default").sync_maps.create(unique_name="m")
+    items = sync.services("default").sync_maps("m").sync_map_items
+    items.create(key="a", data={"n": 1})
+    backend = storage.backend_pid()
+    terminate(pg_dsn, backend)  # the server ends it while idle
+    assert items("a").fetch().data == {"n": 1}  # the next operation: begun again
+    assert storage.backend_pid() != backend
+    terminate(pg_dsn, storage.backend_pid())
+    storage.put("t", ("x",), 1)  # a write too
+    assert storage.get("t", ("x",)) == 1
+    terminate(pg_dsn, storage.backend_pid())
+    with storage.atomic():
+        assert storage.changed_elsewhere() is True  # what happened meanwhile is unknown
+    sync._check()
+    storage.close()
