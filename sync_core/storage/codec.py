@@ -63,6 +63,7 @@ __all__ = [
     "encode_bound",
     "encode_key",
     "encode_value",
+    "scan_range",
 ]
 
 _INT: Final = 0x01
@@ -116,6 +117,32 @@ def encode_bound(key: Key) -> bytes:
             head = encode_key(key[:at])
             return head + bytes([_INT]) + (b"\xff" * 9 if element > 0 else b"")
     return encode_key(key)
+
+
+def scan_range(
+    prefix: Key, start: Key | None, inclusive: bool, reverse: bool
+) -> tuple[bytes, bytes, bytes, bool] | None:
+    """The byte range a database scans for :meth:`Storage.scan`'s arguments: ``(low,
+    high, bound, strict)``: keys under ``prefix`` are at or above ``low`` and below
+    ``high``; the scan begins at ``bound`` (excluded if ``strict``), upward, or downward
+    when ``reverse``. None when nothing can match (an int beyond 64 bits in ``prefix``).
+
+    >>> low, high, bound, strict = scan_range(("a",), None, True, False)
+    >>> bound == low and not strict and high == low + b"\\xff"
+    True
+    >>> scan_range(("a", 2**70), None, True, False) is None
+    True
+    """
+    try:
+        low = encode_key(prefix)
+    except KeyRangeError:
+        return None
+    high = low + b"\xff"
+    if start is None:
+        bound, strict = (high, True) if reverse else (low, False)
+    else:
+        bound, strict = encode_bound(start), not inclusive
+    return low, high, bound, strict
 
 
 def decode_key(raw: bytes) -> Key:

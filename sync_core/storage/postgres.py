@@ -77,7 +77,14 @@ import psycopg
 from psycopg import sql
 
 from .base import Key
-from .codec import KeyRangeError, decode_key, decode_value, encode_bound, encode_key, encode_value
+from .codec import (
+    KeyRangeError,
+    decode_key,
+    decode_value,
+    encode_key,
+    encode_value,
+    scan_range,
+)
 from .errors import StorageConnectionError, StorageForkedError, StorageFormatError
 
 __all__ = [
@@ -790,18 +797,10 @@ class PostgresStorage:
         """
         if self._pid != _pid:
             self._forked()
-        try:
-            low = encode_key(prefix)
-        except KeyRangeError:
+        found = scan_range(prefix, start, inclusive, reverse)
+        if found is None or (limit is not None and limit <= 0):
             return iter(())
-        high = low + b"\xff"
-        if limit is not None and limit <= 0:
-            return iter(())
-        if start is None:
-            bound, strict = (high, True) if reverse else (low, False)
-        else:
-            bound, strict = encode_bound(start), not inclusive
-        return self._batches(table, low, high, bound, strict, reverse, limit)
+        return self._batches(table, *found, reverse, limit)
 
     def _batches(
         self,
