@@ -209,6 +209,10 @@ def _value_of(raw: bytes) -> object:
     return decode_value(bytes(raw).decode("utf-8", "surrogatepass"))
 
 
+#: Why a transaction can go on no more, most often.
+_LOST: Final = "the connection was lost earlier in this transaction"
+
+
 def _one_line(exc: BaseException) -> str:
     """psycopg's message of ``exc``, on one line (libpq's span several)."""
     return " ".join(str(exc).split())
@@ -307,8 +311,10 @@ class PostgresStorage:
         self._wrote = False
         #: The services announced by the open transaction.
         self._announced: set[str] = set()
-        #: Whether the open transaction's connection was lost (its later calls fail).
+        #: Whether the open transaction can go on no more (its later calls fail): its
+        #: connection was lost, or its buffered writes could not be sent; and why.
         self._broken = False
+        self._why = _LOST
         #: The open transaction's writes not yet sent, by ``(table, encoded key)``: the
         #: value, or None for a delete. Sent before any other statement that must see
         #: them (a scan), and with the ``COMMIT``.
@@ -618,12 +624,28 @@ class PostgresStorage:
             ) from exc
 
     def _refuse_if_broken(self) -> None:
-        """Fail a call of a transaction whose connection was lost (it never goes on)."""
+        """Fail a call of a transaction whose connection was lost, or whose buffered
+        writes could not be sent (it never goes on)."""
         if self._broken:
-            raise StorageConnectionError(
-                f"{self._label}: the connection was lost earlier in this transaction; "
-                "nothing of it is kept"
-            )
+            raise StorageConnectionError(f"{self._label}: {self._why}; nothing of it is kept")
+
+    def _run_flushing(
+        self, statements: list[tuple[str, Sequence[object] | None]], *, doing: str
+    ) -> list[psycopg.Cursor[Any]]:
+        """:meth:`_run` with the buffered writes sent first. If they cannot be sent (an
+        error psycopg raises before the server sees them leaves the server's transaction
+        going, without them), the transaction is failed: it can only roll back."""
+        flush = self._flushing()
+        try:
+            return self._run(flush + statements, doing=doing)
+        except BaseException as exc:
+            if flush and self._depth and not self._broken:
+                self._broken = True
+                self._why = (
+                    "the writes of this transaction could not be sent "
+                    f"({type(exc).__name__}: {_one_line(exc)})"
+                )
+            raise
 
     def _send(
         self, conn: psycopg.Connection[Any], statements: list[tuple[str, Sequence[object] | None]]
@@ -676,9 +698,7 @@ class PostgresStorage:
     ) -> psycopg.Cursor[Any]:
         """Run ``query`` after the buffered writes, which it then sees: in the same round
         trip."""
-        statements = self._flushing()
-        statements.append((query, params))
-        return self._run(statements, doing=doing)[-1]
+        return self._run_flushing([(query, params)], doing=doing)[-1]
 
     # -- the Storage protocol -------------------------------------------------------
 
@@ -742,7 +762,7 @@ class PostgresStorage:
         self._wrote = True
         self._pending[entry] = value
         if len(self._pending) >= _PENDING:
-            self._run(self._flushing(), doing="writing")
+            self._run_flushing([], doing="writing")
 
     def delete(self, table: str, key: Key) -> bool:
         """Remove ``key``; whether it was there. (A key beyond 64 bits never is.)
@@ -868,7 +888,7 @@ class PostgresStorage:
         self._wrote = False
         self._announced.clear()
         self._forget()
-        self._broken = False
+        self._broken, self._why = False, _LOST
         # A connection that looked sound, found lost by this first statement, died
         # while idle (the server restarted, an idle timeout, pg_terminate_backend):
         # begun again once, on a new connection. Safe, whenever it died: nothing of the
@@ -939,11 +959,9 @@ class PostgresStorage:
         """Commit, in one round trip with the buffered writes, the counter's update and
         the notices."""
         if self._broken:
+            why = self._why
             self._rollback()
-            raise StorageConnectionError(
-                f"{self._label}: the connection was lost earlier in this transaction; "
-                "nothing of it is kept"
-            )
+            raise StorageConnectionError(f"{self._label}: {why}; nothing of it is kept")
         conn = self._conn
         assert conn is not None
         statements = self._flushing()

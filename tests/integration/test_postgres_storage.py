@@ -1294,3 +1294,31 @@ def test_the_first_operation_after_the_idle_connection_died_succeeds(
         assert storage.changed_elsewhere() is True  # what happened meanwhile is unknown
     sync._check()
     storage.close()
+
+
+@pytest.mark.parametrize("bad_table", ["bad\x00", "bad\ud800"])
+def test_buffered_writes_that_cannot_be_sent_fail_the_whole_transaction(
+    storage: PostgresStorage, bad_table: str
+) -> None:
+    """A buffered write psycopg cannot send (a table name PostgreSQL text cannot hold)
+    fails before the server sees it, leaving the server's transaction going: the
+    transaction is failed, never committed without the writes it had buffered."""
+
+    def transaction() -> None:
+        with storage.atomic():
+            storage.put("t", ("a",), 1)
+            storage.put(bad_table, ("k",), 2)
+            try:
+                with storage.atomic():
+                    list(storage.scan("t", ()))  # sends the buffered writes first
+            except (psycopg.DataError, UnicodeEncodeError):
+                pass  # caught: the outer block goes on, as a caller may
+            else:
+                raise AssertionError("the bad table name was sent")
+            storage.put("t", ("b",), 3)  # refused: the transaction can only roll back
+
+    with pytest.raises(StorageConnectionError, match="could not be sent"):
+        transaction()
+    assert list(storage.scan("t", ())) == []  # nothing of it kept, not even ("b",)
+    storage.put("t", ("c",), 4)  # the storage goes on
+    assert [key for key, _ in storage.scan("t", ())] == [("c",)]
