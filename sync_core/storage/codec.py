@@ -46,6 +46,7 @@ True
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -56,8 +57,10 @@ from ..rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .base import Key
 
 __all__ = [
+    "BatchReader",
     "KeyCodecError",
     "KeyRangeError",
+    "batched",
     "decode_key",
     "decode_value",
     "encode_bound",
@@ -143,6 +146,36 @@ def scan_range(
     else:
         bound, strict = encode_bound(start), not inclusive
     return low, high, bound, strict
+
+
+#: Reads one batch of a scan: ``(bound, strict, size)`` -> up to ``size`` rows, each
+#: ``(raw key, raw value)``, from ``bound`` (excluded if ``strict``) in scan order.
+BatchReader = Callable[[bytes, bool, int], Sequence[tuple[bytes, Any]]]
+
+
+def batched(
+    read: BatchReader, bound: bytes, strict: bool, limit: int | None, size: int
+) -> Iterator[tuple[bytes, Any]]:
+    """The rows of a scan, read ``size`` at a time by ``read``, each batch a fresh query
+    after the last key read (so no cursor stays open between batches, and writes may
+    follow any batch), ``limit`` in all at most.
+
+    >>> rows = [(bytes([n]), n) for n in range(5)]
+    >>> def read(bound, strict, size):
+    ...     return [r for r in rows if r[0] > bound or (not strict and r[0] == bound)][:size]
+    >>> [value for _, value in batched(read, b"\\x01", False, 3, 2)]
+    [1, 2, 3]
+    """
+    left = limit
+    while left is None or left > 0:
+        batch = size if left is None else min(size, left)
+        rows = read(bound, strict, batch)
+        yield from rows
+        if len(rows) < batch:
+            return
+        bound, strict = bytes(rows[-1][0]), True
+        if left is not None:
+            left -= len(rows)
 
 
 def decode_key(raw: bytes) -> Key:

@@ -79,6 +79,7 @@ from psycopg import sql
 from .base import Key
 from .codec import (
     KeyRangeError,
+    batched,
     decode_key,
     decode_value,
     encode_key,
@@ -832,22 +833,16 @@ class PostgresStorage:
         reverse: bool,
         limit: int | None,
     ) -> Iterator[tuple[Key, object]]:
-        left = limit
-        while left is None or left > 0:
-            size = _BATCH if left is None else min(_BATCH, left)
+        def read(bound: bytes, strict: bool, size: int) -> list[tuple[Any, Any]]:
             query = self._sql_scan[(reverse, strict)]
             args = (table, low, bound, high, size) if reverse else (table, bound, low, high, size)
             if self._pid != _pid:  # a scan begun before a fork, read on after it
                 self._forked()
             with self._lock:
-                rows = self._query(query, args, doing="scanning").fetchall()
-            for raw, value in rows:
-                yield decode_key(bytes(raw)), _value_of(value)
-            if len(rows) < size:
-                return
-            bound, strict = bytes(rows[-1][0]), True
-            if left is not None:
-                left -= len(rows)
+                return self._query(query, args, doing="scanning").fetchall()
+
+        for raw, value in batched(read, bound, strict, limit, _BATCH):
+            yield decode_key(bytes(raw)), _value_of(value)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

@@ -59,6 +59,7 @@ from typing import Final, Literal, NoReturn
 from .base import Key
 from .codec import (
     KeyRangeError,
+    batched,
     decode_key,
     decode_value,
     encode_key,
@@ -347,9 +348,7 @@ class SqliteStorage:
         reverse: bool,
         limit: int | None,
     ) -> Iterator[tuple[Key, object]]:
-        left = limit
-        while left is None or left > 0:
-            size = _BATCH if left is None else min(_BATCH, left)
+        def read(bound: bytes, strict: bool, size: int) -> list[tuple[bytes, str]]:
             if reverse:
                 op = "<" if strict else "<="
                 sql = (
@@ -366,14 +365,11 @@ class SqliteStorage:
             if self._pid != _pid:  # a scan begun before a fork, read on after it
                 self._forked()
             with self._lock:
-                rows = self._db.execute(sql, args).fetchall()
-            for raw, text in rows:
-                yield decode_key(raw), decode_value(text)
-            if len(rows) < size:
-                return
-            bound, strict = rows[-1][0], True
-            if left is not None:
-                left -= len(rows)
+                rows: list[tuple[bytes, str]] = self._db.execute(sql, args).fetchall()
+            return rows
+
+        for raw, text in batched(read, bound, strict, limit, _BATCH):
+            yield decode_key(raw), decode_value(text)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
