@@ -80,7 +80,8 @@ class _Transaction:
             engine._wake = False
             raise
         if exc_info[0] is None:
-            engine.events.commit(self._pending)
+            if self._pending:  # most operations queue no event: no call then
+                engine.events.commit(self._pending)
             if engine._wake:
                 engine._woken()
         else:
@@ -114,7 +115,12 @@ class _Operation(_Transaction):
                 engine._touches = []
                 self._now = now
                 self._sids = engine._sids_place()
-            _Transaction.__enter__(self)  # the body's transaction
+            # The body's transaction: _Transaction.__enter__, inline (every call runs it).
+            pending: list[Pending] = []
+            self._pending = pending
+            self._atomic = atomic = engine.storage.atomic()
+            atomic.__enter__()
+            engine._pending = pending
             return now
         except BaseException:
             engine._touches = None

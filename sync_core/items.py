@@ -331,7 +331,11 @@ class ItemContext(_InContainer[R]):
     """One item of a Map or List, by key or index: fetch, update, delete."""
 
     def __init__(self, actor: Actor, container: str, place: Place, spec: ItemKind[R]) -> None:
-        super().__init__(actor, container, spec.container, spec)
+        # OfObject.__init__'s fields, set here: a context is made for every item call.
+        self._actor = actor
+        self._ident = container
+        self._kind = spec.container
+        self._spec = spec
         self._place = place
 
     @property
@@ -340,7 +344,7 @@ class ItemContext(_InContainer[R]):
 
     def _find(self, now: datetime, flag: Flag) -> tuple[ObjectRow, Place]:
         """The container (404 if missing, 403 without ``flag``) and the checked key (400)."""
-        container = self._container_row(now, flag)
+        container = self._object(now, flag, self._where)  # _container_row, one call less
         return container, self._spec.place(self._place, self._actor.engine.limits)
 
     def _item(self, container: ObjectRow, place: Place) -> ItemRow:

@@ -149,7 +149,7 @@ class Store:
 
     def next_seq(self, name: str) -> int:
         """The next number of the persistent counter ``name`` (1, 2, 3, ...)."""
-        current = cast(int | None, self.storage.get(COUNTERS, (name,))) or 0
+        current: int = self.storage.get(COUNTERS, (name,)) or 0  # type: ignore[assignment]
         self.storage.put(COUNTERS, (name,), current + 1)
         return current + 1
 
@@ -157,12 +157,12 @@ class Store:
 
     def service(self, sid: str) -> ServiceRow | None:
         """The service with this sid."""
-        return cast(ServiceRow | None, self.storage.get(SERVICES, (sid,)))
+        return self.storage.get(SERVICES, (sid,))  # type: ignore[return-value]
 
     def service_named(self, unique_name: str) -> ServiceRow | None:
         """The service with this unique name."""
-        sid = cast(str | None, self.storage.get(SERVICE_NAMES, (unique_name,)))
-        return None if sid is None else self.service(sid)
+        sid: str | None = self.storage.get(SERVICE_NAMES, (unique_name,))  # type: ignore[assignment]
+        return None if sid is None else self.storage.get(SERVICES, (sid,))  # type: ignore[return-value]
 
     def put_service(self, row: ServiceRow) -> None:
         """Insert or replace a service (its sid, seq and unique name never change)."""
@@ -196,12 +196,14 @@ class Store:
 
     def object_by_sid(self, service_sid: str, sid: str) -> ObjectRow | None:
         """The object with this sid in this service."""
-        return cast(ObjectRow | None, self.storage.get(OBJECTS, (service_sid, sid)))
+        return self.storage.get(OBJECTS, (service_sid, sid))  # type: ignore[return-value]
 
     def object_named(self, service_sid: str, kind: str, unique_name: str) -> ObjectRow | None:
         """The object of ``kind`` with this unique name in this service."""
-        sid = self.storage.get(OBJECT_NAMES, (service_sid, kind, unique_name))
-        return None if sid is None else self.object_by_sid(service_sid, cast(str, sid))
+        sid: str | None = self.storage.get(  # type: ignore[assignment]
+            OBJECT_NAMES, (service_sid, kind, unique_name)
+        )
+        return None if sid is None else self.storage.get(OBJECTS, (service_sid, sid))  # type: ignore[return-value]
 
     def put_object(self, row: ObjectRow, old: ObjectRow | None) -> None:
         """Insert or replace an object, keeping its order, name and expiry entries.
@@ -262,7 +264,7 @@ class Store:
     ) -> ItemRow | None:
         """The item at ``position`` (a key or an index) of a container."""
         table = ITEM_TABLES[kind][0]
-        return cast(ItemRow | None, self.storage.get(table, (service_sid, container_sid, position)))
+        return self.storage.get(table, (service_sid, container_sid, position))  # type: ignore[return-value]
 
     def put_item(self, row: ItemRow, old: ItemRow | None) -> None:
         """Insert or replace an item with its expiry entry (its container is not touched).
@@ -305,7 +307,7 @@ class Store:
     def permission(self, service_sid: str, object_sid: str, identity: str) -> PermissionRow | None:
         """The permission of ``identity`` on an object, if one was set."""
         key = (service_sid, object_sid, identity)
-        return cast(PermissionRow | None, self.storage.get(PERMISSIONS, key))
+        return self.storage.get(PERMISSIONS, key)  # type: ignore[return-value]
 
     def put_permission(self, row: PermissionRow) -> None:
         """Insert or replace a permission."""
@@ -343,7 +345,7 @@ class Store:
 
     def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
         """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""
-        return cast("SyncEvent | None", self.storage.get(CHANGES, (service_sid, sequence)))
+        return self.storage.get(CHANGES, (service_sid, sequence))  # type: ignore[return-value]
 
     def changes_from(self, service_sid: str, after: int, limit: int) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, in
@@ -368,7 +370,7 @@ class Store:
 
     def last_sequence(self, service_sid: str) -> int:
         """The number of the last event of ``service_sid`` (0: none yet)."""
-        return cast(int | None, self.storage.get(COUNTERS, (f"events:{service_sid}",))) or 0
+        return self.storage.get(COUNTERS, (f"events:{service_sid}",)) or 0  # type: ignore[return-value]
 
     def _slice(
         self,
