@@ -39,7 +39,7 @@ from .events import Change, EventCallback, Subscription
 from .instances import Instance, acting, twin
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
-from .payload import JsonData, decode_data, encode_data
+from .payload import JsonData, JsonObject, decode_data, encode_data
 from .permissions import PermissionInstance, PermissionList
 from .records import NamedRecord, dated_json, json_text
 from .rows import ObjectRow, build_object_row
@@ -54,7 +54,8 @@ __all__ = [
 ]
 
 
-def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
+def _record(actor: Actor, row: ObjectRow, data: JsonObject | None = None) -> DocumentRecord:
+    """The record of ``row``; ``data``, a fresh copy of its data, saves decoding it."""
     assert row.data is not None
     # Every field in order (_build_record, without __init__'s cost), rather than with
     # records.named_fields(): documents are read often.
@@ -69,7 +70,7 @@ def _record(actor: Actor, row: ObjectRow) -> DocumentRecord:
         row.date_updated,
         row.created_by,
         str(row.revision),
-        decode_data(row.data),
+        decode_data(row.data) if data is None else data,
     )
 
 
@@ -168,10 +169,10 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
             ConflictError: 54301, the unique name is taken.
         """
 
-        def checked() -> tuple[int, dict[str, Any]]:
+        def checked() -> tuple[int, dict[str, Any], JsonObject | None]:
             limit = self._actor.engine.limits.data_bytes
-            text = encode_data(data, limit=limit)[0] if given(data) else "{}"
-            return (check_ttl(ttl) if given(ttl) else 0), {"data": text}
+            text, copy = encode_data(data, limit=limit) if given(data) else ("{}", {})
+            return (check_ttl(ttl) if given(ttl) else 0), {"data": text}, copy
 
         return self._create(unique_name, checked)
 
@@ -217,7 +218,11 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
             if not given(data) and not given(ttl):
                 raise NO_PARAMETERS.error(detail="give data, ttl or both")
             expected = check_if_match(if_match)
-            text = encode_data(data, limit=engine.limits.data_bytes)[0] if given(data) else row.data
+            text, copy = (
+                encode_data(data, limit=engine.limits.data_bytes)
+                if given(data)
+                else (row.data, None)
+            )
             seconds = check_ttl(ttl) if given(ttl) else None
             if expected is not None and expected != str(row.revision):
                 raise REVISION_MISMATCH.error(
@@ -231,7 +236,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
                 # Positional (type, row, identity, when, item, data, previous): a hot path.
                 Change("document_updated", new, self._actor.identity, now, None, new.data, row.data)
             )
-            return self._spec.record(self._actor, new)
+            return self._spec.record(self._actor, new, copy)  # the copy saves a decode
 
     @property
     def document_permissions(self) -> PermissionList[DocumentPermissionRecord]:

@@ -408,10 +408,10 @@ class ItemContext(_InContainer[R]):
                 raise NO_PARAMETERS.error("give data, item_ttl (or ttl), or both")
             expected = check_if_match(if_match)
             missing = self._spec.missing_data
-            text = (
-                encode_data(data, limit=engine.limits.data_bytes, missing=missing)[0]
+            text, copy = (
+                encode_data(data, limit=engine.limits.data_bytes, missing=missing)
                 if given(data)
-                else None
+                else (None, None)
             )
             parent_ttl = pick_ttl(collection_ttl, UNSET, "collection_ttl")
             row = self._item(container, place)
@@ -432,7 +432,7 @@ class ItemContext(_InContainer[R]):
                     f"{new.kind}_updated", container, actor.identity, now, new, new.data, row.data
                 )
             )
-            return self._spec.record(self._actor, new)
+            return self._spec.record(self._actor, new, copy)  # the copy saves a decode
 
     def delete(self, if_match: str | Unset | None = UNSET) -> bool:
         """Remove the item (only at revision ``if_match``, when given); True.

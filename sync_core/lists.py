@@ -112,7 +112,8 @@ def _allot(
     return container.next_index, container.next_index + 1
 
 
-def _record(actor: Actor, row: ObjectRow) -> SyncListRecord:
+def _record(actor: Actor, row: ObjectRow, data: object = None) -> SyncListRecord:
+    # ``data``: the kinds with data pass a copy of it (ObjectKind.record); these have none.
     return SyncListRecord(**named_fields(row, actor), revision=str(row.revision))
 
 

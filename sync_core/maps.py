@@ -110,7 +110,8 @@ def _allot(
     return key, container.next_index
 
 
-def _record(actor: Actor, row: ObjectRow) -> SyncMapRecord:
+def _record(actor: Actor, row: ObjectRow, data: object = None) -> SyncMapRecord:
+    # ``data``: the kinds with data pass a copy of it (ObjectKind.record); these have none.
     return SyncMapRecord(**named_fields(row, actor), revision=str(row.revision))
 
 

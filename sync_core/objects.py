@@ -57,6 +57,7 @@ from .listing import Addressing, PlainListing, Source
 from .lookup import new_sid, resolve_object, resolve_service
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
+from .payload import JsonObject
 from .rows import ObjectRow, ServiceRow
 
 __all__ = [
@@ -82,7 +83,9 @@ class ObjectKind(Generic[R]):
     kind: str  # the rows' kind: "document", "map", "list", "stream"
     prefix: str  # its SIDs' prefix: "ET", "MP", "ES", "TO"
     collection: str  # its path segment: "Documents", "Maps", "Lists", "Streams"
-    record: Callable[[Actor, ObjectRow], R]  # the record callers get, acting as the actor
+    #: The record callers get, acting as the actor; its third argument, when given, is
+    #: a fresh copy of the row's data (a Document's), which saves decoding it again.
+    record: Callable[[Actor, ObjectRow, JsonObject | None], R]
     #: The REST JSON text of a row, its URLs under a base (``(row, account_sid,
     #: base)``), written straight from the row: what its record's ``to_dict`` holds.
     #: None: the REST adapter writes the record's ``to_dict`` (the kinds without data).
@@ -116,13 +119,16 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
         return service
 
     def _create(
-        self, unique_name: str | Unset | None, checked: Callable[[], tuple[int, dict[str, Any]]]
+        self,
+        unique_name: str | Unset | None,
+        checked: Callable[[], tuple[int, dict[str, Any], JsonObject | None]],
     ) -> R:
         """Create an object of this kind and return its record.
 
         Checks, in order: the Service (404) and the acting identity (403), the unique
         name (400), what ``checked`` checks (the TTL and the kind's own fields, which it
-        returns: 400/413), then whether the name is taken (409).
+        returns: 400/413, with a fresh copy of the data for the record, or None), then
+        whether the name is taken (409).
         """
         engine = self._actor.engine
         with engine.operation("create", self) as now:
@@ -132,8 +138,9 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
                 if given(unique_name)
                 else None
             )
-            ttl, fields = checked()
-            return self._spec.record(self._actor, self._insert(now, service, name, ttl, **fields))
+            ttl, fields, copy = checked()
+            row = self._insert(now, service, name, ttl, **fields)
+            return self._spec.record(self._actor, row, copy)
 
     def _insert(
         self, now: datetime, service: ServiceRow, name: str | None, ttl: int, **fields: Any
@@ -173,7 +180,7 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
             rows = engine.store.objects_from(
                 service.sid, spec.kind, seq, inclusive=False, reverse=backwards, limit=limit
             )
-            return [((row.seq,), spec.record(self._actor, row)) for row in rows]
+            return [((row.seq,), spec.record(self._actor, row, None)) for row in rows]
 
         return Source(Scope(f"{spec.kind}s:{service.sid}"), fetch_slice, int)
 
@@ -244,7 +251,7 @@ class ObjectContext(OfObject[ObjectKind[R]]):
             NotFoundError: 20404, no such service or object (or it expired).
         """
         with self._actor.engine.operation("fetch", self) as now:
-            return self._spec.record(self._actor, self._resolve(now, "read"))
+            return self._spec.record(self._actor, self._resolve(now, "read"), None)
 
     def delete(self) -> bool:
         """Remove the object (a Map or List with all its items); True.
@@ -301,7 +308,7 @@ class ContainerList(ObjectList[R, C], Generic[R, C]):
             ConflictError: 54301, the unique name is taken.
         """
         return self._create(
-            unique_name, lambda: (pick_ttl(collection_ttl, ttl, "collection_ttl") or 0, {})
+            unique_name, lambda: (pick_ttl(collection_ttl, ttl, "collection_ttl") or 0, {}, None)
         )
 
     create_async = twin(create)
@@ -334,7 +341,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
             engine.store.put_object(new, row)
             if engine._touches is not None:  # a write no event announces: count it
                 engine.wrote(new)
-            return self._spec.record(self._actor, new)
+            return self._spec.record(self._actor, new, None)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every event of this Map (or List), from now on.

@@ -52,7 +52,8 @@ __all__ = [
 ]
 
 
-def _record(actor: Actor, row: ObjectRow) -> SyncStreamRecord:
+def _record(actor: Actor, row: ObjectRow, data: object = None) -> SyncStreamRecord:
+    # ``data``: the kinds with data pass a copy of it (ObjectKind.record); these have none.
     return SyncStreamRecord(**named_fields(row, actor))
 
 
@@ -75,7 +76,7 @@ class SyncStreamList(ObjectList["SyncStreamRecord", "SyncStreamContext"]):
         seconds until the Stream expires, 0 to 31,536,000, 0 for never (54011). A missing
         Service is 404.
         """
-        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, {}))
+        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, {}, None))
 
     create_async = twin(create)
 
