@@ -169,10 +169,10 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
             ConflictError: 54301, the unique name is taken.
         """
 
-        def checked() -> tuple[int, dict[str, Any], JsonObject | None]:
+        def checked() -> tuple[int, str, JsonObject | None]:
             limit = self._actor.engine.limits.data_bytes
             text, copy = encode_data(data, limit=limit) if given(data) else ("{}", {})
-            return (check_ttl(ttl) if given(ttl) else 0), {"data": text}, copy
+            return (check_ttl(ttl) if given(ttl) else 0), text, copy
 
         return self._create(unique_name, checked)
 

@@ -76,7 +76,7 @@ class SyncStreamList(ObjectList["SyncStreamRecord", "SyncStreamContext"]):
         seconds until the Stream expires, 0 to 31,536,000, 0 for never (54011). A missing
         Service is 404.
         """
-        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, {}, None))
+        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, None, None))
 
     create_async = twin(create)
 
