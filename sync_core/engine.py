@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import acl
 from .changes import DEFAULT_RETENTION, ChangeFeed, ChangeRetention, Follower
@@ -52,6 +52,13 @@ if TYPE_CHECKING:
     from .rates import RateLimiter, RateLimits, Touch
 
 __all__ = ["Engine"]
+
+
+#: Why an operation begun inside another is refused.
+_NESTED: Final = (
+    "sync_core operations do not nest: one operation reads one now "
+    "(a clock, storage or callback called back into the same Sync under its lock)"
+)
 
 
 class _Transaction:
@@ -104,8 +111,14 @@ class _Operation(_Transaction):
 
     def __enter__(self) -> datetime:  # type: ignore[override]  # it gives the operation's now
         engine = self._engine
-        now = engine._begin(sweep=False)
+        # Engine._begin(sweep=False), inline: every call runs it.
+        engine.lock.acquire()
+        if engine._operating:  # this thread is inside an operation already
+            engine.lock.release()
+            raise AssertionError(_NESTED)
+        engine._operating = True
         try:
+            now = engine.now()
             faults = engine._faults
             if faults is not None and faults.active and self._resource is not None:
                 engine._fault(self._name, self._resource)  # before anything, the sweep too
@@ -137,7 +150,10 @@ class _Operation(_Transaction):
                     self._admit(touches)
             _Transaction.__exit__(self, *exc_info)
         finally:
-            engine._end()
+            # Engine._end(), inline: release the lock, then deliver what committed.
+            engine._operating = False
+            engine.lock.release()
+            engine.events.deliver()
 
     def _admit(self, touches: list[Touch]) -> None:
         """Count what the body read and wrote against the rate limits; a refusal rolls
@@ -412,10 +428,7 @@ class Engine:
         self.lock.acquire()
         if self._operating:  # this thread is inside an operation already
             self.lock.release()
-            raise AssertionError(
-                "sync_core operations do not nest: one operation reads one now "
-                "(a clock, storage or callback called back into the same Sync under its lock)"
-            )
+            raise AssertionError(_NESTED)
         self._operating = True
         try:
             now = self.now()
