@@ -142,8 +142,31 @@ def _explain(value: object) -> str | None:
         return f"data nests too deeply, the limit is {MAX_DATA_DEPTH}"
 
 
+#: :data:`_TEXT_DECODER`'s C scanner alone (NaN and Infinity refused alike), for text
+#: that is valid: ``decode`` adds two regular expressions and a Python frame around it.
+_TEXT_SCAN: Final = json.scanner.c_make_scanner(_TEXT_DECODER)  # type: ignore[attr-defined]
+#: JSON's whitespace (RFC 8259), which may surround the value; ``str.strip()`` would
+#: strip more.
+_JSON_SPACE: Final = " \t\n\r"
+
+
 def _parse_text(text: str) -> object:
-    """JSON text (as the REST API and the twilio SDK send ``Data``) to a Python value."""
+    """JSON text (as the REST API and the twilio SDK send ``Data``) to a Python value.
+
+    >>> _parse_text(' {"a": [1, 2.5]} ')
+    {'a': [1, 2.5]}
+    >>> _parse_text('{"a": NaN}')
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54008: Invalid request body: the type of one of the attributes is invalid (data is not valid JSON (NaN is not valid JSON))
+    """
+    value = text.strip(_JSON_SPACE)
+    try:
+        parsed, end = _TEXT_SCAN(value, 0)
+        if end == len(value):
+            return parsed
+    except (StopIteration, ValueError, RecursionError):
+        pass  # not valid: the standard parser below says why, in its own words
     try:
         return _TEXT_DECODER.decode(text)
     except ValueError as exc:

@@ -10,6 +10,7 @@ class makes.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,10 +21,12 @@ from hypothesis import strategies as st
 
 from sync_core._build import builder
 from sync_core.documents import DocumentRecord, updated_document
+from sync_core.errors import InvalidParameterError
 from sync_core.events import SyncEvent
 from sync_core.items import touched, updated_item
 from sync_core.lists import SyncListItemRecord
 from sync_core.maps import SyncMapItemRecord
+from sync_core.payload import _parse_text
 from sync_core.rows import ItemRow, ObjectRow
 
 
@@ -135,3 +138,32 @@ def test_a_builder_refuses_a_class_whose_init_does_more() -> None:
     for cls in (Checked, Mutable):
         with pytest.raises(TypeError, match="not a frozen slotted attrs class"):
             builder(cls)
+
+
+_JSON_TEXTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+).map(json.dumps)
+_SPACE = st.text(alphabet=" \t\n\r\x0b\x0c\xa0\u2028", max_size=3)
+_MANGLED = st.text(alphabet='{}[]":,. 0123456789-+eEaNInfinitytrueflsu\\\t\n', max_size=24)
+
+
+@given(st.one_of(st.tuples(_SPACE, _JSON_TEXTS, _SPACE).map("".join), _MANGLED))
+@settings(max_examples=400)
+def test_data_text_is_parsed_as_the_standard_parser_does(text: str) -> None:
+    """The scanner-first parse of data given as text (``payload._parse_text``) accepts
+    exactly what ``json.loads`` (NaN and Infinity refused) accepts, with the same value,
+    and refuses the rest with 54008."""
+    try:
+        expected = json.loads(text, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        with pytest.raises(InvalidParameterError) as refused:
+            _parse_text(text)
+        assert refused.value.code == 54008
+    else:
+        assert _parse_text(text) == expected
+
+
+def _refuse(name: str) -> object:
+    raise ValueError(name)
