@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
 __all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
@@ -55,13 +55,31 @@ class JournalEntry(NamedTuple):
         return urlsplit(self.url).path
 
 
+#: An entry as kept: its fields in order (a :class:`JournalEntry` is made when read).
+_Kept: TypeAlias = tuple[
+    str, str, Mapping[str, str], Mapping[str, str], int, int | None, str | None
+]
+
+
 class Journal:
-    """The last requests a Sync answered over REST, oldest first. Thread-safe."""
+    """The last requests a Sync answered over REST, oldest first. Thread-safe.
+
+    An entry is kept as a plain tuple of its fields, and made a :class:`JournalEntry`
+    when read (:attr:`entries`): the REST adapter writes one on every request, and
+    most are never read.
+
+    >>> journal = Journal(size=2)
+    >>> journal.add("GET", "/v1/Services", {}, {}, 200)
+    >>> journal.record(JournalEntry("POST", "/v1/Services", {}, {"FriendlyName": "a"}, 201))
+    >>> journal.add("GET", "/v1/Services/x", {}, {}, 404, 20404)
+    >>> [(entry.method, entry.status, entry.code) for entry in journal]
+    [('POST', 201, None), ('GET', 404, 20404)]
+    """
 
     def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
         if size < 0:
             raise ValueError(f"a journal keeps 0 requests or more, not {size}")
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._entries: deque[_Kept] = deque(maxlen=size)
         self._lock = threading.Lock()
 
     @property
@@ -75,11 +93,31 @@ class Journal:
             with self._lock:
                 self._entries.append(entry)
 
+    def add(
+        self,
+        method: str,
+        url: str,
+        query: Mapping[str, str],
+        form: Mapping[str, str],
+        status: int,
+        code: int | None = None,
+        fault: str | None = None,
+    ) -> None:
+        """Write down the entry of these fields, as :meth:`record` does, without making
+        the :class:`JournalEntry` until it is read."""
+        if self._entries.maxlen:
+            with self._lock:
+                self._entries.append((method, url, query, form, status, code, fault))
+
     @property
     def entries(self) -> list[JournalEntry]:
         """The requests kept, oldest first (a copy)."""
         with self._lock:
-            return list(self._entries)
+            kept = list(self._entries)
+        return [
+            fields if type(fields) is JournalEntry else JournalEntry._make(fields)
+            for fields in kept
+        ]
 
     def clear(self) -> None:
         """Forget every request."""

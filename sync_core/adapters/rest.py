@@ -42,10 +42,11 @@ The REST API acts as ``system``, as Twilio's does.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeAlias, cast
+from typing import Any, Final, NamedTuple, TypeAlias, cast
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 import attrs
@@ -55,7 +56,6 @@ from ..documents import DOCUMENTS, DocumentContext, DocumentList
 from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
 from ..faults import FaultTimeout
 from ..items import ItemContext, ItemKind
-from ..journal import JournalEntry
 from ..lists import LIST_ITEMS, SyncListItemList
 from ..maps import MAP_ITEMS, SyncMapItemList
 from ..objects import ObjectKind
@@ -95,17 +95,20 @@ _NAMES: Final = {
     "Write": "write",
     "Manage": "manage",
 }
-_SERVICE_FIELDS: Final = (
-    "FriendlyName",
-    "WebhookUrl",
-    "AclEnabled",
-    "ReachabilityWebhooksEnabled",
-    "ReachabilityDebouncingEnabled",
-    "ReachabilityDebouncingWindow",
-    "WebhooksFromRestEnabled",
+#: The form fields each kind of call takes (any other is ignored, as Twilio ignores it).
+_SERVICE_FIELDS: Final = frozenset(
+    {
+        "FriendlyName",
+        "WebhookUrl",
+        "AclEnabled",
+        "ReachabilityWebhooksEnabled",
+        "ReachabilityDebouncingEnabled",
+        "ReachabilityDebouncingWindow",
+        "WebhooksFromRestEnabled",
+    }
 )
-_ITEM_FIELDS: Final = ("Data", "Ttl", "ItemTtl", "CollectionTtl")
-_FLAGS: Final = ("Read", "Write", "Manage")
+_ITEM_FIELDS: Final = frozenset({"Data", "Ttl", "ItemTtl", "CollectionTtl"})
+_FLAGS: Final = frozenset({"Read", "Write", "Manage"})
 #: An item listing's own parameters, which its page URLs carry.
 _FILTERS: Final = ("From", "Bounds", "Order")
 #: Paging parameters, in the order Twilio writes them in its page URLs.
@@ -175,6 +178,28 @@ class RestResponse:
         return f"RestResponse(status={self.status!r}, headers={self.headers!r}, body={self.body!r})"
 
 
+class _Target(NamedTuple):
+    """What a request's URL says, found once per URL (:func:`_target_of`): where it is, and
+    which handlers answer there. Immutable, so that one is shared by every request for
+    the same URL, whichever Sync answers it."""
+
+    #: As received, without the query (percent-encoded as it came).
+    path: str
+    #: The URL's own query parameters, in order (a request's ``params`` win over them).
+    query: tuple[tuple[str, str], ...]
+    #: Where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1").
+    root: str
+    #: Where records' ``url`` and ``links`` are: the API's ``base_url``, or the real
+    #: service's.
+    base: str
+    #: After /v1, percent-decoded.
+    segments: tuple[str, ...]
+    #: The path's variable segments (every other one, from the second): the handler's.
+    args: Args
+    #: The route's handlers by method.
+    handlers: dict[str, Handler]
+
+
 class _Request:
     """A request as the handlers see it: method, decoded path segments, text values
     (a class with slots: one is made for every request)."""
@@ -184,39 +209,39 @@ class _Request:
     def __init__(
         self,
         method: str,
-        root: str,
-        path: str,
-        segments: tuple[str, ...],
+        target: _Target,
         query: Form,
         form: Form,
-        headers: Mapping[str, str],
-        base: str,
+        headers: Mapping[str, str | None],
     ) -> None:
         self.method = method
-        #: Where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1").
-        self.root = root
-        #: As received, without the query (percent-encoded as it came).
-        self.path = path
-        #: After /v1, percent-decoded.
-        self.segments = segments
+        self.path = target.path
+        self.root = target.root
+        self.base = target.base
+        self.segments = target.segments
         self.query = query
         self.form = form
         self.headers = headers
-        #: Where records' ``url`` and ``links`` are: the API's ``base_url``, or the
-        #: real service's.
-        self.base = base
 
     def header(self, name: str) -> str | None:
-        """A header's value, whatever the case of its name."""
+        """A header's value, whatever the case of its name (a ``None`` value is no
+        value: ``requests`` does not send it)."""
         wanted = name.lower()
+        size = len(wanted)
         for key, value in self.headers.items():
-            if key.lower() == wanted:
+            # A name of another length never lowers to ``wanted`` (an ASCII name: only
+            # "İ" lowers to two characters, one of them not ASCII), and len() is cheap.
+            if len(key) == size and value is not None and key.lower() == wanted:
                 return value
         return None
 
-    def fields(self, names: tuple[str, ...]) -> dict[str, Any]:
-        """The library's keyword arguments for the given form fields."""
-        return {_NAMES[name]: self.form[name] for name in names if name in self.form}
+    def fields(self, names: frozenset[str]) -> dict[str, Any]:
+        """The library's keyword arguments for the form fields among ``names``."""
+        found = {}
+        for name, value in self.form.items():  # a loop: no comprehension's frame
+            if name in names:
+                found[_NAMES[name]] = value
+        return found
 
 
 def _text(value: object) -> str:
@@ -254,10 +279,18 @@ def _record(status: int, record: Any) -> RestResponse:
     return _json(status, record.to_dict(), getattr(record, "revision", None))
 
 
-def _written(status: int, text: str, revision: int) -> RestResponse:
-    """A record's JSON text, written from its row (``ObjectKind.json``, ``ItemKind.json``),
-    with its revision as ``ETag``."""
-    headers = {"Content-Type": "application/json", "ETag": str(revision)}
+#: How a kind writes a row's REST JSON text (``ObjectKind.json``, ``ItemKind.json``):
+#: the row, the account's sid, and where records' URLs are.
+Writer: TypeAlias = Callable[[Any, str, str], str]
+
+
+def _written(
+    status: int, write: Writer, row: ObjectRow | ItemRow, sync: Sync, request: _Request
+) -> RestResponse:
+    """The answer of a call that gave ``row``: its JSON text written by ``write``, its
+    URLs under the request's base, with its revision as ``ETag``."""
+    text = write(row, sync._engine.account_sid, request.base)
+    headers = {"Content-Type": "application/json", "ETag": str(row.revision)}
     return RestResponse(status, headers, text=text)
 
 
@@ -274,7 +307,7 @@ _LIST_ITEM_ROWS: Final = cast(ItemKind[ItemRow], attrs.evolve(LIST_ITEMS, record
 
 
 def _system(sync: Sync, args: Args) -> Actor:
-    """``system`` acting on the Service the path names."""
+    """``system`` acting on the Service the path names (written out where it is hot)."""
     return Actor(sync._engine, args[0], SYSTEM)
 
 
@@ -360,6 +393,11 @@ def _delete_service(sync: Sync, request: _Request, args: Args) -> RestResponse:
     return _DELETED
 
 
+def _names(names: tuple[str, ...]) -> frozenset[str]:
+    """The form fields a call takes, as a set (:meth:`_Request.fields`)."""
+    return frozenset(names)
+
+
 @attrs.frozen
 class _Collection:
     """One object collection of a service, as the REST API exposes it (OpenAPI's fields)."""
@@ -368,8 +406,8 @@ class _Collection:
     #: Its name in the SDK's attributes: "document" (a Service's ``documents``, a
     #: Document's ``document_permissions``), "sync_map", "sync_list", "sync_stream".
     stem: str
-    create_fields: tuple[str, ...]
-    update_fields: tuple[str, ...]
+    create_fields: frozenset[str] = attrs.field(converter=_names)
+    update_fields: frozenset[str] = attrs.field(converter=_names)
     #: The OpenAPI name of an item's place ("Key": a create takes a ``Key``, "Index"),
     #: or None without items.
     place: str | None = None
@@ -408,31 +446,26 @@ class _Collection:
     def list(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         return _listing(request, self.key, self.objects(sync, args).page)
 
-    def _write(self, status: int, sync: Sync, request: _Request, row: ObjectRow) -> RestResponse:
-        """The answer of a call that gave ``row`` (a kind with :attr:`json`)."""
-        assert self.json is not None
-        return _written(
-            status, self.json(row, sync._engine.account_sid, request.base), row.revision
-        )
-
     def create(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.create_fields)
-        if self.rows is not None:
-            return self._write(201, sync, request, self.rows(_system(sync, args)).create(**fields))
+        if self.rows is not None and self.json is not None:
+            row = self.rows(Actor(sync._engine, args[0], SYSTEM)).create(**fields)
+            return _written(201, self.json, row, sync, request)
         return _record(201, self.objects(sync, args).create(**fields))
 
     def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
-        if self.row is not None:
-            return self._write(200, sync, request, self.row(_system(sync, args), args[1]).fetch())
+        if self.row is not None and self.json is not None:
+            row = self.row(Actor(sync._engine, args[0], SYSTEM), args[1]).fetch()
+            return _written(200, self.json, row, sync, request)
         return _record(200, self.one(sync, args).fetch())
 
     def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.update_fields)
         if self.conditional_update:
             fields["if_match"] = request.header("If-Match")
-        if self.row is not None:
-            row = self.row(_system(sync, args), args[1]).update(**fields)
-            return self._write(200, sync, request, row)
+        if self.row is not None and self.json is not None:
+            row = self.row(Actor(sync._engine, args[0], SYSTEM), args[1]).update(**fields)
+            return _written(200, self.json, row, sync, request)
         return _record(200, self.one(sync, args).update(**fields))
 
     def delete(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
@@ -451,9 +484,8 @@ class _Collection:
         spec, items_of = self.item_rows, self.items_of
         assert spec is not None
         assert items_of is not None
-        row = items_of(_system(sync, args), args[1]).create(**fields)
-        text = spec.json(row, sync._engine.account_sid, request.base)
-        return _written(201, text, row.revision)
+        row = items_of(Actor(sync._engine, args[0], SYSTEM), args[1]).create(**fields)
+        return _written(201, spec.json, row, sync, request)
 
 
 @attrs.frozen
@@ -463,24 +495,23 @@ class _Members:
     owner: _Collection
     attribute: str  # on the object's context: "sync_map_items", "document_permissions"...
     key: str  # of the listing's records: "items", "permissions"
-    fields: tuple[str, ...]  # what an update takes
+    fields: frozenset[str]  # what an update takes
     #: Items: a listing takes Order, From and Bounds, an update or delete If-Match.
     items: bool
+    #: The items' kind whose calls give their rows (None: permissions).
+    rows: ItemKind[ItemRow] | None = attrs.field(init=False)
+
+    @rows.default
+    def _rows(self) -> ItemKind[ItemRow] | None:
+        return self.owner.item_rows if self.items else None
 
     def members(self, sync: Sync, args: Args) -> Any:
         return getattr(self.owner.one(sync, args), self.attribute)
 
     def item(self, sync: Sync, args: Args) -> ItemContext[ItemRow] | None:
         """The item the path names, whose calls give its row (None: a permission)."""
-        spec = self.owner.item_rows if self.items else None
+        spec = self.rows
         return None if spec is None else ItemContext(_system(sync, args), args[1], args[2], spec)
-
-    def _write(self, status: int, sync: Sync, request: _Request, row: ItemRow) -> RestResponse:
-        spec = self.owner.item_rows
-        assert spec is not None
-        return _written(
-            status, spec.json(row, sync._engine.account_sid, request.base), row.revision
-        )
 
     def conditions(self, request: _Request) -> dict[str, Any]:
         return {"if_match": request.header("If-Match")} if self.items else {}
@@ -497,17 +528,19 @@ class _Members:
         return _listing(request, self.key, read, _FILTERS if self.items else ())
 
     def fetch(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
-        item = self.item(sync, args)
-        if item is not None:
-            return self._write(200, sync, request, item.fetch())
+        spec = self.rows
+        if spec is not None:  # self.item(), written out: this runs on every item fetch
+            item = ItemContext(Actor(sync._engine, args[0], SYSTEM), args[1], args[2], spec)
+            return _written(200, spec.json, item.fetch(), sync, request)
         return _record(200, self.members(sync, args)(args[2]).fetch())
 
     def update(self, sync: Sync, request: _Request, args: Args) -> RestResponse:
         fields = request.fields(self.fields)
-        item = self.item(sync, args)
-        if item is not None:
+        spec = self.rows
+        if spec is not None:
+            item = ItemContext(Actor(sync._engine, args[0], SYSTEM), args[1], args[2], spec)
             row = item.update(if_match=request.header("If-Match"), **fields)
-            return self._write(200, sync, request, row)
+            return _written(200, spec.json, row, sync, request)
         member = self.members(sync, args)(args[2])
         return _record(200, member.update(**self.conditions(request), **fields))
 
@@ -528,8 +561,8 @@ _COLLECTIONS: Final = (
         ("Data", "Ttl"),
         conditional_update=True,
         permissions=True,
-        rows=lambda actor: DocumentList(actor, spec=_DOCUMENT_ROWS),
-        row=lambda actor, sid: DocumentContext(actor, sid, spec=_DOCUMENT_ROWS),
+        rows=functools.partial(DocumentList, spec=_DOCUMENT_ROWS),
+        row=functools.partial(DocumentContext, spec=_DOCUMENT_ROWS),
         json=DOCUMENTS.json,
     ),
     _Collection(
@@ -539,7 +572,7 @@ _COLLECTIONS: Final = (
         place="Key",
         permissions=True,
         item_rows=_MAP_ITEM_ROWS,
-        items_of=lambda actor, sid: SyncMapItemList(actor, sid, spec=_MAP_ITEM_ROWS),
+        items_of=functools.partial(SyncMapItemList, spec=_MAP_ITEM_ROWS),
     ),
     _Collection(
         "Lists",
@@ -548,7 +581,7 @@ _COLLECTIONS: Final = (
         place="Index",
         permissions=True,
         item_rows=_LIST_ITEM_ROWS,
-        items_of=lambda actor, sid: SyncListItemList(actor, sid, spec=_LIST_ITEM_ROWS),
+        items_of=functools.partial(SyncListItemList, spec=_LIST_ITEM_ROWS),
     ),
     _Collection("Streams", "sync_stream", ("UniqueName", "Ttl"), ("Ttl",), messages=True),
 )
@@ -753,68 +786,64 @@ class RestApi:
         # The parameters and form fields as text, once: for the request and the journal.
         query = _texts(params) if params and isinstance(params, Mapping) else {}
         form = _texts(data) if data and isinstance(data, Mapping) else {}
-        try:
-            answer, fault = self._answer(method, url, params, data, headers, query, form)
-        except FaultTimeout as timeout:  # an injected one: no answer at all
-            self._journal(method, url, query, form, 0, None, timeout.fault.name)
-            raise
-        body = answer.body if answer.status >= 400 else None
-        code = None if body is None else body.get("code")
-        self._journal(method, url, query, form, answer.status, code, fault)
-        return answer
+        return self._handle(method, url, query, form, headers, params, data)
 
-    def _journal(
+    def _handle(
         self,
-        method: str,
-        url: str,
+        method: object,
+        url: object,
         query: Form,
         form: Form,
-        status: int,
-        code: int | None,
-        fault: str | None,
-    ) -> None:
-        """Record one request and how it was answered in the Sync's journal."""
-        self.sync.journal.record(
-            # Positional (method, url, query, form, status, code, fault): on every request.
-            # The journal's own copies: a handler never changes the request's.
-            JournalEntry(str(method).upper(), str(url), query, form, status, code, fault)
-        )
-
-    def _answer(
-        self,
-        method: str,
-        url: str,
-        params: Mapping[str, object] | None,
-        data: Mapping[str, object] | None,
-        headers: Mapping[str, str] | None,
-        query: Form,
-        form: Form,
-    ) -> tuple[RestResponse, str | None]:
-        """The answer, and the name of the injected fault that made it, if one did.
-
-        ``query`` and ``form`` are ``params`` and ``data`` as text (:meth:`handle`)."""
+        headers: Mapping[str, str | None] | None,
+        params: object = None,
+        data: object = None,
+    ) -> RestResponse:
+        """:meth:`handle` with the query parameters and form fields as text already
+        (``query``, ``form``: the handlers read them, the journal keeps them as they
+        are); ``params`` and ``data`` only when they are not mappings (answered 500).
+        A header whose value is ``None`` is no header."""
+        verb = str(method).upper()
+        fault = None
         try:
+            asked, given = query, form  # what the handler reads
             if data and not isinstance(data, Mapping):
-                form = _texts(data)  # fails as a bug would: answered 500, and logged
+                given = _texts(data)  # type: ignore[arg-type]  # fails as a bug would: a 500
             if params and not isinstance(params, Mapping):
-                query = _texts(params)
-            request = _parse(method, url, query, form, headers, self.base_url)
-            segments = request.segments
-            answer = _route(request)(self.sync, request, segments[1::2])
+                asked = _texts(params)  # type: ignore[arg-type]
+            target = (
+                _kept_target(url, self.base_url)  # _target_of(), its common case first
+                if type(url) is str and len(url) <= _KEPT_URL_LENGTH
+                else _target_of(url, self.base_url)
+            )
+            handler = target.handlers.get(verb)
+            if handler is None:
+                allowed = ", ".join(sorted(target.handlers))
+                raise METHOD_NOT_ALLOWED.error(f"{verb} is not one of {allowed} here")
+            if target.query:  # the URL's own parameters, under the request's
+                asked = {**dict(target.query), **asked}
+            answer = handler(
+                self.sync, _Request(verb, target, asked, given, headers or {}), target.args
+            )
             if self.base_url is not None and not answer.written and answer.body is not None:
                 _rebase(answer.body, self.base_url)
-            return answer, None
         except SyncError as error:
             # What exactly was wrong is not part of Twilio's body: a client (the SDK)
             # sees the body alone, so the detail goes to the log, for people.
             if error.detail is not None:
                 logger.debug("%s %s: %s", method, url, error)
-            return _error(error), error.fault
-        except FaultTimeout:
-            raise  # not an answer: the caller's transport times out (RestApi.handle)
+            answer, fault = _error(error), error.fault
+        except FaultTimeout as timeout:  # an injected one: no answer at all, the
+            # caller's transport times out; written down with status 0
+            self.sync.journal.add(verb, str(url), query, form, 0, None, timeout.fault.name)
+            raise
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
-            return _error(INTERNAL_ERROR.error()), None
+            answer = _error(INTERNAL_ERROR.error())
+        # Every request is written down in the Sync's journal with how it was answered
+        # (query and form as given: a handler never changes the request's).
+        code = answer.body.get("code") if answer.status >= 400 and answer.body else None
+        self.sync.journal.add(verb, str(url), query, form, answer.status, code, fault)
+        return answer
 
 
 #: The origin of the SDK's own URLs, which a request's URL most often begins with.
@@ -846,16 +875,39 @@ def _split(url: str) -> tuple[str, str, str]:
     return parts.path, parts.query, origin
 
 
-def _parse(
-    method: object,
-    url: object,
-    params: Form,
-    form: Form,
-    headers: Mapping[str, str] | None,
-    base_url: str | None = None,
-) -> _Request:
+#: URLs longer than this are parsed on every request, not kept (:func:`_target_of`).
+_KEPT_URL_LENGTH: Final = 2_048
+
+
+def _target_of(url: object, base_url: str | None) -> _Target:
+    """What ``url`` says (:func:`_find_target`), found once for the last few hundred
+    URLs (requests repeat theirs) and for any URL longer than :data:`_KEPT_URL_LENGTH`
+    on every request.
+
+    Raises:
+        SyncError: 404, the URL names no route.
+    """
+    if type(url) is str and len(url) <= _KEPT_URL_LENGTH:
+        return _kept_target(url, base_url)
     if not isinstance(url, str):
         raise NOT_FOUND.error(str(url))
+    return _find_target(url, base_url)
+
+
+def _find_target(url: str, base_url: str | None) -> _Target:
+    """Where ``url`` is (its path split, percent-decoded) and which route answers it.
+
+    >>> target = _find_target("https://sync.twilio.com/v1/Services/IS1/Maps/a%20b?Order=asc", None)
+    >>> target.segments, target.args, target.query, sorted(target.handlers)
+    (('Services', 'IS1', 'Maps', 'a b'), ('IS1', 'a b'), (('Order', 'asc'),), ['DELETE', 'GET', 'POST'])
+    >>> _find_target("/v1/Services/IS1/Nothing", None)
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Services/IS1/Nothing was not found
+
+    Raises:
+        SyncError: 404, the URL names no route.
+    """
     if url.startswith("/"):  # a path, even "//evil/v1/...": no host in it
         path, _, query_text = url.partition("?")
         path = path.partition("#")[0]
@@ -865,41 +917,33 @@ def _parse(
             path, query_text, origin = _split(url)
         except ValueError:  # e.g. an unclosed "[" where a host would be
             raise NOT_FOUND.error(url) from None
-    query = dict(parse_qsl(query_text, keep_blank_values=True)) if query_text else {}
-    if params:
-        query.update(params)
+    query = tuple(parse_qsl(query_text, keep_blank_values=True)) if query_text else ()
     shown = path[3:] if path.startswith("/v1/") else path
     if not path.startswith("/v1/"):
         raise NOT_FOUND.error(shown)
     raw = path[4:].split("/")
     if "" in raw:
         raise NOT_FOUND.error(shown)
-    # unquote() only where there is something to decode: this runs on every request.
+    # unquote() only where there is something to decode.
     segments = (
         tuple(unquote(segment) if "%" in segment else segment for segment in raw)
         if "%" in path
         else tuple(raw)
     )
-    return _Request(
-        str(method).upper(),
-        base_url or (f"{origin}/v1" if origin else BASE_URL),
+    handlers = _TABLE.get((segments[0::2], len(segments)))
+    if handlers is None:
+        raise NOT_FOUND.error(shown)
+    return _Target(
         path,
-        segments,
         query,
-        form,  # the handlers only read it (the journal keeps the same)
-        headers or {},  # read only, by header()
+        base_url or (f"{origin}/v1" if origin else BASE_URL),
         base_url or BASE_URL,
+        segments,
+        segments[1::2],
+        handlers,
     )
 
 
-def _route(request: _Request) -> Handler:
-    """The handler of the request's path and method (404 or 405 when none)."""
-    segments = request.segments
-    handlers = _TABLE.get((segments[0::2], len(segments)))
-    if handlers is None:
-        raise NOT_FOUND.error(request.path[3:])
-    handler = handlers.get(request.method)
-    if handler is None:
-        allowed = ", ".join(sorted(handlers))
-        raise METHOD_NOT_ALLOWED.error(f"{request.method} is not one of {allowed} here")
-    return handler
+#: The targets of the last URLs asked for (a URL is parsed once, not on every request);
+#: a 404 is not kept, so each one is parsed again.
+_kept_target: Final = functools.lru_cache(maxsize=512)(_find_target)

@@ -32,11 +32,12 @@ the plain API or :class:`~sync_core.adapters.rest.RestApi` for the others.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from requests.exceptions import ReadTimeout
@@ -48,7 +49,7 @@ from yarl import URL
 
 from ..faults import FaultTimeout
 from ..sync import Sync
-from .rest import RestApi
+from .rest import RestApi, _text
 
 __all__ = [
     "AsyncSyncHttpClient",
@@ -61,8 +62,6 @@ __all__ = [
 ]
 
 _logger: Final = logging.getLogger("sync_core.twilio")
-
-V = TypeVar("V")
 
 #: A URL that ``requests`` sends as it is: only characters it never re-quotes, and no
 #: ``.`` or ``..`` segment that urllib3 would remove (checked by a look for "/.").
@@ -102,6 +101,8 @@ def as_sent_async(url: str) -> str:
 #: Sync's REST host and its regional forms: sync.<region>.twilio.com,
 #: sync.<edge>.<region>.twilio.com (SEMANTICS.md, "Hosts").
 _SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com")
+#: Where the SDK's own URLs begin: Sync's, at once.
+_SDK_ORIGIN: Final = "https://sync.twilio.com/"
 
 #: What answers requests for the other Twilio products: a twilio ``HttpClient`` (its
 #: ``request`` is called) or any callable taking the same arguments.
@@ -118,7 +119,7 @@ def is_sync_host(url: str) -> bool:
     >>> is_sync_host("https://messaging.twilio.com/v1/Services")
     False
     """
-    if url.startswith("https://sync.twilio.com/"):
+    if url.startswith(_SDK_ORIGIN):
         return True  # the SDK's own URLs, without the cost of splitting one
     host = urlsplit(url).hostname
     return host is None or _SYNC_HOST.fullmatch(host) is not None
@@ -147,11 +148,20 @@ class NotEmulatedError(RuntimeError):
         self.product = product
 
 
-def _given(values: Mapping[str, V] | None) -> dict[str, V] | None:
-    """``values`` without the ``None`` ones, which ``requests`` leaves out."""
+def _given_texts(values: Mapping[str, object] | None) -> dict[str, str]:
+    """``values`` as the text HTTP carries, without the ``None`` ones, which ``requests``
+    leaves out (what :meth:`RestApi.handle` makes of them, in one pass)."""
     if not values:
-        return None
-    return {name: value for name, value in values.items() if value is not None}
+        return {}
+    return {
+        str(name): value if type(value) is str else _text(value)  # text: the common case
+        for name, value in values.items()
+        if value is not None
+    }
+
+
+#: URLs longer than this are put as sent on every request, not kept.
+_KEPT_URL_LENGTH: Final = 2_048
 
 
 class _Answering:
@@ -159,14 +169,19 @@ class _Answering:
     SDK's own clients do (``_test_only_last_request``/``_test_only_last_response``)."""
 
     api: RestApi
-    #: How the client's transport puts a URL on the wire, and whether it is the SDK's
-    #: async kind of client.
+    #: How the client's transport puts a URL on the wire, and the same kept for the last
+    #: URLs put (the SDK asks for the same few again and again).
     _as_sent: Callable[[str], str]
+    _kept_as_sent: Callable[[str], str]
     #: What an injected timeout becomes: what the client's HTTP library raises.
     _timed_out: Callable[[FaultTimeout], Exception]
+    #: Whether it is the SDK's async kind of client.
     _is_async = False
-    _test_only_last_request: TwilioRequest
-    _test_only_last_response: TwilioResponse
+    _test_only_last_response: TwilioResponse | None
+    #: The last request's arguments; its twilio ``Request`` is made when first read.
+    _last_sent: tuple[Any, ...] | None = None
+    _last_made: tuple[tuple[Any, ...], TwilioRequest] | None = None
+    _last_request: TwilioRequest | None = None
 
     def __init__(
         self,
@@ -180,6 +195,27 @@ class _Answering:
         self.api = RestApi(sync)
         #: What answers the requests for other Twilio products (None: they fail loudly).
         self.fallback = fallback
+
+    @property
+    def _test_only_last_request(self) -> TwilioRequest | None:
+        """The last request, as twilio's own clients record it (a twilio ``Request``),
+        made from its arguments when first read: the same one on every read."""
+        sent = self._last_sent
+        if sent is None:
+            return self._last_request
+        made = self._last_made
+        if made is None or made[0] is not sent:
+            method, url, auth, params, data, headers = sent
+            request = TwilioRequest(
+                method=method, url=url, auth=auth, params=params, data=data, headers=headers
+            )
+            made = self._last_made = (sent, request)
+        return made[1]
+
+    @_test_only_last_request.setter
+    def _test_only_last_request(self, request: TwilioRequest | None) -> None:
+        self._last_request = request
+        self._last_sent = None
 
     def _answer(
         self,
@@ -197,7 +233,7 @@ class _Answering:
         A request for Sync's host is answered by sync_core; one for any other Twilio
         product goes to :attr:`fallback`, or fails with :class:`NotEmulatedError`.
         """
-        if not is_sync_host(uri):
+        if not uri.startswith(_SDK_ORIGIN) and not is_sync_host(uri):
             if self.fallback is None:
                 raise NotEmulatedError(method, uri)
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
@@ -211,19 +247,17 @@ class _Answering:
                 timeout=timeout,
                 allow_redirects=allow_redirects,
             )
-        self._test_only_last_request = TwilioRequest(
-            method=method, url=uri, auth=auth, params=params, data=data, headers=headers
-        )
+        self._last_sent = (method, uri, auth, params, data, headers)
+        kind = type(self)
+        sent = kind._kept_as_sent(uri) if len(uri) <= _KEPT_URL_LENGTH else kind._as_sent(uri)
         try:
-            answer = self.api.handle(
-                method,
-                type(self)._as_sent(uri),
-                params=_given(params),
-                data=_given(data),
-                headers=_given(headers),
-            )
+            # As RestApi.handle, with the values as text and without the None ones (and
+            # a None header is none, as requests leaves it out).
+            query = _given_texts(params) if params else {}
+            form = _given_texts(data) if data else {}
+            answer = self.api._handle(method, sent, query, form, headers)
         except FaultTimeout as timeout:  # an injected one: as the HTTP library times out
-            converted = type(self)._timed_out(timeout)
+            converted = kind._timed_out(timeout)
             if converted is timeout:
                 raise
             raise converted from timeout
@@ -250,6 +284,7 @@ class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is
     """
 
     _as_sent = staticmethod(as_sent)
+    _kept_as_sent = staticmethod(functools.lru_cache(maxsize=512)(as_sent))
     _timed_out = staticmethod(_requests_timeout)
     request = _Answering._answer
 
@@ -264,6 +299,7 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
     """
 
     _as_sent = staticmethod(as_sent_async)
+    _kept_as_sent = staticmethod(functools.lru_cache(maxsize=512)(as_sent_async))
     _timed_out = staticmethod(_async_timeout)
     _is_async = True
 

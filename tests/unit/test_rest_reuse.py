@@ -1,0 +1,269 @@
+"""What the REST adapter and ``SyncHttpClient`` make once and reuse, and what they make
+late, answer as if everything were made afresh on every request.
+
+A URL's parse and route are kept per URL (shared by every ``RestApi``, whichever Sync
+answers), the SDK's URLs as sent are kept, journal entries are made when read, and the
+client's ``_test_only_last_request`` when first read. None of it may leak one Sync's
+state, one API's ``base_url`` or one request's parameters into another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from support import not_found
+from twilio.http.request import Request as TwilioRequest
+from twilio.rest import Client
+
+from sync_core import ManualClock, Sync
+from sync_core.adapters.rest import RestApi
+from sync_core.adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
+from sync_core.journal import Journal, JournalEntry
+
+pytestmark = pytest.mark.usefixtures("no_network")
+
+ACCOUNT = "AC" + "0" * 32
+DOCUMENT = "https://sync.twilio.com/v1/Services/default/Documents/notes"
+DOCUMENTS = "https://sync.twilio.com/v1/Services/default/Documents"
+
+
+def make_sync(seed: int) -> Sync:
+    return Sync(clock=ManualClock(), seed=seed)
+
+
+def client_on(http: SyncHttpClient) -> Any:
+    return Client(ACCOUNT, "token", http_client=http, environment={"TWILIO_REGION": ""})
+
+
+def test_the_same_url_on_two_syncs_reads_each_ones_own_state() -> None:
+    first, second = make_sync(1), make_sync(2)
+    api_first, api_second = RestApi(first), RestApi(second)
+    made = api_first.handle("POST", DOCUMENTS, data={"UniqueName": "notes", "Data": '{"a": 1}'})
+    assert made.status == 201
+    # The same URL, parsed once, answered by each API from its own Sync.
+    assert api_first.handle("GET", DOCUMENT).body == made.body
+    missing = api_second.handle("GET", DOCUMENT)
+    assert (missing.status, missing.body) == (
+        404,
+        {
+            "code": 20404,
+            "message": not_found("/Services/default/Documents/notes"),
+            "more_info": "https://www.twilio.com/docs/errors/20404",
+            "status": 404,
+        },
+    )
+    assert second.services("default").documents.list() == []  # the refusal changed nothing
+    # Made in the second Sync now: its own record (another sid), the first one's unchanged.
+    made_second = api_second.handle("POST", DOCUMENTS, data={"UniqueName": "notes"})
+    assert made_second.body is not None
+    assert made.body is not None
+    assert made_second.body["sid"] != made.body["sid"]
+    assert api_second.handle("GET", DOCUMENT).body == made_second.body
+    assert api_first.handle("GET", DOCUMENT).body == made.body
+
+
+def test_the_same_url_under_two_base_urls_answers_each_ones_urls() -> None:
+    sync = make_sync(3)
+    plain, served = RestApi(sync), RestApi(sync, base_url="http://127.0.0.1:8000")
+    plain.handle("POST", DOCUMENTS, data={"UniqueName": "notes"})
+    for _ in range(2):  # the second time from what was kept
+        mine = served.handle("GET", "/v1/Services/default/Documents/notes").body
+        theirs = plain.handle("GET", "/v1/Services/default/Documents/notes").body
+        assert mine is not None
+        assert theirs is not None
+        assert mine["url"] == f"http://127.0.0.1:8000/v1/Services/{mine['service_sid']}" + (
+            f"/Documents/{mine['sid']}"
+        )
+        assert theirs["url"] == mine["url"].replace(
+            "http://127.0.0.1:8000", "https://sync.twilio.com"
+        )
+        listed = served.handle("GET", "/v1/Services/default/Documents").body
+        assert listed is not None
+        assert listed["meta"]["url"].startswith("http://127.0.0.1:8000/v1/Services/default/")
+        listed = plain.handle("GET", "/v1/Services/default/Documents").body
+        assert listed is not None
+        assert listed["meta"]["url"].startswith("https://sync.twilio.com/v1/Services/default/")
+
+
+def test_a_urls_own_query_is_read_afresh_and_never_takes_a_requests_parameters() -> None:
+    sync = make_sync(4)
+    api = RestApi(sync)
+    for name in ("a", "b", "c"):
+        api.handle("POST", DOCUMENTS, data={"UniqueName": name})
+    url = f"{DOCUMENTS}?PageSize=1"
+
+    def page_size(**params: str) -> int:
+        body = api.handle("GET", url, params=params or None).body
+        assert body is not None
+        size: int = body["meta"]["page_size"]
+        assert len(body["documents"]) == size
+        return size
+
+    assert page_size() == 1
+    assert page_size(PageSize="2") == 2  # the request's parameter wins over the URL's
+    assert page_size() == 1  # and is not kept for the next request
+    assert page_size(PageSize="3") == 3
+    # The journal keeps each request's own parameters, as given, not the URL's.
+    assert [entry.query for entry in sync.requests[-4:]] == [
+        {},
+        {"PageSize": "2"},
+        {},
+        {"PageSize": "3"},
+    ]
+    assert all(entry.url == url for entry in sync.requests[-4:])
+
+
+def test_a_refused_url_is_refused_again_and_a_wrong_method_names_the_routes_methods() -> None:
+    sync = make_sync(5)
+    api = RestApi(sync)
+    for _ in range(2):
+        missing = api.handle("GET", "https://sync.twilio.com/v1/Services/default/Nothing")
+        assert (missing.status, missing.body and missing.body["code"]) == (404, 20404)
+        wrong = api.handle("PUT", DOCUMENT)
+        assert (wrong.status, wrong.body and wrong.body["code"]) == (405, 20004)
+        assert api.handle("GET", DOCUMENT).status == 404  # the route kept, the state read
+    api.handle("POST", DOCUMENTS, data={"UniqueName": "notes"})
+    assert api.handle("GET", DOCUMENT).status == 200
+    assert [(entry.method, entry.status) for entry in sync.requests] == [
+        ("GET", 404),
+        ("PUT", 405),
+        ("GET", 404),
+        ("GET", 404),
+        ("PUT", 405),
+        ("GET", 404),
+        ("POST", 201),
+        ("GET", 200),
+    ]
+
+
+def test_a_url_too_long_to_keep_is_answered_and_not_kept() -> None:
+    from sync_core.adapters.rest import _KEPT_URL_LENGTH, _kept_target
+
+    sync = make_sync(6)
+    api = RestApi(sync)
+    sync.services("default").sync_maps.create(unique_name="m")
+    key = "€" * 320  # the longest key: 2,880 characters percent-encoded
+    made = api.handle(
+        "POST", "/v1/Services/default/Maps/m/Items", data={"Key": key, "Data": '{"n": 1}'}
+    )
+    assert made.status == 201
+    url = f"https://sync.twilio.com/v1/Services/default/Maps/m/Items/{'%E2%82%AC' * 320}"
+    assert len(url) > _KEPT_URL_LENGTH
+    kept = _kept_target.cache_info().currsize
+    for _ in range(2):
+        found = api.handle("GET", url)
+        assert found.status == 200
+        assert found.body is not None
+        assert found.body["key"] == key
+        assert found.body["data"] == {"n": 1}
+    assert _kept_target.cache_info().currsize == kept
+
+
+def test_journal_entries_made_when_read_are_the_entries_recorded() -> None:
+    journal = Journal(size=3)
+    recorded = JournalEntry("GET", "/v1/Services", {}, {}, 200)
+    journal.record(recorded)
+    journal.add("POST", "/v1/Services", {}, {"FriendlyName": "a"}, 201)
+    journal.add("GET", "/v1/Services/x", {"PageSize": "1"}, {}, 404, 20404, None)
+    journal.add("POST", "/v1/Services/x", {}, {}, 0, None, "timeout")
+    entries = journal.entries
+    assert all(type(entry) is JournalEntry for entry in entries)
+    assert entries == [
+        JournalEntry("POST", "/v1/Services", {}, {"FriendlyName": "a"}, 201, None, None),
+        JournalEntry("GET", "/v1/Services/x", {"PageSize": "1"}, {}, 404, 20404, None),
+        JournalEntry("POST", "/v1/Services/x", {}, {}, 0, None, "timeout"),
+    ]
+    assert entries[1].path == "/v1/Services/x"
+    assert list(journal) == entries
+    assert len(journal) == 3
+    journal.record(recorded)
+    assert journal.entries[-1] is recorded  # a recorded entry is kept as it is
+    silent = Journal(size=0)
+    silent.add("GET", "/v1/Services", {}, {}, 200)
+    assert silent.entries == []
+    assert len(silent) == 0
+
+
+def test_the_clients_last_request_is_made_on_reading_and_is_twilios_own() -> None:
+    sync = make_sync(7)
+    http = SyncHttpClient(sync)
+    assert http._test_only_last_request is None  # as twilio's HttpClient starts
+    client = client_on(http)
+    client.sync.v1.services("default").documents.create(unique_name="notes", data={"a": 1})
+    first = http._test_only_last_request
+    assert isinstance(first, TwilioRequest)
+    assert (first.method, first.url) == ("POST", DOCUMENTS)
+    assert first.data == {"UniqueName": "notes", "Data": '{"a": 1}'}
+    assert first.params is None
+    assert first.auth == (ACCOUNT, "token")
+    assert first.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert first == TwilioRequest(
+        "POST", DOCUMENTS, (ACCOUNT, "token"), None, first.data, first.headers
+    )
+    assert http._test_only_last_request is first  # the same one on every read
+    client.sync.v1.services("default").documents("notes").fetch()
+    second = http._test_only_last_request
+    assert second is not first
+    assert (second.method, second.url, second.data) == ("GET", DOCUMENT, None)
+    assert http._test_only_last_response is not None
+    assert http._test_only_last_response.status_code == 200
+    # Set from outside (as twilio's own clients and mock_twilio do), it is what was set.
+    http._test_only_last_request = None
+    assert http._test_only_last_request is None
+    replaced = TwilioRequest("GET", "https://example.invalid/")
+    http._test_only_last_request = replaced
+    assert http._test_only_last_request is replaced
+    client.sync.v1.services("default").documents("notes").fetch()
+    third = http._test_only_last_request
+    assert third is not None
+    assert third is not replaced
+    assert third.url == DOCUMENT
+
+
+def test_a_none_header_is_no_header_whatever_the_case_of_the_others() -> None:
+    sync = make_sync(8)
+    http = SyncHttpClient(sync)
+    made = http.request("POST", DOCUMENTS, data={"UniqueName": "notes", "Data": "{}"})
+    assert made.status_code == 201
+    # A None value is left out, as requests leaves it out: the next one is read.
+    conflicting: dict[str, Any] = {"If-Match": None, "if-match": "7"}
+    stale = http.request("POST", DOCUMENT, data={"Data": '{"b": 2}'}, headers=conflicting)
+    assert stale.status_code == 412
+    assert sync.services("default").documents("notes").fetch().data == {}  # unchanged
+    nothing: dict[str, Any] = {"IF-MATCH": None}
+    none_at_all = http.request("POST", DOCUMENT, data={"Data": '{"b": 2}'}, headers=nothing)
+    assert none_at_all.status_code == 200
+    assert sync.services("default").documents("notes").fetch().data == {"b": 2}
+    matched = http.request(
+        "POST", DOCUMENT, data={"Data": '{"c": 3}', "Ttl": None}, headers={"IF-MATCH": "1"}
+    )
+    assert matched.status_code == 200
+    assert sync.requests[-1].form == {"Data": '{"c": 3}'}  # a None field is left out
+    assert sync.services("default").documents("notes").fetch().data == {"c": 3}
+
+
+def test_the_async_clients_last_request_is_made_on_reading_too() -> None:
+    import asyncio
+
+    sync = make_sync(9)
+    http = AsyncSyncHttpClient(sync)
+    client = client_on(http)
+    assert http._test_only_last_request is None
+
+    async def scenario() -> None:
+        await client.sync.v1.services("default").documents.create_async(unique_name="notes")
+        made = http._test_only_last_request
+        assert made is not None
+        assert (made.method, made.url, made.data) == ("POST", DOCUMENTS, {"UniqueName": "notes"})
+        assert http._test_only_last_request is made
+        await client.sync.v1.services("default").documents("notes").fetch_async()
+        fetched = http._test_only_last_request
+        assert fetched is not None
+        assert (fetched.method, fetched.url) == ("GET", DOCUMENT)
+
+    asyncio.run(scenario())
+    assert [(entry.method, entry.status) for entry in sync.requests] == [
+        ("POST", 201),
+        ("GET", 200),
+    ]
