@@ -116,7 +116,19 @@ def json_date(when: datetime | None) -> str:
     >>> json_date(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)), json_date(None)
     ('"2025-01-02T03:04:05Z"', 'null')
     """
-    return "null" if when is None else f'"{format_date(when)}"'
+    if when is None:
+        return "null"
+    # Three per item in every REST answer: the quoted text is remembered too.
+    quoted = _QUOTED.get(when)
+    if quoted is None:
+        if len(_QUOTED) >= _FORMATTED_MOST:
+            _QUOTED.clear()
+        quoted = _QUOTED[when] = f'"{format_date(when)}"'
+    return quoted
+
+
+#: Dates lately written by :func:`json_date`; emptied when it holds ``_FORMATTED_MOST``.
+_QUOTED: Final[dict[datetime, str]] = {}
 
 
 def dated_json(row: ItemRow | ObjectRow) -> str:
