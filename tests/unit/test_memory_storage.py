@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from typing import Any
+
 import pytest
 
 from sync_core import MemoryStorage, Storage
@@ -132,3 +136,229 @@ def test_close_drops_everything(storage: MemoryStorage) -> None:
     storage.close()
     assert storage.get("t", ("a", 1)) is None
     assert "MemoryStorage(" in repr(storage)
+
+
+# -- the sorted index, brought up to date lazily -------------------------------------
+#
+# A put of a new key only appends it to its table's pending keys; what needs the order
+# sorts them in first. These tests look at the pending keys (``pending``) to show that
+# each case below is the one they mean to test; the answers are checked through the
+# public methods, and ``_check()`` (which reads only) after each.
+
+
+def pending(storage: MemoryStorage, table: str) -> list[Key]:
+    return list(storage._tables[table].pending)
+
+
+def keys(storage: MemoryStorage, table: str, **options: Any) -> list[Key]:
+    return [key for key, _ in storage.scan(table, (), **options)]
+
+
+def test_new_keys_wait_for_a_scan_which_returns_them_in_order() -> None:
+    store = MemoryStorage()
+    for n in (3, 1, 2):
+        store.put("t", ("k", n), n)
+    assert pending(store, "t") == [("k", 3), ("k", 1), ("k", 2)]
+    assert store.get("t", ("k", 1)) == 1  # reads need no order
+    store._check()
+    assert keys(store, "t") == [("k", 1), ("k", 2), ("k", 3)]
+    assert keys(store, "t", reverse=True, limit=2) == [("k", 3), ("k", 2)]
+    assert pending(store, "t") == []
+    store.put("t", ("k", 0), 0)
+    assert keys(store, "t", start=("k", 1), reverse=True) == [("k", 1), ("k", 0)]
+    store._check()
+
+
+def test_a_put_that_replaces_a_pending_key_does_not_repeat_it() -> None:
+    store = MemoryStorage()
+    store.put("t", ("a",), 1)
+    store.put("t", ("b",), 1)
+    store.put("t", ("a",), 2)
+    with store.atomic():
+        store.put("t", ("b",), 3)
+    assert pending(store, "t") == [("a",), ("b",)]
+    store._check()
+    assert list(store.scan("t", ())) == [(("a",), 2), (("b",), 3)]
+
+
+def test_delete_of_the_last_pending_key_leaves_the_others_pending() -> None:
+    store = MemoryStorage()
+    for name in "cab":
+        store.put("t", (name,), name)
+    assert store.delete("t", ("b",)) is True
+    assert pending(store, "t") == [("c",), ("a",)]
+    store._check()
+    assert keys(store, "t") == [("a",), ("c",)]
+
+
+def test_delete_of_a_pending_key_before_the_last() -> None:
+    store = MemoryStorage()
+    store.put("t", ("old",), 0)
+    assert keys(store, "t") == [("old",)]
+    for name in "cab":
+        store.put("t", (name,), name)
+    assert store.delete("t", ("c",)) is True  # not the last one put: sorted in first
+    store._check()
+    assert store.get("t", ("c",)) is None
+    assert keys(store, "t") == [("a",), ("b",), ("old",)]
+    assert store.delete("t", ("old",)) is True  # a sorted key
+    assert store.delete("t", ("old",)) is False
+    store._check()
+    assert keys(store, "t") == [("a",), ("b",)]
+
+
+def test_a_failed_block_takes_its_new_keys_off_the_pending_end() -> None:
+    store = MemoryStorage()
+    store.put("t", ("kept",), 0)  # pending before the block, and still after it
+    with pytest.raises(RuntimeError, match="half-way"):
+        writes_then_fails(store, ("t", ("x",), 1), ("t", ("y",), 2), ("t", ("x",), 3))
+    assert pending(store, "t") == [("kept",)]
+    store._check()
+    assert list(store.scan("t", ())) == [(("kept",), 0)]
+
+
+def test_a_failed_block_that_scanned_removes_its_new_keys_from_the_index() -> None:
+    store = MemoryStorage()
+    store.put("t", ("a",), 0)
+
+    def block() -> None:
+        with store.atomic():
+            store.put("t", ("b",), 1)
+            assert keys(store, "t") == [("a",), ("b",)]  # sorted in, inside the block
+            store.put("t", ("c",), 2)
+            raise RuntimeError("half-way")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        block()
+    store._check()
+    assert list(store.scan("t", ())) == [(("a",), 0)]
+
+
+def test_a_failed_block_whose_new_key_is_not_the_last_pending() -> None:
+    store = MemoryStorage()
+    store.put("t", ("a",), 0)
+    store.put("t", ("b",), 1)
+    with pytest.raises(RuntimeError, match="half-way"):
+        writes_then_fails(
+            store,
+            ("t", ("new",), 2),
+            ("t", ("a",), DELETE),  # not the last pending key: sorts in ("b",) and ("new",)
+            ("t", ("c",), 3),
+            ("t", ("b",), DELETE),
+        )
+    # Undone last first: ("b",) comes back, pending, so that neither ("c",) nor, once
+    # ("a",) is back, ("new",) is the last pending key when its turn comes.
+    store._check()
+    assert list(store.scan("t", ())) == [(("a",), 0), (("b",), 1)]
+
+
+def test_a_failed_block_that_put_deleted_and_put_one_new_key() -> None:
+    store = MemoryStorage()
+    with pytest.raises(RuntimeError, match="half-way"):
+        writes_then_fails(
+            store,
+            ("t", ("q",), 1),
+            ("t", ("q",), DELETE),
+            ("t", ("q",), 2),
+            ("t", ("r",), 3),
+        )
+    assert pending(store, "t") == []
+    store._check()
+    assert keys(store, "t") == []
+
+
+def test_a_snapshot_sorts_every_table_in_and_a_scan_never_writes_a_shared_one() -> None:
+    store = MemoryStorage()
+    for n in range(50, 0, -1):
+        store.put("t", ("k", n), n)
+    saved = store.snapshot()
+    shared = store._tables["t"]
+    assert shared.shared
+    assert shared.pending == []
+    index = shared.keys
+    before = list(index)
+    other = MemoryStorage()
+    other.restore(saved)
+    for storage in (store, other):
+        storage.put("t", ("k", 0), 0)  # copies the table: the copy gets the new key
+        storage.put("u", ("x",), 1)
+        assert keys(storage, "t", limit=2) == [("k", 0), ("k", 1)]
+        storage._check()
+    third = MemoryStorage()
+    third.restore(saved)
+    assert [key for key, _ in third.scan("t", (), reverse=True, limit=1)] == [("k", 50)]
+    assert shared.keys is index
+    assert list(index) == before
+    assert shared.pending == []
+    assert len(shared.rows) == 50
+    store.restore(saved)
+    assert keys(store, "t") == before
+
+
+def test_a_shared_table_with_pending_keys_fails_the_check() -> None:
+    store = MemoryStorage()
+    store.put("t", ("a",), 1)
+    store.snapshot()
+    store._tables["t"].pending.append(("b",))  # what snapshot() must never leave
+    store._tables["t"].rows[("b",)] = 2
+    with pytest.raises(AssertionError, match="shared with keys pending"):
+        store._check()
+
+
+def test_a_key_both_sorted_and_pending_fails_the_check() -> None:
+    store = MemoryStorage()
+    store.put("t", ("a",), 1)
+    store.put("t", ("b",), 1)
+    assert keys(store, "t") == [("a",), ("b",)]
+    store._tables["t"].pending.append(("a",))
+    with pytest.raises(AssertionError):
+        store._check()
+
+
+def test_two_threads_scanning_copies_of_one_snapshot_agree() -> None:
+    """Two storages restored from one snapshot, each scanned and written by a thread of
+    its own (as two Syncs with a lock each would): the tables they share are only read."""
+    source, rows = MemoryStorage(), {}
+    for n in range(3_000):
+        key = ("k", (n * 7919) % 3_000)  # in no order, and pending until the snapshot
+        source.put("t", key, n)
+        rows[key] = n
+    saved = source.snapshot()  # nothing scans its tables before the threads do
+    expected = sorted(rows.items())
+    results: dict[int, list[bool]] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def work(number: int) -> None:
+        try:
+            storage = MemoryStorage()
+            storage.restore(saved)
+            start.wait()
+            seen = []
+            for round_number in range(20):
+                seen.append(list(storage.scan("t", ())) == expected)
+                seen.append(
+                    list(storage.scan("t", ("k",), start=("k", 1_500), limit=10))
+                    == expected[1_500:1_510]
+                )
+                storage.put("mine", (round_number,), number)  # a table of its own
+            storage._check()
+            results[number] = seen
+        except BaseException as error:  # reported below, with the assertion
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert results == {1: [True] * 40, 2: [True] * 40}
+    assert list(saved._tables["t"].keys) == [key for key, _ in expected]
+    source.restore(saved)
+    source._check()
