@@ -90,9 +90,13 @@ def resolve_service(
         NotFoundError: 20404 when there is no such service.
     """
     store = engine.store
-    row = store.service(service) if is_sid(service, "IS") else None
-    if row is None and isinstance(service, str):
-        row = store.service_named(service)
+    row = None
+    if isinstance(service, str):
+        # The length first, without a call: most services are addressed by name.
+        if len(service) == 34 and is_sid(service, "IS"):
+            row = store.service(service)
+        if row is None:
+            row = store.service_named(service)
     if row is None and service == DEFAULT_SERVICE_NAME:
         row = new_service(
             engine,
@@ -112,7 +116,7 @@ def find_object(
     store = engine.store
     if not isinstance(ident, str):  # the typed API takes text; a caller may not
         return None
-    if is_sid(ident, prefix):
+    if len(ident) == 34 and is_sid(ident, prefix):  # the length first, without a call
         row = store.object_by_sid(service_sid, ident)
         if row is not None:
             assert row.kind == kind, "a SID's prefix is its kind"
