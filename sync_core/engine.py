@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
 from . import acl
 from .changes import DEFAULT_RETENTION, ChangeFeed, ChangeRetention, Follower
@@ -59,6 +59,11 @@ _NESTED: Final = (
     "sync_core operations do not nest: one operation reads one now "
     "(a clock, storage or callback called back into the same Sync under its lock)"
 )
+
+
+def _naive(clock: Clock) -> NoReturn:
+    """Refuse what ``clock`` gave: a naive datetime (:meth:`Engine.now`)."""
+    raise TypeError(f"{clock!r}.now() returned a naive datetime; it must be UTC")
 
 
 class _Transaction:
@@ -118,7 +123,9 @@ class _Operation(_Transaction):
             raise AssertionError(_NESTED)
         engine._operating = True
         try:
-            now = engine.now()
+            now = engine.clock.now()  # Engine.now(), inline
+            if now.tzinfo is None:
+                _naive(engine.clock)
             faults = engine._faults
             if faults is not None and faults.active and self._resource is not None:
                 engine._fault(self._name, self._resource)  # before anything, the sweep too
@@ -331,7 +338,7 @@ class Engine:
         """Read the clock once, refusing a naive datetime."""
         now = self.clock.now()
         if now.tzinfo is None:
-            raise TypeError(f"{self.clock!r}.now() returned a naive datetime; it must be UTC")
+            _naive(self.clock)
         return now
 
     def operation(self, name: str = "", resource: object = None) -> _Operation:
