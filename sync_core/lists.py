@@ -135,8 +135,13 @@ class SyncListItemContext(ItemContext["SyncListItemRecord"]):
     """One List Item, by index: ``...sync_lists("l").sync_list_items(3)``."""
 
     def __init__(self, actor: Actor, list_sid: str, index: int) -> None:
-        super().__init__(actor, list_sid, index, LIST_ITEMS)
-        self.index = index
+        # ItemContext.__init__(actor, list_sid, index, LIST_ITEMS), written out: a context
+        # is made for every item call (tests/unit/test_hot_paths.py compares the two).
+        self._actor = actor
+        self._ident = list_sid
+        self._kind = LISTS
+        self._spec = LIST_ITEMS
+        self._place = self.index = index
 
 
 class SyncListItemList(ItemList["SyncListItemRecord", SyncListItemContext, int]):

@@ -126,8 +126,13 @@ class SyncMapItemContext(ItemContext["SyncMapItemRecord"]):
     """One Map Item, by key: ``...sync_maps("m").sync_map_items("key")``."""
 
     def __init__(self, actor: Actor, map_sid: str, key: str) -> None:
-        super().__init__(actor, map_sid, key, MAP_ITEMS)
-        self.key = key
+        # ItemContext.__init__(actor, map_sid, key, MAP_ITEMS), written out: a context is
+        # made for every item call (tests/unit/test_hot_paths.py compares the two).
+        self._actor = actor
+        self._ident = map_sid
+        self._kind = MAPS
+        self._spec = MAP_ITEMS
+        self._place = self.key = key
 
 
 class SyncMapItemList(ItemList["SyncMapItemRecord", SyncMapItemContext, str]):

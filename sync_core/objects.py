@@ -50,11 +50,11 @@ import attrs
 
 from .acl import Flag, authorize
 from .actor import Acting, Actor
-from .errors import NO_PARAMETERS, UNIQUE_NAME_TAKEN, Where
+from .errors import NO_PARAMETERS, NOT_FOUND, UNIQUE_NAME_TAKEN, Where
 from .events import Change, EventCallback, Subscription
 from .instances import acting, twin
 from .listing import Addressing, PlainListing, Source
-from .lookup import new_sid, resolve_object, resolve_service
+from .lookup import find_object, new_sid, resolve_service
 from .paging import Position, Scope
 from .params import UNSET, Unset, check_unique_name, expiry_after, given, pick_ttl
 from .payload import JsonObject
@@ -229,7 +229,10 @@ class OfObject(Acting, Generic[S]):
         actor, kind = self._actor, self._kind
         engine = actor.engine
         service = resolve_service(engine, now, actor.service, path)
-        row = resolve_object(engine, service.sid, kind.kind, kind.prefix, self._ident, path)
+        # lookup.resolve_object, written out (its find and its 404): every call runs this.
+        row = find_object(engine, service.sid, kind.kind, kind.prefix, self._ident)
+        if row is None:
+            raise NOT_FOUND.error(path=path)
         authorize(engine.store, service, actor.identity, flag, path, row)
         if engine._touches is not None and flag == "read":  # only while rates are limited
             engine.read(row)

@@ -19,13 +19,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sync_core import Sync
 from sync_core._build import builder
 from sync_core.documents import DocumentRecord, updated_document
 from sync_core.errors import InvalidParameterError
 from sync_core.events import SyncEvent
-from sync_core.items import touched, updated_item
-from sync_core.lists import SyncListItemRecord
-from sync_core.maps import SyncMapItemRecord
+from sync_core.items import ItemContext, ItemKind, touched, updated_item
+from sync_core.lists import LIST_ITEMS, SyncListItemContext, SyncListItemRecord
+from sync_core.maps import MAP_ITEMS, SyncMapItemContext, SyncMapItemRecord
 from sync_core.payload import _parse_text
 from sync_core.rows import ItemRow, ObjectRow
 
@@ -167,3 +168,19 @@ def test_data_text_is_parsed_as_the_standard_parser_does(text: str) -> None:
 
 def _refuse(name: str) -> object:
     raise ValueError(name)
+
+
+@pytest.mark.parametrize(
+    ("context", "spec", "place"),
+    [(SyncMapItemContext, MAP_ITEMS, "k"), (SyncListItemContext, LIST_ITEMS, 3)],
+)
+def test_an_item_context_holds_what_item_context_init_sets(
+    context: type[ItemContext[Any]], spec: ItemKind[Any], place: str | int
+) -> None:
+    """The Map Item and List Item contexts set ItemContext's fields themselves (a hot
+    path): the same fields, with the same values, as ItemContext.__init__ sets."""
+    actor = Sync(seed=1).services("default")._actor
+    made = context(actor, "MP" + "0" * 32, place)  # type: ignore[call-arg]
+    expected = ItemContext(actor, "MP" + "0" * 32, place, spec)
+    assert {name: getattr(made, name) for name in vars(expected)} == vars(expected)
+    assert made._path == expected._path
