@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
 from . import acl
@@ -147,15 +148,33 @@ class _Operation(_Transaction):
             engine._end()
             raise
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         engine = self._engine
         try:
             touches = engine._touches
             if touches is not None:
                 engine._touches = None
-                if exc_info[0] is None and touches:
+                if kind is None and touches:
                     self._admit(touches)
-            _Transaction.__exit__(self, *exc_info)
+            # _Transaction.__exit__, inline (every call runs it): commit, or roll back.
+            engine._pending = None
+            try:
+                self._atomic.__exit__(kind, value, traceback)
+            except BaseException:
+                engine._wake = False
+                raise
+            if kind is None:
+                if self._pending:  # most operations queue no event: no call then
+                    engine.events.commit(self._pending)
+                if engine._wake:
+                    engine._woken()
+            else:
+                engine._wake = False
         finally:
             # Engine._end(), inline: release the lock, then deliver what committed.
             engine._operating = False

@@ -371,7 +371,9 @@ class ItemContext(_InContainer[R]):
         """
         engine = self._actor.engine
         with engine.operation("fetch", self) as now:
-            container, place = self._find(now, "read")
+            # _find(), inline: the container (404, 403), then the key (400).
+            container = self._object(now, "read", self._where)
+            place = self._spec.place(self._place, engine.limits)
             return self._spec.record(self._actor, self._item(container, place))
 
     def update(
