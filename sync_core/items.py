@@ -199,11 +199,17 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
         engine = actor.engine
         limits = engine.limits
         with engine.operation("create", self) as now:
-            container = self._container_row(now, "write")
+            container = self._object(now, "write", self._where)  # _container_row, inline
             asked = spec.new_place(key, limits)
             text, copy = encode_data(data, limit=limits.data_bytes, missing=spec.missing_data)
-            seconds = pick_ttl(item_ttl, ttl, "item_ttl") or 0
-            parent_ttl = pick_ttl(collection_ttl, UNSET, "collection_ttl")
+            # No TTL given, the common case, without the calls that would find so.
+            neither = item_ttl is UNSET and ttl is UNSET
+            seconds = 0 if neither else pick_ttl(item_ttl, ttl, "item_ttl") or 0
+            parent_ttl = (
+                None
+                if collection_ttl is UNSET
+                else pick_ttl(collection_ttl, UNSET, "collection_ttl")
+            )
             store = engine.store
             place, next_index = spec.allot(store, container, asked, limits)
             # Positional (kind, service, container, position, created, updated, by, data,

@@ -243,7 +243,8 @@ def encode_data(
     if not isinstance(value, dict):
         _invalid(f"data must be a JSON object, not {type(value).__name__}")
     try:
-        text = _encoded(value)
+        chunks = _C_ENCODE(value, 0)  # _encoded(value), inline: every write runs it
+        text = chunks if isinstance(chunks, str) else "".join(chunks)
     except (TypeError, ValueError) as exc:
         _invalid(_explain(value) or str(exc))
     except RecursionError:  # a reference cycle, or far too deep
@@ -254,7 +255,7 @@ def encode_data(
         if depth > MAX_DATA_DEPTH:
             _invalid(f"data nests {depth} levels deep, the limit is {MAX_DATA_DEPTH}")
     try:
-        size = data_size(text)
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))  # data_size()
     except UnicodeEncodeError:
         _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
     if size > limit:
