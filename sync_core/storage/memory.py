@@ -118,8 +118,12 @@ class _Table:
         pending = self.pending
         if pending and pending[-1] == key:
             pending.pop()
+            return
+        keys = self.sorted_keys()
+        if keys[0] == key:  # the oldest first (the change feed's pruning): no search
+            del keys[0]
         else:
-            self.sorted_keys().remove(key)
+            keys.remove(key)
 
     def copy(self) -> _Table:
         """A private copy: O(rows) (the keys are sorted already, which sorting notices).
