@@ -111,13 +111,19 @@ class Journal:
 
     @property
     def entries(self) -> list[JournalEntry]:
-        """The requests kept, oldest first (a copy)."""
+        """The requests kept, oldest first (a copy). Each entry is made once, when first
+        read, and kept: it is the same object on every read, as an entry given to
+        :meth:`record` (of a subclass too) is."""
         with self._lock:
-            kept = list(self._entries)
-        return [
-            fields if type(fields) is JournalEntry else JournalEntry._make(fields)
-            for fields in kept
-        ]
+            kept = self._entries
+            if not all(isinstance(fields, JournalEntry) for fields in kept):
+                made = [
+                    fields if isinstance(fields, JournalEntry) else JournalEntry._make(fields)
+                    for fields in kept
+                ]
+                kept.clear()
+                kept.extend(made)
+            return list(kept)  # type: ignore[arg-type]  # every one made above
 
     def clear(self) -> None:
         """Forget every request."""

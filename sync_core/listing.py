@@ -25,7 +25,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Generic, NamedTuple, ParamSpec, TypeVar
 
 from .instances import stream_twin, twin
 from .paging import Page, Scope, SliceFetcher, read_page, stream_records
@@ -152,14 +152,6 @@ class Addressing(ABC, Generic[K, C]):
     @abstractmethod
     def _context(self, key: K) -> C:
         """The member's context (each collection names its own class)."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        context = vars(cls).get("_context")
-        if context is not None:
-            # ``collection(key)`` is ``_context`` itself, with no call in between: every
-            # call through the API addresses its member so.
-            cls.__call__ = context  # type: ignore[method-assign]
 
     def get(self, key: K) -> C:
         """The member addressed by ``key``, looked up when used."""

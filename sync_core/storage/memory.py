@@ -47,6 +47,7 @@ at once, from two threads (each storage itself is used under one lock, its Sync'
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any, Final
@@ -86,9 +87,15 @@ class _Table:
     snapshot shares it.
 
     Every key of ``rows`` is in exactly one of ``keys`` and ``pending``.
+
+    ``pending`` is one list for the table's life (never replaced: a put appends to it
+    without a lock), and whatever changes ``keys`` or takes from ``pending`` holds
+    ``lock``: a scan from another thread than the Sync's (``sync.storage`` read while
+    operations run, which is no storage's contract) may sort the pending keys in at the
+    same time as an operation puts or removes one, and no key is lost either way.
     """
 
-    __slots__ = ("keys", "pending", "rows", "shared")
+    __slots__ = ("keys", "lock", "pending", "rows", "shared")
 
     def __init__(
         self,
@@ -102,28 +109,33 @@ class _Table:
         self.pending: list[Key] = [] if pending is None else pending
         #: A snapshot holds this table: it is never written again; a write copies it.
         self.shared = False
+        self.lock = threading.RLock()
 
     def sorted_keys(self) -> SortedList:
         """``keys``, with the pending keys sorted in first: O(p log n) for p pending,
         or O(n) when p >= n / 4 (``SortedList.update`` sorts the whole then)."""
         pending = self.pending
         if pending:
-            self.keys.update(pending)
-            self.pending = []
+            with self.lock:
+                # What is pending now goes in; a key put meanwhile stays pending.
+                batch = pending[:]
+                self.keys.update(batch)
+                del pending[: len(batch)]
         return self.keys
 
     def unindex(self, key: Key) -> None:
         """Remove ``key``, gone from ``rows``, from the index: O(1) if it was the last
         key put, else O(log n) once the pending keys are sorted in."""
         pending = self.pending
-        if pending and pending[-1] == key:
-            pending.pop()
-            return
-        keys = self.sorted_keys()
-        if keys[0] == key:  # the oldest first (the change feed's pruning): no search
-            del keys[0]
-        else:
-            keys.remove(key)
+        with self.lock:
+            if pending and pending[-1] == key:
+                pending.pop()
+                return
+            keys = self.sorted_keys()
+            if keys[0] == key:  # the oldest first (the change feed's pruning): no search
+                del keys[0]
+            else:
+                keys.remove(key)
 
     def copy(self) -> _Table:
         """A private copy: O(rows) (the keys are sorted already, which sorting notices).

@@ -184,3 +184,18 @@ def test_an_item_context_holds_what_item_context_init_sets(
     expected = ItemContext(actor, "MP" + "0" * 32, place, spec)
     assert {name: getattr(made, name) for name in vars(expected)} == vars(expected)
     assert made._path == expected._path
+
+
+def test_a_member_is_addressed_by_the_keyword_key_too() -> None:
+    """``collection(key=...)`` addresses a member as ``collection(...)`` does, for every
+    kind of collection (the keyword is ``key`` everywhere)."""
+    service = Sync(seed=1).services("default")
+    service.sync_maps.create(unique_name="m")
+    service.sync_lists.create(unique_name="l")
+    service.sync_maps("m").sync_map_items.create(key="k", data={"a": 1})
+    service.sync_lists("l").sync_list_items.create(data={"b": 2})
+    document = service.documents.create(unique_name="d")
+    assert service.sync_maps(key="m").sync_map_items(key="k").fetch().data == {"a": 1}
+    assert service.sync_lists(key="l").sync_list_items(key=0).fetch().data == {"b": 2}
+    assert service.documents(key="d").fetch().sid == document.sid
+    assert service.sync_maps(key="m").sync_map_permissions(key="alice").identity == "alice"

@@ -267,3 +267,23 @@ def test_the_async_clients_last_request_is_made_on_reading_too() -> None:
         ("POST", 201),
         ("GET", 200),
     ]
+
+
+def test_a_journal_entry_is_the_same_object_on_every_read() -> None:
+    """Entries written as tuples (``Journal.add``) are made once, when first read; an
+    entry given to ``record`` comes back as itself, of its own class."""
+
+    class Tagged(JournalEntry):
+        """A caller's own kind of entry."""
+
+    journal = Journal(size=4)
+    journal.add("GET", "/v1/Services", {}, {}, 200)
+    tagged = Tagged("POST", "/v1/Services", {}, {"FriendlyName": "a"}, 201)
+    journal.record(tagged)
+    first = journal.entries
+    journal.add("GET", "/v1/Services/x", {}, {}, 404, 20404)
+    second = journal.entries
+    assert second[0] is first[0]
+    assert second[1] is tagged
+    assert type(second[1]) is Tagged
+    assert [entry.status for entry in second] == [200, 201, 404]
