@@ -29,7 +29,6 @@ __all__ = [
     "find_object",
     "new_service",
     "new_sid",
-    "resolve_object",
     "resolve_service",
     "service_path",
 ]
@@ -124,16 +123,6 @@ def find_object(
     # A unique name is never SID-shaped with lowercase hex, but a SID is matched in
     # either case (as Twilio's patterns are): "ET" + 32 uppercase hex digits may be a name.
     return store.object_named(service_sid, kind, ident)
-
-
-def resolve_object(
-    engine: Engine, service_sid: str, kind: str, prefix: str, ident: str, path: Where
-) -> ObjectRow:
-    """Like :func:`find_object`, but a missing object is a 404 naming ``path``."""
-    row = find_object(engine, service_sid, kind, prefix, ident)
-    if row is None:
-        raise NOT_FOUND.error(path=path)
-    return row
 
 
 __getattr__ = moved(__name__, {"expiry_after": "sync_core.params"})

@@ -229,7 +229,6 @@ class OfObject(Acting, Generic[S]):
         actor, kind = self._actor, self._kind
         engine = actor.engine
         service = resolve_service(engine, now, actor.service, path)
-        # lookup.resolve_object, written out (its find and its 404): every call runs this.
         row = find_object(engine, service.sid, kind.kind, kind.prefix, self._ident)
         if row is None:
             raise NOT_FOUND.error(path=path)

@@ -68,16 +68,6 @@ _C_ENCODE: Final = json.encoder.c_make_encoder(  # type: ignore[attr-defined]  #
 )
 
 
-def _encoded(value: dict[Any, Any]) -> str:
-    """``value`` as compact JSON text (``_ENCODER.encode(value)``, without its overhead).
-
-    >>> _encoded({"a": [1, "é", None]})
-    '{"a":[1,"é",null]}'
-    """
-    chunks = _C_ENCODE(value, 0)
-    return chunks if isinstance(chunks, str) else "".join(chunks)
-
-
 #: Stored text (compact JSON this module wrote): its C scanner alone, without the
 #: checks for surrounding whitespace and trailing text that stored text never has.
 _SCAN: Final = json.scanner.c_make_scanner(json.decoder.JSONDecoder())  # type: ignore[attr-defined]
@@ -243,7 +233,7 @@ def encode_data(
     if not isinstance(value, dict):
         _invalid(f"data must be a JSON object, not {type(value).__name__}")
     try:
-        chunks = _C_ENCODE(value, 0)  # _encoded(value), inline: every write runs it
+        chunks = _C_ENCODE(value, 0)  # a str, or (for some values) a list of str
         text = chunks if isinstance(chunks, str) else "".join(chunks)
     except (TypeError, ValueError) as exc:
         _invalid(_explain(value) or str(exc))
