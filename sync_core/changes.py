@@ -230,24 +230,41 @@ class ChangeFeed:
 
     def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> bool:
         """Remove the events of ``service_sid`` the retention no longer keeps, oldest
-        first, up to ``most`` (None: all of them); whether it is done."""
+        first, up to ``most`` (None: all of them); whether it is done.
+
+        Those beyond the count go by number, unread: a run of them at once
+        (:meth:`~sync_core.store.Store.drop_changes_through`). Then the oldest left are
+        read, and removed while they are out of the age window.
+        """
         store, retention = self.store, self.retention
-        below = (
-            -1 if retention.count is None else store.last_sequence(service_sid) - retention.count
-        )
+        head = store.changes_from(service_sid, 0, 1)
+        if not head:
+            return True
+        first, removed = head[0].sequence, 0
+        if retention.count is not None:
+            below = store.last_sequence(service_sid) - retention.count
+            if first <= below:
+                stop = below if most is None else min(below, first + most - 1)
+                removed = store.drop_changes_through(service_sid, first, stop)
+                if stop < below:
+                    return False
+                first = below + 1
         cutoff = self._cutoff(now)
-        batch, removed = 1, 0  # most trims remove nothing: read the head alone first
+        if cutoff is None:
+            return True
+        batch = 1  # most trims remove nothing more: read the head alone first
         while True:
-            head = store.changes_from(service_sid, 0, batch)
-            for event in head:
-                if event.sequence > below and (cutoff is None or event.date > cutoff):
+            events = store.changes_from(service_sid, first - 1, batch)
+            for event in events:
+                if event.date > cutoff:
                     return True
                 if most is not None and removed >= most:
                     return False
                 store.drop_change(service_sid, event.sequence)
                 removed += 1
-            if len(head) < batch:
+            if len(events) < batch:
                 return True
+            first = events[-1].sequence + 1
             batch = min(batch * 4, _PRUNE_BATCH)
 
     def read(

@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
-from .storage.base import Key, Snapshots, Storage
+from .storage.base import Key, RangeDeletes, Snapshots, Storage
 
 if TYPE_CHECKING:
     from .events import SyncEvent
@@ -105,6 +105,8 @@ class Store:
         # Whether the storage snapshots, restores and clears itself (asked once: a
         # check against a runtime protocol costs microseconds).
         self._snapshots = isinstance(storage, Snapshots)
+        # Its delete_range, when it offers one (:class:`~sync_core.storage.base.RangeDeletes`).
+        self._delete_range = storage.delete_range if isinstance(storage, RangeDeletes) else None
         #: Told the key of every expiry entry written (its instant in microseconds
         #: first), so that the expiry floor (:class:`~sync_core.expiry.Expiry`) can
         #: follow it.
@@ -339,9 +341,29 @@ class Store:
         """Keep a committed event in the feed."""
         self.storage.put(CHANGES, (event.service_sid, event.sequence), event)
 
-    def drop_change(self, service_sid: str, sequence: int) -> None:
-        """Remove an event from the feed."""
-        self.storage.delete(CHANGES, (service_sid, sequence))
+    def drop_change(self, service_sid: str, sequence: int) -> bool:
+        """Remove an event from the feed; whether it was kept."""
+        return self.storage.delete(CHANGES, (service_sid, sequence))
+
+    def drop_changes_through(self, service_sid: str, first: int, sequence: int) -> int:
+        """Remove the events of ``service_sid`` numbered from ``first`` (the oldest kept)
+        to ``sequence``; how many. One ``delete_range`` when the storage offers it; else
+        a ``delete`` a number, and a read to step over each number not kept (a hole)."""
+        if first > sequence:
+            return 0
+        if self._delete_range is not None:
+            return self._delete_range(CHANGES, (service_sid,), (service_sid, sequence))
+        removed, delete = 0, self.storage.delete
+        while first <= sequence:
+            if delete(CHANGES, (service_sid, first)):
+                removed += 1
+                first += 1
+                continue
+            following = self.changes_from(service_sid, first, 1)
+            if not following:
+                break
+            first = following[0].sequence
+        return removed
 
     def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
         """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""

@@ -22,6 +22,10 @@ anyone else committed since it last asked, and if so forgets what it knows of th
 (the expiry floor) before the operation reads. A storage without it, as
 :class:`~sync_core.storage.MemoryStorage`, is never asked: it is this process's alone.
 
+A storage may offer :class:`RangeDeletes` (``delete_range``): the change feed's pruning
+then removes a run of old events at once (one ``DELETE`` statement, one slice of a
+sorted index) instead of one ``delete`` each.
+
 A storage that can wake the followers of the change feed in other processes (as
 PostgreSQL's ``LISTEN``/``NOTIFY``) offers :class:`ChangeNotices` (``announce``,
 ``wait_announced``); without it, a follower waiting in ``sync.changes(..., wait=...)``
@@ -34,7 +38,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
-__all__ = ["ChangeNotices", "Key", "SharedStorage", "Snapshots", "Storage"]
+__all__ = ["ChangeNotices", "Key", "RangeDeletes", "SharedStorage", "Snapshots", "Storage"]
 
 #: A key: a tuple of strings and ints, compared as Python compares tuples. Within a
 #: table, a given position always holds the same type.
@@ -115,6 +119,28 @@ class Snapshots(Protocol):
 
     def clear(self) -> None:
         """Remove every entry of every table, atomically."""
+        ...
+
+
+@runtime_checkable
+class RangeDeletes(Protocol):
+    """What a storage may add so that a run of entries goes at once.
+
+    The change feed (:mod:`sync_core.changes`) removes its oldest events in runs: for a
+    storage with this method, a run is one call; without it, one ``delete`` per event.
+    :class:`~sync_core.storage.MemoryStorage`, :class:`~sync_core.storage.SqliteStorage`
+    and :class:`~sync_core.storage.postgres.PostgresStorage` offer it.
+    """
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        """Remove every entry of ``table`` whose key is under ``prefix`` (its first
+        elements are ``prefix``'s, as for ``scan``) and at most ``stop`` (in key order);
+        how many were removed.
+
+        Inside ``atomic()`` it is one more write of the block: undone with the others
+        if the block raises. ``stop`` may hold an int beyond 64 bits (every stored key
+        with a smaller int there is removed). Cost: O(log n + removed).
+        """
         ...
 
 

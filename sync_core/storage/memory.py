@@ -241,6 +241,30 @@ class MemoryStorage:
             undo.append((table, key, old))
         return True
 
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        """Remove every entry under ``prefix`` whose key is at most ``stop``; how many.
+        O(log n + removed), after sorting in the pending keys."""
+        found = self._tables.get(table)
+        if found is None:
+            return 0
+        if found.shared:
+            found = self._table(table)
+        with found.lock:
+            keys = found.sorted_keys()
+            first = keys.bisect_left(prefix)
+            last = min(keys.bisect_right(stop), keys.bisect_left((*prefix, TOP)))
+            if last <= first:
+                return 0
+            gone = keys[first:last]
+            del keys[first:last]
+        rows, undo = found.rows, self._undo
+        if undo is None:
+            for key in gone:
+                del rows[key]
+        else:
+            undo.extend([(table, key, rows.pop(key)) for key in gone])
+        return len(gone)
+
     def scan(
         self,
         table: str,
