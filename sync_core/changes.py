@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from .errors import SyncError
-from .events import SyncEvent
+from .events import Change, SyncEvent
 from .lookup import resolve_service
 from .sids import is_sid
 from .store import Store
@@ -199,13 +199,16 @@ class ChangeFeed:
         # Where the pruning walk over the services is (a SID; "" before the first).
         self._walk = ""
 
-    def record(self, event: SyncEvent, now: datetime) -> None:
-        """Keep ``event``; every :data:`_PRUNE_EVERY` events, prune one service."""
-        self.store.put_change(event)
+    def record(
+        self, change: Change, sequence: int, account_sid: str, event: SyncEvent | None
+    ) -> None:
+        """Keep the event of ``change`` numbered ``sequence`` (``event``, if it is built
+        already); every :data:`_PRUNE_EVERY` events, prune one service."""
+        self.store.put_change(change, sequence, account_sid, event)
         self._recorded += 1
         if self._recorded >= _PRUNE_EVERY:
             self._recorded = 0
-            self._prune_next(now)
+            self._prune_next(change.when)
 
     def _prune_next(self, now: datetime) -> None:
         """Trim a batch of the next service of a walk over every service whose feed

@@ -526,15 +526,19 @@ class Engine:
         )
         listened = url is not None or self.events.has_subscriptions
         feed = self.feed
-        if feed is None and not listened:
-            return  # nobody to tell, nothing kept: the number is spent, no event is built
+        if not listened:
+            # Nobody to tell: the feed keeps the event (unbuilt, on a MemoryStorage); with
+            # no feed, the number is spent and no event is built.
+            if feed is not None:
+                feed.record(change, sequence, self.account_sid, None)
+                if self._announce is not None:
+                    self._announce(row.service_sid)
+            return
         event = make_event(change, sequence=sequence, account_sid=self.account_sid)
         if feed is not None:
-            feed.record(event, change.when)
+            feed.record(change, sequence, self.account_sid, event)
             if self._announce is not None:
                 self._announce(row.service_sid)
-        if not listened:
-            return
         pending.append((event, url, self._unreadable(event, service, row)))
 
     def _unreadable(

@@ -21,7 +21,7 @@ table                     key                                    value
                           index)``
 ``permissions``           ``(service_sid, object_sid, identity)``  :class:`PermissionRow`
 ``counters``              ``(name,)``                            int
-``changes``               ``(service_sid, sequence)``            :class:`SyncEvent`
+``changes``               ``(service_sid, sequence)``            :class:`SyncEvent` [#]_
 ========================  =====================================  =================
 
 ``seq`` numbers come from persistent counters and give listings their creation order;
@@ -29,6 +29,13 @@ table                     key                                    value
 objects due at ``now`` are the first entries of ``expiry`` (no scan of everything).
 The change feed (:mod:`sync_core.changes`) keeps every committed event in ``changes``,
 in sequence order within its service.
+
+.. [#] In a :class:`~sync_core.storage.MemoryStorage`, which keeps values as they are
+   (never encoded), an event nobody listened to is kept unbuilt: the tuple
+   ``(sequence, account_sid, change)`` of the :class:`~sync_core.events.Change` it
+   comes from, which costs a write nothing to make; a read builds the
+   :class:`SyncEvent` (:func:`~sync_core.events.make_event`), equal to the one built
+   at once. Any other storage is given the :class:`SyncEvent`.
 Map and List items live in tables of their own (a key is a ``str``, an index an
 ``int``: within a table a key position always holds one type), ordered by key or index
 within their container, which is what item listings page through.
@@ -42,13 +49,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, NamedTuple, cast
+from typing import Final, NamedTuple, cast
 
+from .events import Change, SyncEvent, make_event
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, RangeDeletes, Snapshots, Storage
-
-if TYPE_CHECKING:
-    from .events import SyncEvent
+from .storage.memory import MemoryStorage
 
 __all__ = ["ITEM_KIND", "ITEM_TABLES", "TABLES", "Store", "micros"]
 
@@ -107,6 +113,8 @@ class Store:
         self._snapshots = isinstance(storage, Snapshots)
         # Its delete_range, when it offers one (:class:`~sync_core.storage.base.RangeDeletes`).
         self._delete_range = storage.delete_range if isinstance(storage, RangeDeletes) else None
+        # Whether it keeps values as they are (the feed's events may be kept unbuilt).
+        self._keeps_objects = isinstance(storage, MemoryStorage)
         #: Told the key of every expiry entry written (its instant in microseconds
         #: first), so that the expiry floor (:class:`~sync_core.expiry.Expiry`) can
         #: follow it.
@@ -337,9 +345,18 @@ class Store:
 
     # -- the change feed ------------------------------------------------------------
 
-    def put_change(self, event: SyncEvent) -> None:
-        """Keep a committed event in the feed."""
-        self.storage.put(CHANGES, (event.service_sid, event.sequence), event)
+    def put_change(
+        self, change: Change, sequence: int, account_sid: str, event: SyncEvent | None = None
+    ) -> None:
+        """Keep in the feed the event of ``change`` numbered ``sequence`` (``event``, if it
+        is built already)."""
+        if event is None:
+            if self._keeps_objects:  # kept unbuilt: read by _event
+                key = (change.row.service_sid, sequence)
+                self.storage.put(CHANGES, key, (sequence, account_sid, change))
+                return
+            event = make_event(change, sequence=sequence, account_sid=account_sid)
+        self.storage.put(CHANGES, (event.service_sid, sequence), event)
 
     def drop_change(self, service_sid: str, sequence: int) -> bool:
         """Remove an event from the feed; whether it was kept."""
@@ -367,7 +384,8 @@ class Store:
 
     def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
         """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""
-        return self.storage.get(CHANGES, (service_sid, sequence))  # type: ignore[return-value]
+        value = self.storage.get(CHANGES, (service_sid, sequence))
+        return None if value is None else _event(value)
 
     def changes_from(self, service_sid: str, after: int, limit: int) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, in
@@ -375,11 +393,11 @@ class Store:
         entries = self.storage.scan(
             CHANGES, (service_sid,), start=(service_sid, after), inclusive=False, limit=limit
         )
-        return [cast("SyncEvent", value) for _, value in entries]
+        return [_event(value) for _, value in entries]
 
     def all_changes(self) -> Iterator[SyncEvent]:
         """Every kept event, by service then sequence (for checks)."""
-        return (cast("SyncEvent", value) for _, value in self.storage.scan(CHANGES, ()))
+        return (_event(value) for _, value in self.storage.scan(CHANGES, ()))
 
     def next_feed_service(self, after: str) -> str | None:
         """The first service after ``after`` (in SID order) whose feed keeps an event,
@@ -530,7 +548,7 @@ class Store:
             assert owner is not None, f"permission of a missing object {grant.object_sid}"
 
         for (service_sid, sequence), value in self._entries(CHANGES):
-            event = cast("SyncEvent", value)
+            event = _event(value)
             assert (event.service_sid, event.sequence) == (service_sid, sequence)
             assert cast(int, sequence) <= self.last_sequence(cast(str, service_sid))
 
@@ -539,6 +557,16 @@ class _Copy(NamedTuple):
     """A snapshot of a storage without :class:`~sync_core.storage.base.Snapshots`."""
 
     tables: dict[str, tuple[tuple[Key, object], ...]]
+
+
+def _event(value: object) -> SyncEvent:
+    """The event the feed keeps as ``value``: a :class:`SyncEvent`, or the tuple
+    ``(sequence, account_sid, change)`` a :class:`~sync_core.storage.MemoryStorage`
+    keeps, built now."""
+    if type(value) is tuple:
+        sequence, account_sid, change = value
+        return make_event(change, sequence=sequence, account_sid=account_sid)
+    return cast(SyncEvent, value)
 
 
 def _ignore(key: Key) -> None:

@@ -50,6 +50,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from itertools import islice
+from operator import lt as _lt
 from typing import Any, Final
 
 from sortedcontainers import SortedList
@@ -80,6 +81,67 @@ class _Top:
 
 TOP: Final = _Top()
 _MISSING: Final = object()
+
+
+def _append_run(keys: SortedList, run: list[Key]) -> bool:
+    """Add ``run`` to ``keys`` at their end in one step, if it is a strictly ascending
+    run above every key of ``keys`` (new events of the change feed, a List's appends,
+    keys made in order) and small beside them; whether it did.
+
+    ``SortedList.update`` adds such a run one key at a time (a bisection and an insert
+    each, 0.4 µs); this extends the last sublist and cuts it to the load factor, which
+    keeps every invariant ``SortedList._check`` asserts. It uses the sublists of
+    sortedcontainers 2.x (``_lists``, ``_maxes``, ``_index``, ``_len``, ``_load``):
+    ``tests/unit/test_memory_storage.py`` checks them with ``_check``.
+    """
+    maxes = keys._maxes
+    if not maxes or len(run) * 4 >= keys._len or not maxes[-1] < run[0]:
+        return False
+    if len(run) > 1 and not all(map(_lt, run, islice(run, 1, None))):
+        return False
+    lists, load = keys._lists, keys._load
+    last = lists[-1]
+    last += run
+    keys._len += len(run)
+    del keys._index[:]
+    if len(last) <= load << 1:
+        maxes[-1] = last[-1]
+        return True
+    lists.pop()
+    maxes.pop()
+    for at in range(0, len(last), load):
+        chunk = last[at : at + load]
+        lists.append(chunk)
+        maxes.append(chunk[-1])
+    return True
+
+
+def _delete_head(keys: SortedList, count: int) -> None:
+    """Remove the first ``count`` keys of ``keys`` (the change feed's oldest events).
+
+    ``del keys[:count]`` removes them one at a time (0.35 µs each); a run within the
+    first sublist goes in one slice here, and a sublist left shorter than half the load
+    factor is joined to the next (cut again if that makes it too long), as
+    ``SortedList`` does: the invariants ``SortedList._check`` asserts hold.
+    """
+    lists = keys._lists
+    first = lists[0] if lists else None
+    if first is None or count >= len(first):
+        del keys[:count]
+        return
+    del first[:count]
+    keys._len -= count
+    del keys._index[:]
+    load = keys._load
+    if len(first) < load >> 1 and len(lists) > 1:
+        maxes = keys._maxes
+        first += lists.pop(1)
+        maxes.pop(0)
+        if len(first) > load << 1:
+            half = first[load:]
+            del first[load:]
+            lists.insert(1, half)
+            maxes.insert(0, first[-1])
 
 
 class _Table:
@@ -119,7 +181,8 @@ class _Table:
             with self.lock:
                 # What is pending now goes in; a key put meanwhile stays pending.
                 batch = pending[:]
-                self.keys.update(batch)
+                if not _append_run(self.keys, batch):
+                    self.keys.update(batch)
                 del pending[: len(batch)]
         return self.keys
 
@@ -256,7 +319,10 @@ class MemoryStorage:
             if last <= first:
                 return 0
             gone = keys[first:last]
-            del keys[first:last]
+            if first:
+                del keys[first:last]
+            else:
+                _delete_head(keys, last)
         rows, undo = found.rows, self._undo
         if undo is None:
             for key in gone:

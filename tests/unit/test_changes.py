@@ -78,6 +78,29 @@ def test_the_feed_holds_exactly_what_subscribers_heard(sync: Sync, clock: Manual
     assert any(e.expired for e in feed)
 
 
+def test_events_nobody_heard_are_kept_unbuilt_and_read_as_those_heard() -> None:
+    """On a MemoryStorage, the event of a change nobody listens to is kept unbuilt (the
+    change it comes from); read, it equals what a subscriber of a twin Sync heard."""
+    clocks = [ManualClock(), ManualClock()]
+    loud, quiet = (Sync(clock=clock, seed=4) for clock in clocks)
+    seen, _ = heard(loud)
+    for sync, clock in zip((loud, quiet), clocks, strict=True):
+        sid = sync.services.create().sid
+        activity(sync, clock, sid)
+        sync.expire()
+    kept = [value for _, value in quiet.storage.scan("changes", ())]
+    assert kept
+    assert all(type(value) is tuple for value in kept)
+    assert all(isinstance(value, SyncEvent) for _, value in loud.storage.scan("changes", ()))
+    assert quiet.changes(sid, limit=1000) == seen
+    assert [quiet.changes(sid, after=n - 1, limit=1)[0] for n in (1, 5, len(seen))] == [
+        seen[0],
+        seen[4],
+        seen[-1],
+    ]
+    quiet._check()
+
+
 def test_paging_with_after_and_limit_reads_the_whole_feed(sync: Sync, clock: ManualClock) -> None:
     sid = sync.services.create().sid
     activity(sync, clock, sid)
@@ -512,45 +535,48 @@ def test_the_feed_is_the_heard_events_within_the_retention(
     """For any sequence of operations, the feed read from any position is the events
     subscribers heard after it, or, if some of those are no longer kept, an error
     naming exactly the oldest kept."""
-    clock = ManualClock()
-    sync = Sync(
-        clock=clock,
-        seed=3,
-        storage=MemoryStorage(),
-        change_retention=ChangeRetention(age=None, count=count),
+    retention = ChangeRetention(age=None, count=count)
+    clocks = [ManualClock(), ManualClock()]
+    # One Sync with a subscriber (its events built at once), one without (kept unbuilt).
+    loud, quiet = (
+        Sync(clock=clock, seed=3, storage=MemoryStorage(), change_retention=retention)
+        for clock in clocks
     )
-    sid = sync.services.create().sid
-    seen, _ = heard(sync)
-    items = sync.services(sid).sync_maps.create(unique_name="m").sync_map_items
-    items = sync.services(sid).sync_maps("m").sync_map_items
-    for op, n in steps:
-        key = f"k{n}"
-        try:
-            if op == "c":
-                items.create(key=key, data={"n": n})
-            elif op == "u":
-                items(key).update(data={"n": n + 1})
-            elif op == "d":
-                items(key).delete()
-            else:
-                items.create(key=key, data={"n": n}, ttl=1)
-                clock.advance(2)
-        except SyncError:
-            pass
-    sync.expire()
+    seen, _ = heard(loud)
+    for sync, clock in zip((loud, quiet), clocks, strict=True):
+        sid = sync.services.create().sid
+        sync.services(sid).sync_maps.create(unique_name="m")
+        items = sync.services(sid).sync_maps("m").sync_map_items
+        for op, n in steps:
+            key = f"k{n}"
+            try:
+                if op == "c":
+                    items.create(key=key, data={"n": n})
+                elif op == "u":
+                    items(key).update(data={"n": n + 1})
+                elif op == "d":
+                    items(key).delete()
+                else:
+                    items.create(key=key, data={"n": n}, ttl=1)
+                    clock.advance(2)
+            except SyncError:
+                pass
+        sync.expire()
     latest = len(seen)
     kept = seen if count is None else seen[max(0, latest - count) :]
     oldest = kept[0].sequence if kept else latest + 1
-    if after > latest:
-        with pytest.raises(ChangesGoneError):
-            sync.changes(sid, after=after)
-    elif after + 1 < oldest and after < latest:
-        with pytest.raises(ChangesGoneError) as gone:
-            sync.changes(sid, after=after)
-        assert gone.value.oldest == oldest
-    else:
-        assert sync.changes(sid, after=after, limit=1000) == [e for e in kept if e.sequence > after]
-    sync._check()
+    for sync in (loud, quiet):
+        if after > latest:
+            with pytest.raises(ChangesGoneError):
+                sync.changes(sid, after=after)
+        elif after + 1 < oldest and after < latest:
+            with pytest.raises(ChangesGoneError) as gone:
+                sync.changes(sid, after=after)
+            assert gone.value.oldest == oldest
+        else:
+            expected = [e for e in kept if e.sequence > after]
+            assert sync.changes(sid, after=after, limit=1000) == expected
+        sync._check()
 
 
 def test_an_asgi_long_poll_does_not_stop_the_loop() -> None:

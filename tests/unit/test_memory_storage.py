@@ -392,3 +392,128 @@ def test_a_scan_from_another_thread_while_operations_run_loses_no_key() -> None:
         sys.setswitchinterval(switch)
     sync._check()
     assert len(documents.list()) == 2000
+
+
+# -- runs of keys in order: the change feed's new events in, its oldest out ------------
+
+
+def test_delete_range_removes_what_is_under_the_prefix_up_to_stop(storage: MemoryStorage) -> None:
+    storage.put("t", ("ab", 1), "ab1")
+    assert storage.delete_range("t", ("a",), ("a", 2)) == 2
+    assert values(storage.scan("t", ())) == ["a3", "ab1", "b1", "b2", "b3", "c1", "c2", "c3"]
+    assert storage.delete_range("t", ("b",), ("b",)) == 0  # stop before every key under it
+    assert storage.delete_range("t", ("c",), ("c", 2**70)) == 3  # beyond 64 bits
+    assert storage.delete_range("t", (), ("b", 2)) == 4
+    assert values(storage.scan("t", ())) == ["b3"]
+    assert storage.delete_range("missing", (), ("z",)) == 0
+    storage._check()
+
+
+def test_a_failed_block_restores_what_delete_range_removed(storage: MemoryStorage) -> None:
+    before = list(storage.scan("t", ()))
+    with contextlib.suppress(RuntimeError), storage.atomic():
+        assert storage.delete_range("t", ("b",), ("b", 9)) == 3
+        assert values(storage.scan("t", ("b",))) == []
+        raise RuntimeError("half-way")
+    assert list(storage.scan("t", ())) == before
+    storage._check()
+
+
+def test_a_snapshot_keeps_what_a_later_delete_range_removes(storage: MemoryStorage) -> None:
+    before = list(storage.scan("t", ()))
+    saved = storage.snapshot()
+    assert storage.delete_range("t", (), ("c", 9)) == 9
+    storage.restore(saved)
+    assert list(storage.scan("t", ())) == before
+    storage._check()
+
+
+def test_runs_in_order_in_and_the_oldest_out_keep_the_index_whole() -> None:
+    """A feed's pattern, long enough to cross the sorted index's sublists (1,000 keys
+    each) many times: runs of new keys above the others (sorted in as one run), scans,
+    and the oldest removed by ``delete_range``, sometimes inside a block that fails.
+    Every answer is a plain list's, and the index keeps its invariants throughout."""
+    import random
+
+    rng = random.Random(7)
+    store, model = MemoryStorage(), []
+    next_key = 0
+    for _ in range(300):
+        for _ in range(rng.choice((1, 2, 64, 300, 900))):
+            store.put("f", ("IS1", next_key), next_key)
+            model.append(("IS1", next_key))
+            next_key += 1
+        if rng.random() < 0.5:
+            assert [key for key, _ in store.scan("f", (), limit=3)] == model[:3]
+        if model and rng.random() < 0.6:
+            stop = model[min(len(model) - 1, rng.choice((0, 1, 63, 500, 1500)))]
+            if rng.random() < 0.2:
+                with contextlib.suppress(RuntimeError), store.atomic():
+                    store.delete_range("f", ("IS1",), stop)
+                    raise RuntimeError
+            else:
+                removed = store.delete_range("f", ("IS1",), stop)
+                assert removed == model.index(stop) + 1
+                del model[:removed]
+        store._check()
+        assert [key for key, _ in store.scan("f", ("IS1",), reverse=True, limit=2)] == (
+            model[::-1][:2]
+        )
+    assert [key for key, _ in store.scan("f", ())] == model
+    assert len(store._tables["f"].keys._lists) > 1  # the runs crossed sublists
+
+
+def test_a_run_in_order_is_sorted_in_at_once_and_one_out_of_order_is_not() -> None:
+    store = MemoryStorage()
+    for n in range(5000):
+        store.put("f", ("k", n), n)
+    assert len(keys(store, "f")) == 5000
+    table = store._tables["f"]
+    calls: list[int] = []
+    original = table.keys.update
+
+    def update(batch: Any) -> None:
+        calls.append(len(batch))
+        original(batch)
+
+    table.keys.update = update
+    for n in range(5000, 5300):
+        store.put("f", ("k", n), n)
+    assert keys(store, "f")[-1] == ("k", 5299)
+    assert calls == []  # the run went in at the end, in one step
+    store.put("f", ("k", 5301), 0)
+    store.put("f", ("k", 5300), 0)  # not in order: sorted in as usual
+    assert keys(store, "f")[-2:] == [("k", 5300), ("k", 5301)]
+    assert calls == [2]
+    store.put("f", ("k", -1), 0)  # below the others
+    assert keys(store, "f")[0] == ("k", -1)
+    assert calls == [2, 1]
+    store._check()
+
+
+def test_a_head_run_that_leaves_a_short_sublist_joins_it_to_the_next() -> None:
+    """``delete_range`` of the first keys leaving fewer than half a sublist joins the
+    rest to the next sublist, and cuts the join again when it is too long: sublists of
+    up to 2,000 keys come from keys put in no order."""
+    import random
+
+    rng = random.Random(3)
+    store = MemoryStorage()
+    for at, n in enumerate(rng.sample(range(10**6), 30_000)):
+        store.put("f", (n,), n)
+        if at % 50 == 0:  # a few at a time: sorted in one by one, sublists grow and split
+            store._tables["f"].sorted_keys()
+    index = store._tables["f"].sorted_keys()
+    model = list(index)
+    cut_again = 0
+    while len(index._lists) > 1:
+        first, second = index._lists[0], index._lists[1]
+        left = max(1, min(499, 2001 - len(second)))  # a join too long, when it can be
+        count = max(1, len(first) - left)
+        cut_again += len(first) - count + len(second) > 2000
+        assert store.delete_range("f", (), model[count - 1]) == count
+        del model[:count]
+        store._check()
+        assert [key for key, _ in store.scan("f", (), limit=5)] == model[:5]
+    assert [key for key, _ in store.scan("f", ())] == model
+    assert cut_again > 0

@@ -1,6 +1,6 @@
 """MemoryStorage against a model of plain dicts and ``sorted()``, over random steps.
 
-Each step (a put, a delete, a scan with every option, an atomic block that may raise,
+Each step (a put, a delete, a ``delete_range``, a scan with every option, an atomic block that may raise,
 with nested blocks and scans inside, a snapshot, a restore, a restore into a second
 storage) is done on both; every answer must be the model's, and after every step
 ``_check()`` holds and every key of a small universe reads the same. ``_check()`` and
@@ -83,6 +83,7 @@ steps: st.SearchStrategy[tuple[Any, ...]] = st.recursive(
     st.one_of(
         st.tuples(st.just("put"), tables, keys, values),
         st.tuples(st.just("delete"), tables, keys),
+        st.tuples(st.just("delete_range"), tables, prefixes, keys),
         st.tuples(st.just("scan"), scans()),
     ),
     lambda inner: st.tuples(st.just("nested"), st.lists(inner, max_size=5), st.booleans()),
@@ -110,6 +111,12 @@ class MemoryStorageModel(RuleBasedStateMachine):
             _, table, key = step
             assert storage.delete(table, key) == (key in model[table])
             model[table].pop(key, None)
+        elif step[0] == "delete_range":
+            _, table, prefix, stop = step
+            gone = [key for key in model[table] if key[: len(prefix)] == prefix and key <= stop]
+            assert storage.delete_range(table, prefix, stop) == len(gone), (prefix, stop)
+            for key in gone:
+                del model[table][key]
         elif step[0] == "scan":
             table, prefix, options = step[1]
             got = list(storage.scan(table, prefix, **options))
@@ -132,6 +139,10 @@ class MemoryStorageModel(RuleBasedStateMachine):
     @rule(table=tables, key=keys)
     def delete(self, table: str, key: Key) -> None:
         self.do(("delete", table, key), self.model)
+
+    @rule(table=tables, prefix=prefixes, stop=keys)
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> None:
+        self.do(("delete_range", table, prefix, stop), self.model)
 
     @rule(scan=scans())
     def scan(self, scan: tuple[str, Key, dict[str, Any]]) -> None:
