@@ -82,6 +82,7 @@ from .codec import (
     batched,
     decode_key,
     decode_value,
+    encode_bound,
     encode_key,
     encode_value,
     scan_range,
@@ -382,6 +383,9 @@ class PostgresStorage:
             "ON CONFLICT (tbl, key) DO UPDATE SET value = EXCLUDED.value"
         )
         self._sql_delete = text("DELETE FROM {s}.entries WHERE tbl = %s AND key = %s")
+        self._sql_delete_range = text(
+            "DELETE FROM {s}.entries WHERE tbl = %s AND key >= %s AND key < %s AND key <= %s"
+        )
         # The writes an atomic() block buffered, sent at once: one statement each, whatever
         # their number (the same text every time, so the server keeps it prepared).
         self._sql_put_many = text(
@@ -798,6 +802,46 @@ class PostgresStorage:
             self._wrote = True
             return True
         return False
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        """Remove every entry under ``prefix`` whose key is at most ``stop``; how many.
+        One ``DELETE``, a range of the primary key: O(log n + removed).
+
+        Inside ``atomic()``, it is sent at once, after the writes the transaction
+        buffered (in the same round trip: it removes those in its range too), and what
+        the transaction remembers of the keys in its range becomes "absent"; outside,
+        it is a transaction of its own, as :meth:`delete`. An int beyond 64 bits in
+        ``prefix`` matches nothing (0, without a query); in ``stop``, it stands where
+        Python's order puts it (:func:`~sync_core.storage.codec.encode_bound`), as a
+        scan's ``start`` does.
+        """
+        if self._pid != _pid:
+            self._forked()
+        found = scan_range(prefix, None, True, False)
+        if found is None:
+            return 0
+        low, high, _, _ = found
+        bound = encode_bound(stop)
+        with self._lock:
+            if not self._depth:
+                with self.atomic():
+                    return self._delete_range(table, low, high, bound)
+            return self._delete_range(table, low, high, bound)
+
+    def _delete_range(self, table: str, low: bytes, high: bytes, bound: bytes) -> int:
+        self._refuse_if_broken()
+        cursor = self._query(
+            self._sql_delete_range, (table, low, high, bound), doing="deleting a range"
+        )
+        # Every key of the range is gone now, whatever the transaction knew of it
+        # (the buffered writes were sent before the DELETE, and are remembered).
+        known = self._known
+        for entry in [e for e in known if e[0] == table and low <= e[1] < high and e[1] <= bound]:
+            known[entry] = None
+        removed = cursor.rowcount
+        if removed > 0:
+            self._wrote = True
+        return removed
 
     def scan(
         self,

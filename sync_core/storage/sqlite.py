@@ -62,6 +62,7 @@ from .codec import (
     batched,
     decode_key,
     decode_value,
+    encode_bound,
     encode_key,
     encode_value,
     scan_range,
@@ -313,6 +314,35 @@ class SqliteStorage:
         with self._lock:
             cursor = self._db.execute("DELETE FROM entries WHERE tbl = ? AND key = ?", (table, raw))
             return cursor.rowcount > 0
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        """Remove every entry under ``prefix`` whose key is at most ``stop``; how many.
+        One ``DELETE``, a range of the primary key: O(log n + removed).
+
+        An int beyond 64 bits in ``prefix`` matches nothing (0, without a query); in
+        ``stop``, it stands where Python's order puts it
+        (:func:`~sync_core.storage.codec.encode_bound`), as a scan's ``start`` does.
+
+        >>> store = SqliteStorage(":memory:")
+        >>> for n in (1, 2, 3):
+        ...     store.put("t", ("a", n), n)
+        >>> store.put("t", ("ab", 1), "a neighbour")
+        >>> store.delete_range("t", ("a",), ("a", 2)), [key for key, _ in store.scan("t", ())]
+        (2, [('a', 3), ('ab', 1)])
+        """
+        if self._pid != _pid:
+            self._forked()
+        found = scan_range(prefix, None, True, False)
+        if found is None:
+            return 0
+        low, high, _, _ = found
+        bound = encode_bound(stop)
+        with self._lock:
+            cursor = self._db.execute(
+                "DELETE FROM entries WHERE tbl = ? AND key >= ? AND key < ? AND key <= ?",
+                (table, low, high, bound),
+            )
+            return cursor.rowcount
 
     def scan(
         self,

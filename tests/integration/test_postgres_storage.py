@@ -31,7 +31,8 @@ from sync_core import (
     StorageFormatError,
     Sync,
 )
-from sync_core.storage.base import ChangeNotices, SharedStorage, Snapshots
+from sync_core.storage.base import ChangeNotices, RangeDeletes, SharedStorage, Snapshots
+from sync_core.storage.codec import encode_key
 from sync_core.storage.postgres import _KNOWN, POLL_SECONDS, PostgresSnapshot
 from sync_core.testing.conformance import run_storage_conformance
 
@@ -108,8 +109,11 @@ def test_it_passes_the_storage_conformance_suite(pg_dsn: str, schemas: Callable[
     )
 
 
-def test_it_offers_snapshots_shared_storage_and_change_notices(storage: PostgresStorage) -> None:
+def test_it_offers_snapshots_shared_storage_change_notices_and_range_deletes(
+    storage: PostgresStorage,
+) -> None:
     assert isinstance(storage, Snapshots)
+    assert isinstance(storage, RangeDeletes)
     assert isinstance(storage, SharedStorage)
     assert isinstance(storage, ChangeNotices)
 
@@ -596,6 +600,7 @@ def test_a_storage_used_in_a_forked_child_is_refused(pg_dsn: str, pg_schema: str
             calls: list[tuple[str, Callable[[], object]]] = [
                 ("put", lambda: storage.put("t", ("child",), 1)),
                 ("get", lambda: storage.get("t", ("before",))),
+                ("delete_range", lambda: storage.delete_range("t", (), ("z",))),
                 ("atomic", lambda: storage.atomic().__enter__()),
                 ("wait", lambda: storage.wait_announced(0)),
             ]
@@ -624,7 +629,7 @@ def test_a_storage_used_in_a_forked_child_is_refused(pg_dsn: str, pg_schema: str
     with os.fdopen(reader) as pipe:
         report = json.loads(pipe.read())
     assert "error" not in report, report["error"]
-    assert set(report) == {"put", "get", "atomic", "wait"}
+    assert set(report) == {"put", "get", "delete_range", "atomic", "wait"}
     assert all("must not cross a fork" in text for text in report.values())
     # The parent's connection works on; the refused write is nowhere.
     assert [key for key, _ in storage.scan("t", ())] == [("before",), ("child-fresh",)]
@@ -764,6 +769,57 @@ def test_delete_answers_whether_the_key_was_there_as_the_block_sees_it(
     assert buffered.delete("t", ("on server",)) is True
     assert buffered.delete("t", ("on server",)) is False
     assert entries(pg_dsn, pg_schema) == {}
+
+
+def test_delete_range_is_one_statement_after_the_buffer_and_the_block_knows_the_range_gone(
+    buffered: Counted, pg_dsn: str, pg_schema: str
+) -> None:
+    with buffered.atomic():
+        for n in range(1, 7):
+            buffered.put("t", ("IS1", n), n)
+        buffered.put("t", ("IS10", 1), "a neighbour")
+    with buffered.atomic():
+        assert buffered.get("t", ("IS1", 2)) == 2  # remembered
+        buffered.put("t", ("IS1", 0), 0)  # buffered, in the range
+        buffered.put("t", ("IS1", 9), 9)  # buffered, beyond it
+        trips = buffered.trips
+        assert buffered.delete_range("t", ("IS1",), ("IS1", 3)) == 4
+        # The buffer (one statement for the puts) and the DELETE: one round trip in a
+        # pipeline, else a statement each.
+        assert buffered.trips == trips + (1 if buffered._pipelines else 2)
+        trips = buffered.trips
+        assert buffered.get("t", ("IS1", 2)) is None  # what it read: now absent
+        assert buffered.delete("t", ("IS1", 0)) is False  # what it wrote: now absent
+        assert buffered.get("t", ("IS1", 9)) == 9
+        assert buffered.trips == trips  # all from memory
+        assert buffered.get("t", ("IS1", 4)) == 4  # never read: from the server
+        assert buffered.delete_range("t", ("IS1",), ("IS1", 3)) == 0
+    assert sorted(entries(pg_dsn, pg_schema)) == sorted(
+        ("t", encode_key(key))
+        for key in [("IS1", 4), ("IS1", 5), ("IS1", 6), ("IS1", 9), ("IS10", 1)]
+    )
+    # A block that raises keeps nothing of it.
+    committed = entries(pg_dsn, pg_schema)
+
+    def block() -> None:
+        with buffered.atomic():
+            assert buffered.delete_range("t", (), ("z",)) == 5
+            raise KeyError("no")
+
+    with pytest.raises(KeyError):
+        block()
+    assert entries(pg_dsn, pg_schema) == committed
+    # Outside atomic(), a transaction of its own, as delete; a huge prefix asks nothing.
+    trips = buffered.trips
+    assert buffered.delete("t", ("IS1", 4)) is True
+    one_delete = buffered.trips - trips
+    trips = buffered.trips
+    assert buffered.delete_range("t", ("IS1",), ("IS1", 2**64)) == 3
+    assert buffered.trips - trips == one_delete
+    trips = buffered.trips
+    assert buffered.delete_range("t", ("IS1", 2**64), ("z",)) == 0
+    assert buffered.trips == trips
+    assert [key for key, _ in buffered.scan("t", ())] == [("IS10", 1)]
 
 
 def test_a_scan_sees_the_blocks_writes_before_it_and_between_its_batches(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import Delegating
 
 from sync_core import (
     ChangeRetention,
@@ -25,11 +26,14 @@ from sync_core import (
     NotFoundError,
     PreconditionFailedError,
     SqliteStorage,
+    Storage,
     Sync,
     SyncError,
     SyncEvent,
 )
 from sync_core.adapters.control import Control
+from sync_core.storage import Key
+from sync_core.storage.base import RangeDeletes
 
 
 def heard(sync: Sync) -> tuple[list[SyncEvent], Any]:
@@ -234,6 +238,79 @@ def test_the_retention_count_keeps_the_last_n(clock: ManualClock) -> None:
     assert gone.value.oldest == 197
     kept = [key for key, _ in sync.storage.scan("changes", ())]
     assert len(kept) == 5  # physically removed, not only hidden
+
+
+class WithoutRangeDeletes(Delegating):
+    """A storage of the Storage protocol's six methods alone (no ``delete_range``), over a
+    MemoryStorage, counting the deletes of change feed events by their answer."""
+
+    def __init__(self) -> None:
+        super().__init__(MemoryStorage())
+        self.deletes = {True: 0, False: 0}
+
+    def delete(self, table: str, key: Key) -> bool:
+        was = super().delete(table, key)
+        if table == "changes":
+            self.deletes[was] += 1
+        return was
+
+
+def prune_across_a_hole(storage: Storage, clock: ManualClock) -> None:
+    """Events 1 to 100 by a Sync keeping the last 5, numbers 101 to 170 spent by one
+    whose feed is off (nothing kept: a hole), then events 171 on: the first Sync's feed
+    keeps the last 5 numbers' events, and says what is gone, hole or not."""
+    counted = storage if isinstance(storage, WithoutRangeDeletes) else None
+    sync = Sync(
+        storage=storage, clock=clock, seed=1, change_retention=ChangeRetention(age=None, count=5)
+    )
+    sid = sync.services.create().sid
+    documents = sync.services(sid).documents
+    for n in range(100):
+        documents.create(data={"n": n})  # events 1 to 100
+    off = Sync(storage=storage, clock=clock, seed=2, change_retention=ChangeRetention(count=0))
+    for _ in range(70):
+        off.services(sid).documents.create(data={})  # numbers 101 to 170: nothing kept
+    for n in range(3):
+        documents.create(data={"n": n})  # events 171 to 173
+    # The last 5 numbers are 169 to 173: the hole's end, and the three kept after it.
+    assert [e.sequence for e in sync.changes(sid, after=170)] == [171, 172, 173]
+    for after in (0, 99, 100, 150, 168):
+        with pytest.raises(ChangesGoneError) as gone:
+            sync.changes(sid, after=after)
+        assert (gone.value.oldest, gone.value.latest) == (171, 173)
+    assert [key for key, _ in storage.scan("changes", ())] == [(sid, n) for n in (171, 172, 173)]
+    if counted is not None:
+        assert counted.deletes[True] == 100  # every event of 1 to 100, once
+        assert counted.deletes[False] == 1  # the hole: one delete missed 101, a read went on
+    sync._check()
+    for n in range(200):
+        documents.create(data={"n": n})  # events 174 to 373
+    assert [e.sequence for e in sync.changes(sid, after=368)] == [369, 370, 371, 372, 373]
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=367)
+    assert (gone.value.oldest, gone.value.latest) == (369, 373)
+    assert [key for key, _ in storage.scan("changes", ())] == [(sid, n) for n in range(369, 374)]
+    if counted is not None:
+        assert counted.deletes == {True: 100 + 3 + 195, False: 1}
+    sync._check()
+    off._check()
+
+
+def test_the_retention_count_prunes_a_storage_without_delete_range(clock: ManualClock) -> None:
+    """Without ``delete_range`` the pruning removes one event at a time, and steps over
+    the numbers no event was kept under with one read rather than a delete each."""
+    storage = WithoutRangeDeletes()
+    assert not isinstance(storage, RangeDeletes)
+    prune_across_a_hole(storage, clock)
+
+
+def test_the_retention_count_prunes_by_range_across_a_hole(
+    sync_storage: Storage, clock: ManualClock
+) -> None:
+    """With ``delete_range`` (memory; SQLite and PostgreSQL in their tiers), a run at once."""
+    assert isinstance(sync_storage, RangeDeletes)
+    prune_across_a_hole(sync_storage, clock)
+    sync_storage.close()
 
 
 def test_old_events_of_an_idle_service_are_removed_as_others_write(clock: ManualClock) -> None:

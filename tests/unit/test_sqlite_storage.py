@@ -32,7 +32,7 @@ from sync_core import (
     SyncEvent,
 )
 from sync_core.storage import sqlite as sqlite_module
-from sync_core.storage.base import SharedStorage
+from sync_core.storage.base import RangeDeletes, SharedStorage
 from sync_core.storage.sqlite import SCHEMA_VERSION
 from sync_core.testing.conformance import CHECKS, run_storage_conformance
 
@@ -220,6 +220,28 @@ def test_a_failed_operation_leaves_nothing_in_the_file(tmp_path: Path) -> None:
     again = Sync(storage=SqliteStorage(path), clock=ManualClock(), seed=2)
     assert [d.unique_name for d in again.services("default").documents.list()] == ["d"]
     again._check()
+
+
+def test_delete_range_is_one_delete_statement(tmp_path: Path) -> None:
+    storage = SqliteStorage(tmp_path / "range.db", synchronous="OFF")
+    assert isinstance(storage, RangeDeletes)
+    with storage.atomic():
+        for service in ("IS1", "IS10"):
+            for n in range(1, 301):
+                storage.put("changes", (service, n), n)
+    statements: list[str] = []
+    storage._db.set_trace_callback(statements.append)
+    with storage.atomic():
+        assert storage.delete_range("changes", ("IS1",), ("IS1", 250)) == 250
+    assert [s.split()[0] for s in statements] == ["BEGIN", "DELETE", "COMMIT"]
+    statements.clear()
+    assert storage.delete_range("changes", ("IS1", 2**64), ("z",)) == 0  # asks nothing
+    assert statements == []
+    storage._db.set_trace_callback(None)
+    assert storage.delete_range("changes", ("IS1",), ("IS1", 2**64)) == 50
+    assert [key for key, _ in storage.scan("changes", ())] == [("IS10", n) for n in range(1, 301)]
+    storage._check()
+    storage.close()
 
 
 def test_long_scans_read_past_one_batch(tmp_path: Path) -> None:
@@ -567,6 +589,7 @@ def test_a_storage_used_in_another_process_than_its_opener_is_refused(tmp_path: 
         lambda: storage.get("objects", ("x",)),
         lambda: storage.put("objects", ("x",), 1),
         lambda: storage.delete("objects", ("x",)),
+        lambda: storage.delete_range("objects", (), ("z",)),
         lambda: storage.scan("objects", ()),
         lambda: storage.atomic().__enter__(),
         storage.snapshot,

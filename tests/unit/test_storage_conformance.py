@@ -12,6 +12,7 @@ from support import Delegating
 
 from sync_core import MemoryStorage
 from sync_core.storage import Key
+from sync_core.storage.base import RangeDeletes
 from sync_core.testing.conformance import (
     CHECKS,
     CheckFunction,
@@ -148,6 +149,49 @@ class RefusesHugeIntReads(MemoryStorage):
         return super().scan(table, prefix, **options)
 
 
+class RangeStopExcluded(MemoryStorage):
+    """Removes the keys below ``stop``, not ``stop`` itself."""
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        keys = [key for key, _ in self.scan(table, prefix) if key < stop]
+        return sum(self.delete(table, key) for key in keys)
+
+
+class RangeIgnoresPrefixBoundary(MemoryStorage):
+    """Removes every key from the prefix's first up to ``stop``: the keys of a
+    neighbouring prefix (``("a\x00", 1)`` after ``("a", ...)``) too."""
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        keys = [key for key, _ in self.scan(table, (), start=prefix) if key <= stop]
+        return sum(self.delete(table, key) for key in keys)
+
+
+class RangeCountsAsBool(MemoryStorage):
+    """Says whether it removed anything, not how many."""
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        return bool(super().delete_range(table, prefix, stop))
+
+
+class RangeNotUndone(MemoryStorage):
+    """Removes the range outside the block's undo log: a block that raises keeps it gone."""
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        undo, self._undo = self._undo, None
+        try:
+            return super().delete_range(table, prefix, stop)
+        finally:
+            self._undo = undo
+
+
+class RangeRefusesHugeStop(MemoryStorage):
+    """Raises on a ``stop`` holding an int beyond 64 bits, as a naive key codec would."""
+
+    def delete_range(self, table: str, prefix: Key, stop: Key) -> int:
+        RefusesHugeIntReads._fits(stop)
+        return super().delete_range(table, prefix, stop)
+
+
 @pytest.mark.parametrize(
     ("storage", "failing"),
     [
@@ -165,6 +209,27 @@ class RefusesHugeIntReads(MemoryStorage):
 def test_a_broken_storage_is_caught(storage: StorageFactory, failing: str) -> None:
     with pytest.raises(AssertionError, match=rf"checks failed:[\s\S]*- {failing}: "):
         run_storage_conformance(storage)
+
+
+@pytest.mark.parametrize(
+    ("storage", "failing"),
+    [
+        (RangeStopExcluded, "delete_range"),
+        (RangeIgnoresPrefixBoundary, "delete_range"),
+        (RangeCountsAsBool, "delete_range"),
+        (RangeRefusesHugeStop, "delete_range"),
+        (RangeNotUndone, "delete_range_atomic"),
+        (RangeStopExcluded, "delete_range_atomic"),
+        (RangeNotUndone, "randomized"),
+        (RangeIgnoresPrefixBoundary, "randomized"),
+        (RangeRefusesHugeStop, "randomized"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else value.__name__,
+)
+def test_a_broken_range_delete_is_caught(storage: StorageFactory, failing: str) -> None:
+    # The check alone (the whole suite on each of these takes a tenth of a second).
+    with pytest.raises(AssertionError, match=rf"^{failing}: "):
+        dict(CHECKS)[failing](storage)
 
 
 def test_the_report_names_every_failed_check() -> None:
@@ -208,3 +273,14 @@ def test_each_check_gets_a_fresh_storage_and_closes_it() -> None:
     run_storage_conformance(Tracked)
     assert len(made) == len(CHECKS)
     assert all(storage.closed for storage in made)
+
+
+def test_a_storage_without_range_deletes_passes_the_range_checks() -> None:
+    """delete_range is optional: a storage without it (only the Storage protocol's six
+    methods) is asked nothing by those checks, and passes the whole suite."""
+    storage = Delegating()
+    assert not isinstance(storage, RangeDeletes)
+    assert isinstance(MemoryStorage(), RangeDeletes)
+    for name in ("delete_range", "delete_range_atomic"):
+        dict(CHECKS)[name](Delegating)
+    run_storage_conformance(Delegating)

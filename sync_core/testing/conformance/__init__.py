@@ -54,9 +54,19 @@ What is checked is what sync_core relies on (:mod:`sync_core.store`), and the
   block catches the exception and ends normally, the inner block's writes are kept;
   if the outer block raises, everything since it began is undone. Finished blocks
   are never undone by a later failure.
+- ``delete_range``, for a storage that offers it
+  (:class:`~sync_core.storage.base.RangeDeletes`; for one that does not, these checks
+  ask nothing and pass), against a ``dict`` model: prefixes of every length (the
+  empty one too; ``("a",)`` leaves ``("a\\x00", 1)`` and ``("ab", 1)`` alone), a
+  ``stop`` before every key, after every key, between keys, at a key, shorter than
+  the keys (as the prefix itself), beyond 64 bits (a huge int in the prefix matches
+  nothing), a missing table, and the count returned; inside ``atomic()``, the
+  block's reads see it, and a block that raises brings back everything it removed
+  (with the block's other writes), nested blocks as above.
 - randomized: hundreds of random puts, deletes, gets, scans (random prefix, start,
-  inclusive, reverse, limit) and atomic blocks, nested, some raising, compared with a
-  plain ``dict`` model (``thorough=True``: several thousand, with several seeds).
+  inclusive, reverse, limit), range deletes (when the storage offers them) and atomic
+  blocks, nested, some raising, compared with a plain ``dict`` model
+  (``thorough=True``: several thousand, with several seeds).
 - end to end: a :class:`~sync_core.Sync` on the storage (services, documents, maps
   with items, lists, permissions, streams, expiry by a manual clock, a service
   deleted) answers exactly as one on :class:`~sync_core.MemoryStorage` driven the
@@ -82,6 +92,7 @@ from .basics import (
 )
 from .end_to_end import SYNC_TABLES, _sync_end_to_end
 from .randomized import _randomized
+from .ranges import _delete_range, _delete_range_atomic
 from .samples import INTS, STRINGS, sample_values
 from .scans import (
     _reads_beyond_64_bits,
@@ -184,6 +195,8 @@ CHECKS: Final[tuple[Check, ...]] = (
     _named("atomic_rollback", _atomic_rollback),
     _named("atomic_exception_propagates", _atomic_exception_propagates),
     _named("atomic_nested", _atomic_nested),
+    _named("delete_range", _delete_range),
+    _named("delete_range_atomic", _delete_range_atomic),
     _named("randomized", _randomized),
     _named("sync_end_to_end", _sync_end_to_end),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from ...storage.base import Key, Storage
+from ...storage.base import Key, RangeDeletes, Storage
 from .samples import sample_values
 from .support import (
     ScanOptions,
@@ -39,6 +39,9 @@ class _RandomRun:
         self.model: dict[str, dict[Key, object]] = {name: {} for name in self.tables}
         self.log: list[str] = []
         self.values = sample_values()
+        #: Whether the storage offers ``delete_range`` (then some scans become range
+        #: deletes; for a storage without, the run is the same as before it existed).
+        self.ranged = isinstance(storage, RangeDeletes)
 
     def _str(self) -> str:
         return self.rng.choice(("", "a", "a\x00", "ab", "b", "\u00e9", "\uffff", "\U0001f600"))
@@ -103,8 +106,10 @@ class _RandomRun:
                 _same_value(got, rows[key], f"get({table!r}, {key!r})")
             else:
                 _require(got is None, f"get({table!r}, {key!r}) of a missing key: {got!r}")
-        elif roll < 0.9:
+        elif roll < 0.86 or (roll < 0.9 and not self.ranged):
             self._scan(table)
+        elif roll < 0.9:
+            self._delete_range(table)
         elif depth < 3:
             self._atomic(depth)
 
@@ -124,6 +129,34 @@ class _RandomRun:
         )
         self.log.append(f"{table!r} {_scan_call(prefix, options)}")
         _expect_scan(self.storage, table, self.model[table], prefix, **options)
+
+    def _delete_range(self, table: str) -> None:
+        rng, storage = self.rng, self.storage
+        assert isinstance(storage, RangeDeletes)
+        base = self._existing_or_new(table)
+        prefix = base[: rng.randint(0, len(base))]
+        other = self._existing_or_new(table)
+        roll = rng.random()
+        if roll < 0.6:  # a key under the prefix
+            stop = (*prefix, *other[len(prefix) :])
+        elif roll < 0.75:  # shorter than a key (the prefix itself, or less)
+            stop = other[: rng.randint(0, len(other) - 1)]
+        elif roll < 0.9:  # an int beyond 64 bits in place of one of the key's
+            at = rng.choice([i for i, e in enumerate(other) if isinstance(e, int)])
+            stop = (*other[:at], rng.choice((2**64, -(2**64))), *other[at + 1 :])
+        else:  # anywhere
+            stop = other
+        rows = self.model[table]
+        self.log.append(f"delete_range({table!r}, {prefix!r}, {stop!r})")
+        width = len(prefix)
+        gone = [key for key in rows if key[:width] == prefix and key <= stop]
+        got = storage.delete_range(table, prefix, stop)
+        _require(
+            type(got) is int and got == len(gone),
+            f"delete_range({table!r}, {prefix!r}, {stop!r}) returned {got!r}, not {len(gone)}",
+        )
+        for key in gone:
+            del rows[key]
 
     def _atomic(self, depth: int) -> None:
         raises = self.rng.random() < 0.35
