@@ -203,12 +203,26 @@ def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
     A Stream has no revision; an item's event carries the item's revision and its
     container's.
     """
+    # Built slot by slot (:mod:`sync_core._build`): an event is made on every write.
+    return _build_event(*event_fields(change, sequence, account_sid))
+
+
+#: The values of a :class:`SyncEvent`'s fields, in their order (:func:`event_fields`).
+EventFields = tuple[Any, ...]
+
+
+def event_fields(change: Change, sequence: int, account_sid: str) -> EventFields:
+    """The values of the fields of the event of ``change`` numbered ``sequence``, in
+    the order of :class:`SyncEvent`'s: strings, ints, None, a bool and a datetime, so
+    that the tuple holds no object the garbage collector follows (the change feed of a
+    :class:`~sync_core.storage.MemoryStorage` keeps them, :func:`event_from_fields`
+    makes the event).
+    """
     assert change.type in EVENT_TYPES, change.type
     row, item = change.row, change.item
     object_revision = None if row.kind == "stream" else str(row.revision)
     position = None if item is None else item.position
-    # Built slot by slot (:mod:`sync_core._build`): an event is made on every write.
-    return _build_event(
+    return (
         sequence,
         change.type,
         account_sid,
@@ -226,6 +240,11 @@ def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
         change.data,
         change.previous,
     )
+
+
+def event_from_fields(fields: EventFields) -> SyncEvent:
+    """The event whose fields are ``fields`` (:func:`event_fields`'s)."""
+    return _build_event(*fields)
 
 
 def webhook_url(service: ServiceRow | None, identity: str) -> str | None:

@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Final, NamedTuple, cast
 
-from .events import Change, SyncEvent, make_event
+from .events import Change, SyncEvent, event_fields, event_from_fields, make_event
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, RangeDeletes, Snapshots, Storage
 from .storage.memory import MemoryStorage
@@ -353,7 +353,7 @@ class Store:
         if event is None:
             if self._keeps_objects:  # kept unbuilt: read by _event
                 key = (change.row.service_sid, sequence)
-                self.storage.put(CHANGES, key, (sequence, account_sid, change))
+                self.storage.put(CHANGES, key, event_fields(change, sequence, account_sid))
                 return
             event = make_event(change, sequence=sequence, account_sid=account_sid)
         self.storage.put(CHANGES, (event.service_sid, sequence), event)
@@ -564,8 +564,7 @@ def _event(value: object) -> SyncEvent:
     ``(sequence, account_sid, change)`` a :class:`~sync_core.storage.MemoryStorage`
     keeps, built now."""
     if type(value) is tuple:
-        sequence, account_sid, change = value
-        return make_event(change, sequence=sequence, account_sid=account_sid)
+        return event_from_fields(value)
     return cast(SyncEvent, value)
 
 
