@@ -84,7 +84,10 @@ _SLICE: Final = 3600.0
 _NOTICE_SLICE: Final = 0.5
 #: Every so many recorded events, this process prunes what fell out of the retention
 #: window in one service, the next of a walk over all of them (the cost is spread).
-_PRUNE_EVERY: Final = 64
+_PRUNE_EVERY: Final = 256
+#: The most events one such step removes (above ``_PRUNE_EVERY``, so that the walk keeps
+#: up with any number of services writing at once, and drains an idle one's backlog).
+_PRUNE_MOST: Final = 1024
 #: How many events one query of a trim reads.
 _PRUNE_BATCH: Final = 256
 
@@ -218,7 +221,7 @@ class ChangeFeed:
         service_sid = store.next_feed_service(self._walk)
         if service_sid is None:  # the end of the walk: start again
             service_sid = store.next_feed_service("")
-        if service_sid is not None and self._trim(service_sid, now, _PRUNE_BATCH):
+        if service_sid is not None and self._trim(service_sid, now, _PRUNE_MOST):
             self._walk = service_sid
 
     def _cutoff(self, now: datetime) -> datetime | None:
@@ -233,42 +236,50 @@ class ChangeFeed:
 
     def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> bool:
         """Remove the events of ``service_sid`` the retention no longer keeps, oldest
-        first, up to ``most`` (None: all of them); whether it is done.
+        first, about ``most`` at most (None: all of them); whether it is done.
 
-        Those beyond the count go by number, unread: a run of them at once
+        Those beyond the count go by number, unread, as one run
         (:meth:`~sync_core.store.Store.drop_changes_through`). Then the oldest left are
-        read, and removed while they are out of the age window.
+        read, a batch at a time, and those out of the age window before the first within
+        it go as one run a batch (an event dated out of order is judged by its own date:
+        it waits for those before it).
         """
         store, retention = self.store, self.retention
         head = store.changes_from(service_sid, 0, 1)
         if not head:
             return True
-        first, removed = head[0].sequence, 0
+        first, left = head[0].sequence, most
         if retention.count is not None:
             below = store.last_sequence(service_sid) - retention.count
             if first <= below:
-                stop = below if most is None else min(below, first + most - 1)
+                stop = below if left is None else min(below, first + left - 1)
                 removed = store.drop_changes_through(service_sid, first, stop)
                 if stop < below:
                     return False
+                if left is not None:
+                    left -= removed
                 first = below + 1
         cutoff = self._cutoff(now)
         if cutoff is None:
             return True
         batch = 1  # most trims remove nothing more: read the head alone first
-        while True:
-            events = store.changes_from(service_sid, first - 1, batch)
+        while left is None or left > 0:
+            wanted = batch if left is None else min(batch, left)
+            events = store.changes_from(service_sid, first - 1, wanted)
+            out = 0
             for event in events:
                 if event.date > cutoff:
-                    return True
-                if most is not None and removed >= most:
-                    return False
-                store.drop_change(service_sid, event.sequence)
-                removed += 1
-            if len(events) < batch:
-                return True
+                    break
+                out += 1
+            if out:
+                store.drop_changes_through(service_sid, first, events[out - 1].sequence)
+                if left is not None:
+                    left -= out
+            if out < len(events) or len(events) < wanted:
+                return True  # one within the window, or the end of the feed
             first = events[-1].sequence + 1
             batch = min(batch * 4, _PRUNE_BATCH)
+        return False
 
     def read(
         self,

@@ -13,10 +13,17 @@ the order (a scan, a delete of a key other than the last one put, a snapshot) fi
 adds the pending keys in one ``SortedList.update``: O(p log n) one by one, or, when they
 are at least a quarter of the table, O(n) by one sort of the whole. The cost moves
 rather than vanishes: a map item create puts two new keys (the item and its change
-feed event), and a listing, or the feed's pruning (every 64 events), sorts them in
+feed event), and a listing, or the feed's pruning (every 256 events), sorts them in
 later; a table nothing scans (the items of a Map nobody lists) never pays it. A new
 key a failed block put is usually the last pending one, popped off the end. The
 context manager of :meth:`MemoryStorage.atomic` is made once per storage.
+
+Keys made in order (the feed's new events, a List's appends) come as a strictly
+ascending run above every key of their table: it goes in at the end in one step
+(``_append_run``), not one ``SortedList.add`` a key. The feed's pruning removes its
+oldest events with :meth:`MemoryStorage.delete_range`: a run at the head of the
+index goes as one slice (``_delete_head``). Both work on the sublists of
+sortedcontainers 2.x and keep every invariant ``SortedList._check`` asserts.
 
 Snapshots are copy-on-write: :meth:`MemoryStorage.snapshot` and
 :meth:`MemoryStorage.restore` cost O(tables) (about a dozen), whatever the number of

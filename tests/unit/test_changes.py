@@ -32,6 +32,7 @@ from sync_core import (
     SyncEvent,
 )
 from sync_core.adapters.control import Control
+from sync_core.changes import _PRUNE_EVERY, _PRUNE_MOST
 from sync_core.storage import Key
 from sync_core.storage.base import RangeDeletes
 
@@ -318,7 +319,7 @@ def test_old_events_of_an_idle_service_are_removed_as_others_write(clock: Manual
     idle, busy = sync.services.create().sid, sync.services.create().sid
     sync.services(idle).documents.create(data={})
     clock.advance(timedelta(hours=2))
-    for _ in range(130):
+    for _ in range(2 * _PRUNE_EVERY + 2):  # two pruning steps: one reaches the idle service
         sync.services(busy).documents.create(data={})
     assert all(key[0] == busy for key, _ in sync.storage.scan("changes", ()))
     with pytest.raises(ChangesGoneError):
@@ -459,19 +460,20 @@ def test_the_error_pickles() -> None:
 def test_pruning_on_a_write_is_bounded(clock: ManualClock) -> None:
     """After an idle day, a write removes at most a batch of old events; a read of that
     service still answers exactly."""
-    sync = Sync(clock=clock, seed=1)
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=None))
     sid = sync.services.create().sid
-    for _ in range(1000):
+    idle = 3 * _PRUNE_MOST
+    for _ in range(idle):
         sync.services(sid).documents.create(data={})
     clock.advance(timedelta(days=2))
     other = sync.services.create().sid
-    for _ in range(128):  # two pruning steps: the walk reaches the idle service
+    for _ in range(2 * _PRUNE_EVERY):  # two pruning steps: the walk reaches the idle service
         sync.services(other).documents.create(data={})
     left = sum(1 for key, _ in sync.storage.scan("changes", ()) if key[0] == sid)
-    assert 1000 - 2 * 256 <= left < 1000  # a batch a step, not all at once
+    assert left == idle - _PRUNE_MOST  # a batch a step, not all at once
     with pytest.raises(ChangesGoneError) as gone:
         sync.changes(sid)
-    assert (gone.value.oldest, gone.value.latest) == (1001, 1000)
+    assert (gone.value.oldest, gone.value.latest) == (idle + 1, idle)
     assert not any(key[0] == sid for key, _ in sync.storage.scan("changes", ()))
 
 
