@@ -262,10 +262,13 @@ class ChangeFeed:
         cutoff = self._cutoff(now)
         if cutoff is None:
             return True
-        batch = 1  # most trims remove nothing more: read the head alone first
+        # Most trims remove nothing more: the head alone first (read already, if it is
+        # still the head).
+        known, batch = head if head[0].sequence == first else None, 1
         while left is None or left > 0:
             wanted = batch if left is None else min(batch, left)
-            events = store.changes_from(service_sid, first - 1, wanted)
+            events = known or store.changes_from(service_sid, first - 1, wanted)
+            known = None
             out = 0
             for event in events:
                 if event.date > cutoff:

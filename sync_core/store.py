@@ -30,12 +30,13 @@ objects due at ``now`` are the first entries of ``expiry`` (no scan of everythin
 The change feed (:mod:`sync_core.changes`) keeps every committed event in ``changes``,
 in sequence order within its service.
 
-.. [#] In a :class:`~sync_core.storage.MemoryStorage`, which keeps values as they are
-   (never encoded), an event nobody listened to is kept unbuilt: the tuple
-   ``(sequence, account_sid, change)`` of the :class:`~sync_core.events.Change` it
-   comes from, which costs a write nothing to make; a read builds the
-   :class:`SyncEvent` (:func:`~sync_core.events.make_event`), equal to the one built
-   at once. Any other storage is given the :class:`SyncEvent`.
+.. [#] In a :class:`~sync_core.storage.MemoryStorage` (the class itself, which keeps
+   values as they are, never encoded), an event nobody listened to is kept unbuilt:
+   the tuple of its field values (:func:`~sync_core.events.event_fields`), one C
+   call to make and, holding only plain values, not followed by the garbage
+   collector; a read builds the :class:`SyncEvent`, equal to the one built at once.
+   Any other storage, a subclass of ``MemoryStorage`` too, is given the
+   :class:`SyncEvent`.
 Map and List items live in tables of their own (a key is a ``str``, an index an
 ``int``: within a table a key position always holds one type), ordered by key or index
 within their container, which is what item listings page through.
@@ -111,10 +112,14 @@ class Store:
         # Whether the storage snapshots, restores and clears itself (asked once: a
         # check against a runtime protocol costs microseconds).
         self._snapshots = isinstance(storage, Snapshots)
-        # Its delete_range, when it offers one (:class:`~sync_core.storage.base.RangeDeletes`).
-        self._delete_range = storage.delete_range if isinstance(storage, RangeDeletes) else None
-        # Whether it keeps values as they are (the feed's events may be kept unbuilt).
-        self._keeps_objects = isinstance(storage, MemoryStorage)
+        # Its delete_range, when it offers one (:class:`~sync_core.storage.base.RangeDeletes`)
+        # that goes with its delete (see _own_range_deletes).
+        self._delete_range: Callable[[str, Key, Key], int] | None = (
+            cast(RangeDeletes, storage).delete_range if _own_range_deletes(storage) else None
+        )
+        # Whether it keeps values as they are (the feed's events may be kept unbuilt):
+        # a MemoryStorage itself; a subclass may encode what it is given.
+        self._keeps_objects = type(storage) is MemoryStorage
         #: Told the key of every expiry entry written (its instant in microseconds
         #: first), so that the expiry floor (:class:`~sync_core.expiry.Expiry`) can
         #: follow it.
@@ -559,10 +564,25 @@ class _Copy(NamedTuple):
     tables: dict[str, tuple[tuple[Key, object], ...]]
 
 
+def _own_range_deletes(storage: Storage) -> bool:
+    """Whether ``storage`` offers :class:`~sync_core.storage.base.RangeDeletes` with a
+    ``delete_range`` its own class defines at or below its ``delete``: a subclass that
+    changes ``delete`` (to count, to inject faults, to encode) and not ``delete_range``,
+    or a wrapper that passes other attributes through, is pruned through its
+    ``delete``."""
+    if not isinstance(storage, RangeDeletes):
+        return False
+    owners = {}
+    for name in ("delete", "delete_range"):
+        owners[name] = next((cls for cls in type(storage).__mro__ if name in vars(cls)), None)
+    ranged, deleting = owners["delete_range"], owners["delete"]
+    return ranged is not None and deleting is not None and issubclass(ranged, deleting)
+
+
 def _event(value: object) -> SyncEvent:
-    """The event the feed keeps as ``value``: a :class:`SyncEvent`, or the tuple
-    ``(sequence, account_sid, change)`` a :class:`~sync_core.storage.MemoryStorage`
-    keeps, built now."""
+    """The event the feed keeps as ``value``: a :class:`SyncEvent`, or the tuple of its
+    field values (:func:`~sync_core.events.event_fields`) a
+    :class:`~sync_core.storage.MemoryStorage` keeps, built now."""
     if type(value) is tuple:
         return event_from_fields(value)
     return cast(SyncEvent, value)

@@ -129,7 +129,11 @@ class RangeDeletes(Protocol):
     The change feed (:mod:`sync_core.changes`) removes its oldest events in runs: for a
     storage with this method, a run is one call; without it, one ``delete`` per event.
     :class:`~sync_core.storage.MemoryStorage`, :class:`~sync_core.storage.SqliteStorage`
-    and :class:`~sync_core.storage.postgres.PostgresStorage` offer it.
+    and :class:`~sync_core.storage.postgres.PostgresStorage` offer it. A subclass that
+    overrides ``delete`` and not ``delete_range`` (to count, to inject faults, to
+    encode), or a wrapper that passes other attributes through, is pruned through its
+    ``delete``: sync_core uses ``delete_range`` only when its class defines it at or
+    below the one that defines ``delete``.
     """
 
     def delete_range(self, table: str, prefix: Key, stop: Key) -> int:

@@ -21,8 +21,8 @@ context manager of :meth:`MemoryStorage.atomic` is made once per storage.
 Keys made in order (the feed's new events, a List's appends) come as a strictly
 ascending run above every key of their table: it goes in at the end in one step
 (``_append_run``), not one ``SortedList.add`` a key. The feed's pruning removes its
-oldest events with :meth:`MemoryStorage.delete_range`: a run at the head of the
-index goes as one slice (``_delete_head``). Both work on the sublists of
+oldest events with :meth:`MemoryStorage.delete_range`: a run within one sublist of
+the index goes as one slice (``_delete_run``). Both work on the sublists of
 sortedcontainers 2.x and keep every invariant ``SortedList._check`` asserts.
 
 Snapshots are copy-on-write: :meth:`MemoryStorage.snapshot` and
@@ -55,6 +55,7 @@ at once, from two threads (each storage itself is used under one lock, its Sync'
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Iterator
 from itertools import islice
 from operator import lt as _lt
@@ -90,6 +91,13 @@ TOP: Final = _Top()
 _MISSING: Final = object()
 
 
+#: Whether ``SortedList`` has the sublists ``_append_run`` and ``_delete_run`` work on
+#: (sortedcontainers 2.x): checked once; without them, ``SortedList``'s own methods.
+_SUBLISTS: Final = all(
+    hasattr(SortedList([0]), name) for name in ("_lists", "_maxes", "_index", "_len", "_load")
+) and callable(getattr(SortedList, "_expand", None))
+
+
 def _append_run(keys: SortedList, run: list[Key]) -> bool:
     """Add ``run`` to ``keys`` at their end in one step, if it is a strictly ascending
     run above every key of ``keys`` (new events of the change feed, a List's appends,
@@ -101,6 +109,8 @@ def _append_run(keys: SortedList, run: list[Key]) -> bool:
     sortedcontainers 2.x (``_lists``, ``_maxes``, ``_index``, ``_len``, ``_load``):
     ``tests/unit/test_memory_storage.py`` checks them with ``_check``.
     """
+    if not _SUBLISTS:
+        return False
     maxes = keys._maxes
     if not maxes or len(run) * 4 >= keys._len or not maxes[-1] < run[0]:
         return False
@@ -123,32 +133,44 @@ def _append_run(keys: SortedList, run: list[Key]) -> bool:
     return True
 
 
-def _delete_head(keys: SortedList, count: int) -> None:
-    """Remove the first ``count`` keys of ``keys`` (the change feed's oldest events).
+def _delete_run(keys: SortedList, run: list[Key]) -> None:
+    """Remove ``run``, keys of ``keys`` next to each other, in order (the change feed's
+    oldest events of one Service).
 
-    ``del keys[:count]`` removes them one at a time (0.35 µs each); a run within the
-    first sublist goes in one slice here, and a sublist left shorter than half the load
-    factor is joined to the next (cut again if that makes it too long), as
-    ``SortedList`` does: the invariants ``SortedList._check`` asserts hold.
+    ``del keys[i:j]`` removes them one position at a time (0.35 µs each); here the part
+    of the run in each sublist goes as one slice, and a sublist left shorter than half
+    the load factor is joined to its neighbour (and cut again if that makes it too
+    long), as ``SortedList._delete`` does: the invariants ``SortedList._check`` asserts
+    hold. O(log n + len(run)), and O(load factor) a join.
     """
-    lists = keys._lists
-    first = lists[0] if lists else None
-    if first is None or count >= len(first):
-        del keys[:count]
-        return
-    del first[:count]
-    keys._len -= count
-    del keys._index[:]
-    load = keys._load
-    if len(first) < load >> 1 and len(lists) > 1:
-        maxes = keys._maxes
-        first += lists.pop(1)
-        maxes.pop(0)
-        if len(first) > load << 1:
-            half = first[load:]
-            del first[load:]
-            lists.insert(1, half)
-            maxes.insert(0, first[-1])
+    done = 0
+    while done < len(run):
+        lists, maxes = keys._lists, keys._maxes
+        first = run[done]
+        pos = bisect_left(maxes, first)
+        sublist = lists[pos]
+        at = bisect_left(sublist, first)
+        count = min(len(run) - done, len(sublist) - at)
+        del sublist[at : at + count]
+        done += count
+        keys._len -= count
+        del keys._index[:]
+        if len(sublist) > keys._load >> 1:
+            maxes[pos] = sublist[-1]
+        elif len(lists) > 1:
+            if not pos:
+                pos = 1
+            before = lists[pos - 1]
+            before += lists[pos]
+            maxes[pos - 1] = before[-1]
+            del lists[pos]
+            del maxes[pos]
+            keys._expand(pos - 1)
+        elif sublist:
+            maxes[pos] = sublist[-1]
+        else:
+            del lists[pos]
+            del maxes[pos]
 
 
 class _Table:
@@ -326,10 +348,10 @@ class MemoryStorage:
             if last <= first:
                 return 0
             gone = keys[first:last]
-            if first:
-                del keys[first:last]
+            if _SUBLISTS:
+                _delete_run(keys, gone)
             else:
-                _delete_head(keys, last)
+                del keys[first:last]
         rows, undo = found.rows, self._undo
         if undo is None:
             for key in gone:

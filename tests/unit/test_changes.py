@@ -35,6 +35,7 @@ from sync_core.adapters.control import Control
 from sync_core.changes import _PRUNE_EVERY, _PRUNE_MOST
 from sync_core.storage import Key
 from sync_core.storage.base import RangeDeletes
+from sync_core.storage.codec import decode_value, encode_value
 
 
 def heard(sync: Sync) -> tuple[list[SyncEvent], Any]:
@@ -312,6 +313,107 @@ def test_the_retention_count_prunes_by_range_across_a_hole(
     assert isinstance(sync_storage, RangeDeletes)
     prune_across_a_hole(sync_storage, clock)
     sync_storage.close()
+
+
+class CountingDeletes(MemoryStorage):
+    """A MemoryStorage whose ``delete`` counts the change feed's deletes; it does not
+    override ``delete_range``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deletes = 0
+
+    def delete(self, table: str, key: Key) -> bool:
+        if table == "changes":
+            self.deletes += 1
+        return super().delete(table, key)
+
+
+class Encoding(MemoryStorage):
+    """A MemoryStorage that keeps values encoded, as a durable storage does."""
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        super().put(table, key, encode_value(value))
+
+    def get(self, table: str, key: Key) -> object | None:
+        value = super().get(table, key)
+        return None if value is None else decode_value(str(value))
+
+    def scan(self, table: str, prefix: Key, **options: Any) -> Any:
+        entries = super().scan(table, prefix, **options)
+        return ((key, decode_value(str(value))) for key, value in entries)
+
+
+class PassingThrough:
+    """A wrapper with its own ``delete``, passing every other attribute through."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryStorage()
+        self.deletes = 0
+
+    def delete(self, table: str, key: Key) -> bool:
+        if table == "changes":
+            self.deletes += 1
+        return self.inner.delete(table, key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("make", [CountingDeletes, PassingThrough], ids=lambda m: m.__name__)
+def test_a_storage_that_changes_delete_alone_is_pruned_through_its_delete(
+    make: Any, clock: ManualClock
+) -> None:
+    """A subclass or wrapper whose ``delete`` is its own, and whose ``delete_range`` is
+    not, sees every removal of the feed."""
+    storage: Any = make()
+    assert isinstance(storage, RangeDeletes)  # it has one, inherited or passed through
+    sync = Sync(
+        storage=storage, clock=clock, seed=1, change_retention=ChangeRetention(age=None, count=5)
+    )
+    sid = sync.services.create().sid
+    for n in range(300):
+        sync.services(sid).documents.create(data={"n": n})
+    assert [e.sequence for e in sync.changes(sid, after=295)] == [296, 297, 298, 299, 300]
+    assert storage.deletes == 295
+
+
+def test_a_storage_subclass_that_encodes_is_given_built_events(clock: ManualClock) -> None:
+    """Only a MemoryStorage itself keeps events unbuilt: a subclass may encode what it
+    is given, which a tuple of values would not survive."""
+    sync = Sync(storage=Encoding(), clock=clock, seed=1)
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d", data={"a": 1})
+    sync.services(sid).documents("d").update(data={"a": 2})
+    assert [(e.type, e.data) for e in sync.changes(sid)] == [
+        ("document_created", {"a": 1}),
+        ("document_updated", {"a": 2}),
+    ]
+    sync._check()
+
+
+class CountingScans(MemoryStorage):
+    """A MemoryStorage counting the scans of the change feed's table."""
+
+    scans = 0
+
+    def scan(self, table: str, prefix: Key, **options: Any) -> Any:
+        if table == "changes":
+            self.scans += 1
+        return super().scan(table, prefix, **options)
+
+
+def test_a_read_of_the_feed_reads_its_head_once(clock: ManualClock) -> None:
+    """With the default retention (an age and a count), a read trims its Service (the
+    head, read once, and nothing to remove), then reads what it returns: two scans."""
+    storage = CountingScans()
+    sync = Sync(storage=storage, clock=clock, seed=1)
+    sid = sync.services.create().sid
+    for n in range(10):
+        sync.services(sid).documents.create(data={"n": n})
+    before = storage.scans
+    assert len(sync.changes(sid, after=3)) == 7
+    assert storage.scans - before == 2
 
 
 def test_old_events_of_an_idle_service_are_removed_as_others_write(clock: ManualClock) -> None:

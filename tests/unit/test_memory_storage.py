@@ -517,3 +517,39 @@ def test_a_head_run_that_leaves_a_short_sublist_joins_it_to_the_next() -> None:
         assert [key for key, _ in store.scan("f", (), limit=5)] == model[:5]
     assert [key for key, _ in store.scan("f", ())] == model
     assert cut_again > 0
+
+
+@pytest.mark.parametrize("load", [4, 8, 1000])
+def test_runs_of_many_services_in_and_out_at_any_load_factor(load: int) -> None:
+    """Several Services' feeds in one table: each one's oldest removed as a run that may
+    lie inside a sublist, span several, or empty one (small load factors make sublists
+    of a few keys, so every join and cut happens often); the index keeps its
+    invariants and answers as a sorted list of the keys."""
+    import random
+
+    rng = random.Random(load)
+    store = MemoryStorage()
+    store.put("f", ("IS0", 0), 0)
+    store._tables["f"].sorted_keys()._reset(load)  # sortedcontainers' own load factor
+    services = ["IS0", "IS1", "IS10", "IS1\x00", "IS2"]
+    kept: dict[str, list[int]] = {"IS0": [0]}
+    last = dict.fromkeys(services, 0)
+    for _ in range(400):
+        service = rng.choice(services)
+        for _ in range(rng.choice((1, 3, 10, 40))):
+            last[service] += 1
+            store.put("f", (service, last[service]), last[service])
+            kept.setdefault(service, []).append(last[service])
+        if rng.random() < 0.5:
+            assert [key for key, _ in store.scan("f", (service,), limit=2)] == [
+                (service, n) for n in kept[service][:2]
+            ]
+        victim = rng.choice(services)
+        numbers = kept.get(victim, [])
+        if numbers and rng.random() < 0.7:
+            upto = numbers[min(len(numbers) - 1, rng.choice((0, 1, 5, 30, 200)))]
+            assert store.delete_range("f", (victim,), (victim, upto)) == numbers.index(upto) + 1
+            kept[victim] = [n for n in numbers if n > upto]
+        store._check()
+    expected = sorted((service, n) for service, numbers in kept.items() for n in numbers)
+    assert [key for key, _ in store.scan("f", ())] == expected
