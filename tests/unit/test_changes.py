@@ -367,7 +367,8 @@ def test_a_storage_that_changes_delete_alone_is_pruned_through_its_delete(
     """A subclass or wrapper whose ``delete`` is its own, and whose ``delete_range`` is
     not, sees every removal of the feed."""
     storage: Any = make()
-    assert isinstance(storage, RangeDeletes)  # it has one, inherited or passed through
+    offered: object = storage
+    assert isinstance(offered, RangeDeletes)  # it has one, inherited or passed through
     sync = Sync(
         storage=storage, clock=clock, seed=1, change_retention=ChangeRetention(age=None, count=5)
     )
