@@ -526,20 +526,19 @@ class Engine:
         )
         listened = url is not None or self.events.has_subscriptions
         feed = self.feed
-        if not listened:
-            # Nobody to tell: the feed keeps the event (unbuilt, on a MemoryStorage); with
-            # no feed, the number is spent and no event is built.
-            if feed is not None:
-                feed.record(change, sequence, self.account_sid, None)
-                if self._announce is not None:
-                    self._announce(row.service_sid)
-            return
-        event = make_event(change, sequence=sequence, account_sid=self.account_sid)
+        # Built only for whoever is told; the feed keeps an event nobody is told of as it
+        # likes (unbuilt, on a MemoryStorage). With neither, the number is spent.
+        event = (
+            make_event(change, sequence=sequence, account_sid=self.account_sid)
+            if listened
+            else None
+        )
         if feed is not None:
             feed.record(change, sequence, self.account_sid, event)
             if self._announce is not None:
                 self._announce(row.service_sid)
-        pending.append((event, url, self._unreadable(event, service, row)))
+        if event is not None:
+            pending.append((event, url, self._unreadable(event, service, row)))
 
     def _unreadable(
         self, event: SyncEvent, service: ServiceRow | None, row: ObjectRow

@@ -30,13 +30,6 @@ objects due at ``now`` are the first entries of ``expiry`` (no scan of everythin
 The change feed (:mod:`sync_core.changes`) keeps every committed event in ``changes``,
 in sequence order within its service.
 
-.. [#] In a :class:`~sync_core.storage.MemoryStorage` (the class itself, which keeps
-   values as they are, never encoded), an event nobody listened to is kept unbuilt:
-   the tuple of its field values (:func:`~sync_core.events.event_fields`), one C
-   call to make and, holding only plain values, not followed by the garbage
-   collector; a read builds the :class:`SyncEvent`, equal to the one built at once.
-   Any other storage, a subclass of ``MemoryStorage`` too, is given the
-   :class:`SyncEvent`.
 Map and List items live in tables of their own (a key is a ``str``, an index an
 ``int``: within a table a key position always holds one type), ordered by key or index
 within their container, which is what item listings page through.
@@ -44,6 +37,14 @@ within their container, which is what item listings page through.
 The store holds no Sync rules: what a change means (a container's revision when an
 item goes, who may do what, when something expires) lives in the modules named after
 it; the store only keeps every row and its index entries together.
+
+.. [#] In a :class:`~sync_core.storage.MemoryStorage` (the class itself, which keeps
+   values as they are, never encoded), an event nobody listened to is kept unbuilt:
+   the tuple of its field values (:func:`~sync_core.events.event_fields`), one C
+   call to make and, holding only plain values, not followed by the garbage
+   collector; a read builds the :class:`SyncEvent`, equal to the one built at once.
+   Any other storage, a subclass of ``MemoryStorage`` too, is given the
+   :class:`SyncEvent`.
 """
 
 from __future__ import annotations
@@ -363,10 +364,6 @@ class Store:
             event = make_event(change, sequence=sequence, account_sid=account_sid)
         self.storage.put(CHANGES, (event.service_sid, sequence), event)
 
-    def drop_change(self, service_sid: str, sequence: int) -> bool:
-        """Remove an event from the feed; whether it was kept."""
-        return self.storage.delete(CHANGES, (service_sid, sequence))
-
     def drop_changes_through(self, service_sid: str, first: int, sequence: int) -> int:
         """Remove the events of ``service_sid`` numbered from ``first`` (the oldest kept)
         to ``sequence``; how many. One ``delete_range`` when the storage offers it; else
@@ -572,10 +569,9 @@ def _own_range_deletes(storage: Storage) -> bool:
     ``delete``."""
     if not isinstance(storage, RangeDeletes):
         return False
-    owners = {}
-    for name in ("delete", "delete_range"):
-        owners[name] = next((cls for cls in type(storage).__mro__ if name in vars(cls)), None)
-    ranged, deleting = owners["delete_range"], owners["delete"]
+    mro = type(storage).__mro__
+    ranged = next((cls for cls in mro if "delete_range" in vars(cls)), None)
+    deleting = next((cls for cls in mro if "delete" in vars(cls)), None)
     return ranged is not None and deleting is not None and issubclass(ranged, deleting)
 
 

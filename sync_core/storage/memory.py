@@ -21,8 +21,8 @@ context manager of :meth:`MemoryStorage.atomic` is made once per storage.
 Keys made in order (the feed's new events, a List's appends) come as a strictly
 ascending run above every key of their table: it goes in at the end in one step
 (``_append_run``), not one ``SortedList.add`` a key. The feed's pruning removes its
-oldest events with :meth:`MemoryStorage.delete_range`: a run within one sublist of
-the index goes as one slice (``_delete_run``). Both work on the sublists of
+oldest events with :meth:`MemoryStorage.delete_range`: a run goes as one slice of
+each sublist of the index it is in (``_delete_run``). Both work on the sublists of
 sortedcontainers 2.x and keep every invariant ``SortedList._check`` asserts.
 
 Snapshots are copy-on-write: :meth:`MemoryStorage.snapshot` and
