@@ -2,7 +2,12 @@
 
 ``import sync_core`` is timed in fresh processes: the wall time of ``python -c "import
 sync_core"`` minus that of ``python -c "pass"``, the median of each over ``processes``
-rounds (each round runs every kind of process once, in turn). Beside it: the
+rounds (each round runs every kind of process once, in turn). The processes read their
+bytecode from a temporary ``PYTHONPYCACHEPREFIX`` that one import fills first, as an
+installed package's ``.pyc`` files are there when it is imported: otherwise, where
+``PYTHONDONTWRITEBYTECODE`` is set (or the source tree cannot be written), every
+module changed since its ``.pyc`` was written would be compiled again in every
+process, and the figure would be the compiler's. Beside it: the
 cumulative time ``python -X importtime`` reports for ``sync_core`` (no interpreter
 start-up in it, but the tracing's own cost), and the first ``Sync()`` of a fresh
 process, just after the import. A fresh ``Sync()`` in this warm process, the median
@@ -18,6 +23,7 @@ from __future__ import annotations
 import re
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
 
@@ -54,38 +60,40 @@ class ImportTiming:
         return self.with_import - self.python
 
 
-def _wall(*args: str) -> tuple[float, str, str]:
+def _wall(env: dict[str, str], *args: str) -> tuple[float, str, str]:
     start = time.perf_counter()
-    done = subprocess.run(
-        [PYTHON, *args], capture_output=True, text=True, env=python_env(), check=True
-    )
+    done = subprocess.run([PYTHON, *args], capture_output=True, text=True, env=env, check=True)
     return time.perf_counter() - start, done.stdout, done.stderr
 
 
 def measure_imports(processes: int = 11, repeat: int = 50, batch: int = 100) -> ImportTiming:
     """Time ``import sync_core`` and ``Sync()`` in fresh processes, and ``Sync()`` here."""
+    with tempfile.TemporaryDirectory(prefix="sync_core-bench-pycache-") as cache:
+        env = {**python_env(), "PYTHONPYCACHEPREFIX": cache}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        _wall(env, "-c", _FIRST_SYNC)  # compiles what every process below imports
 
-    def bare() -> float:
-        return _wall("-c", "pass")[0]
+        def bare() -> float:
+            return _wall(env, "-c", "pass")[0]
 
-    def with_import() -> float:
-        return _wall("-c", "import sync_core")[0]
+        def with_import() -> float:
+            return _wall(env, "-c", "import sync_core")[0]
 
-    def importtime() -> float:
-        stderr = _wall("-X", "importtime", "-c", "import sync_core")[2]
-        match = _CUMULATIVE.search(stderr)
-        assert match, stderr
-        return int(match[1]) / 1e6
+        def importtime() -> float:
+            stderr = _wall(env, "-X", "importtime", "-c", "import sync_core")[2]
+            match = _CUMULATIVE.search(stderr)
+            assert match, stderr
+            return int(match[1]) / 1e6
 
-    def first_sync() -> float:
-        return float(_wall("-c", _FIRST_SYNC)[1])
+        def first_sync() -> float:
+            return float(_wall(env, "-c", _FIRST_SYNC)[1])
 
-    kinds = [bare, with_import, importtime, first_sync]
-    times: list[list[float]] = [[] for _ in kinds]
-    for round_number in range(processes):
-        first = round_number % len(kinds)
-        for index in [*range(first, len(kinds)), *range(first)]:
-            times[index].append(kinds[index]())
+        kinds = [bare, with_import, importtime, first_sync]
+        times: list[list[float]] = [[] for _ in kinds]
+        for round_number in range(processes):
+            first = round_number % len(kinds)
+            for index in [*range(first, len(kinds)), *range(first)]:
+                times[index].append(kinds[index]())
     medians = [statistics.median(spent) for spent in times]
     warm = interleave([("Sync()", Sync)], rounds=repeat, batch=batch)["Sync()"]
     python, with_import_, importtime_, first_sync_ = medians
