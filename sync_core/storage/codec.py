@@ -63,6 +63,7 @@ __all__ = [
     "batched",
     "decode_key",
     "decode_value",
+    "delete_range_of",
     "encode_bound",
     "encode_key",
     "encode_value",
@@ -146,6 +147,23 @@ def scan_range(
     else:
         bound, strict = encode_bound(start), not inclusive
     return low, high, bound, strict
+
+
+def delete_range_of(prefix: Key, stop: Key) -> tuple[bytes, bytes, bytes] | None:
+    """The byte range a database deletes for :meth:`RangeDeletes.delete_range`'s
+    arguments: ``(low, high, bound)``: keys under ``prefix`` are at or above ``low``
+    and below ``high``; those at or below ``bound`` go. None when nothing can match
+    (an int beyond 64 bits in ``prefix``); one in ``stop`` stands where Python's order
+    puts it (:func:`encode_bound`).
+
+    >>> low, high, bound = delete_range_of(("a",), ("a", 2))
+    >>> low < bound < high and delete_range_of(("a", 2**70), ("b",)) is None
+    True
+    """
+    found = scan_range(prefix, None, True, False)
+    if found is None:
+        return None
+    return found[0], found[1], encode_bound(stop)
 
 
 #: Reads one batch of a scan: ``(bound, strict, size)`` -> up to ``size`` rows, each

@@ -82,7 +82,7 @@ from .codec import (
     batched,
     decode_key,
     decode_value,
-    encode_bound,
+    delete_range_of,
     encode_key,
     encode_value,
     scan_range,
@@ -817,11 +817,10 @@ class PostgresStorage:
         """
         if self._pid != _pid:
             self._forked()
-        found = scan_range(prefix, None, True, False)
+        found = delete_range_of(prefix, stop)
         if found is None:
             return 0
-        low, high, _, _ = found
-        bound = encode_bound(stop)
+        low, high, bound = found
         with self._lock:
             if not self._depth:
                 with self.atomic():

@@ -62,7 +62,7 @@ from .codec import (
     batched,
     decode_key,
     decode_value,
-    encode_bound,
+    delete_range_of,
     encode_key,
     encode_value,
     scan_range,
@@ -332,11 +332,10 @@ class SqliteStorage:
         """
         if self._pid != _pid:
             self._forked()
-        found = scan_range(prefix, None, True, False)
+        found = delete_range_of(prefix, stop)
         if found is None:
             return 0
-        low, high, _, _ = found
-        bound = encode_bound(stop)
+        low, high, bound = found
         with self._lock:
             cursor = self._db.execute(
                 "DELETE FROM entries WHERE tbl = ? AND key >= ? AND key < ? AND key <= ?",
