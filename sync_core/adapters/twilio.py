@@ -37,7 +37,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import urlsplit
 
 from requests.exceptions import ReadTimeout
@@ -205,17 +205,28 @@ class _Answering:
             return self._last_request
         made = self._last_made
         if made is None or made[0] is not sent:
-            method, url, auth, params, data, headers = sent
-            request = TwilioRequest(
-                method=method, url=url, auth=auth, params=params, data=data, headers=headers
-            )
-            made = self._last_made = (sent, request)
+            made = self._last_made = (sent, _twilio_request(sent))
         return made[1]
 
     @_test_only_last_request.setter
     def _test_only_last_request(self, request: TwilioRequest | None) -> None:
         self._last_request = request
         self._last_sent = None
+
+    def _last_request_then(self) -> tuple[Any, ...]:
+        """What :attr:`_test_only_last_request` is now, as it stands (cheap: nothing is
+        made), for :meth:`_last_request_of` to give later."""
+        return (self._last_sent, self._last_request)
+
+    def _last_request_of(self, then: tuple[Any, ...]) -> TwilioRequest | None:
+        """What :attr:`_test_only_last_request` was when :meth:`_last_request_then` gave
+        ``then``: the same object, if no request came since; else made now."""
+        sent, request = then
+        if sent is None:
+            return cast("TwilioRequest | None", request)
+        if sent is self._last_sent:
+            return self._test_only_last_request
+        return _twilio_request(sent)
 
     def _answer(
         self,
@@ -264,6 +275,15 @@ class _Answering:
         response = TwilioResponse(answer.status, answer.text, answer.headers)
         self._test_only_last_response = response
         return response
+
+
+def _twilio_request(sent: tuple[Any, ...]) -> TwilioRequest:
+    """The twilio ``Request`` of a request's arguments, as :meth:`_Answering._answer`
+    keeps them (``method, url, auth, params, data, headers``)."""
+    method, url, auth, params, data, headers = sent
+    return TwilioRequest(
+        method=method, url=url, auth=auth, params=params, data=data, headers=headers
+    )
 
 
 def _requests_timeout(timeout: FaultTimeout) -> Exception:

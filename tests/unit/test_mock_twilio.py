@@ -15,6 +15,7 @@ import pytest
 import requests
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response
 from twilio.rest import Client
 
@@ -305,3 +306,92 @@ def test_the_pytest_fixture_answers_an_app_and_yields_the_sync(
     assert answering is sync
     app.send_presence("carol")
     assert sync.services("default").sync_maps("presence").sync_map_items("carol").fetch()
+
+
+# -- the last request, as twilio's own clients record it --------------------------------
+
+
+def test_each_client_records_its_last_request_as_twilio_does() -> None:
+    with mock_twilio():
+        first, second = Client(ACCOUNT, "token"), Client(ACCOUNT, "token")
+        first.sync.v1.services("default").documents.create(unique_name="d", data={"a": 1})
+        second.sync.v1.services("default").documents("d").fetch()
+        made = first.http_client._test_only_last_request
+        assert isinstance(made, TwilioRequest)
+        assert (made.method, made.url) == (
+            "POST",
+            "https://sync.twilio.com/v1/Services/default/Documents",
+        )
+        assert made.data["UniqueName"] == "d"
+        assert json.loads(made.data["Data"]) == {"a": 1}
+        assert first.http_client._test_only_last_request is made  # the same on every read
+        fetched = second.http_client._test_only_last_request
+        assert (fetched.method, fetched.url) == (
+            "GET",
+            "https://sync.twilio.com/v1/Services/default/Documents/d",
+        )
+        assert first.http_client._test_only_last_response.status_code == 201
+        assert second.http_client._test_only_last_response.status_code == 200
+
+
+def test_a_last_request_never_read_is_never_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sync_core.adapters.twilio as adapter
+
+    made: list[TwilioRequest] = []
+
+    class Counted(TwilioRequest):  # type: ignore[misc]  # twilio is untyped
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(adapter, "TwilioRequest", Counted)
+    with mock_twilio():
+        client = Client(ACCOUNT, "token")
+        documents = client.sync.v1.services("default").documents
+        for name in ("a", "b", "c"):
+            documents.create(unique_name=name)
+        assert made == []  # three requests answered, none of their Requests made
+        last = client.http_client._test_only_last_request
+        assert made == [last]
+        assert last.data == {"UniqueName": "c"}
+
+
+def test_an_unread_last_request_outlives_the_block_and_the_attribute_is_plain_again() -> None:
+    with mock_twilio():
+        client = Client(ACCOUNT, "token")
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        other = Client(ACCOUNT, "token")
+        other.sync.v1.services("default").documents.create(unique_name="e")
+        other.http_client._test_only_last_request = None  # assigned: kept as assigned
+    assert "_test_only_last_request" not in vars(TwilioHttpClient)
+    assert "_test_only_last_request" not in vars(AsyncTwilioHttpClient)
+    kept = client.http_client._test_only_last_request  # made as the block ended
+    assert isinstance(kept, TwilioRequest)
+    assert kept.data == {"UniqueName": "d"}
+    assert other.http_client._test_only_last_request is None
+    assert TwilioHttpClient()._test_only_last_request is None  # as twilio starts it
+
+
+def test_a_later_request_replaces_an_assigned_last_request() -> None:
+    with mock_twilio():
+        client = Client(ACCOUNT, "token")
+        client.http_client._test_only_last_request = "assigned"
+        assert client.http_client._test_only_last_request == "assigned"
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        assert client.http_client._test_only_last_request.data == {"UniqueName": "d"}
+
+
+def test_the_async_client_records_its_last_request() -> None:
+    async def scenario() -> Any:
+        client = Client(ACCOUNT, "token", http_client=AsyncTwilioHttpClient())
+        await client.sync.v1.services("default").documents.create_async(unique_name="d")
+        await client.http_client.close()
+        return client.http_client
+
+    with mock_twilio():
+        http = asyncio.run(scenario())
+        made = http._test_only_last_request
+        assert isinstance(made, TwilioRequest)
+        assert made.data == {"UniqueName": "d"}
+        assert http._test_only_last_request is made
+        assert http._test_only_last_response.status_code == 201
