@@ -281,7 +281,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         section(
             "sdk",
             "The twilio SDK on SyncHttpClient against the SDK on a no-op HttpClient "
-            f"(canned answer), median of {repeat} rounds of {batch} calls{quick}",
+            f"(canned answer), and under mock_twilio, median of {repeat} rounds of {batch} "
+            f"calls{quick}",
         )
         if twilio_available():
             sdk_rows = measure_sdk(repeat=repeat, batch=batch)

@@ -9,7 +9,9 @@ parsing the answer into an instance). Both time
 ``client.sync.v1.services(s).documents.create(data=...)``,
 ``client.sync.v1.services(s).sync_maps(m).sync_map_items(key).fetch()`` and
 ``.update(data=...)`` with the 100-byte payload; the ratio is sync_core's ops/s to the
-ceiling's. The plain API's ops/s for the same work is given beside them.
+ceiling's. The plain API's ops/s for the same work is given beside them, and the SDK's
+through :func:`~sync_core.testing.mock_twilio` (a ``Client`` built with twilio's own
+``TwilioHttpClient``, answered by the same Sync: what most test suites run).
 
 Needs the ``twilio`` package (``pip install 'sync_core[bench]'``); without it the
 section says it is skipped.
@@ -17,7 +19,8 @@ section says it is skipped.
 >>> rows = measure_sdk(repeat=2, batch=2)
 >>> [row.operation for row in rows]
 ['document create', 'map item fetch', 'map item update']
->>> all(row.seconds > 0 and row.ceiling > 0 and row.plain > 0 for row in rows)
+>>> all(row.seconds > 0 and row.ceiling > 0 and row.plain > 0 and row.mocked > 0
+...     for row in rows)
 True
 """
 
@@ -53,12 +56,14 @@ ACCOUNT: str = "AC" + "0" * 32
 
 @attrs.frozen
 class SdkTiming:
-    """Median seconds per call through the SDK on sync_core, on the no-op client, plain."""
+    """Median seconds per call through the SDK on sync_core, on the no-op client, plain,
+    and through the SDK under ``mock_twilio``."""
 
     operation: str
     seconds: float
     ceiling: float
     plain: float
+    mocked: float
 
 
 def twilio_available() -> bool:
@@ -115,6 +120,7 @@ def measure_sdk(repeat: int = 50, batch: int = 100) -> list[SdkTiming]:
     (the same item), so both clients parse the same JSON.
     """
     from ..adapters.twilio import SyncHttpClient
+    from ..testing.mock import mock_twilio
 
     sync = _filled_sync()
     real = _client(SyncHttpClient(sync))
@@ -137,34 +143,46 @@ def measure_sdk(repeat: int = 50, batch: int = 100) -> list[SdkTiming]:
         "map item fetch": lambda: map_items("key-00000050").fetch(),
         "map item update": lambda: map_items("key-00000050").update(data=PAYLOAD),
     }
-    works: dict[str, dict[str, Callable[[], object]]] = {
-        operation: {
-            "sdk": partial(call, real),
-            "ceiling": partial(call, canned[operation]),
-            "plain": plain[operation],
+    with mock_twilio(sync):
+        mocked = _client(None)  # twilio's own TwilioHttpClient, answered by the block
+        works: dict[str, dict[str, Callable[[], object]]] = {
+            operation: {
+                "sdk": partial(call, real),
+                "ceiling": partial(call, canned[operation]),
+                "plain": plain[operation],
+                "mocked": partial(call, mocked),
+            }
+            for operation, call in calls.items()
         }
-        for operation, call in calls.items()
-    }
-    workloads = [
-        (f"{side}|{operation}", work)
-        for operation, sides in works.items()
-        for side, work in sides.items()
-    ]
-    medians = interleave(workloads, rounds=repeat, batch=batch)
+        workloads = [
+            (f"{side}|{operation}", work)
+            for operation, sides in works.items()
+            for side, work in sides.items()
+        ]
+        medians = interleave(workloads, rounds=repeat, batch=batch)
     return [
-        SdkTiming(op, medians[f"sdk|{op}"], medians[f"ceiling|{op}"], medians[f"plain|{op}"])
+        SdkTiming(
+            op,
+            medians[f"sdk|{op}"],
+            medians[f"ceiling|{op}"],
+            medians[f"plain|{op}"],
+            medians[f"mocked|{op}"],
+        )
         for op in SDK_OPERATIONS
     ]
 
 
 def report_sdk(rows: Sequence[SdkTiming]) -> str:
-    """A table: ops/s through the SDK on sync_core, on the no-op client, and plain."""
+    """A table: ops/s through the SDK on sync_core, on the no-op client, plain, and
+    through the SDK under ``mock_twilio`` (with its ratio to the no-op client)."""
     headers = [
         "operation",
         "SyncHttpClient ops/s",
         "no-op HttpClient ops/s",
         "ratio",
         "plain API ops/s",
+        "mock_twilio ops/s",
+        "mock_twilio ratio",
     ]
     body = [
         [
@@ -173,6 +191,8 @@ def report_sdk(rows: Sequence[SdkTiming]) -> str:
             ops(row.ceiling),
             rate(row.ceiling, row.seconds),
             ops(row.plain),
+            ops(row.mocked),
+            rate(row.ceiling, row.mocked),
         ]
         for row in rows
     ]

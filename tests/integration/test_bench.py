@@ -140,7 +140,9 @@ def test_module_quick_prints_every_section() -> None:
     sdk = tables["The"]
     assert [re.split(r"  +", line)[0] for line in sdk[1:]] == list(SDK_OPERATIONS)
     for line in sdk[1:]:
-        assert re.fullmatch(rf".+?  +{NUMBER}  +{NUMBER}  +{NUMBER}x  +{NUMBER}", line), line
+        assert re.fullmatch(
+            rf".+?  +{NUMBER}  +{NUMBER}  +{NUMBER}x  +{NUMBER}  +{NUMBER}  +{NUMBER}x", line
+        ), line
     imports = tables["import"]
     assert len(imports) == 1 + 6
     assert all(re.search(rf"  {NUMBER} ms$", line) for line in imports[1:])
