@@ -59,6 +59,7 @@ __all__ = [
     "as_sent",
     "as_sent_async",
     "is_sync_host",
+    "sent_request",
 ]
 
 _logger: Final = logging.getLogger("sync_core.twilio")
@@ -213,21 +214,6 @@ class _Answering:
         self._last_request = request
         self._last_sent = None
 
-    def _last_request_then(self) -> tuple[Any, ...]:
-        """What :attr:`_test_only_last_request` is now, as it stands (cheap: nothing is
-        made), for :meth:`_last_request_of` to give later."""
-        return (self._last_sent, self._last_request)
-
-    def _last_request_of(self, then: tuple[Any, ...]) -> TwilioRequest | None:
-        """What :attr:`_test_only_last_request` was when :meth:`_last_request_then` gave
-        ``then``: the same object, if no request came since; else made now."""
-        sent, request = then
-        if sent is None:
-            return cast("TwilioRequest | None", request)
-        if sent is self._last_sent:
-            return self._test_only_last_request
-        return _twilio_request(sent)
-
     def _answer(
         self,
         method: str,
@@ -284,6 +270,49 @@ def _twilio_request(sent: tuple[Any, ...]) -> TwilioRequest:
     return TwilioRequest(
         method=method, url=url, auth=auth, params=params, data=data, headers=headers
     )
+
+
+class _SentRequest(TwilioRequest):  # type: ignore[misc]  # twilio is untyped
+    """A twilio ``Request`` whose attributes are set when one is first read
+    (:func:`sent_request`): ``mock_twilio`` records one on the client for every request,
+    as twilio's own clients do, and most programs never read it.
+
+    Until then it holds the arguments alone (plain values: it copies and pickles); the
+    first read of any attribute sets them all, as twilio's ``Request`` sets them, but
+    for one assigned already. Made by calling the class, it is a plain ``Request``.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        held: dict[str, Any] = self.__dict__
+        sent = held.get("_sent")
+        if sent is None or name.startswith("__"):
+            raise AttributeError(name)
+        for field, value in vars(_twilio_request(sent)).items():
+            held.setdefault(field, value)
+        held.pop("_sent", None)
+        return object.__getattribute__(self, name)
+
+
+def sent_request(
+    method: str,
+    url: str,
+    auth: tuple[str, str] | None,
+    params: dict[str, object] | None,
+    data: dict[str, object] | None,
+    headers: dict[str, str] | None,
+) -> TwilioRequest:
+    """The twilio ``Request`` of a request's arguments, its attributes set when first
+    read: a ``Request`` (a subclass), equal to ``Request(method=..., ...)``.
+
+    >>> request = sent_request("post", "https://sync.twilio.com/v1/Services", None,
+    ...                        None, {"FriendlyName": "a"}, None)
+    >>> request.method, request.data, request == TwilioRequest(method="POST",
+    ...     url="https://sync.twilio.com/v1/Services", data={"FriendlyName": "a"})
+    ('POST', {'FriendlyName': 'a'}, True)
+    """
+    request = _SentRequest.__new__(_SentRequest)
+    request._sent = (method, url, auth, params, data, headers)
+    return cast("TwilioRequest", request)
 
 
 def _requests_timeout(timeout: FaultTimeout) -> Exception:

@@ -48,7 +48,6 @@ import inspect
 import os
 import threading
 import unittest
-import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Final, TypeVar, overload
@@ -238,91 +237,77 @@ def _originals_of(kind: type) -> Callable[..., Any]:
     return found
 
 
-class _LastRequest:
-    """``_test_only_last_request`` of the SDK's own clients while they are patched.
-
-    A request answered here leaves on the client what the answering client's
-    ``_test_only_last_request`` was then, unmade (a twilio ``Request`` costs more than
-    a microsecond, and most programs never read it); the first read makes it (the
-    answering client's own object, if no request came since), and every later read
-    gives the same one. A value assigned (twilio's own ``HttpClient.__init__`` and
-    ``request`` assign one) is kept as assigned. When the last block ends, every
-    client still holding an unmade one gets it made, and the class loses this
-    descriptor: the attribute is plain again, with the value it had.
-    """
-
-    def __get__(self, client: Any, owner: type | None = None) -> Any:
-        if client is None:
-            return self
-        held = vars(client)
-        unmade = held.pop(_UNMADE, None)
-        if unmade is not None:
-            http, then = unmade
-            held[_LAST_REQUEST] = http._last_request_of(then)
-        return held.get(_LAST_REQUEST)
-
-    def __set__(self, client: Any, value: Any) -> None:
-        held = vars(client)
-        held.pop(_UNMADE, None)
-        held[_LAST_REQUEST] = value
-
-
-#: The attribute, and where a patched client holds its last request unmade.
-_LAST_REQUEST: Final = "_test_only_last_request"
-_UNMADE: Final = "_sync_core_unmade_last_request"
-#: The clients that may hold an unmade last request: made when the patch ends.
-_unmade_holders: weakref.WeakSet[Any] = weakref.WeakSet()
-
-
 def _patch() -> None:
-    """Route the SDK clients' every request to the innermost active block."""
+    """Route the SDK clients' every request to the innermost active block.
+
+    A client records its request and answer as twilio's own ``request`` does: the
+    request first (:func:`~sync_core.adapters.twilio.sent_request`: made from its own
+    arguments, its attributes set when first read), the answer ``None`` until there is
+    one.
+    """
+    from ..adapters.twilio import sent_request
+
     synchronous, asynchronous = _client_classes()
     _originals[synchronous] = vars(synchronous)["request"]
     _originals[asynchronous] = vars(asynchronous)["request"]
 
-    def request(client: Any, *args: Any, **kwargs: Any) -> Any:
+    def request(
+        client: Any,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        client._test_only_last_response = None
+        client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._http
-        answer = http.request(*args, **kwargs)
-        _answered(client, http, answer)
+        answer = http.request(method, url, params, data, headers, auth, timeout, allow_redirects)
+        client._test_only_last_response = answer
         return answer
 
-    async def request_async(client: Any, *args: Any, **kwargs: Any) -> Any:
+    async def request_async(
+        client: Any,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        client._test_only_last_response = None
+        client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._async_http
-        answer = await http.request(*args, **kwargs)
-        _answered(client, http, answer)
+        answer = await http.request(
+            method, url, params, data, headers, auth, timeout, allow_redirects
+        )
+        client._test_only_last_response = answer
         return answer
 
     setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio
     setattr(asynchronous, "request", request_async)  # noqa: B010
-    for kind in (synchronous, asynchronous):
-        setattr(kind, _LAST_REQUEST, _LastRequest())
-
-
-def _answered(client: Any, http: Any, answer: Any) -> None:
-    """Record on ``client`` the request ``http`` answered with ``answer``, as twilio's
-    own clients do (the request unmade: :class:`_LastRequest`)."""
-    held = vars(client)
-    if _UNMADE not in held:
-        _unmade_holders.add(client)
-    held[_UNMADE] = (http, http._last_request_then())
-    client._test_only_last_response = answer
 
 
 def _unpatch() -> None:
-    for client in list(_unmade_holders):
-        getattr(client, _LAST_REQUEST)  # made now, while the descriptor still can
-    _unmade_holders.clear()
     for kind, original in _originals.items():
         setattr(kind, "request", original)  # noqa: B010  # a class of the untyped twilio
-        if isinstance(vars(kind).get(_LAST_REQUEST), _LastRequest):
-            delattr(kind, _LAST_REQUEST)
     _originals.clear()
 
 
 def _innermost() -> MockTwilio:
-    """The innermost active block (without the lock: reading a list's last item is
-    atomic, and a request need not wait for a block being entered elsewhere)."""
+    """The innermost active block: read without the lock (a list's last item is read
+    atomically), but for a request that comes while a block is being entered or left,
+    which waits for the lock."""
     try:
         return _stack[-1]
-    except IndexError:  # a request racing the end of the last block
-        raise RuntimeError("mock_twilio() ended while a request was under way") from None
+    except IndexError:
+        pass
+    with _lock:
+        if not _stack:  # a request racing the end of the last block
+            raise RuntimeError("mock_twilio() ended while a request was under way")
+        return _stack[-1]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import gc
 import importlib
 import json
 import os
+import pickle
 import socket
 import sys
+import threading
 import unittest
 from typing import Any
 
@@ -322,6 +326,7 @@ def test_each_client_records_its_last_request_as_twilio_does() -> None:
             "POST",
             "https://sync.twilio.com/v1/Services/default/Documents",
         )
+        assert made.auth == (ACCOUNT, "token")
         assert made.data["UniqueName"] == "d"
         assert json.loads(made.data["Data"]) == {"a": 1}
         assert first.http_client._test_only_last_request is made  # the same on every read
@@ -352,33 +357,124 @@ def test_a_last_request_never_read_is_never_made(monkeypatch: pytest.MonkeyPatch
             documents.create(unique_name=name)
         assert made == []  # three requests answered, none of their Requests made
         last = client.http_client._test_only_last_request
-        assert made == [last]
         assert last.data == {"UniqueName": "c"}
+        assert made == [last]  # made at the first read, once
 
 
-def test_an_unread_last_request_outlives_the_block_and_the_attribute_is_plain_again() -> None:
-    with mock_twilio():
+def test_a_recorded_request_is_plain_data_that_outlives_the_block() -> None:
+    with mock_twilio() as sync:
         client = Client(ACCOUNT, "token")
         client.sync.v1.services("default").documents.create(unique_name="d")
-        other = Client(ACCOUNT, "token")
-        other.sync.v1.services("default").documents.create(unique_name="e")
-        other.http_client._test_only_last_request = None  # assigned: kept as assigned
+        copied = copy.deepcopy(client.http_client)  # as Django's setUpTestData copies
+        unread = client.http_client._test_only_last_request
+        kept = pickle.loads(pickle.dumps(copied._test_only_last_request))
+    assert TwilioHttpClient.request is ORIGINAL
     assert "_test_only_last_request" not in vars(TwilioHttpClient)
-    assert "_test_only_last_request" not in vars(AsyncTwilioHttpClient)
-    kept = client.http_client._test_only_last_request  # made as the block ended
-    assert isinstance(kept, TwilioRequest)
+    assert kept == unread
     assert kept.data == {"UniqueName": "d"}
-    assert other.http_client._test_only_last_request is None
+    assert copied._test_only_last_request.url.endswith("/Services/default/Documents")
+    # Nothing recorded holds the answering Sync: a client outliving the block keeps
+    # only the request's own arguments.
+    assert not any(referent is sync for referent in gc.get_referents(vars(copied)))
     assert TwilioHttpClient()._test_only_last_request is None  # as twilio starts it
 
 
-def test_a_later_request_replaces_an_assigned_last_request() -> None:
+def test_an_assigned_last_request_is_kept_until_the_next_request() -> None:
     with mock_twilio():
         client = Client(ACCOUNT, "token")
         client.http_client._test_only_last_request = "assigned"
         assert client.http_client._test_only_last_request == "assigned"
         client.sync.v1.services("default").documents.create(unique_name="d")
         assert client.http_client._test_only_last_request.data == {"UniqueName": "d"}
+        made = client.http_client._test_only_last_request
+        made.url = "changed"  # a value set before the others are read is kept
+        assert (made.url, made.method) == ("changed", "POST")
+
+
+def test_a_request_the_fallback_answers_is_the_one_recorded() -> None:
+    def messaging(method: str, uri: str, **_: Any) -> Response:
+        return Response(201, json.dumps({"sid": "SM" + "0" * 32}))
+
+    with mock_twilio(fallback=messaging):
+        client = Client(ACCOUNT, "token")
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        client.messaging.v1.services.create(friendly_name="sms")
+        made = client.http_client._test_only_last_request
+        assert (made.method, made.url) == ("POST", "https://messaging.twilio.com/v1/Services")
+        assert made.data == {"FriendlyName": "sms"}
+
+
+def test_a_refused_request_is_recorded_with_no_answer_as_twilio_does() -> None:
+    with mock_twilio():
+        client = Client(ACCOUNT, "token")
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        with pytest.raises(NotEmulatedError):
+            client.messaging.v1.services.create(friendly_name="not sync")
+        made = client.http_client._test_only_last_request
+        assert made.url == "https://messaging.twilio.com/v1/Services"
+        assert client.http_client._test_only_last_response is None
+
+
+def test_each_thread_s_client_records_its_own_request() -> None:
+    names = {"left": [f"left-{n}" for n in range(150)], "right": [f"right-{n}" for n in range(150)]}
+    wrong: list[tuple[str, object]] = []
+
+    def run(side: str, client: Client) -> None:
+        documents = client.sync.v1.services("default").documents
+        for name in names[side]:
+            documents.create(unique_name=name)
+            made = client.http_client._test_only_last_request
+            if made.data != {"UniqueName": name}:
+                wrong.append((name, made.data))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as can be
+    try:
+        with mock_twilio():
+            clients = {side: Client(ACCOUNT, "token") for side in names}
+            threads = [
+                threading.Thread(target=run, args=(side, client))
+                for side, client in clients.items()
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []
+
+
+def test_a_request_while_a_block_is_being_entered_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sync_core.testing.mock as mock
+
+    client = Client(ACCOUNT, "token")
+    results: list[object] = []
+
+    def ask() -> None:
+        try:
+            results.append(client.sync.v1.services("default").documents.create().sid)
+        except Exception as error:  # what a request racing the entry got
+            results.append(error)
+
+    patch = mock._patch
+
+    def patch_then_ask() -> None:
+        patch()  # the classes are patched; the block is not on the stack yet
+        asking = threading.Thread(target=ask)
+        asking.start()
+        asking.join(timeout=0.2)  # it waits for the block, which waits here
+
+    monkeypatch.setattr(mock, "_patch", patch_then_ask)
+    with mock_twilio() as sync:
+        for _ in range(200):
+            if results:
+                break
+            threading.Event().wait(0.05)
+        assert [type(result) for result in results] == [str]
+        assert sync.services("default").documents.list()[0].sid == results[0]
 
 
 def test_the_async_client_records_its_last_request() -> None:
