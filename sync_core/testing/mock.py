@@ -69,6 +69,10 @@ _lock = threading.RLock()
 _stack: list[MockTwilio] = []
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
+#: The ``id`` of each active block's fallback (with how many blocks have it): one of
+#: the SDK's clients given as a fallback sends with twilio's own ``request``, whatever
+#: calls it (its class's own ``request``, or a subclass's that calls it).
+_sending: dict[int, int] = {}
 
 
 def current_sync() -> Sync:
@@ -123,9 +127,8 @@ class MockTwilio:
     def __enter__(self) -> Sync:
         from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
 
-        fallback = _unpatched(self.fallback)
-        self._http = SyncHttpClient(self.sync, fallback=fallback)
-        self._async_http = AsyncSyncHttpClient(self.sync, fallback=fallback)
+        self._http = SyncHttpClient(self.sync, fallback=self.fallback)
+        self._async_http = AsyncSyncHttpClient(self.sync, fallback=self.fallback)
         with _lock:
             self._saved = [(name, os.environ.get(name)) for name in _ENVIRONMENT]
             for name, value in _ENVIRONMENT.items():
@@ -133,6 +136,8 @@ class MockTwilio:
             if not _stack:
                 _patch()
             _stack.append(self)
+            if self.fallback is not None:
+                _sending[id(self.fallback)] = _sending.get(id(self.fallback), 0) + 1
         return self.sync
 
     def __exit__(
@@ -144,6 +149,10 @@ class MockTwilio:
         with _lock:
             if self in _stack:
                 _stack.remove(self)
+                if self.fallback is not None:
+                    left = _sending.pop(id(self.fallback)) - 1
+                    if left:
+                        _sending[id(self.fallback)] = left
             if not _stack:
                 _unpatch()
             for name, value in self._saved:
@@ -213,28 +222,11 @@ _ENVIRONMENT: Final[dict[str, Callable[[Sync], str]]] = {
 }
 
 
-def _unpatched(fallback: Any | None) -> Any | None:
-    """``fallback``, calling the SDK clients' own ``request`` when it is one of them."""
-    if fallback is None:
-        return None
-    original = next(
-        (_originals_of(kind) for kind in _client_classes() if isinstance(fallback, kind)), None
-    )
-    if original is None:
-        return fallback
-    return functools.partial(original, fallback)
-
-
 def _client_classes() -> list[type]:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
     from twilio.http.http_client import TwilioHttpClient
 
     return [TwilioHttpClient, AsyncTwilioHttpClient]
-
-
-def _originals_of(kind: type) -> Callable[..., Any]:
-    found: Callable[..., Any] = _originals.get(kind) or vars(kind)["request"]
-    return found
 
 
 def _patch() -> None:
@@ -248,8 +240,8 @@ def _patch() -> None:
     from ..adapters.twilio import sent_request
 
     synchronous, asynchronous = _client_classes()
-    _originals[synchronous] = vars(synchronous)["request"]
-    _originals[asynchronous] = vars(asynchronous)["request"]
+    sends = _originals[synchronous] = vars(synchronous)["request"]
+    sends_async = _originals[asynchronous] = vars(asynchronous)["request"]
 
     def request(
         client: Any,
@@ -262,6 +254,8 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
+        if _sending and id(client) in _sending:  # a block's fallback: it really sends
+            return sends(client, method, url, params, data, headers, auth, timeout, allow_redirects)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._http
@@ -280,6 +274,10 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
+        if _sending and id(client) in _sending:  # a block's fallback: it really sends
+            return await sends_async(
+                client, method, url, params, data, headers, auth, timeout, allow_redirects
+            )
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._async_http

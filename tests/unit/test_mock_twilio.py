@@ -189,6 +189,39 @@ def test_a_real_twilio_client_as_the_fallback_really_sends(
     assert sent == ["POST https://messaging.twilio.com/v1/Services"]
 
 
+def test_a_fallback_of_a_twilio_client_subclass_runs_its_own_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A subclass's own request (here adding a header, then twilio's own) is what answers
+    # the other products, and what it hands on to twilio's request really sends.
+    sent: list[tuple[str, str | None]] = []
+
+    def send(session: requests.Session, prepared: Any, **_: Any) -> requests.Response:
+        sent.append((f"{prepared.method} {prepared.url}", prepared.headers.get("X-Tenant")))
+        answer = requests.Response()
+        answer.status_code = 201
+        answer._content = json.dumps({"sid": "MG" + "0" * 32}).encode()
+        return answer
+
+    class Tenanted(TwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            headers = {**(kwargs.pop("headers", None) or {}), "X-Tenant": "acme"}
+            return super().request(method, url, *args, headers=headers, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    fallback = Tenanted()
+    with mock_twilio(fallback=fallback) as sync:
+        made = Client().messaging.v1.services.create(friendly_name="sms")
+        Client().sync.v1.services("default").documents.create(unique_name="d")
+        with mock_twilio(sync, fallback=fallback):  # the same fallback, nested
+            Client().messaging.v1.services.create(friendly_name="inner")
+        Client().messaging.v1.services.create(friendly_name="outer again")
+    assert made.sid == "MG" + "0" * 32
+    assert sent == [("POST https://messaging.twilio.com/v1/Services", "acme")] * 3
+    assert fallback._test_only_last_request.data == {"FriendlyName": "outer again"}
+    assert sync.services("default").documents("d").fetch().unique_name == "d"
+
+
 def test_the_host_check_applies_to_the_clients_used_directly(sync: Sync) -> None:
     client = Client(ACCOUNT, "token", http_client=SyncHttpClient(sync))
     with pytest.raises(NotEmulatedError, match="Messaging"):
