@@ -278,19 +278,39 @@ class _SentRequest(TwilioRequest):  # type: ignore[misc]  # twilio is untyped
     as twilio's own clients do, and most programs never read it.
 
     Until then it holds the arguments alone (plain values: it copies and pickles); the
-    first read of any attribute sets them all, as twilio's ``Request`` sets them, but
-    for one assigned already. Made by calling the class, it is a plain ``Request``.
+    first read of any attribute (or ``dir()``, or a ``del``) sets them all, as twilio's
+    ``Request`` sets them, but for one assigned already. Only ``vars()`` shows the
+    difference before that. Made by calling the class, it is a plain ``Request``.
     """
 
-    def __getattr__(self, name: str) -> Any:
+    def _fill(self) -> dict[str, Any]:
+        """Set the attributes from the arguments held, if not set yet; ``__dict__``."""
         held: dict[str, Any] = self.__dict__
         sent = held.get("_sent")
-        if sent is None or name.startswith("__"):
+        if sent is not None:
+            for field, value in vars(_twilio_request(sent)).items():
+                held.setdefault(field, value)
+            held.pop("_sent", None)  # last: a thread reading meanwhile finds them set
+        return held
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
             raise AttributeError(name)
-        for field, value in vars(_twilio_request(sent)).items():
-            held.setdefault(field, value)
-        held.pop("_sent", None)
-        return object.__getattribute__(self, name)
+        held = self._fill()
+        try:
+            return held[name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}"
+            ) from None
+
+    def __delattr__(self, name: str) -> None:
+        self._fill()
+        super().__delattr__(name)
+
+    def __dir__(self) -> list[str]:
+        self._fill()
+        return list(super().__dir__())
 
 
 def sent_request(

@@ -256,6 +256,10 @@ def _patch() -> None:
     ) -> Any:
         if _sending and id(client) in _sending:  # a block's fallback: it really sends
             return sends(client, method, url, params, data, headers, auth, timeout, allow_redirects)
+        if timeout is None:  # as TwilioHttpClient.request: its own, or refused if not > 0
+            timeout = getattr(client, "timeout", None)
+        elif timeout <= 0:
+            raise ValueError(timeout)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._http
@@ -278,6 +282,8 @@ def _patch() -> None:
             return await sends_async(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
+        if timeout is not None and timeout <= 0:  # as AsyncTwilioHttpClient.request
+            raise ValueError(timeout)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._async_http
@@ -299,8 +305,8 @@ def _unpatch() -> None:
 
 def _innermost() -> MockTwilio:
     """The innermost active block: read without the lock (a list's last item is read
-    atomically), but for a request that comes while a block is being entered or left,
-    which waits for the lock."""
+    atomically), but when none is on the stack: a request that comes while the first
+    block is being entered waits for it (under the lock)."""
     try:
         return _stack[-1]
     except IndexError:

@@ -510,6 +510,52 @@ def test_a_request_while_a_block_is_being_entered_waits_for_it(
         assert sync.services("default").documents.list()[0].sid == results[0]
 
 
+def test_a_recorded_request_reads_as_a_plain_one_before_and_after_its_first_read() -> None:
+    with mock_twilio():
+        client = Client(ACCOUNT, "token")
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        made = client.http_client._test_only_last_request
+        assert {"method", "url", "data"} <= set(dir(made))  # dir() sets them first
+        del made.auth
+        assert not hasattr(made, "auth")  # deleted, as from a plain Request
+        with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+            _ = made.nope
+        client.sync.v1.services("default").documents("d").fetch()
+        fresh = client.http_client._test_only_last_request
+        del fresh.params  # a del before any read sets the others first
+        assert fresh.method == "GET"
+        assert not hasattr(fresh, "params")
+
+
+def test_a_first_read_racing_another_thread_s_finds_what_it_set() -> None:
+    from sync_core.adapters.twilio import sent_request
+
+    made = sent_request("post", "https://sync.twilio.com/v1/Services", None, None, None, None)
+    # Thread B's plain lookup missed "url"; thread A's first read then set every field;
+    # B's __getattr__ runs after: it must find the field, not refuse it.
+    assert made.method == "POST"  # A's first read
+    assert made.__getattr__("url") == "https://sync.twilio.com/v1/Services"  # B's
+
+
+def test_a_timeout_is_what_twilio_s_clients_make_of_it() -> None:
+    heard: list[object] = []
+
+    def elsewhere(method: str, uri: str, **kwargs: Any) -> Response:
+        heard.append(kwargs["timeout"])
+        return Response(201, json.dumps({"sid": "SM" + "0" * 32}))
+
+    with mock_twilio(fallback=elsewhere) as sync:
+        client = Client(ACCOUNT, "token", http_client=TwilioHttpClient(timeout=7))
+        client.messaging.v1.services.create(friendly_name="sms")
+        assert heard == [7]  # none given: the client's own, as TwilioHttpClient sends
+        for refused in (0, -1):
+            with pytest.raises(ValueError, match=str(refused)):
+                client.http_client.request(
+                    "GET", "https://sync.twilio.com/v1/Services", timeout=refused
+                )
+        assert sync.requests == []  # refused before anything was asked
+
+
 def test_the_async_client_records_its_last_request() -> None:
     async def scenario() -> Any:
         client = Client(ACCOUNT, "token", http_client=AsyncTwilioHttpClient())
