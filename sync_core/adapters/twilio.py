@@ -37,7 +37,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final, cast
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from requests.exceptions import ReadTimeout
@@ -179,7 +179,8 @@ class _Answering:
     #: Whether it is the SDK's async kind of client.
     _is_async = False
     _test_only_last_response: TwilioResponse | None
-    #: The last request's arguments; its twilio ``Request`` is made when first read.
+    #: The last request's arguments; its twilio ``Request`` is made when first read
+    #: (as :func:`sent_request` makes its attributes: the same ``_twilio_request``).
     _last_sent: tuple[Any, ...] | None = None
     _last_made: tuple[tuple[Any, ...], TwilioRequest] | None = None
     _last_request: TwilioRequest | None = None
@@ -228,13 +229,17 @@ class _Answering:
         """Answer one SDK request (credentials and timeouts are not checked).
 
         A request for Sync's host is answered by sync_core; one for any other Twilio
-        product goes to :attr:`fallback`, or fails with :class:`NotEmulatedError`.
+        product goes to :attr:`fallback`, or fails with :class:`NotEmulatedError`. The
+        request is recorded first, and its answer once there is one, as twilio's own
+        clients record them.
         """
+        self._last_sent = (method, uri, auth, params, data, headers)
+        self._test_only_last_response = None
         if not uri.startswith(_SDK_ORIGIN) and not is_sync_host(uri):
             if self.fallback is None:
                 raise NotEmulatedError(method, uri)
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
-            return answer_elsewhere(
+            answer = answer_elsewhere(
                 method,
                 uri,
                 params=params,
@@ -244,7 +249,9 @@ class _Answering:
                 timeout=timeout,
                 allow_redirects=allow_redirects,
             )
-        self._last_sent = (method, uri, auth, params, data, headers)
+            if not inspect.isawaitable(answer):  # an async fallback's: recorded when awaited
+                self._test_only_last_response = answer
+            return answer
         kind = type(self)
         sent = kind._kept_as_sent(uri) if len(uri) <= _KEPT_URL_LENGTH else kind._as_sent(uri)
         try:
@@ -332,7 +339,7 @@ def sent_request(
     """
     request = _SentRequest.__new__(_SentRequest)
     request._sent = (method, url, auth, params, data, headers)
-    return cast("TwilioRequest", request)
+    return request
 
 
 def _requests_timeout(timeout: FaultTimeout) -> Exception:
@@ -376,5 +383,5 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
         """Answer one SDK request, as :meth:`SyncHttpClient.request` does."""
         answer = self._answer(*args, **kwargs)
         if inspect.isawaitable(answer):  # an async fallback's
-            answer = await answer
+            answer = self._test_only_last_response = await answer
         return answer

@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from support import not_found
 from twilio.http.request import Request as TwilioRequest
+from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from sync_core import ManualClock, Sync
 from sync_core.adapters.rest import RestApi
-from sync_core.adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
+from sync_core.adapters.twilio import AsyncSyncHttpClient, NotEmulatedError, SyncHttpClient
 from sync_core.journal import Journal, JournalEntry
 
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -221,6 +222,27 @@ def test_the_clients_last_request_is_made_on_reading_and_is_twilios_own() -> Non
     assert third.url == DOCUMENT
 
 
+def test_the_client_records_what_the_fallback_answered_and_what_it_refused() -> None:
+    sync = make_sync(10)
+    answer = TwilioResponse(201, '{"sid": "SM00000000000000000000000000000000"}')
+    http = SyncHttpClient(sync, fallback=lambda *args, **kwargs: answer)
+    client = client_on(http)
+    client.sync.v1.services("default").documents.create(unique_name="notes")
+    client.messaging.v1.services.create(friendly_name="sms")
+    made = http._test_only_last_request
+    assert made is not None
+    assert (made.method, made.url) == ("POST", "https://messaging.twilio.com/v1/Services")
+    assert made.data == {"FriendlyName": "sms"}
+    assert http._test_only_last_response is answer
+    refusing = SyncHttpClient(sync)
+    with pytest.raises(NotEmulatedError):
+        client_on(refusing).messaging.v1.services.create(friendly_name="sms")
+    refused = refusing._test_only_last_request
+    assert refused is not None
+    assert refused.url == "https://messaging.twilio.com/v1/Services"
+    assert refusing._test_only_last_response is None  # as twilio's own, when it fails
+
+
 def test_a_none_header_is_no_header_whatever_the_case_of_the_others() -> None:
     sync = make_sync(8)
     http = SyncHttpClient(sync)
@@ -287,3 +309,25 @@ def test_a_journal_entry_is_the_same_object_on_every_read() -> None:
     assert second[1] is tagged
     assert type(second[1]) is Tagged
     assert [entry.status for entry in second] == [200, 201, 404]
+
+
+def test_the_async_client_records_what_an_async_fallback_answered() -> None:
+    import asyncio
+
+    sync = make_sync(11)
+    answer = TwilioResponse(201, '{"sid": "SM00000000000000000000000000000000"}')
+
+    async def elsewhere(*args: Any, **kwargs: Any) -> TwilioResponse:
+        return answer
+
+    http = AsyncSyncHttpClient(sync, fallback=elsewhere)
+    client = client_on(http)
+
+    async def scenario() -> None:
+        await client.messaging.v1.services.create_async(friendly_name="sms")
+
+    asyncio.run(scenario())
+    made = http._test_only_last_request
+    assert made is not None
+    assert made.url == "https://messaging.twilio.com/v1/Services"
+    assert http._test_only_last_response is answer
