@@ -821,6 +821,7 @@ class RestApi:
                 raise METHOD_NOT_ALLOWED.error(f"{verb} is not one of {allowed} here")
             if target.query:  # the URL's own parameters, under the request's
                 asked = {**dict(target.query), **asked}
+                query = {**dict(target.query), **query}  # as the journal writes them
             answer = handler(
                 self.sync, _Request(verb, target, asked, given, headers or {}), target.args
             )

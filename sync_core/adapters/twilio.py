@@ -36,12 +36,16 @@ import functools
 import inspect
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from requests import Request, Session
 from requests.exceptions import ReadTimeout
 from requests.models import PreparedRequest
+from requests.structures import CaseInsensitiveDict
+from requests.utils import check_header_validity
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response as TwilioResponse
@@ -58,6 +62,7 @@ __all__ = [
     "SyncHttpClient",
     "as_sent",
     "as_sent_async",
+    "for_sync",
     "is_sync_host",
     "sent_request",
 ]
@@ -66,7 +71,8 @@ _logger: Final = logging.getLogger("sync_core.twilio")
 
 #: A URL that ``requests`` sends as it is: only characters it never re-quotes, and no
 #: ``.`` or ``..`` segment that urllib3 would remove (checked by a look for "/.").
-_AS_IS: Final = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,/:;=?@\[\]]*")
+#: (``[`` and ``]`` are not among them: urllib3 and yarl percent-encode them.)
+_AS_IS: Final = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,/:;=?@]*")
 
 
 def as_sent(url: str) -> str:
@@ -126,6 +132,16 @@ def is_sync_host(url: str) -> bool:
     return host is None or _SYNC_HOST.fullmatch(host) is not None
 
 
+def for_sync(url: str) -> bool:
+    """Whether a twilio client's request for ``url`` is Sync's, which sync_core answers
+    (:func:`is_sync_host`, the SDK's own origin first).
+
+    >>> for_sync("https://sync.twilio.com/v1/Services"), for_sync("https://api.twilio.com/")
+    (True, False)
+    """
+    return url.startswith(_SDK_ORIGIN) or is_sync_host(url)
+
+
 class NotEmulatedError(RuntimeError):
     """A request for a Twilio product other than Sync: sync_core emulates Sync only.
 
@@ -174,8 +190,11 @@ class _Answering:
     #: URLs put (the SDK asks for the same few again and again).
     _as_sent: Callable[[str], str]
     _kept_as_sent: Callable[[str], str]
-    #: What an injected timeout becomes: what the client's HTTP library raises.
-    _timed_out: Callable[[FaultTimeout], Exception]
+    #: What an injected timeout becomes: what the client's HTTP library raises (given the
+    #: request's method, URL, params, data, headers and auth too).
+    _timed_out: Callable[..., Exception]
+    #: An answer's headers as the client's HTTP library gives them.
+    _headers_of: Callable[[Mapping[str, str]], Any]
     #: Whether it is the SDK's async kind of client.
     _is_async = False
     _test_only_last_response: TwilioResponse | None
@@ -233,9 +252,12 @@ class _Answering:
         request is recorded first, and its answer once there is one, as twilio's own
         clients record them.
         """
-        self._last_sent = (method, uri, auth, params, data, headers)
+        kind = type(self)
+        self._last_sent = (method, uri, auth, params, data, headers, kind._is_async)
         self._test_only_last_response = None
-        if not uri.startswith(_SDK_ORIGIN) and not is_sync_host(uri):
+        if headers:  # refused before anything is sent, as the client's HTTP library does
+            _check_headers(headers, kind._is_async)
+        if not for_sync(uri):
             if self.fallback is None:
                 raise NotEmulatedError(method, uri)
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
@@ -252,7 +274,6 @@ class _Answering:
             if not inspect.isawaitable(answer):  # an async fallback's: recorded when awaited
                 self._test_only_last_response = answer
             return answer
-        kind = type(self)
         sent = kind._kept_as_sent(uri) if len(uri) <= _KEPT_URL_LENGTH else kind._as_sent(uri)
         try:
             # As RestApi.handle, with the values as text and without the None ones (and
@@ -261,22 +282,86 @@ class _Answering:
             form = _given_texts(data) if data else {}
             answer = self.api._handle(method, sent, query, form, headers)
         except FaultTimeout as timeout:  # an injected one: as the HTTP library times out
-            converted = kind._timed_out(timeout)
+            converted = kind._timed_out(timeout, method, uri, params, data, headers, auth)
             if converted is timeout:
                 raise
             raise converted from timeout
-        response = TwilioResponse(answer.status, answer.text, answer.headers)
+        response = TwilioResponse(answer.status, answer.text, kind._headers_of(answer.headers))
         self._test_only_last_response = response
         return response
 
 
 def _twilio_request(sent: tuple[Any, ...]) -> TwilioRequest:
     """The twilio ``Request`` of a request's arguments, as :meth:`_Answering._answer`
-    keeps them (``method, url, auth, params, data, headers``)."""
-    method, url, auth, params, data, headers = sent
+    keeps them (``method, url, auth, params, data, headers``, and whether the client is
+    the async kind, which records ``auth`` as aiohttp's ``BasicAuth``)."""
+    method, url, auth, params, data, headers, is_async = sent
+    if is_async and auth is not None:  # as AsyncTwilioHttpClient.request records it
+        from aiohttp import BasicAuth
+
+        # BasicAuth's own fields, without the DeprecationWarning aiohttp 3.14's
+        # constructor gives (twilio's client gives it when it sends, not when read).
+        auth = tuple.__new__(BasicAuth, (auth[0], auth[1], "latin1"))
     return TwilioRequest(
         method=method, url=url, auth=auth, params=params, data=data, headers=headers
     )
+
+
+#: Header names and values found valid already, for each kind of client (index: whether
+#: it is the async one, whose rules are aiohttp's): the SDK sends the same few on every
+#: request, so each is checked once (:func:`_check_headers`); cleared when full.
+_VALID_NAMES: Final[tuple[set[object], set[object]]] = (set(), set())
+_VALID_VALUES: Final[tuple[set[object], set[object]]] = (set(), set())
+_VALID_KEPT: Final = 1_024
+#: A character aiohttp refuses in a header (``aiohttp/http_writer.py``, ``_safe_header``).
+_FORBIDDEN_IN_HEADER: Final = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_headers(headers: Mapping[Any, Any], is_async: bool) -> None:
+    """Refuse a header the client's HTTP library would refuse before sending anything.
+
+    ``requests`` (``TwilioHttpClient``) raises its ``InvalidHeader`` for a name or value
+    that is not text or bytes, or has leading whitespace or a line break
+    (``requests.utils.check_header_validity``); aiohttp (``AsyncTwilioHttpClient``)
+    raises ``TypeError`` for one that is not text and ``ValueError`` for a control
+    character (``aiohttp/http_writer.py``). A ``None`` value is no header (``requests``
+    drops it). So a test sees what the app would see.
+
+    >>> _check_headers({"If-Match": "3"}, False)
+    >>> _check_headers({"If-Match": 3}, False)
+    Traceback (most recent call last):
+    ...
+    requests.exceptions.InvalidHeader: Header part (3) from ('If-Match', 3) must be of type str or bytes, not <class 'int'>
+    >>> _check_headers({"If-Match": 3}, True)
+    Traceback (most recent call last):
+    ...
+    TypeError: Cannot serialize non-str key 3
+    """
+    names, values = _VALID_NAMES[is_async], _VALID_VALUES[is_async]
+    try:
+        if names.issuperset(headers) and values.issuperset(headers.values()):
+            return  # each seen and checked before (the common case: two C calls)
+    except TypeError:  # an unhashable value: checked, and refused, below
+        pass
+    for name, value in headers.items():
+        if value is None:
+            continue
+        if is_async:
+            for part in (name, value):
+                if not isinstance(part, str):
+                    raise TypeError(f"Cannot serialize non-str key {part!r}")
+                if _FORBIDDEN_IN_HEADER.search(part):
+                    raise ValueError(
+                        "Forbidden control character detected in headers. "
+                        "Potential header injection attack."
+                    )
+        else:
+            check_header_validity((name, value))
+        if len(values) >= _VALID_KEPT:
+            names.clear()
+            values.clear()
+        names.add(name)
+        values.add(value)  # text or bytes: hashable
 
 
 class _SentRequest(TwilioRequest):  # type: ignore[misc]  # twilio is untyped
@@ -327,9 +412,12 @@ def sent_request(
     params: dict[str, object] | None,
     data: dict[str, object] | None,
     headers: dict[str, str] | None,
+    asynchronous: bool = False,
 ) -> TwilioRequest:
     """The twilio ``Request`` of a request's arguments, its attributes set when first
-    read: a ``Request`` (a subclass), equal to ``Request(method=..., ...)``.
+    read: a ``Request`` (a subclass), equal to ``Request(method=..., ...)``. With
+    ``asynchronous``, as ``AsyncTwilioHttpClient`` records it: ``auth`` as aiohttp's
+    ``BasicAuth``.
 
     >>> request = sent_request("post", "https://sync.twilio.com/v1/Services", None,
     ...                        None, {"FriendlyName": "a"}, None)
@@ -338,19 +426,70 @@ def sent_request(
     ('POST', {'FriendlyName': 'a'}, True)
     """
     request = _SentRequest.__new__(_SentRequest)
-    request._sent = (method, url, auth, params, data, headers)
+    request._sent = (method, url, auth, params, data, headers, asynchronous)
     return request
 
 
-def _requests_timeout(timeout: FaultTimeout) -> Exception:
-    """What twilio's ``TwilioHttpClient`` lets through on a timeout: ``requests``'s own."""
-    return ReadTimeout(str(timeout))
+#: A ``requests`` session that only prepares requests (:func:`_requests_timeout`), made
+#: when first needed.
+_preparing: list[Session] = []
 
 
-def _async_timeout(timeout: FaultTimeout) -> Exception:
+def _requests_timeout(timeout: FaultTimeout, *sent: Any) -> Exception:
+    """What twilio's ``TwilioHttpClient`` lets through on a timeout: ``requests``'s own
+    ``ReadTimeout``, holding the request as ``requests`` prepared it (``sent``: the
+    method, URL, params, data, headers and auth, as ``TwilioHttpClient`` passes them)."""
+    method, url, params, data, headers, auth = sent
+    try:
+        if not _preparing:
+            _preparing.append(Session())
+        prepared = _preparing[0].prepare_request(
+            Request(str(method).upper(), url, params=params, data=data, headers=headers, auth=auth)
+        )
+    except Exception:  # what requests could not prepare is not sent: none to hold
+        prepared = None
+    return ReadTimeout(str(timeout), request=prepared)
+
+
+def _async_timeout(timeout: FaultTimeout, *sent: Any) -> Exception:
     """What twilio's ``AsyncTwilioHttpClient`` (aiohttp) raises: an ``asyncio.TimeoutError``,
     which a :class:`FaultTimeout` is (``TimeoutError``)."""
     return timeout
+
+
+class _Headers(CaseInsensitiveDict):  # type: ignore[type-arg]  # requests' own, as it records
+    """An answer's headers as ``requests`` gives them (``response.headers``, which
+    ``TwilioHttpClient`` records and hands the SDK): case-insensitive, made from the
+    answer's plain dict when first used (the SDK reads them only for ``*_with_http_info``).
+
+    >>> headers = _Headers({"ETag": "3"})
+    >>> headers["etag"], headers.get("ETAG"), dict(headers)
+    ('3', '3', {'ETag': '3'})
+    """
+
+    def __init__(self, headers: Mapping[str, str]) -> None:  # no super(): _store is lazy
+        self._given = headers
+
+    @property
+    def _store(self) -> OrderedDict[str, tuple[str, Any]]:  # type: ignore[override]  # lazy
+        store: OrderedDict[str, tuple[str, Any]] | None = self.__dict__.get("_made")
+        if store is None:
+            store = self.__dict__["_made"] = OrderedDict(
+                (name.lower(), (name, value)) for name, value in self._given.items()
+            )
+        return store
+
+
+def _requests_headers(headers: Mapping[str, str]) -> Any:
+    """An answer's headers, as ``requests`` gives them: :class:`_Headers`."""
+    return _Headers(headers)
+
+
+def _aiohttp_headers(headers: Mapping[str, str]) -> Any:
+    """An answer's headers, as aiohttp gives them (``CIMultiDictProxy``)."""
+    from multidict import CIMultiDict, CIMultiDictProxy
+
+    return CIMultiDictProxy(CIMultiDict(headers))
 
 
 class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is untyped
@@ -362,6 +501,7 @@ class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is
     _as_sent = staticmethod(as_sent)
     _kept_as_sent = staticmethod(functools.lru_cache(maxsize=512)(as_sent))
     _timed_out = staticmethod(_requests_timeout)
+    _headers_of = staticmethod(_requests_headers)
     request = _Answering._answer
 
 
@@ -377,6 +517,7 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
     _as_sent = staticmethod(as_sent_async)
     _kept_as_sent = staticmethod(functools.lru_cache(maxsize=512)(as_sent_async))
     _timed_out = staticmethod(_async_timeout)
+    _headers_of = staticmethod(_aiohttp_headers)
     _is_async = True
 
     async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:

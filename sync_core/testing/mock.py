@@ -2,9 +2,10 @@
 
 Real apps build their own ``twilio.rest.Client`` (at import time, in a factory, in a
 task). Inside ``mock_twilio()``, every one of them, built before or after entry, on the
-SDK's own HTTP client (``TwilioHttpClient``) or its async one
-(``AsyncTwilioHttpClient``), is answered in-process by a :class:`~sync_core.Sync`: the
-one given, or a fresh one on a :class:`~sync_core.ManualClock`.
+SDK's own HTTP client (``TwilioHttpClient``), its async one (``AsyncTwilioHttpClient``)
+or its signing one (``ValidationClient``), is answered in-process by a
+:class:`~sync_core.Sync`: the one given, or a fresh one on a
+:class:`~sync_core.ManualClock`.
 
 >>> from twilio.rest import Client
 >>> from sync_core.testing import mock_twilio
@@ -22,7 +23,8 @@ What it does, exactly:
   :class:`~sync_core.adapters.twilio.NotEmulatedError`, naming the product and the URL,
   unless ``fallback`` (a twilio ``HttpClient``, or any callable taking the arguments of
   its ``request``) answers it. A ``TwilioHttpClient`` given as the fallback really sends
-  (so ``responses`` or another fake can catch it).
+  those (so ``responses`` or another fake can catch them); its own Sync requests are
+  still answered here.
 - **Never the network**: the SDK's HTTP clients are patched at the class, so no request
   of the twilio SDK leaves the process, whatever it asks for (but through a fallback).
 - **The environment**: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set to test
@@ -225,8 +227,36 @@ _ENVIRONMENT: Final[dict[str, Callable[[Sync], str]]] = {
 def _client_classes() -> list[type]:
     from twilio.http.async_http_client import AsyncTwilioHttpClient
     from twilio.http.http_client import TwilioHttpClient
+    from twilio.http.validation_client import ValidationClient
 
-    return [TwilioHttpClient, AsyncTwilioHttpClient]
+    return [TwilioHttpClient, AsyncTwilioHttpClient, ValidationClient]
+
+
+def _signed(
+    client: Any,
+    method: str,
+    url: str,
+    params: Any,
+    data: Any,
+    headers: Any,
+    auth: Any,
+) -> None:
+    """Prepare and sign a request as twilio's ``ValidationClient.request`` does, but for
+    the send: its ``Twilio-Client-Validation`` JWT made with the client's key, so a key
+    it cannot sign with fails here as it would against Twilio."""
+    from requests import Request, Session
+    from twilio.jwt.validation import ClientValidationJwt
+
+    session = client.session or Session()
+    prepared = session.prepare_request(
+        Request(method.upper(), url, params=params, data=data, headers=headers, auth=auth)
+    )
+    if "Host" not in prepared.headers and "host" not in prepared.headers:
+        prepared.headers["Host"] = client._get_host(prepared)
+    payload = client._build_validation_payload(prepared)
+    ClientValidationJwt(
+        client.account_sid, client.api_key_sid, client.credential_sid, client.private_key, payload
+    ).to_jwt()
 
 
 def _patch() -> None:
@@ -237,11 +267,14 @@ def _patch() -> None:
     arguments, its attributes set when first read), the answer ``None`` until there is
     one.
     """
-    from ..adapters.twilio import sent_request
+    from twilio.http.response import Response
 
-    synchronous, asynchronous = _client_classes()
+    from ..adapters.twilio import for_sync, sent_request
+
+    synchronous, asynchronous, validating = _client_classes()
     sends = _originals[synchronous] = vars(synchronous)["request"]
     sends_async = _originals[asynchronous] = vars(asynchronous)["request"]
+    sends_signed = _originals[validating] = vars(validating)["request"]
 
     def request(
         client: Any,
@@ -254,7 +287,7 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and id(client) in _sending:  # a block's fallback: it really sends
+        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
             return sends(client, method, url, params, data, headers, auth, timeout, allow_redirects)
         if timeout is None:  # as TwilioHttpClient.request: its own, or refused if not > 0
             timeout = getattr(client, "timeout", None)
@@ -278,14 +311,16 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and id(client) in _sending:  # a block's fallback: it really sends
+        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
             return await sends_async(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
         if timeout is not None and timeout <= 0:  # as AsyncTwilioHttpClient.request
             raise ValueError(timeout)
         client._test_only_last_response = None
-        client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
+        client._test_only_last_request = sent_request(
+            method, url, auth, params, data, headers, asynchronous=True
+        )
         http = _innermost()._async_http
         answer = await http.request(
             method, url, params, data, headers, auth, timeout, allow_redirects
@@ -293,8 +328,30 @@ def _patch() -> None:
         client._test_only_last_response = answer
         return answer
 
+    def request_signed(
+        client: Any,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Any:
+        # As ValidationClient.request, which records nothing and answers without headers.
+        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
+            return sends_signed(
+                client, method, url, params, data, headers, auth, timeout, allow_redirects
+            )
+        _signed(client, method, url, params, data, headers, auth)
+        http = _innermost()._http
+        answer = http.request(method, url, params, data, headers, auth, timeout, allow_redirects)
+        return Response(answer.status_code, answer.text)
+
     setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio
     setattr(asynchronous, "request", request_async)  # noqa: B010
+    setattr(validating, "request", request_signed)  # noqa: B010
 
 
 def _unpatch() -> None:

@@ -105,11 +105,12 @@ def test_a_urls_own_query_is_read_afresh_and_never_takes_a_requests_parameters()
     assert page_size(PageSize="2") == 2  # the request's parameter wins over the URL's
     assert page_size() == 1  # and is not kept for the next request
     assert page_size(PageSize="3") == 3
-    # The journal keeps each request's own parameters, as given, not the URL's.
+    # The journal keeps the query parameters each request sent: the URL's own, under
+    # the request's (as over HTTP, where they all come in the query string).
     assert [entry.query for entry in sync.requests[-4:]] == [
-        {},
+        {"PageSize": "1"},
         {"PageSize": "2"},
-        {},
+        {"PageSize": "1"},
         {"PageSize": "3"},
     ]
     assert all(entry.url == url for entry in sync.requests[-4:])
