@@ -173,9 +173,12 @@ class _Operation(_Transaction):
                     engine.events.commit(self._pending)
                 if engine._wake:
                     engine._woken()
+                engine._sids_back = None  # what the body drew is spent
             else:
                 engine._wake = False
         finally:
+            if engine._sids_back is not None:  # not committed: the SIDs drawn go back
+                engine._put_sids_back()
             # Engine._end(), inline: release the lock, then deliver what committed.
             engine._operating = False
             engine.lock.release()
@@ -237,9 +240,13 @@ class _SharedOperation(_Operation):
                     self._admit(touches)
             _Transaction.__exit__(self, *exc_info)
             committed = exc_info[0] is None
+            if committed:
+                engine._sids_back = None
         finally:
             if self._caught_up and not committed:
                 engine.expiry.forget()
+            if engine._sids_back is not None:
+                engine._put_sids_back()
             engine._end()
 
 
@@ -339,6 +346,9 @@ class Engine:
         self.listening = threading.Lock()
         # Whether the transaction under way recorded changes a follower waits for.
         self._wake = False
+        # Where the SID generator was before the operation under way drew a SID that a
+        # rollback would otherwise spend (:meth:`draws_sids`); None: nothing to put back.
+        self._sids_back: object | None = None
 
     @property
     def faults(self) -> Faults:
@@ -487,6 +497,20 @@ class Engine:
         finally:
             self._touches = touches
         self.expiry.settle()
+
+    def draws_sids(self) -> None:
+        """The operation under way is about to draw SIDs for something it makes as a side
+        effect (the ``default`` Service, on first use): if it does not commit (a 404 or
+        400 further on), the generator is put back, so a seeded Sync makes the same SIDs
+        whether or not refused requests came first. A generator without ``getstate`` is
+        left as it is."""
+        if self._sids_back is None:
+            self._sids_back = self._sids_place()
+
+    def _put_sids_back(self) -> None:
+        """Put the SID generator back where :meth:`draws_sids` found it."""
+        back, self._sids_back = self._sids_back, None
+        cast(Any, self.sids).setstate(back)
 
     def _sids_place(self) -> object | None:
         """Where a seeded SID generator is, to go back to if the operation is refused."""

@@ -48,6 +48,7 @@ from .errors import (
     PARAMETER_INVALID,
     REVISION_MISMATCH,
     ErrorSpec,
+    SyncError,
 )
 from .events import Change
 from .instances import acting, stream_twin, twin
@@ -252,6 +253,13 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
             scope = Cursor.parse(page_token, scope=None).scope
             if scope.name != name or not isinstance(scope.start, spec.place_type | None):
                 raise PAGE_TOKEN_INVALID.error("the page token is not of this listing")
+            if scope.start is not None:  # its from_ is one a query's would be (a forgery's not)
+                try:
+                    spec.place(scope.start, engine.limits)
+                except SyncError:
+                    raise PAGE_TOKEN_INVALID.error(
+                        "the page token is not of this listing"
+                    ) from None
         else:
             descending = check_order(filters.order)
             inclusive = check_bounds(filters.bounds)

@@ -97,6 +97,7 @@ def resolve_service(
         if row is None:
             row = store.service_named(service)
     if row is None and service == DEFAULT_SERVICE_NAME:
+        engine.draws_sids()  # a refused request does not spend the Service's SID
         row = new_service(
             engine,
             now,

@@ -57,6 +57,9 @@ R = TypeVar("R")
 Position = tuple[str | int, ...]
 
 _TOKEN_PREFIX = "PT"
+#: The highest ``Page`` number a listing takes, in a parameter or a token: a 64-bit
+#: integer's (the next page's number is one more, and is written in its URL).
+MAX_PAGE_NUMBER = 2**63 - 2
 
 
 def effective_page_size(page_size: object, most: int = MAX_PAGE_SIZE_SERVED) -> int:
@@ -151,11 +154,16 @@ class Cursor:
                 or not isinstance(backwards, bool)
                 or not isinstance(page, int)
                 or isinstance(page, bool)
-                or page < 0
+                or not 0 <= page <= MAX_PAGE_NUMBER
                 or not isinstance(size, int)
                 or not 1 <= size <= MAX_PAGE_SIZE_SERVED
             ):
                 raise ValueError("not a page token")
+            # What a token made here holds is UTF-8 text (to_token encodes it): a lone
+            # surrogate is a forgery's (UnicodeEncodeError is a ValueError).
+            for text in (name, start, *position):
+                if type(text) is str:
+                    text.encode()
             found = Scope(name, descending, start, inclusive)
             if scope is not None and found != scope:
                 raise ValueError("not a page token of this listing")
@@ -264,9 +272,9 @@ def read_page(
         after: Position | None = None
         backwards = False
         number = check_int(page_number) if page_number not in (None, UNSET) else 0
-        if number is None or number < 0:
+        if number is None or not 0 <= number <= MAX_PAGE_NUMBER:
             raise PARAMETER_INVALID.error(
-                detail=f"Page must be a non-negative integer: {page_number!r}"
+                detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {page_number!r}"
             )
     else:
         cursor = Cursor.parse(page_token, scope=scope)

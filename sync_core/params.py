@@ -125,8 +125,21 @@ def expiry_after(now: datetime, ttl: int) -> datetime | None:
     '2025-01-01T00:01:00+00:00'
     >>> expiry_after(datetime(2025, 1, 1, tzinfo=UTC), 0) is None
     True
+
+    A clock set near the end of the calendar (a test's, moved to year 9999) may make
+    an expiry no date can hold: that TTL is refused as one out of range, never a 500.
+
+    >>> expiry_after(datetime(9999, 12, 31, tzinfo=UTC), 86_400)
+    Traceback (most recent call last):
+    ...
+    sync_core.errors.InvalidParameterError: HTTP 400 error 54011: The TTL value in seconds must either be empty or an integer between 0 and 31 536 000 (1 year) (a TTL of 86400 s from 9999-12-31 00:00:00+00:00 ends past year 9999)
     """
-    return None if ttl == 0 else now + timedelta(seconds=ttl)
+    if ttl == 0:
+        return None
+    try:
+        return now + timedelta(seconds=ttl)
+    except OverflowError:
+        raise TTL_INVALID.error(detail=f"a TTL of {ttl} s from {now} ends past year 9999") from None
 
 
 def check_unique_name(value: object, limit: int = MAX_UNIQUE_NAME) -> str:

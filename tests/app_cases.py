@@ -447,6 +447,11 @@ class AppCases(ABC):
         assert refused["message"].startswith("not a valid state: version:")
         reply = client.request("PUT", f"{CONTROL}/state", form=b"{not json")
         assert self.check(reply, 400).json()["message"] == "the body must be JSON (UTF-8)"
+        # A field named by a lone surrogate's escape (valid JSON, ASCII): a JSON 400 that
+        # names it escaped, never a crash.
+        odd = client.request("PUT", f"{CONTROL}/state", form=b'{"version": 1, "\\ud800": 1}')
+        assert "unknown field" in self.check(odd, 400).json()["message"]
+        assert "\ud800" in odd.json()["message"]
         assert state(sync) == before
 
     def test_control_unknown_routes_and_methods(self) -> None:
@@ -529,10 +534,18 @@ class AppCases(ABC):
         assert moved.status == 200, moved.body
 
     def test_a_double_slash_names_no_host(self) -> None:
-        client = self.client(new_sync())
+        sync = new_sync()
+        client = self.client(sync)
         gone = client.request("GET", "//evil/v1/Services")
         assert gone.status == 404
         assert gone.json()["code"] == 20404
+        # Nor is "//v1/..." the path "/v1/...", on a server that drops the extra slash
+        # from PATH_INFO (waitress) too: nothing is deleted.
+        sync.services("default").sync_maps.create(unique_name="m")
+        kept = client.request("DELETE", "//v1/Services/default/Maps/m")
+        assert kept.status == 404
+        assert kept.json()["code"] == 20404
+        assert sync.services("default").sync_maps("m").fetch().unique_name == "m"
 
     def test_a_head_request_gets_no_body(self) -> None:
         client = self.client(new_sync())

@@ -137,8 +137,20 @@ class ServedApp:
 
 
 def answer_json(status: int, body: object, headers: list[tuple[str, str]] | None = None) -> Answer:
-    """An answer with a JSON body, its ``Content-Type`` and ``Content-Length``."""
-    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    """An answer with a JSON body, its ``Content-Type`` and ``Content-Length``.
+
+    Text with a lone surrogate (a JSON ``\\ud800`` escape a client sent, named back in a
+    message) has no UTF-8: the body then escapes every non-ASCII character, as JSON
+    allows, rather than fail.
+
+    >>> answer_json(400, {"message": "unknown field " + chr(0xD800)}).body
+    b'{"message": "unknown field \\\\ud800"}'
+    """
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(body).encode("ascii")
     return Answer(status, [_JSON, ("Content-Length", str(len(data))), *(headers or [])], data)
 
 

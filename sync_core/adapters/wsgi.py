@@ -75,6 +75,12 @@ def request_path(environ: dict[str, Any]) -> bytes:
     b'/v1/x/a%2Fb'
     >>> request_path({"PATH_INFO": "/v1/x/caf\\xc3\\xa9"})
     b'/v1/x/caf%C3%A9'
+
+    A server that drops a path's extra leading slashes from ``PATH_INFO`` (waitress)
+    does not make ``//v1/...`` (a path naming no host: 404) into ``/v1/...``:
+
+    >>> request_path({"PATH_INFO": "/v1/x/a/b", "REQUEST_URI": "//v1/x/a%2Fb"})
+    b'//v1/x/a%2Fb'
     """
     info = environ.get("PATH_INFO", "").encode("latin-1")
     sent = environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -85,8 +91,12 @@ def request_path(environ: dict[str, Any]) -> bytes:
             raw = b""
         raw = origin_form(raw)
         rest = strip_mount(raw, environ.get("SCRIPT_NAME", "").encode("latin-1"))
-        if rest is not None and unquote_to_bytes(rest) == info:
-            return rest
+        if rest is not None:
+            decoded = unquote_to_bytes(rest)
+            if decoded == info or (
+                rest.startswith(b"//") and decoded.lstrip(b"/") == info.lstrip(b"/")
+            ):
+                return rest
     return quote(info, safe="/").encode("ascii")
 
 

@@ -11,6 +11,8 @@ makes goes to 127.0.0.1. The server is always stopped, killed if it will not sto
 
 from __future__ import annotations
 
+import base64
+import http.client
 import json
 import os
 import socket
@@ -194,3 +196,34 @@ def test_auth_and_control_routes_over_http(server: str) -> None:
         unauthenticated = requests.get(f"{server}{CONTROL}/state", timeout=10)
         assert unauthenticated.status_code == 401
         assert unauthenticated.headers["WWW-Authenticate"] == 'Basic realm="Twilio API"'
+
+
+def test_a_path_with_a_double_slash_is_404_on_every_server(server: str) -> None:
+    """``//v1/...`` names no host and no route: 404, and nothing deleted, also under
+    waitress, which drops the extra slash from ``PATH_INFO``."""
+    with requests.Session() as session:
+        session.trust_env = False
+        session.auth = (DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+        made = session.post(
+            f"{server}/v1/Services/default/Maps", data={"UniqueName": "m"}, timeout=10
+        )
+        assert made.status_code == 201
+    credentials = base64.b64encode(f"{DEFAULT_ACCOUNT_SID}:{DEFAULT_AUTH_TOKEN}".encode())
+    parts = urlsplit(server)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        connection.request(
+            "DELETE",
+            "//v1/Services/default/Maps/m",
+            headers={"Authorization": f"Basic {credentials.decode()}"},
+        )
+        answer = connection.getresponse()
+        assert answer.status == 404
+        assert json.loads(answer.read())["code"] == 20404
+    finally:
+        connection.close()
+    with requests.Session() as session:
+        session.trust_env = False
+        session.auth = (DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)
+        kept = session.get(f"{server}/v1/Services/default/Maps/m", timeout=10)
+        assert kept.status_code == 200

@@ -182,3 +182,27 @@ def test_the_webhook_sink_can_be_set_and_removed_later() -> None:
     with pytest.raises(TypeError, match="callable"):
         sync.webhook_sink = "https://app.test"  # type: ignore[assignment]
     assert sync.webhook_sink is None
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+def test_refused_requests_on_the_default_service_spend_no_sid(storage: str) -> None:
+    """The ``default`` Service is made on first use, in the request's transaction: a
+    request refused further on (404, 400) rolls it back, and puts its SID back too, so
+    a seeded Sync makes the same SIDs with or without refused requests first."""
+    from sync_core import NotFoundError, SqliteStorage
+    from sync_core.adapters.rest import RestApi
+
+    def sids(refused_first: bool) -> tuple[str, str]:
+        sync = Sync(seed=7, storage=None if storage == "memory" else SqliteStorage(":memory:"))
+        if refused_first:
+            with pytest.raises(NotFoundError):
+                sync.services("default").documents("missing").fetch()
+            api = RestApi(sync)
+            assert api.handle("GET", "/v1/Services/default/Maps/missing").status == 404
+            refused = api.handle("POST", "/v1/Services/default/Documents", data={"Ttl": "-1"})
+            assert refused.status == 400
+            assert sync.export_state()["services"] == []  # none made, none kept
+        made = sync.services("default").documents.create()
+        return made.service_sid, made.sid
+
+    assert sids(refused_first=True) == sids(refused_first=False)

@@ -323,6 +323,19 @@ def with_position(fields: list[Any], position: object) -> str:
     return token_of(json.dumps(changed))
 
 
+def with_page(fields: list[Any], page: int) -> str:
+    changed = list(fields)
+    changed[6] = page
+    return token_of(json.dumps(changed))
+
+
+def with_start(fields: list[Any], start: object) -> str:
+    """The token with another From (a forgery's: one no query's From could give)."""
+    changed = list(fields)
+    changed[2] = start
+    return token_of(json.dumps(changed))
+
+
 def deep_position(fields: list[Any]) -> str:
     """The token's JSON with its position nested 1,100 lists deep."""
     parts = [json.dumps(field) for field in fields]
@@ -355,7 +368,15 @@ def test_a_forged_page_token_is_400_54453_on_every_listing(api: RestApi, listing
         "PT",
         "PT\ud800",
         HUGE,
+        with_page(fields, -1),
+        with_page(fields, int(HUGE[:4_299])),  # a number Python still reads, not a page's
+        with_page(fields, 2**63 - 1),  # its next page's number would be beyond 64 bits
     ]
+    if position_type is str:  # text no token made here holds: a lone surrogate
+        forged += [with_position(fields, ["\ud800"]), with_start(fields, "\ud800")]
+    if listing.endswith("items"):  # a From no query's From could give
+        forged += [with_start(fields, "\ud800" if position_type is str else -1)]
+        forged += [with_start(fields, "k" * 321)] if position_type is str else []
     for token in forged:
         refused(api, 400, 54453, "GET", path, params={"PageToken": token})
     # The real token still works.
@@ -436,6 +457,11 @@ def test_paging_numbers_of_5000_digits_are_400(api: RestApi, listing: str) -> No
     for digits in (HUGE, "-" + HUGE):
         refused(api, 400, 54454, "GET", path, params={"PageSize": digits})
         refused(api, 400, 20001, "GET", path, params={"Page": digits})
+    # Numbers Python still reads, whose next page's number it would not write (4,300
+    # digits), or beyond 64 bits: refused too; the highest page number is answered.
+    for digits in ("9" * 4_299, str(2**63 - 1)):
+        refused(api, 400, 20001, "GET", path, params={"Page": digits, "PageSize": "1"})
+    ok(api, "GET", path, params={"Page": str(2**63 - 2), "PageSize": "1"})
 
 
 def test_a_debouncing_window_of_5000_digits_is_400_20001(api: RestApi) -> None:
@@ -491,7 +517,7 @@ def test_listing_from_an_index_beyond_64_bits_answers_as_in_memory(index: str) -
             assert [item["index"] for item in pages[0].body["items"]] == expected[2:]
 
 
-@pytest.mark.parametrize("start", [10**30, 2**64, -(2**64)])
+@pytest.mark.parametrize("start", [10**30, 2**64])
 def test_a_list_item_token_starting_beyond_64_bits_reads_as_in_memory(start: int) -> None:
     memory, sqlite = build("memory"), build("sqlite")
     path = f"{SERVICE}/Lists/a/Items"
@@ -504,3 +530,39 @@ def test_a_list_item_token_starting_beyond_64_bits_reads_as_in_memory(start: int
             well_formed(answer)
             assert answer.status == 200, answer.body
         assert answers[0].body == answers[1].body
+
+
+# -- a clock at the end of the calendar ----------------------------------------------------
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_a_ttl_ending_past_year_9999_is_400_54011_and_writes_nothing(storage: str) -> None:
+    from datetime import UTC, datetime
+
+    clock = ManualClock(datetime(9999, 6, 1, tzinfo=UTC))
+    sync = Sync(clock=clock, storage=make_storage(storage), seed=SEED)
+    api = RestApi(sync)
+    ok(api, "POST", f"{SERVICE}/Maps", data={"UniqueName": "a"})
+    ok(api, "POST", f"{SERVICE}/Maps/a/Items", data={"Key": "k", "Data": "{}"})
+    ok(api, "POST", f"{SERVICE}/Streams", data={"UniqueName": "a"})
+    year = "31536000"
+    for method, path, form in [
+        ("POST", f"{SERVICE}/Documents", {"UniqueName": "d", "Ttl": year}),
+        ("POST", f"{SERVICE}/Maps", {"UniqueName": "b", "Ttl": year}),
+        ("POST", f"{SERVICE}/Maps/a", {"Ttl": year}),
+        ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "n", "Data": "{}", "ItemTtl": year}),
+        ("POST", f"{SERVICE}/Maps/a/Items", {"Key": "n", "Data": "{}", "CollectionTtl": year}),
+        ("POST", f"{SERVICE}/Maps/a/Items/k", {"Data": "{}", "ItemTtl": year}),
+        ("POST", f"{SERVICE}/Streams", {"UniqueName": "s", "Ttl": year}),
+        ("POST", f"{SERVICE}/Streams/a", {"Ttl": year}),
+    ]:
+        refused(api, 400, 54011, method, path, data=form)
+    # The plain API refuses it the same; a TTL that ends within the calendar is kept.
+    documents = sync.services("default").documents
+    with pytest.raises(InvalidParameterError) as error:
+        documents.create(unique_name="d", ttl=int(year))
+    assert error.value.code == 54011
+    assert documents.create(unique_name="d", ttl=60).date_expires == datetime(
+        9999, 6, 1, 0, 1, tzinfo=UTC
+    )
+    sync._check()
