@@ -64,6 +64,7 @@ __all__ = [
     "as_sent_async",
     "for_sync",
     "is_sync_host",
+    "prepared_request",
     "sent_request",
 ]
 
@@ -435,20 +436,38 @@ def sent_request(
 _preparing: list[Session] = []
 
 
+def prepared_request(
+    method: str, url: str, params: object, data: object, headers: object, auth: object
+) -> PreparedRequest | None:
+    """A request as ``requests`` prepares it for twilio's ``TwilioHttpClient`` (what its
+    exceptions hold as ``request``), or None if ``requests`` could not prepare it.
+
+    >>> prepared_request("post", "https://sync.twilio.com/v1/Services", None,
+    ...                  {"FriendlyName": "a b"}, None, ("AC1", "token")).body
+    'FriendlyName=a+b'
+    """
+    try:
+        if not _preparing:
+            _preparing.append(Session())
+        return _preparing[0].prepare_request(
+            Request(
+                str(method).upper(),
+                url,
+                params=params,  # type: ignore[arg-type]  # what the SDK gave, as it gave it
+                data=data,  # type: ignore[arg-type]
+                headers=headers,  # type: ignore[arg-type]
+                auth=auth,  # type: ignore[arg-type]
+            )
+        )
+    except Exception:  # what requests could not prepare is not sent: none to hold
+        return None
+
+
 def _requests_timeout(timeout: FaultTimeout, *sent: Any) -> Exception:
     """What twilio's ``TwilioHttpClient`` lets through on a timeout: ``requests``'s own
     ``ReadTimeout``, holding the request as ``requests`` prepared it (``sent``: the
     method, URL, params, data, headers and auth, as ``TwilioHttpClient`` passes them)."""
-    method, url, params, data, headers, auth = sent
-    try:
-        if not _preparing:
-            _preparing.append(Session())
-        prepared = _preparing[0].prepare_request(
-            Request(str(method).upper(), url, params=params, data=data, headers=headers, auth=auth)
-        )
-    except Exception:  # what requests could not prepare is not sent: none to hold
-        prepared = None
-    return ReadTimeout(str(timeout), request=prepared)
+    return ReadTimeout(str(timeout), request=prepared_request(*sent))
 
 
 def _async_timeout(timeout: FaultTimeout, *sent: Any) -> Exception:

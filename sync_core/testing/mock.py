@@ -52,7 +52,7 @@ import threading
 import unittest
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final, TypeVar, cast, overload
 
 from ..clock import ManualClock
 from ..sids import DEFAULT_AUTH_TOKEN
@@ -259,6 +259,107 @@ def _signed(
     ).to_jwt()
 
 
+def _retried(client: Any, http: Any, sent: tuple[Any, ...], first: Any) -> Any:
+    """Ask ``http`` (the block's client) ``sent`` again, as the ``requests`` session of
+    ``client`` would send it again after ``first`` (a ``ReadTimeout``, or an answer with
+    an error status), and give its last answer.
+
+    The session's adapter for the URL holds a urllib3 ``Retry`` (``TwilioHttpClient(
+    max_retries=N)`` mounts ``HTTPAdapter(max_retries=N)``; an app may mount its own),
+    which decides exactly as over the network (``requests/adapters.py``,
+    ``urllib3/connectionpool.py``): a read timeout is retried on an idempotent method
+    (``GET``, ``DELETE``...; never a ``POST``) while reads are left, and when none is
+    left is ``requests``' ``ConnectionError``; an answer whose status is in its
+    ``status_forcelist`` is retried while they last, then ``RetryError`` (or the answer,
+    with ``raise_on_status=False``); its backoff is slept. Without a ``Retry`` that
+    retries (``requests``' default, twilio's without ``max_retries``), ``first`` stands.
+    """
+    from requests import Session
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+    from requests.exceptions import ReadTimeout, RetryError
+    from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+    from urllib3.response import HTTPResponse
+    from urllib3.util.retry import Retry
+
+    from ..adapters.twilio import prepared_request
+
+    method, url = str(sent[0]).upper(), sent[1]
+    try:
+        adapter = (getattr(client, "session", None) or Session()).get_adapter(url)
+        retries = getattr(adapter, "max_retries", None)
+    except Exception:  # no adapter for the URL: requests would not have sent it
+        retries = None
+    if not isinstance(retries, Retry):
+        retries = Retry(0, read=False)  # requests' default: none
+    answer = first
+    while True:
+        if isinstance(answer, ReadTimeout):
+            error = ReadTimeoutError(cast(Any, None), url, f"Read timed out. ({answer})")
+            try:
+                retries = retries.increment(method, url, error=error)
+            except ReadTimeoutError:  # not to be retried: the timeout as it came
+                raise answer from None
+            except MaxRetryError as exhausted:
+                raise RequestsConnectionError(exhausted, request=answer.request) from None
+            retries.sleep()
+        else:
+            status, headers = answer.status_code, dict(answer.headers or {})
+            if not retries.is_retry(method, status, bool(headers.get("Retry-After"))):
+                return answer
+            response = HTTPResponse(b"", headers=headers, status=status, preload_content=False)
+            try:
+                retries = retries.increment(method, url, response=response)
+            except MaxRetryError as exhausted:
+                if not retries.raise_on_status:
+                    return answer
+                raise RetryError(exhausted, request=prepared_request(*sent[:6])) from None
+            retries.sleep(response)
+        try:
+            answer = http.request(*sent)
+        except ReadTimeout as timed_out:
+            answer = timed_out
+        else:
+            if answer.status_code < 400:
+                return answer
+
+
+async def _retried_async(options: Any, http: Any, sent: tuple[Any, ...]) -> Any:
+    """Ask ``http`` (the block's async client) ``sent`` as aiohttp_retry's
+    ``RetryClient`` asks (``AsyncTwilioHttpClient(max_retries=N)`` wraps its session in
+    one, with ``ExponentialRetry(attempts=N)``; ``aiohttp_retry/client.py``): up to
+    ``options.attempts`` tries in all, again after a server error (5xx, with
+    ``retry_all_server_errors``, the default) or a status of ``options.statuses``, for a
+    method of ``options.methods`` (every method, ``POST`` too, by default), and after
+    an exception of ``options.exceptions`` (none by default); sleeping
+    ``options.get_timeout(attempt)`` between tries (0.2 s, then 0.4 s...). An
+    ``evaluate_response_callback`` is not called (it takes an aiohttp response)."""
+    import asyncio
+
+    method = str(sent[0]).upper()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            answer = await http.request(*sent)
+        except Exception as error:
+            if attempt >= options.attempts or not any(
+                isinstance(error, kind) for kind in options.exceptions
+            ):
+                raise
+        else:
+            status = answer.status_code
+            if (
+                attempt >= options.attempts
+                or method not in options.methods
+                or not (
+                    (status >= 500 and options.retry_all_server_errors)
+                    or status in options.statuses
+                )
+            ):
+                return answer
+        await asyncio.sleep(options.get_timeout(attempt=attempt, response=None))
+
+
 def _patch() -> None:
     """Route the SDK clients' every request to the innermost active block.
 
@@ -267,6 +368,7 @@ def _patch() -> None:
     arguments, its attributes set when first read), the answer ``None`` until there is
     one.
     """
+    from requests.exceptions import ReadTimeout
     from twilio.http.response import Response
 
     from ..adapters.twilio import for_sync, sent_request
@@ -296,7 +398,14 @@ def _patch() -> None:
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         http = _innermost()._http
-        answer = http.request(method, url, params, data, headers, auth, timeout, allow_redirects)
+        sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
+        try:
+            answer = http.request(*sent)
+        except ReadTimeout as timed_out:  # the client's requests session may retry it
+            answer = _retried(client, http, sent, timed_out)
+        else:
+            if answer.status_code >= 400:  # likewise (its Retry's status_forcelist)
+                answer = _retried(client, http, sent, answer)
         client._test_only_last_response = answer
         return answer
 
@@ -322,9 +431,12 @@ def _patch() -> None:
             method, url, auth, params, data, headers, asynchronous=True
         )
         http = _innermost()._async_http
-        answer = await http.request(
-            method, url, params, data, headers, auth, timeout, allow_redirects
-        )
+        sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
+        options = getattr(client.session, "_retry_options", None)  # aiohttp_retry's
+        if options is None:
+            answer = await http.request(*sent)
+        else:
+            answer = await _retried_async(options, http, sent)
         client._test_only_last_response = answer
         return answer
 
@@ -346,7 +458,14 @@ def _patch() -> None:
             )
         _signed(client, method, url, params, data, headers, auth)
         http = _innermost()._http
-        answer = http.request(method, url, params, data, headers, auth, timeout, allow_redirects)
+        sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
+        try:
+            answer = http.request(*sent)
+        except ReadTimeout as timed_out:  # its requests session may retry it
+            answer = _retried(client, http, sent, timed_out)
+        else:
+            if answer.status_code >= 400:
+                answer = _retried(client, http, sent, answer)
         return Response(answer.status_code, answer.text)
 
     setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio

@@ -20,6 +20,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from multidict import CIMultiDictProxy
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.validation_client import ValidationClient
@@ -317,3 +318,107 @@ def test_the_journal_writes_a_next_page_urls_own_parameters_as_its_query() -> No
     assert second.query["PageSize"] == "2"
     assert second.query["Page"] == "1"
     assert "PageToken" in second.query
+
+
+# -- the client's own retries -------------------------------------------------------------
+
+
+def _statuses(sync: Sync) -> list[int]:
+    return [entry.status for entry in sync.requests]
+
+
+def test_a_clients_max_retries_retries_a_timed_out_read_as_requests_does() -> None:
+    with mock_twilio() as sync:
+        sync.services("default").documents.create(unique_name="d")
+        client = _client(TwilioHttpClient(max_retries=2))
+        document = client.sync.v1.services("default").documents("d")
+        sync.journal.clear()
+        sync.faults.inject(timeout=True, operation="fetch", times=1)
+        assert document.fetch().unique_name == "d"  # the second try is answered
+        assert _statuses(sync) == [0, 200]
+        sync.journal.clear()
+        sync.faults.inject(timeout=True, operation="fetch")  # every try times out
+        with pytest.raises(requests.exceptions.ConnectionError) as exhausted:
+            document.fetch()
+        assert not isinstance(exhausted.value, requests.exceptions.ReadTimeout)
+        assert exhausted.value.request is not None
+        assert _statuses(sync) == [0, 0, 0]  # the first try and two retries
+        sync.faults.clear()
+
+
+def test_a_timed_out_post_is_never_retried_and_a_client_without_retries_retries_nothing() -> None:
+    with mock_twilio() as sync:
+        documents = _client(TwilioHttpClient(max_retries=2)).sync.v1.services("default").documents
+        sync.faults.inject(timeout=True, operation="create", times=1)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            documents.create(unique_name="d")  # a POST: urllib3 does not retry it
+        assert list(sync.services("default").documents.stream()) == []
+        assert _statuses(sync) == [0]
+        sync.journal.clear()
+        sync.services("default").documents.create(unique_name="d")
+        plain = _client(TwilioHttpClient()).sync.v1.services("default").documents("d")
+        sync.faults.inject(timeout=True, operation="fetch", times=1)
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            plain.fetch()  # twilio's default: no retry
+        assert _statuses(sync) == [0]
+
+
+def test_an_adapter_the_app_mounts_retries_its_statuses() -> None:
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    with mock_twilio() as sync:
+        http = TwilioHttpClient()
+        retry = Retry(total=3, status_forcelist=[503], allowed_methods=None, backoff_factor=0)
+        http.session.mount("https://", HTTPAdapter(max_retries=retry))
+        documents = _client(http).sync.v1.services("default").documents
+        sync.faults.inject(status=503, operation="create", times=2)
+        assert documents.create(unique_name="d").unique_name == "d"
+        assert _statuses(sync) == [503, 503, 201]
+        sync.journal.clear()
+        sync.faults.inject(status=503, operation="create")
+        with pytest.raises(requests.exceptions.RetryError):
+            documents.create(unique_name="e")
+        assert _statuses(sync) == [503, 503, 503, 503]
+        sync.faults.clear()
+        assert [d.unique_name for d in sync.services("default").documents.stream()] == ["d"]
+        # A status it does not list is the SDK's error at once.
+        sync.faults.inject(status=500, operation="create", times=1)
+        sync.journal.clear()
+        with pytest.raises(TwilioRestException):
+            documents.create(unique_name="f")
+        assert _statuses(sync) == [500]
+
+
+def test_the_async_clients_max_retries_retries_server_errors_as_aiohttp_retry_does() -> None:
+    from aiohttp_retry import ExponentialRetry
+
+    async def scenario() -> tuple[str, list[int], list[int], list[int]]:
+        with mock_twilio() as sync:
+            http = AsyncTwilioHttpClient(max_retries=3)
+            try:
+                documents = _client(http).sync.v1.services("default").documents
+                sync.faults.inject(status=503, operation="create", times=1)
+                made = await documents.create_async(unique_name="d")  # POST retried too
+                first = _statuses(sync)
+                sync.journal.clear()
+                # Exhausted: the last answer, the SDK's error (quicker waits here).
+                http.session._retry_options = ExponentialRetry(attempts=3, start_timeout=0.001)
+                sync.faults.inject(status=503, operation="fetch")
+                with pytest.raises(TwilioRestException):
+                    await documents("d").fetch_async()
+                exhausted = _statuses(sync)
+                sync.faults.clear()
+                sync.journal.clear()
+                sync.faults.inject(timeout=True, operation="fetch", times=1)
+                with pytest.raises(asyncio.TimeoutError):
+                    await documents("d").fetch_async()  # an exception: not retried
+                return made.unique_name or "", first, exhausted, _statuses(sync)
+            finally:
+                await http.close()
+
+    name, first, exhausted, timed_out = asyncio.run(scenario())
+    assert name == "d"
+    assert first == [503, 201]
+    assert exhausted == [503, 503, 503]
+    assert timed_out == [0]
