@@ -27,8 +27,10 @@ the engine only numbers and queues them.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -203,24 +205,56 @@ class _SharedOperation(_Operation):
     """:class:`_Operation` on a storage that others write too
     (:class:`~sync_core.storage.base.SharedStorage`).
 
-    Once the body's transaction has begun (what it reads is then all there is until it
-    commits), it asks the storage whether anyone else committed since this process last
+    The body's transaction begins first, and ``now`` is read once it has: the
+    storage's lock, which every process takes in turn, is held by then, so ``now`` is
+    never earlier than that of an operation committed before this one. (Read before
+    waiting for the lock, it could be: the operation would find alive what another
+    process had found expired and answered 404 for, and could write it back to life
+    with a new TTL, or date a write before the one it follows.)
+
+    Then it asks the storage whether anyone else committed since this process last
     asked. If so, the expiry floor may be wrong (another process wrote a TTL this one
     never saw): :meth:`Engine._catch_up` removes what is due by ``now`` in this
-    transaction and sets the floor again. If the transaction then does not commit,
-    those removals are undone and the floor is forgotten.
+    transaction and sets the floor again. If not, what may be due by ``now`` is removed
+    in this transaction too (there is no earlier one). If the transaction then does
+    not commit (a 404 because what was asked for expired, say), those removals are
+    undone with it, and made again at once in a transaction of their own, for the same
+    ``now`` (:meth:`_sweep_apart`): what expired stays removed, and is announced once.
     """
 
     __slots__ = ("_caught_up",)
 
     def __enter__(self) -> datetime:  # type: ignore[override]  # as _Operation
-        now = _Operation.__enter__(self)
         engine = self._engine
+        engine.lock.acquire()
+        if engine._operating:  # this thread is inside an operation already
+            engine.lock.release()
+            raise AssertionError(_NESTED)
+        engine._operating = True
         self._caught_up = False
         try:
+            pending: list[Pending] = []
+            self._pending = pending
+            self._atomic = atomic = engine.storage.atomic()
+            atomic.__enter__()  # waits for the storage's lock
+            engine._pending = pending
+        except BaseException:
+            engine._end()
+            raise
+        try:
+            now = self._now = engine.now()
+            faults = engine._faults
+            if faults is not None and faults.active and self._resource is not None:
+                engine._fault(self._name, self._resource)  # before anything, the sweep too
+            if engine.limiter is not None and _counted(self._name, self._resource):
+                engine._touches = []
+                self._sids = engine._sids_place()
             if cast(Callable[[], bool], engine._changed_elsewhere)():
                 self._caught_up = True
                 engine._catch_up(now)
+            elif engine.expiry.may_be_due(now):
+                self._caught_up = True
+                engine._catch_up(now, forget=False)
         except BaseException:
             self.__exit__(*sys.exc_info())
             raise
@@ -244,10 +278,52 @@ class _SharedOperation(_Operation):
                 engine._sids_back = None
         finally:
             if self._caught_up and not committed:
-                engine.expiry.forget()
+                self._sweep_apart()
             if engine._sids_back is not None:
                 engine._put_sids_back()
             engine._end()
+
+    def _sweep_apart(self) -> None:
+        """The body's transaction did not commit, and the removals of what was due by
+        its ``now`` went with it: make them again, for the same ``now``, in a
+        transaction of their own (under the process's lock still). Nobody can have
+        brought back what was due then: a later operation's ``now`` is no earlier. If
+        that fails too, the floor is forgotten, and the next operation removes them."""
+        engine = self._engine
+        engine.expiry.forget()
+        try:
+            with _Transaction(engine):
+                engine.expiry.sweep(self._now, engine.emit)
+            engine.expiry.settle()
+        except Exception:  # the storage failing still: the body's error is the one raised
+            engine.expiry.forget()
+
+
+#: The engines on a storage others write too (:class:`SharedStorage`), for
+#: :func:`_after_fork_in_child`.
+_SHARED_ENGINES: Final[weakref.WeakSet[Engine]] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """In a child process just forked, give each engine on a shared storage locks of the
+    child's own. One of the parent's threads may have held them at the fork (inside an
+    operation, delivering events, following the feed): the child, which has none of
+    its threads, would wait for them forever at its first call, instead of meeting the
+    storage's refusal (:class:`~sync_core.storage.StorageForkedError`, documented)."""
+    for engine in list(_SHARED_ENGINES):
+        engine.lock = threading.RLock()
+        engine._operating = False
+        engine._pending = None
+        engine._touches = None
+        engine._sids_back = None
+        engine._wake = False
+        engine.committed = threading.Condition(threading.Lock())
+        engine.listening = threading.Lock()
+        engine.events.forked()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; elsewhere there is no fork
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _counted(name: str, resource: object) -> bool:
@@ -313,6 +389,8 @@ class Engine:
             cast(SharedStorage, storage).changed_elsewhere if shared else None
         )
         self._operation = _SharedOperation if shared else _Operation
+        if shared:  # a fork of this process meets the storage's own refusal
+            _SHARED_ENGINES.add(self)
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -485,12 +563,14 @@ class Engine:
                 self.expiry.sweep(now, self.emit)
             self.expiry.settle()
 
-    def _catch_up(self, now: datetime) -> None:
+    def _catch_up(self, now: datetime, *, forget: bool = True) -> None:
         """Another process committed since this one last looked: forget the expiry
-        floor, remove what is due by ``now`` inside the body's transaction (under way),
-        and set the floor from what is there. The removals are announced as the sweep's
-        are, before the body's events; they are no write of the body's (rate limits)."""
-        self.expiry.forget()
+        floor (unless ``forget`` is False: nobody did, and it holds), remove what is due
+        by ``now`` inside the body's transaction (under way), and set the floor from
+        what is there. The removals are announced as the sweep's are, before the body's
+        events; they are no write of the body's (rate limits)."""
+        if forget:
+            self.expiry.forget()
         touches, self._touches = self._touches, None
         try:
             self.expiry.sweep(now, self.emit)
@@ -583,8 +663,9 @@ class Engine:
             pass
 
     def _check(self) -> None:
-        """Assert the store's invariants (for tests)."""
-        with self.lock:
+        """Assert the store's invariants (for tests), in one storage transaction: on a
+        storage other processes write too, one state, not each read a later one."""
+        with self.lock, self.storage.atomic():
             self.store._check()
             acl._check(self.store)
             if self.feed is not None:

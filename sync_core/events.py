@@ -464,6 +464,15 @@ class EventHub:
                     self._queue.append(_Delivery(event, subscribers, url))
                     self._committed += 1
 
+    def forked(self) -> None:
+        """In a child process just forked: forget the deliveries under way or queued in
+        the parent (its threads, the child has none of), and take a lock of the child's
+        own (the parent's may have been held by one of its threads at the fork)."""
+        self._lock = threading.Condition(threading.Lock())
+        self._deliverer = None
+        self._queue.clear()
+        self._delivered = self._committed
+
     def deliver(self) -> None:
         """Deliver every event queued so far, in order, unless this thread is delivering."""
         if self._delivered >= self._committed:

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -469,3 +470,61 @@ def test_gunicorn_workers_share_one_file(server: Server) -> None:
     assert "Traceback" not in log, log
     assert log.count("Booting worker") == PROCESSES, log  # no worker died and came back
     print(f"\n{len(conflicts)} If-Match conflicts (412) over HTTP")
+
+
+def test_a_fork_while_a_thread_is_inside_an_operation_is_refused_not_hung(
+    tmp_path: Path,
+) -> None:
+    """One of the parent's threads is inside an operation (holding the Sync's lock, and
+    the file's) at the fork: the child, which has no such thread, meets the storage's
+    refusal at its first call, as documented, instead of waiting forever."""
+    if not hasattr(os, "fork"):
+        pytest.skip("this platform has no fork()")
+
+    class HeldClock(ManualClock):
+        """Its reads wait while ``hold`` is set: the reading thread holds the locks."""
+
+        hold = threading.Event()
+        inside = threading.Event()
+
+        def now(self) -> datetime:
+            if self.hold.is_set():
+                self.inside.set()
+                time.sleep(1.0)
+            return super().now()
+
+    clock = HeldClock()
+    storage = SqliteStorage(tmp_path / "busy.db", synchronous="OFF")
+    sync = Sync(storage=storage, clock=clock)
+    sync.services("default").documents.create(unique_name="d")
+    clock.hold.set()
+    busy = threading.Thread(target=lambda: sync.services("default").documents("d").fetch())
+    busy.start()
+    assert clock.inside.wait(10)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what its first call does, then leave at once
+        clock.hold.clear()
+        try:
+            sync.services("default").documents("d").fetch()
+            outcome = "answered"
+        except StorageForkedError:
+            outcome = "refused"
+        except BaseException as exc:
+            outcome = repr(exc)
+        os.write(writer, outcome.encode())
+        os._exit(0)
+    os.close(writer)
+    clock.hold.clear()
+    busy.join(timeout=30)
+    deadline = time.monotonic() + 20
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung at its first call")
+        time.sleep(0.01)
+    with os.fdopen(reader) as pipe:
+        assert pipe.read() == "refused"
+    assert sync.services("default").documents("d").fetch().unique_name == "d"
+    sync._check()

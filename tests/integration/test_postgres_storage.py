@@ -1378,3 +1378,46 @@ def test_buffered_writes_that_cannot_be_sent_fail_the_whole_transaction(
     assert list(storage.scan("t", ())) == []  # nothing of it kept, not even ("b",)
     storage.put("t", ("c",), 4)  # the storage goes on
     assert [key for key, _ in storage.scan("t", ())] == [("c",)]
+
+
+def test_now_is_read_once_the_schemas_lock_is_held(
+    pg_dsn: str, pg_schema: str, storage: PostgresStorage, other: PostgresStorage
+) -> None:
+    """Another connection holds the store's lock (``meta.commits FOR UPDATE``, as a long
+    operation of another process would) while B's update begins; the clock passes the
+    Document's expiry before the lock is free. B reads its now once it holds the lock:
+    the Document has expired for B too (404), and is not written back to life."""
+    from sync_core import NotFoundError
+
+    clock = ManualClock()
+    a = Sync(storage=storage, clock=clock, seed=1)
+    b = Sync(storage=other, clock=clock, seed=2)
+    a.services("default").documents.create(unique_name="session", data={"v": 1}, ttl=60)
+    assert b.services("default").documents("session").fetch().data == {"v": 1}
+    outcome: list[object] = []
+
+    def update() -> None:
+        try:
+            document = b.services("default").documents("session")
+            outcome.append(document.update(data={"v": 2}, ttl=3600))
+        except Exception as error:  # looked at below
+            outcome.append(error)
+
+    with admin(pg_dsn) as holder:
+        holder.execute("BEGIN")
+        holder.execute(
+            f'SELECT value FROM "{pg_schema}".meta WHERE name = %s FOR UPDATE', ("commits",)
+        )
+        updating = threading.Thread(target=update)
+        updating.start()
+        try:
+            time.sleep(0.3)  # B's update waits for the lock
+            clock.advance(61)
+        finally:
+            holder.execute("COMMIT")
+            updating.join(timeout=30)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], NotFoundError), outcome
+    with pytest.raises(NotFoundError):
+        a.services("default").documents("session").fetch()
+    a._check()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -377,24 +378,41 @@ class CallbackClock(ManualClock):
         return super().now()
 
 
-def test_a_commit_landing_after_now_was_read_is_caught_up_before_the_body(
-    tmp_path: Path,
-) -> None:
-    # B reads its now; before B's transaction begins, A (its clock behind) commits a
-    # Document that B's now is past the expiry of: B must not see it.
-    a_clock = ManualClock()
-    b_clock = CallbackClock(start=a_clock.now() + timedelta(seconds=10))
-    path = tmp_path / "late.db"
-    a = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=a_clock, seed=1)
-    b = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=b_clock, seed=2)
-    assert b.services("default").documents.list() == []
+def test_now_is_read_once_the_files_lock_is_held(tmp_path: Path) -> None:
+    # Another connection holds the file's lock while B's update begins; the clock passes
+    # the Document's expiry before the lock is free. B reads its now once it holds the
+    # lock: the Document has expired for B too (404), and is not written back to life
+    # (read before the wait, B's now would find it alive and give it a new TTL).
+    clock = ManualClock()
+    path = tmp_path / "held.db"
+    a = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, seed=1)
+    b = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=clock, seed=2)
+    a.services("default").documents.create(unique_name="session", data={"v": 1}, ttl=60)
+    assert b.services("default").documents("session").fetch().data == {"v": 1}
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    outcome: list[object] = []
 
-    def a_commits() -> None:
-        a.services("default").documents.create(unique_name="late", ttl=5)
+    def update() -> None:
+        try:
+            document = b.services("default").documents("session")
+            outcome.append(document.update(data={"v": 2}, ttl=3600))
+        except Exception as error:  # looked at below
+            outcome.append(error)
 
-    b_clock.on_read = a_commits
-    assert b.services("default").documents.list() == []
-    assert a.services("default").documents.list() == []  # B removed it, for A too
+    updating = threading.Thread(target=update)
+    updating.start()
+    try:
+        time.sleep(0.3)  # B's update waits for the lock
+        clock.advance(61)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+        updating.join(timeout=30)
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], NotFoundError), outcome
+    with pytest.raises(NotFoundError):
+        a.services("default").documents("session").fetch()
     b._check()
 
 
@@ -405,16 +423,35 @@ def test_a_caught_up_removal_rolled_back_with_its_body_is_made_again(tmp_path: P
     a.services("default").documents.create(unique_name="session", ttl=60)
     clock.advance(61)
     # B's operation removes the expired Document first, in its transaction; the
-    # operation then fails (404), so that removal is undone, and announced by no one.
+    # operation then fails (404), so that removal is undone with it, and made again at
+    # once in a transaction of its own: announced once, and gone for A too.
     with pytest.raises(NotFoundError):
         b.services("default").documents("missing").fetch()
-    assert removals == []
-    with pytest.raises(NotFoundError):  # B looks again: the floor was not kept
-        b.services("default").documents("session").fetch()
     assert [(e.type, e.object_unique_name, e.expired) for e in removals] == [
         ("document_removed", "session", True)
     ]
+    with pytest.raises(NotFoundError):
+        b.services("default").documents("session").fetch()
+    with pytest.raises(NotFoundError):
+        a.services("default").documents("session").fetch()
+    assert len(removals) == 1
     b._check()
+
+
+def test_a_fetch_of_what_expired_is_404_and_leaves_it_removed(tmp_path: Path) -> None:
+    # The sweep runs in the body's transaction on a shared file; the body then fails
+    # because of what it removed (404): the removal is kept all the same.
+    clock = ManualClock()
+    a, b, removals = two_syncs(tmp_path, clock)
+    a.services("default").documents.create(unique_name="session", ttl=60)
+    assert b.services("default").documents("session").fetch().unique_name == "session"
+    clock.advance(61)
+    for sync in (b, b, a):
+        with pytest.raises(NotFoundError):
+            sync.services("default").documents("session").fetch()
+    assert [(e.type, e.expired) for e in removals] == [("document_removed", True)]
+    assert a.export_state()["services"][0]["documents"] == []
+    a._check()
 
 
 class CountingShared(MemoryStorage):
@@ -627,3 +664,33 @@ def test_the_fork_handler_makes_the_child_a_process_of_its_own(
         sqlite_module._after_fork_in_child()
     assert storage.get("t", ("a",)) is None
     storage.close()
+
+
+def test_check_reads_one_state_while_another_connection_writes(tmp_path: Path) -> None:
+    # Sync._check (the tests' invariant check) reads the store in one transaction: a
+    # writer on another connection commits between its reads no more.
+    path = tmp_path / "live.db"
+    writer = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=ManualClock(), seed=1)
+    checker = Sync(storage=SqliteStorage(path, synchronous="OFF"), clock=ManualClock(), seed=2)
+    writer.services("default").sync_maps.create(unique_name="m")
+    items = writer.services("default").sync_maps("m").sync_map_items
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set() and n < 5_000:
+            items.create(key=f"k{n}", data={})
+            n += 1
+        written.append(n)
+
+    writing = threading.Thread(target=write)
+    writing.start()
+    try:
+        for _ in range(30):
+            checker._check()
+    finally:
+        stop.set()
+        writing.join(timeout=60)
+    assert written and written[0] > 0
+    checker._check()
