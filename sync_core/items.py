@@ -247,7 +247,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
         """The items in key (or index) order from ``from_`` (404 without the container)."""
         spec, engine = self._spec, self._actor.engine
         container = self._container_row(now, "read")  # a missing container is 404 first
-        name = f"{spec.kind}:{container.sid}"
+        name = f"{spec.kind}:{container.service_sid}:{container.sid}"  # a SID is a Service's
         if given(page_token) and page_token != "" and not filters.given:
             # A token alone keeps the order, from_ and bounds of the listing it came from.
             scope = Cursor.parse(page_token, scope=None).scope

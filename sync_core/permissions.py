@@ -111,7 +111,7 @@ class PermissionList(_PermissionBase[R], PlainListing[R], Addressing[str, "Permi
             )
             return [((row.identity,), spec.record(self._actor, row)) for row in rows]
 
-        return Source(Scope(f"permissions:{owner.sid}"), fetch_slice, str)
+        return Source(Scope(f"permissions:{owner.service_sid}:{owner.sid}"), fetch_slice, str)
 
     def _context(self, identity: str) -> PermissionContext[R]:
         return PermissionContext(self._actor, self._ident, self._spec, identity)

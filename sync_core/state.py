@@ -258,7 +258,7 @@ class _Reader:
         self.services: set[str] = set()
         #: Every SID the data gives (read before any is made up, so none is made twice).
         self.explicit: set[str] = set()
-        self.grants: set[tuple[str, str]] = set()
+        self.grants: set[tuple[str, str, str]] = set()
 
     # -- values ---------------------------------------------------------------------
 
@@ -336,8 +336,12 @@ class _Reader:
                 pass
         else:
             sid = self.text(value, place)
-            if not is_sid(sid, prefix):
-                self.fail(place, f"must be a SID: {prefix} and 32 hex digits, not {sid!r}")
+            # Lowercase hex, as every SID Twilio or sync_core makes: a unique name may be
+            # SID-shaped in uppercase (lookup.find_object tells them apart by it).
+            if not is_sid(sid, prefix) or sid[2:] != sid[2:].lower():
+                self.fail(
+                    place, f"must be a SID: {prefix} and 32 lowercase hex digits, not {sid!r}"
+                )
             if sid in taken:
                 self.fail(place, f"{sid} is the SID of something else already")
         taken.add(sid)
@@ -561,9 +565,11 @@ class _Reader:
         if "identity" not in grant:
             self.fail(_at(place, "identity"), "missing: each permission names an identity")
         identity = self.checked(check_identity, grant["identity"], _at(place, "identity"))
-        if (row.sid, identity) in self.grants:
+        # Keyed as the store keys permissions: an object SID is unique in its Service only.
+        granted = (row.service_sid, row.sid, identity)
+        if granted in self.grants:
             self.fail(_at(place, "identity"), f"{identity!r} has another permission on this object")
-        self.grants.add((row.sid, identity))
+        self.grants.add(granted)
         self.rows.permissions.append(
             PermissionRow(
                 service_sid=row.service_sid,

@@ -692,5 +692,6 @@ def test_check_reads_one_state_while_another_connection_writes(tmp_path: Path) -
     finally:
         stop.set()
         writing.join(timeout=60)
-    assert written and written[0] > 0
+    assert written
+    assert written[0] > 0
     checker._check()

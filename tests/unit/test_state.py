@@ -136,8 +136,8 @@ INVALID: list[tuple[Any, str, str]] = [
     ({"version": 1, "account_sid": "AC" + "f" * 32}, "account_sid", "not this Sync's account"),
     ({"version": 1, "services": {}}, "services", "must be a list"),
     ({"version": 1, "services": [3]}, "services[0]", "must be an object"),
-    (minimal(sid="IS123"), "services[0].sid", "IS and 32 hex digits"),
-    (minimal(sid=SID), "services[0].sid", "IS and 32 hex digits"),
+    (minimal(sid="IS123"), "services[0].sid", "IS and 32 lowercase hex digits"),
+    (minimal(sid=SID), "services[0].sid", "IS and 32 lowercase hex digits"),
     ({"version": 1, "services": [{"unique_name": "mine"}]}, "services[0].unique_name", "default"),
     (
         {"version": 1, "services": [{"unique_name": "default"}, {"unique_name": "default"}]},
@@ -364,3 +364,85 @@ def test_a_refused_import_does_not_spend_sids() -> None:
         tried.import_state({"version": 1, "services": [{}, {"friendly_name": ""}]})
     made = tried.services("default").documents.create().sid
     assert made == spared.services("default").documents.create().sid
+
+
+# -- one object SID in two Services --------------------------------------------------------
+
+S1, S2 = "IS" + "1" * 32, "IS" + "2" * 32
+
+
+def test_one_object_sid_in_two_services_round_trips_with_a_permission_in_each() -> None:
+    # A SID is unique among its Service's objects (docs/state.md): the same one in two
+    # Services, each granting alice, is two permissions, and exports and imports whole.
+    doc = "ET" + "a" * 32
+    services = [{"sid": S1, "documents": [{"sid": doc}]}, {"sid": S2, "documents": [{"sid": doc}]}]
+    state = {"version": 1, "services": services}
+    sync = Sync.import_state(state, clock=ManualClock(), seed=1)
+    for service in (S1, S2):
+        sync.services(service).documents(doc).document_permissions("alice").update(
+            read=True, write=service == S2, manage=False
+        )
+    exported = sync.export_state()
+    again = Sync.import_state(exported, clock=ManualClock(), seed=1)
+    assert again.export_state() == exported
+    assert again.services(S2).documents(doc).document_permissions("alice").fetch().write
+
+
+def test_a_page_token_of_one_services_map_is_refused_by_another_services_map_of_its_sid() -> None:
+    from sync_core import InvalidParameterError
+
+    sync_map = "MP" + "a" * 32
+    state = {
+        "version": 1,
+        "services": [
+            {
+                "sid": S1,
+                "maps": [{"sid": sync_map, "items": [{"key": k, "data": {}} for k in "abc"]}],
+            },
+            {
+                "sid": S2,
+                "maps": [{"sid": sync_map, "items": [{"key": k, "data": {}} for k in "xyz"]}],
+            },
+        ],
+    }
+    sync = Sync.import_state(state, clock=ManualClock(), seed=1)
+    first = sync.services(S1).sync_maps(sync_map).sync_map_items.page(page_size=1)
+    token = first.next_page_token
+    assert token is not None
+    assert [
+        i.key for i in sync.services(S1).sync_maps(sync_map).sync_map_items.page(page_token=token)
+    ] == ["b"]
+    with pytest.raises(InvalidParameterError) as refused:
+        sync.services(S2).sync_maps(sync_map).sync_map_items.page(page_token=token)
+    assert refused.value.code == 54453
+    doc = "ET" + "a" * 32
+    docs = {"sid": doc, "permissions": [{"identity": n} for n in ("a", "b")]}
+    both = Sync.import_state(
+        {
+            "version": 1,
+            "services": [{"sid": S1, "documents": [docs]}, {"sid": S2, "documents": [docs]}],
+        },
+        clock=ManualClock(),
+        seed=1,
+    )
+    permissions = both.services(S1).documents(doc).document_permissions
+    token = permissions.page(page_size=1).next_page_token
+    with pytest.raises(InvalidParameterError):
+        both.services(S2).documents(doc).document_permissions.page(page_token=token)
+
+
+def test_an_imported_sid_in_uppercase_is_refused_and_nothing_changes() -> None:
+    sync = Sync(clock=ManualClock(), seed=1)
+    sync.services("default").documents.create(unique_name="kept")
+    before = sync.export_state()
+    shadow = "ET" + "A" * 32  # SID-shaped in uppercase: a unique name may be that
+    fixture = {
+        "version": 1,
+        "services": [{"unique_name": "default", "documents": [{"sid": shadow}]}],
+    }
+    with pytest.raises(StateFormatError, match="32 lowercase hex digits"):
+        sync.import_state(fixture)
+    assert sync.export_state() == before
+    # A Document may be named so, and is found by that name.
+    named = sync.services("default").documents.create(unique_name=shadow, data={"who": "named"})
+    assert sync.services("default").documents(shadow).fetch().sid == named.sid
