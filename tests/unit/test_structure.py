@@ -129,7 +129,7 @@ def test_a_page_token_carries_its_listing_parameters_as_fields(sync: Sync) -> No
     assert cursor.scope.descending is True
     assert cursor.scope.start == "e"
     assert cursor.scope.inclusive is False
-    assert cursor.scope.name.startswith("map_item:MP")
+    assert cursor.scope.name.startswith("map_item:IS")
     assert [item.key for item in items.page(page_token=page.next_page_token)] == ["b", "a"]
 
 
