@@ -115,6 +115,35 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def blocked_sockets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any connection or name lookup fails, and is counted: nothing may leave the process
+    (unlike ``no_network``, a request let through fails as the network would)."""
+    tried: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        tried.append(address)
+        raise OSError(f"the network is blocked in this test: {address!r}")
+
+    def resolve(host: object, *args: object, **kwargs: object) -> list[Any]:
+        tried.append(host)
+        raise OSError(f"the network is blocked in this test: {host!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return tried
+
+
+@pytest.fixture
+def no_twilio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No TWILIO_* variable of the machine leaks into the test (twilio's Client reads
+    them)."""
+    for name in list(os.environ):
+        if name.startswith("TWILIO_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
 def sync_seed() -> int:
     """The project's tests seed their SIDs with 1234 (the plugin's default is 0)."""
     return 1234

@@ -378,6 +378,19 @@ def _patch() -> None:
     sends_async = _originals[asynchronous] = vars(asynchronous)["request"]
     sends_signed = _originals[validating] = vars(validating)["request"]
 
+    def answered(client: Any, sent: tuple[Any, ...]) -> Any:
+        """The innermost block's answer to ``sent``, as the ``requests`` session of
+        ``client`` (a ``TwilioHttpClient`` or ``ValidationClient``) ends up with it,
+        its own retries made (:func:`_retried`)."""
+        http = _innermost()._http
+        try:
+            answer = http.request(*sent)
+        except ReadTimeout as timed_out:  # the client's session may retry it
+            return _retried(client, http, sent, timed_out)
+        if answer.status_code >= 400:  # likewise (its Retry's status_forcelist)
+            return _retried(client, http, sent, answer)
+        return answer
+
     def request(
         client: Any,
         method: str,
@@ -397,15 +410,9 @@ def _patch() -> None:
             raise ValueError(timeout)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
-        http = _innermost()._http
-        sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
-        try:
-            answer = http.request(*sent)
-        except ReadTimeout as timed_out:  # the client's requests session may retry it
-            answer = _retried(client, http, sent, timed_out)
-        else:
-            if answer.status_code >= 400:  # likewise (its Retry's status_forcelist)
-                answer = _retried(client, http, sent, answer)
+        answer = answered(
+            client, (method, url, params, data, headers, auth, timeout, allow_redirects)
+        )
         client._test_only_last_response = answer
         return answer
 
@@ -457,15 +464,9 @@ def _patch() -> None:
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
         _signed(client, method, url, params, data, headers, auth)
-        http = _innermost()._http
-        sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
-        try:
-            answer = http.request(*sent)
-        except ReadTimeout as timed_out:  # its requests session may retry it
-            answer = _retried(client, http, sent, timed_out)
-        else:
-            if answer.status_code >= 400:
-                answer = _retried(client, http, sent, answer)
+        answer = answered(
+            client, (method, url, params, data, headers, auth, timeout, allow_redirects)
+        )
         return Response(answer.status_code, answer.text)
 
     setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio

@@ -9,7 +9,6 @@ import importlib
 import json
 import os
 import pickle
-import socket
 import sys
 import threading
 import unittest
@@ -32,31 +31,8 @@ ACCOUNT = "AC" + "1" * 32
 ORIGINAL = TwilioHttpClient.request
 
 
-@pytest.fixture(autouse=True)
-def no_twilio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts with no TWILIO_* variable (the machine's must not leak in)."""
-    for name in list(os.environ):
-        if name.startswith("TWILIO_"):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def blocked_sockets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Any connection or name lookup fails, and is counted: nothing may leave the process."""
-    tried: list[object] = []
-
-    def refuse(self: socket.socket, address: object) -> None:
-        tried.append(address)
-        raise OSError(f"the network is blocked in this test: {address!r}")
-
-    def resolve(host: object, *args: object, **kwargs: object) -> list[Any]:
-        tried.append(host)
-        raise OSError(f"the network is blocked in this test: {host!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    return tried
+#: No TWILIO_* variable of the machine leaks in (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_twilio_environment")
 
 
 def fresh_import(name: str) -> Any:

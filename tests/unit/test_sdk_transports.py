@@ -10,8 +10,6 @@ leaves the process.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from typing import Any
 
 import jwt
@@ -34,31 +32,8 @@ KEY_SID = "SK" + "1" * 32
 CREDENTIAL = "CR" + "1" * 32
 
 
-@pytest.fixture(autouse=True)
-def no_twilio_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No TWILIO_* variable of the machine leaks in."""
-    for name in list(os.environ):
-        if name.startswith("TWILIO_"):
-            monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def blocked_sockets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Any connection or name lookup fails, and is counted."""
-    tried: list[object] = []
-
-    def refuse(self: socket.socket, address: object) -> None:
-        tried.append(address)
-        raise OSError(f"the network is blocked in this test: {address!r}")
-
-    def resolve(host: object, *args: object, **kwargs: object) -> list[Any]:
-        tried.append(host)
-        raise OSError(f"the network is blocked in this test: {host!r}")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    return tried
+#: No TWILIO_* variable of the machine leaks in (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("no_twilio_environment")
 
 
 @pytest.fixture(scope="module")
