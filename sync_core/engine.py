@@ -12,11 +12,13 @@ Every public operation runs as ``with engine.operation() as now:``, which
    once the lock is released, delivers them (:class:`~sync_core.events.EventHub`).
 
 On a storage other processes write too (:class:`~sync_core.storage.base.SharedStorage`,
-as a SQLite file several server workers open), step 4 begins by asking the storage
-whether anyone else committed since this process last asked; if so, what this process
-knew of the state (the expiry floor) is forgotten, and whatever is due by ``now`` is
-removed in the body's transaction before the body reads (:class:`_SharedOperation`).
-Only such a storage is asked: the in-memory one pays nothing for it.
+as a SQLite file several server workers open), the body's transaction begins first and
+``now`` is read under the storage's lock, so that it is never earlier than that of an
+operation committed before; the storage is asked whether anyone else committed since
+this process last asked; if so, what this process knew of the state (the expiry floor)
+is forgotten; whatever is due by ``now`` is removed in the body's transaction before
+the body reads, and again apart if the body fails (:class:`_SharedOperation`). Only
+such a storage is asked: the in-memory one pays nothing for it.
 
 Steps 3 and 4 are the one transaction path (:class:`_Transaction`). Operations do not
 nest: an operation started inside another (from the same thread, under the lock) is
