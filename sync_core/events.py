@@ -463,6 +463,14 @@ class EventHub:
                 if subscribers or url is not None:
                     self._queue.append(_Delivery(event, subscribers, url))
                     self._committed += 1
+                if denied and event.type in _OBJECT_REMOVALS:
+                    # A subscription to the object gone that may not read it hears
+                    # nothing of it, and ends now: as one that heard its removal.
+                    for number in denied:
+                        ended = self._subscriptions.get(number)
+                        if ended is not None and ended.object_sid and ended.matches(event):
+                            ended._active = False
+                            del self._subscriptions[number]
 
     def forked(self) -> None:
         """In a child process just forked: forget the deliveries under way or queued in

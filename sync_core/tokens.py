@@ -12,13 +12,14 @@ gives the identity view it grants; :func:`read_token` is the check alone. The ch
 in this order, each refusal a 401 with Twilio's code (docs/permissions.md, "Access
 tokens"):
 
-1. three base64url parts, separated by dots (20101);
-2. the header a JSON object with ``typ`` ``JWT``, ``alg`` ``HS256`` and ``cty``
-   ``twilio-fpa;v=1``, as twilio-python writes it (``twilio/jwt/__init__.py``,
-   ``twilio/jwt/access_token/__init__.py``) and Twilio's error 20101 asks (20102);
-3. the HMAC-SHA256 of the first two parts with the API key's secret is the third
-   (20107); nothing of the payload is read before;
-4. the payload a JSON object (20101);
+1. three parts, separated by dots (20101);
+2. the header canonical, unpadded base64url of a JSON object with ``typ`` ``JWT``,
+   ``alg`` ``HS256`` and ``cty`` ``twilio-fpa;v=1``, as twilio-python writes it
+   (``twilio/jwt/__init__.py``, ``twilio/jwt/access_token/__init__.py``) and Twilio's
+   error 20101 asks (20102);
+3. the signature canonical, unpadded base64url of the HMAC-SHA256 of the first two
+   parts with the API key's secret (20107); nothing of the payload is read before;
+4. the payload canonical, unpadded base64url of a JSON object (20101);
 5. ``iss`` an API key SID (``SK`` and 32 hex digits; the one given, if any), ``sub``
    the Sync's account SID (20103);
 6. ``exp`` a number and the clock before it: a token is expired from its ``exp`` on
@@ -146,7 +147,6 @@ def read_token(
         )
     header_part, payload_part, signature_part = parts
     header = _json_object(_decoded(header_part, "header", ACCESS_TOKEN_HEADER_INVALID))
-    payload = _decoded(payload_part, "payload", ACCESS_TOKEN_INVALID)
     if header is None:
         raise ACCESS_TOKEN_HEADER_INVALID.error("the header is not a JSON object")
     for name, value in _HEADER.items():
@@ -161,7 +161,7 @@ def read_token(
         raise ACCESS_TOKEN_SIGNATURE_INVALID.error(
             "the signature does not match the payload and the API key secret"
         )
-    claims = _json_object(payload)
+    claims = _json_object(_decoded(payload_part, "payload", ACCESS_TOKEN_INVALID))
     if claims is None:
         raise ACCESS_TOKEN_INVALID.error("the payload is not a JSON object")
     issuer = _issuer(claims, account_sid, api_key_sid)

@@ -364,6 +364,13 @@ def test_the_callers_own_mistakes_are_value_errors(sync: Sync, clock: ManualCloc
 
 # --- malformed tokens -----------------------------------------------------------------
 
+
+def signed(parts: str) -> str:
+    """``parts`` (a header and a payload part, as they are) with their right signature."""
+    digest = hmac.new(SECRET.encode(), parts.encode(), hashlib.sha256).digest()
+    return f"{parts}.{b64(digest)}"
+
+
 GOOD_HEADER = b64(json.dumps(HEADER_OK).encode())
 NAN_HEADER = b'{"typ": "JWT", "alg": NaN, "cty": "twilio-fpa;v=1"}'
 
@@ -385,9 +392,13 @@ MALFORMED: list[tuple[object, int]] = [
     (f"{b64(b'[1, 2]')}.e30.abc", 20102),
     (f"{b64(bytes([255, 254]))}.e30.abc", 20102),
     (f"{b64(NAN_HEADER)}.e30.abc", 20102),
-    (f"{GOOD_HEADER}.not base64.abc", 20101),
+    # The signature is judged before anything of the payload is read: a payload that is
+    # no base64url under a wrong signature is 20107, under the right one 20101.
+    (f"{GOOD_HEADER}.not base64.abc", 20107),
     (f"{GOOD_HEADER}.e30.not base64", 20107),
-    (f"{GOOD_HEADER}.e30=.abc", 20101),
+    (f"{GOOD_HEADER}.e30=.abc", 20107),
+    (signed(f"{GOOD_HEADER}.not base64"), 20101),
+    (signed(f"{GOOD_HEADER}.e30="), 20101),
 ]
 
 

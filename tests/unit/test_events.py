@@ -513,3 +513,27 @@ def test_two_seeded_runs_produce_identical_events() -> None:
         return [e.to_dict() for e in seen]
 
     assert run() == run()
+
+
+@pytest.mark.parametrize("removal", ["deleted", "expired"])
+def test_an_object_subscription_that_lost_read_ends_when_the_object_goes(removal: str) -> None:
+    # alice subscribes to a Document she may read, then loses read: she hears nothing
+    # more of it, not its removal either, and her subscription ends with the object
+    # all the same (it is no longer held by the Sync).
+    clock = ManualClock()
+    sync = Sync(clock=clock, seed=7)
+    service = sync.services(sync.services.create(acl_enabled=True).sid)
+    service.documents.create(unique_name="d", data={}, ttl=10 if removal == "expired" else None)
+    grant = service.documents("d").document_permissions("alice")
+    grant.update(read=True, write=False, manage=False)
+    heard: list[str] = []
+    handle = service.for_identity("alice").documents("d").subscribe(lambda e: heard.append(e.type))
+    grant.delete()
+    if removal == "deleted":
+        service.documents("d").delete()
+    else:
+        clock.advance(11)
+        sync.expire()
+    assert heard == []
+    assert not handle.active
+    assert handle not in sync._engine.events.subscriptions
