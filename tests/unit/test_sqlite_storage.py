@@ -679,7 +679,7 @@ def test_check_reads_one_state_while_another_connection_writes(tmp_path: Path) -
 
     def write() -> None:
         n = 0
-        while not stop.is_set() and n < 5_000:
+        while not stop.is_set() and n < 400:
             items.create(key=f"k{n}", data={})
             n += 1
         written.append(n)
@@ -687,7 +687,7 @@ def test_check_reads_one_state_while_another_connection_writes(tmp_path: Path) -
     writing = threading.Thread(target=write)
     writing.start()
     try:
-        for _ in range(30):
+        for _ in range(6):
             checker._check()
     finally:
         stop.set()
