@@ -268,14 +268,16 @@ def read_page(
         InvalidParameterError: 54454 for a bad page size, 54453 for a bad token.
     """
     size = effective_page_size(page_size, most)
+    # ``Page`` is checked whether or not a token comes with it (a token's own number is
+    # the one echoed, but a bad ``Page`` beside it is as bad as alone).
+    number = check_int(page_number) if page_number not in (None, UNSET) else 0
+    if number is None or not 0 <= number <= MAX_PAGE_NUMBER:
+        raise PARAMETER_INVALID.error(
+            detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {page_number!r}"
+        )
     if page_token is None or page_token is UNSET or page_token == "":
         after: Position | None = None
         backwards = False
-        number = check_int(page_number) if page_number not in (None, UNSET) else 0
-        if number is None or not 0 <= number <= MAX_PAGE_NUMBER:
-            raise PARAMETER_INVALID.error(
-                detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {page_number!r}"
-            )
     else:
         cursor = Cursor.parse(page_token, scope=scope)
         position = cursor.position  # every listing orders by one value
