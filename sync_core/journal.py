@@ -8,7 +8,12 @@ reads and refusals included. A test asserts on what the code under test did;
 ``sync.requests`` is the list, ``sync.journal.clear()`` empties it.
 
 The journal keeps the last ``size`` requests (1,000 by default, ``Sync(journal_size=...)``;
-0 keeps none), so that a long-running server does not grow without bound.
+0 keeps none), and at most about ``max_bytes`` of them (64 MiB by default,
+``Sync(journal_bytes=...)``: the URLs,
+names and values of the fields, and about 100 bytes of bookkeeping a field), dropping
+the oldest first, so that a long-running server does not grow without bound: a client
+sending large forms of many fields (a 1 MB body of 150,000 short fields is 13 MiB once
+parsed) cannot make a thousand of them stay. The newest request is always kept.
 
 >>> from sync_core import Sync
 >>> from sync_core.adapters.rest import RestApi
@@ -30,10 +35,30 @@ from collections.abc import Iterator, Mapping
 from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
+__all__ = ["DEFAULT_JOURNAL_BYTES", "DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
 
 #: How many requests a journal keeps unless told otherwise.
 DEFAULT_JOURNAL_SIZE: Final = 1_000
+#: About how many bytes the requests a journal keeps may take, unless told otherwise.
+DEFAULT_JOURNAL_BYTES: Final = 64 * 1_048_576
+#: What one request costs besides its text, and one field besides its name and value
+#: (a dict entry and two ``str`` objects), in bytes, about.
+_ENTRY_BYTES: Final = 300
+_FIELD_BYTES: Final = 100
+
+
+def _weight(url: str, query: Mapping[str, str], form: Mapping[str, str]) -> int:
+    """About how many bytes an entry of these fields holds.
+
+    >>> _weight("/v1/Services", {}, {"FriendlyName": "a"})
+    425
+    """
+    weight = _ENTRY_BYTES + len(url)
+    if query:
+        weight += _FIELD_BYTES * len(query) + sum(map(len, query)) + sum(map(len, query.values()))
+    if form:  # (most requests of the SDK: one of the two, of two or three fields)
+        weight += _FIELD_BYTES * len(form) + sum(map(len, form)) + sum(map(len, form.values()))
+    return weight
 
 
 class JournalEntry(NamedTuple):
@@ -74,12 +99,28 @@ class Journal:
     >>> journal.add("GET", "/v1/Services/x", {}, {}, 404, 20404)
     >>> [(entry.method, entry.status, entry.code) for entry in journal]
     [('POST', 201, None), ('GET', 404, 20404)]
+
+    Past ``max_bytes`` (about: :data:`DEFAULT_JOURNAL_BYTES`), the oldest go first:
+
+    >>> small = Journal(max_bytes=2_000)
+    >>> for n in range(3):
+    ...     small.add("POST", "/v1/Services", {}, {"FriendlyName": str(n) * 400}, 201)
+    >>> [entry.form["FriendlyName"][0] for entry in small]
+    ['1', '2']
     """
 
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+    def __init__(
+        self, size: int = DEFAULT_JOURNAL_SIZE, max_bytes: int = DEFAULT_JOURNAL_BYTES
+    ) -> None:
         if size < 0:
             raise ValueError(f"a journal keeps 0 requests or more, not {size}")
+        if max_bytes < 0:
+            raise ValueError(f"a journal keeps 0 bytes or more, not {max_bytes}")
         self._entries: deque[_Kept] = deque(maxlen=size)
+        #: The weight of each entry kept (:func:`_weight`), in the same order.
+        self._weights: deque[int] = deque()
+        self._bytes = 0
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
 
     @property
@@ -91,7 +132,7 @@ class Journal:
         """Write ``entry`` down (the oldest is dropped once the journal is full)."""
         if self._entries.maxlen:
             with self._lock:
-                self._entries.append(entry)
+                self._keep(entry, _weight(entry.url, entry.query, entry.form))
 
     def add(
         self,
@@ -106,8 +147,22 @@ class Journal:
         """Write down the entry of these fields, as :meth:`record` does, without making
         the :class:`JournalEntry` until it is read."""
         if self._entries.maxlen:
+            weight = _weight(url, query, form)
             with self._lock:
-                self._entries.append((method, url, query, form, status, code, fault))
+                self._keep((method, url, query, form, status, code, fault), weight)
+
+    def _keep(self, kept: _Kept | JournalEntry, weight: int) -> None:
+        """Append ``kept`` (under the lock), dropping the oldest entries while there are
+        more than ``size`` or they weigh more than ``max_bytes`` (the newest stays)."""
+        entries, weights = self._entries, self._weights
+        if len(entries) == entries.maxlen:  # the append drops the oldest
+            self._bytes -= weights.popleft()
+        entries.append(kept)
+        weights.append(weight)
+        self._bytes += weight
+        while self._bytes > self.max_bytes and len(entries) > 1:
+            entries.popleft()
+            self._bytes -= weights.popleft()
 
     @property
     def entries(self) -> list[JournalEntry]:
@@ -129,6 +184,8 @@ class Journal:
         """Forget every request."""
         with self._lock:
             self._entries.clear()
+            self._weights.clear()
+            self._bytes = 0
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)

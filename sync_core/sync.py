@@ -11,7 +11,7 @@ from .changes import DEFAULT_RETENTION, ChangeRetention, read_changes
 from .clock import Clock, SystemClock
 from .engine import Engine
 from .events import EventCallback, Subscription, SyncEvent, WebhookSink
-from .journal import DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
+from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .limits import Limits
 from .service import ServiceContext, ServiceList
 from .sids import (
@@ -119,6 +119,8 @@ class Sync:
             itself.
         journal_size: how many REST requests :attr:`journal` keeps (the last ones);
             0 keeps none.
+        journal_bytes: about how many bytes the requests :attr:`journal` keeps may
+            take (64 MiB by default); the oldest go first past it.
         auth_token: the account's auth token, a test value by default: what webhook
             signatures (``X-Twilio-Signature``) are computed with.
         limits: Twilio's limits, some lowered for a test (:class:`~sync_core.Limits`:
@@ -147,6 +149,7 @@ class Sync:
         seed: int | str | bytes | None = None,
         webhook_sink: WebhookSink | None = None,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
+        journal_bytes: int = DEFAULT_JOURNAL_BYTES,
         auth_token: str = DEFAULT_AUTH_TOKEN,
         limits: Limits | None = None,
         rate_limits: RateLimits | None = None,
@@ -179,7 +182,7 @@ class Sync:
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
-        self.journal = Journal(journal_size)
+        self.journal = Journal(journal_size, journal_bytes)
         self._auth_token = auth_token
 
     @property

@@ -552,3 +552,15 @@ class AppCases(ABC):
         reply = client.request("HEAD", "/v1/Services")
         assert reply.status == 405
         assert reply.body == b""
+
+    @pytest.mark.filterwarnings("ignore:Unknown REQUEST_METHOD")  # wsgiref's validator's
+    def test_methods_are_case_sensitive_a_lowercase_post_makes_nothing(self) -> None:
+        sync = new_sync()
+        client = self.client(sync, control_prefix="/_sync_core")
+        docs = "/v1/Services/default/Documents"
+        before = state(sync)
+        for method, path in (("post", docs), ("Post", docs), ("get", "/_sync_core/clock")):
+            refused = self.check(client.request(method, path, form={"UniqueName": "d"}), 405)
+            assert refused.json()["code"] == 20004
+        assert state(sync) == before
+        self.check(client.request("POST", docs, form={"UniqueName": "d"}), 201)

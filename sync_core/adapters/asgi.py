@@ -82,7 +82,9 @@ def request_path(scope: Scope) -> bytes:
         path = str(scope.get("path", ""))
         if root and path.startswith(root):
             path = path[len(root) :]
-        return quote(path.encode("utf-8"), safe="/").encode("ascii")
+        # A lone surrogate (no server sends one, the spec does not forbid it) is kept as
+        # bytes that are no UTF-8, which the path's decoding refuses: 400, never a raise.
+        return quote(path.encode("utf-8", "surrogatepass"), safe="/").encode("ascii")
     raw = origin_form(bytes(raw))
     if root:  # raw_path includes root_path (uvicorn), or not (older servers)
         rest = strip_mount(raw, root.encode("utf-8"))

@@ -55,7 +55,13 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 from urllib.parse import quote, unquote_to_bytes
 
-from ..errors import AUTHENTICATION_FAILED, DATA_TOO_LARGE, PARAMETER_INVALID, SyncError
+from ..errors import (
+    AUTHENTICATION_FAILED,
+    DATA_TOO_LARGE,
+    METHOD_NOT_ALLOWED,
+    PARAMETER_INVALID,
+    SyncError,
+)
 from ..faults import FaultTimeout
 from ..sync import Sync
 from .rest import RestApi
@@ -310,6 +316,15 @@ class HttpCore:
         """The answer to a body over ``max_body`` (413/54006)."""
         return _refusal(DATA_TOO_LARGE.error(f"the request body is over {self.max_body} bytes"))
 
+    def cut_short(self, length: int, received: int) -> Answer:
+        """The answer to a body that ended before its ``Content-Length`` (400/20001): the
+        client went away half-way, and nothing of it is acted on."""
+        return _refusal(
+            PARAMETER_INVALID.error(
+                f"the request body ended after {received} of its {length} bytes"
+            )
+        )
+
     def content_length(self, headers: Mapping[str, str]) -> int | None:
         """The body's announced length (None: unknown, read to the end); after
         :meth:`before_body` let the request through."""
@@ -355,6 +370,10 @@ class HttpCore:
             headers: by lower-case name.
             body: the whole body, read as a form.
         """
+        if not method.isupper():
+            # Methods are case-sensitive (RFC 9110, 9.1): ``post`` is no POST. gunicorn
+            # and waitress refuse it themselves; uvicorn hands it on as sent.
+            return _refusal(METHOD_NOT_ALLOWED.error(f"{method[:40]!r} is no method here"))
         try:
             decoded = unquote_to_bytes(path).decode("utf-8")
             params = parse_form(query)

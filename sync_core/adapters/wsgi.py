@@ -119,8 +119,8 @@ class WsgiApp(ServedApp):
         if refused is not None:
             return refused
         body = self._body(environ, headers)
-        if body is None:
-            return core.too_large()
+        if isinstance(body, Answer):
+            return body
         return core.answer(
             str(environ.get("REQUEST_METHOD", "GET")),
             request_path(environ),
@@ -129,12 +129,22 @@ class WsgiApp(ServedApp):
             body,
         )
 
-    def _body(self, environ: dict[str, Any], headers: dict[str, str]) -> bytes | None:
-        """The whole body, or None when it is over ``max_body`` (the rest unread)."""
+    def _body(self, environ: dict[str, Any], headers: dict[str, str]) -> bytes | Answer:
+        """The whole body, or the refusal of it: 413 when it is over ``max_body`` (the
+        rest unread), 400 when it ends before its ``Content-Length`` (a client that went
+        away half-way: gunicorn gives what came, and nothing of it is acted on)."""
         stream = environ["wsgi.input"]
         length = self.core.content_length(headers)
         if length is not None:
-            return stream.read(length) if length else b""
+            if not length:
+                return b""
+            body: bytes = stream.read(length)
+            while len(body) < length:  # a short read: more may come, or the end
+                more = stream.read(length - len(body))
+                if not more:
+                    return self.core.cut_short(length, len(body))
+                body += more
+            return body
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
         if not (chunked or environ.get("wsgi.input_terminated")):
             return b""  # no length, and an input that may never end: no body
@@ -147,7 +157,7 @@ class WsgiApp(ServedApp):
                 return b"".join(chunks)
             size += len(chunk)
             if size > limit:
-                return None
+                return self.core.too_large()
             chunks.append(chunk)
 
 

@@ -92,6 +92,26 @@ def test_the_path_comes_from_raw_path_after_root_path() -> None:
     assert request_path({"path": "/v1/x", "raw_path": b"/v1/x", "root_path": "/sync"}) == b"/v1/x"
 
 
+@pytest.mark.parametrize("odd", [chr(0xDCFF), chr(0xD800)])
+def test_a_path_without_raw_path_holding_a_lone_surrogate_is_400(odd: str) -> None:
+    # raw_path is optional (ASGI 3); a server decoding with surrogateescape carries %FF
+    # so in "path".
+    sync = new_sync()
+    sync.services("default").documents.create(unique_name="d")
+    before = state(sync)
+    scope = {
+        "type": "http",
+        "method": "DELETE",
+        "path": f"/v1/Services/default/Documents/d{odd}",
+        "query_string": b"",
+        "headers": [],
+    }
+    sent = run(make_app(sync), scope, [{"type": "http.request", "body": b""}])
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"]) == INVALID_PARAMETER
+    assert state(sync) == before
+
+
 def test_repeated_headers_are_joined() -> None:
     sync = new_sync()
     sync.services("default").documents.create(unique_name="d")

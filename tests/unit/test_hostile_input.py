@@ -470,12 +470,14 @@ def test_a_bad_page_beside_a_page_token_is_400_20001_as_alone(api: RestApi, list
     first = ok(api, "GET", path, params={"PageSize": "1"})
     assert first.body is not None
     following = first.body["meta"]["next_page_url"]
-    assert following is not None and "Page=1&" in following
+    assert following is not None
+    assert "Page=1&" in following
     for bad in ("-1", "abc", str(2**63 - 1)):
         refused(api, 400, 20001, "GET", following.replace("Page=1&", f"Page={bad}&"))
     # The token's own number is the one echoed, a good Page beside it or not.
     answer = ok(api, "GET", following.replace("Page=1&", "Page=7&"))
-    assert answer.body is not None and answer.body["meta"]["page"] == 1
+    assert answer.body is not None
+    assert answer.body["meta"]["page"] == 1
 
 
 def test_a_debouncing_window_of_5000_digits_is_400_20001(api: RestApi) -> None:

@@ -142,6 +142,43 @@ def test_a_malformed_content_length_is_refused(length: str) -> None:
     assert state(sync) == before
 
 
+class _Trickle(io.RawIOBase):
+    """A body that comes a few bytes a read, and ends after ``body`` (a client that went
+    away, under gunicorn: its reads give what came, then b"")."""
+
+    def __init__(self, body: bytes) -> None:
+        self._left = body
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None
+        assert size > 0
+        taken, self._left = self._left[: min(size, 7)], self._left[min(size, 7) :]
+        return taken
+
+
+def test_a_body_that_ends_before_its_content_length_is_400_and_changes_nothing() -> None:
+    sync = new_sync()
+    client = WsgiClient(make_app(sync))
+    before = state(sync)
+    full = b"UniqueName=prefs&Data=%7B%22a%22%3A1%7D"
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/Services/default/Documents",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(full)),
+    }
+    reply = client.call({**environ, "wsgi.input": _Trickle(full[:20])}, validate=False)
+    assert (reply.status, reply.json()) == (400, INVALID_PARAMETER)
+    assert state(sync) == before
+    # The whole body, in as many short reads, is read whole.
+    reply = client.call({**environ, "wsgi.input": _Trickle(full)}, validate=False)
+    assert reply.status == 201
+    assert (reply.json()["unique_name"], reply.json()["data"]) == ("prefs", {"a": 1})
+
+
 def test_a_chunked_body_is_read_in_blocks_of_at_most_what_is_left() -> None:
     sync = new_sync()
     client = WsgiClient(make_app(sync, max_body=100))
@@ -180,3 +217,38 @@ def test_an_absolute_form_target_names_no_host() -> None:
     assert listed.json()["meta"]["url"].startswith("https://sync.twilio.com/v1/Services")
     clock = client.request("GET", "/_sync_core/clock", RAW_URI="http://h/_sync_core/clock")
     assert clock.status == 200
+
+
+def test_the_journal_of_a_server_stays_within_its_bytes_under_large_forms() -> None:
+    import tracemalloc
+
+    sync = Sync(seed=1, journal_bytes=3_000_000)
+    client = WsgiClient(make_app(sync))
+    before = sync.export_state()
+    # 20,000 short fields a body (about 2.2 MB once parsed, by the journal's count),
+    # to a path that is no resource: nothing is made, and each is journaled.
+    body = "&".join(f"f{n}=v" for n in range(20_000)).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/v1/Services/default/Nothing",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    tracemalloc.start()
+    try:
+        for _ in range(8):
+            reply = client.call({**environ, "wsgi.input": io.BytesIO(body)}, validate=False)
+            assert reply.status == 404
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(sync.requests) == 1  # the newest alone: two are over the 3 MB
+    assert len(sync.requests[0].form) == 20_000
+    assert held < 8_000_000  # not 8 requests' 2 MB and more each
+    assert sync.export_state() == before
+    small = client.call(
+        {"REQUEST_METHOD": "GET", "PATH_INFO": "/v1/Services/default", "wsgi.input": io.BytesIO()},
+        validate=False,
+    )
+    assert small.status == 200
+    assert [entry.path for entry in sync.requests] == [environ["PATH_INFO"], "/v1/Services/default"]
