@@ -38,7 +38,15 @@ from .errors import NO_PARAMETERS, REVISION_MISMATCH
 from .events import Change, EventCallback, Subscription
 from .instances import Instance, acting, twin
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
-from .params import UNSET, Unset, check_if_match, check_ttl, expiry_after, given
+from .params import (
+    UNSET,
+    Unset,
+    check_if_match,
+    check_ttl,
+    expiry_after,
+    given,
+    ttl_given,
+)
 from .payload import JsonData, JsonObject, decode_data, encode_data
 from .permissions import PermissionInstance, PermissionList
 from .records import NamedRecord, dated_json, json_text
@@ -172,7 +180,7 @@ class DocumentList(ObjectList["DocumentRecord", "DocumentContext"]):
         def checked() -> tuple[int, str, JsonObject | None]:
             limit = self._actor.engine.limits.data_bytes
             text, copy = encode_data(data, limit=limit) if given(data) else ("{}", {})
-            return (check_ttl(ttl) if given(ttl) else 0), text, copy
+            return (check_ttl(ttl) if ttl_given(ttl) else 0), text, copy
 
         return self._create(unique_name, checked)
 
@@ -215,7 +223,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
         engine = self._actor.engine
         with engine.operation("update", self) as now:
             row = self._resolve(now, "write")
-            if not given(data) and not given(ttl):
+            if not given(data) and not ttl_given(ttl):
                 raise NO_PARAMETERS.error(detail="give data, ttl or both")
             expected = check_if_match(if_match)
             text, copy = (
@@ -223,7 +231,7 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
                 if given(data)
                 else (row.data, None)
             )
-            seconds = check_ttl(ttl) if given(ttl) else None
+            seconds = check_ttl(ttl) if ttl_given(ttl) else None
             if expected is not None and expected != str(row.revision):
                 raise REVISION_MISMATCH.error(
                     DOCUMENTS.label,

@@ -65,6 +65,7 @@ from .params import (
     expiry_after,
     given,
     pick_ttl,
+    ttl_given,
 )
 from .payload import JsonData, JsonObject, encode_data
 from .rows import ItemRow, ObjectRow, build_item_row
@@ -417,7 +418,7 @@ class ItemContext(_InContainer[R]):
             container, place = self._find(now, "write")
             seconds = pick_ttl(item_ttl, ttl, "item_ttl")
             if not given(data) and seconds is None:
-                if given(collection_ttl):
+                if ttl_given(collection_ttl):
                     raise PARAMETER_INVALID.error(
                         "collection_ttl is accepted only together with data or a ttl"
                     )

@@ -51,6 +51,7 @@ __all__ = [
     "expiry_after",
     "given",
     "pick_ttl",
+    "ttl_given",
 ]
 
 
@@ -103,16 +104,29 @@ def check_ttl(value: object, name: str = "ttl") -> int:
     return ttl
 
 
+def ttl_given(value: object) -> bool:
+    """Whether a TTL was given: not ``UNSET``, ``None``, nor empty text (``Ttl=``).
+
+    Twilio's 54011 says "The TTL value in seconds must either be empty or an integer
+    between 0 and 31 536 000": an empty TTL is no TTL (**decision**, from that text).
+
+    >>> ttl_given(""), ttl_given(None), ttl_given(0), ttl_given("60")
+    (False, False, True, True)
+    """
+    return value is not UNSET and value is not None and value != ""
+
+
 def pick_ttl(value: object, alias: object, name: str) -> int | None:
     """A TTL given as ``value`` or, when that is not given, as its ``alias`` ``ttl``.
 
     Twilio: "an alias for {name}; if both are provided, this value is ignored", so an
     alias given beside the real parameter is not even checked. None: neither given.
+    An empty TTL is not given (:func:`ttl_given`).
     """
-    # given(), inline: this runs twice on every item write.
-    if value is not UNSET and value is not None:
+    # ttl_given(), inline: this runs twice on every item write.
+    if value is not UNSET and value is not None and value != "":
         return check_ttl(value, name)
-    if alias is not UNSET and alias is not None:
+    if alias is not UNSET and alias is not None and alias != "":
         return check_ttl(alias, "ttl")
     return None
 

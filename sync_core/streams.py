@@ -37,7 +37,7 @@ from .events import Change, EventCallback, Subscription
 from .instances import Instance, acting, twin
 from .lookup import new_sid
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
-from .params import UNSET, Unset, check_ttl, expiry_after, given
+from .params import UNSET, Unset, check_ttl, expiry_after, ttl_given
 from .payload import JsonData, encode_data
 from .records import NamedRecord, named_fields
 from .rows import ObjectRow
@@ -76,7 +76,9 @@ class SyncStreamList(ObjectList["SyncStreamRecord", "SyncStreamContext"]):
         seconds until the Stream expires, 0 to 31,536,000, 0 for never (54011). A missing
         Service is 404.
         """
-        return self._create(unique_name, lambda: (check_ttl(ttl) if given(ttl) else 0, None, None))
+        return self._create(
+            unique_name, lambda: (check_ttl(ttl) if ttl_given(ttl) else 0, None, None)
+        )
 
     create_async = twin(create)
 
@@ -103,7 +105,7 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
         engine = self._actor.engine
         with engine.operation("update", self) as now:
             row = self._resolve(now, "write")
-            if not given(ttl):
+            if not ttl_given(ttl):
                 raise NO_PARAMETERS.error(detail="give ttl")
             seconds = check_ttl(ttl)
             new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))

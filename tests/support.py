@@ -69,7 +69,7 @@ BAD_DATA = "Invalid request body: the type of one of the attributes is invalid"
 TOO_LARGE = "Request entity too large"
 
 #: TTLs every kind refuses with 54011.
-BAD_TTLS = [YEAR + 1, -1, 1.5, True, False, "abc", "1.5", "-5", ""]
+BAD_TTLS = [YEAR + 1, -1, 1.5, True, False, "abc", "1.5", "-5", " "]
 #: Data that is not a JSON object: refused with 54008.
 BAD_DATA_VALUES = [
     [1, 2],

@@ -596,13 +596,15 @@ def ttls() -> st.SearchStrategy[int]:
 def invalid_ttls() -> st.SearchStrategy[object]:
     """Invalid TTLs, 400/54011: negative, over one year, fractions, bools, non-numeric text.
 
-    Out-of-range integers come also as decimal text (``"-1"``, ``"31536001"``).
+    Out-of-range integers come also as decimal text (``"-1"``, ``"31536001"``). Empty
+    text is not one: an empty TTL is no TTL (:func:`sync_core.params.ttl_given`).
 
     >>> from hypothesis import find
     >>> find(invalid_ttls(), lambda t: type(t) is int and 0 < t < 31_536_002)
     31536001
     """
-    return st.one_of(_out_of_range(0, MAX_TTL), _fractions(), st.booleans(), _non_integer_text())
+    blank_is_unset = _non_integer_text().filter(lambda text: text != "")
+    return st.one_of(_out_of_range(0, MAX_TTL), _fractions(), st.booleans(), blank_is_unset)
 
 
 def list_indexes() -> st.SearchStrategy[int]:

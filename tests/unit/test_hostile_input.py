@@ -451,6 +451,33 @@ def test_an_index_of_5000_digits_is_400_54458(api: RestApi, digits: str) -> None
     refused(api, 400, 54209, "GET", f"{SERVICE}/Maps/a/Items", params={"From": digits})
 
 
+@pytest.mark.parametrize("storage", STORAGES)
+def test_an_empty_ttl_is_no_ttl_for_every_ttl_parameter(storage: str) -> None:
+    # Twilio's 54011: "must either be empty or an integer between 0 and 31 536 000".
+    for method, path, form, name in TTLS:
+        blank, without = build(storage), build(storage)
+        answer = blank.handle(method, path, data={**form, name: ""})
+        expected = without.handle(method, path, data=form)
+        well_formed(answer)
+        assert (answer.status, answer.body) == (expected.status, expected.body), (path, name)
+        assert blank.sync.export_state() == without.sync.export_state()
+    # Beside an empty TTL, its alias counts; an empty alias is no alias either.
+    api = build(storage)
+    made = ok(
+        api,
+        "POST",
+        f"{SERVICE}/Maps/a/Items",
+        data={"Key": "t", "Data": "{}", "ItemTtl": "", "Ttl": "60"},
+    )
+    assert made.body is not None
+    assert made.body["date_expires"] is not None
+    kept = ok(
+        api, "POST", f"{SERVICE}/Maps/a/Items/t", data={"Data": "{}", "ItemTtl": "", "Ttl": ""}
+    )
+    assert kept.body is not None
+    assert kept.body["date_expires"] == made.body["date_expires"]
+
+
 @pytest.mark.parametrize("listing", list(LISTINGS))
 def test_paging_numbers_of_5000_digits_are_400(api: RestApi, listing: str) -> None:
     path, _ = LISTINGS[listing]
