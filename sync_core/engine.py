@@ -160,6 +160,10 @@ class Engine:
         # Where the SID generator was before the operation under way drew a SID that a
         # rollback would otherwise spend (:meth:`draws_sids`); None: nothing to put back.
         self._sids_back: object | None = None
+        #: Called, under the lock, once a reset, restore or import has replaced the
+        #: whole state (the Sync forgets its request journal then: no request of the
+        #: new state's is journaled before).
+        self.on_replaced: Callable[[], None] = _nothing
 
     @property
     def faults(self) -> Faults:
@@ -326,9 +330,14 @@ class Engine:
         cast(Any, self.sids).setstate(back)
 
     def _sids_place(self) -> object | None:
-        """Where a seeded SID generator is, to go back to if the operation is refused."""
+        """Where a seeded SID generator is, to go back to if the operation is refused:
+        None unless it has both ``getstate`` and ``setstate``
+        (:class:`~sync_core.sids.SidGenerator`)."""
         getstate = getattr(self.sids, "getstate", None)
-        return None if getstate is None else getstate()
+        if not callable(getstate) or not callable(getattr(self.sids, "setstate", None)):
+            return None
+        place: object = getstate()
+        return place
 
     def _end(self) -> None:
         """Release the lock, then deliver the events committed so far."""
@@ -425,3 +434,7 @@ def _lazy(store: Store, lazy_expiry: LazyExpiry) -> Expiry:
     if not isinstance(lazy_expiry, LazyExpiry):
         raise TypeError(f"lazy_expiry must be a LazyExpiry or None, got {lazy_expiry!r}")
     return LazySweep(store, lazy_expiry)
+
+
+def _nothing() -> None:
+    """The default :attr:`Engine.on_replaced`."""

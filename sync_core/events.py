@@ -497,25 +497,37 @@ class EventHub:
             if self._delivered >= target:
                 return
             self._deliverer = me
+        # The first BaseException a callback raised (pytest's fail, KeyboardInterrupt,
+        # SystemExit): raised once every event queued is delivered to everyone.
+        stopped: BaseException | None = None
         try:
             while True:
                 with self._lock:
                     if not self._queue:
-                        return
+                        break
                     delivery = self._queue.popleft()
                 try:
-                    self._run(delivery)
+                    raised = self._run(delivery)
                 finally:
                     with self._lock:
                         self._delivered += 1
                         self._lock.notify_all()
+                if stopped is None:
+                    stopped = raised
         finally:
             with self._lock:
                 self._deliverer = None
                 self._lock.notify_all()
+        if stopped is not None:
+            raise stopped
 
-    def _run(self, delivery: _Delivery) -> None:
+    def _run(self, delivery: _Delivery) -> BaseException | None:
+        """Give ``delivery``'s event to each of its subscribers, then to the webhook
+        sink. An ``Exception`` a callback raises is logged; a ``BaseException`` (pytest's
+        ``fail``, ``KeyboardInterrupt``) is returned, the first one, once everyone else
+        has the event too: the caller raises it when the queue is delivered."""
         event = delivery.event
+        stopped: BaseException | None = None
         for subscription in delivery.subscribers:
             if not subscription.active:
                 continue
@@ -531,6 +543,8 @@ class EventHub:
                     event.type,
                     event.service_sid,
                 )
+            except BaseException as stop:
+                stopped = stopped or stop
         if delivery.webhook_url is not None and self.webhook_sink is not None:
             try:
                 self.webhook_sink(delivery.webhook_url, webhook_params(event))
@@ -541,6 +555,9 @@ class EventHub:
                     event.type,
                     delivery.webhook_url,
                 )
+            except BaseException as stop:
+                stopped = stopped or stop
+        return stopped
 
     def __repr__(self) -> str:
         return f"<EventHub {len(self._subscriptions)} subscriptions, {len(self._queue)} queued>"

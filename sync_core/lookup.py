@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._compat import moved
 from .errors import NOT_FOUND, Where
 from .rows import ObjectRow, ServiceRow
-from .sids import RandomSids, SeededSids, is_sid
+from .sids import RandomSids, SeededSids, fresh_sid, is_sid
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -53,8 +53,7 @@ def new_sid(engine: Engine, prefix: str, taken: Callable[[str], bool]) -> str:
     ones in use keeps SIDs unique without giving up reproducibility.
     """
     sids = engine.sids
-    while taken(sid := sids(prefix)):
-        pass
+    sid = fresh_sid(sids, prefix, taken)
     # A SID's prefix tells its kind: lookups rely on it. sync_core's own generators
     # always format one right; a caller's generator is checked.
     if type(sids) not in _OWN_SIDS and not is_sid(sid, prefix):

@@ -151,12 +151,14 @@ class _Operation(_Transaction):
             else:
                 engine._wake = False
         finally:
-            if engine._sids_back is not None:  # not committed: the SIDs drawn go back
-                engine._put_sids_back()
-            # Engine._end(), inline: release the lock, then deliver what committed.
-            engine._operating = False
-            engine.lock.release()
-            engine.events.deliver()
+            try:
+                if engine._sids_back is not None:  # not committed: the SIDs drawn go back
+                    engine._put_sids_back()
+            finally:  # (a generator's setstate that raises still lets the lock go)
+                # Engine._end(), inline: release the lock, then deliver what committed.
+                engine._operating = False
+                engine.lock.release()
+                engine.events.deliver()
 
     def _admit(self, touches: list[Touch]) -> None:
         """Count what the body read and wrote against the rate limits; a refusal rolls
@@ -249,11 +251,13 @@ class _SharedOperation(_Operation):
             if committed:
                 engine._sids_back = None
         finally:
-            if self._caught_up and not committed:
-                self._sweep_apart()
-            if engine._sids_back is not None:
-                engine._put_sids_back()
-            engine._end()
+            try:
+                if self._caught_up and not committed:
+                    self._sweep_apart()
+                if engine._sids_back is not None:
+                    engine._put_sids_back()
+            finally:  # (a generator's setstate that raises still lets the lock go)
+                engine._end()
 
     def _sweep_apart(self) -> None:
         """The body's transaction did not commit, and the removals of what was due by

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import re
 import threading
+from collections.abc import Callable
 from typing import Final, Protocol, runtime_checkable
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "RandomSids",
     "SeededSids",
     "SidGenerator",
+    "fresh_sid",
     "is_sid",
     "looks_like_sid",
 ]
@@ -43,11 +45,45 @@ _SID_SHAPED_NAME: Final = re.compile(r"[A-Z]{2}[a-f0-9]{32}")
 
 @runtime_checkable
 class SidGenerator(Protocol):
-    """Makes a new SID for a two-letter prefix, e.g. ``gen("ET")``."""
+    """Makes a new SID for a two-letter prefix, e.g. ``gen("ET")``.
+
+    A SID already in use is skipped (a seeded generator replayed over a durable
+    storage repeats the SIDs it made before), as long as the generator makes another;
+    one that makes a SID it made during the same skip again is refused, a
+    ``ValueError`` (:func:`fresh_sid`), rather than asked forever.
+
+    A generator that also has ``getstate()`` and ``setstate(state)`` (both, as
+    :class:`SeededSids` has) is put back where it was when an operation that drew a
+    SID is refused, and is saved in snapshots: a seeded run makes the same SIDs whether
+    refused requests came first or not. With only one of the two, neither is used.
+    """
 
     def __call__(self, prefix: str) -> str:
         """A SID that starts with ``prefix`` and was never returned before."""
         ...
+
+
+def fresh_sid(sids: SidGenerator, prefix: str, taken: Callable[[str], bool]) -> str:
+    """The first SID ``sids`` makes for ``prefix`` that ``taken`` does not know.
+
+    >>> fresh_sid(SeededSids(1), "ET", lambda sid: False) == SeededSids(1)("ET")
+    True
+    >>> fresh_sid(lambda prefix: prefix + "a" * 32, "ET", lambda sid: True)
+    Traceback (most recent call last):
+    ...
+    ValueError: the SID generator made 'ETaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' again, and it is in use
+
+    Raises:
+        ValueError: ``sids`` made again a SID it had made during this call, in use.
+    """
+    sid = sids(prefix)
+    tried: set[str] = set()
+    while taken(sid):
+        if sid in tried:  # it goes round among SIDs in use: it would never end
+            raise ValueError(f"the SID generator made {sid!r} again, and it is in use")
+        tried.add(sid)
+        sid = sids(prefix)
+    return sid
 
 
 #: The operating system's randomness, as :func:`secrets.randbits` draws it (``secrets``

@@ -117,6 +117,7 @@ def restore(engine: Engine, snapshot: Snapshot) -> None:
             engine.replaced()
         if snapshot._sids is not None and setstate is not None:
             setstate(snapshot._sids)
+        engine.on_replaced()
 
 
 def reset(engine: Engine) -> None:
@@ -126,3 +127,4 @@ def reset(engine: Engine) -> None:
             engine.store.clear()
         finally:
             engine.replaced()
+        engine.on_replaced()

@@ -62,7 +62,7 @@ from .params import check_index, check_int, check_key, check_unique_name
 from .payload import decode_data, encode_data
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .service import check_friendly_name, check_webhook_url, check_window
-from .sids import is_sid
+from .sids import fresh_sid, is_sid
 from .store import ITEM_KIND, ITEM_TABLES, OBJECT_ORDER, SERVICE_ORDER, Store
 
 if TYPE_CHECKING:
@@ -332,8 +332,10 @@ class _Reader:
         """A SID given, or a new one; unique in ``taken`` (the services, or the objects
         of one service: the scope the API keeps SIDs unique in)."""
         if value is None:  # a new one, which no SID of the file (read or not yet) is
-            while (sid := self.engine.sids(prefix)) in taken or sid in self.explicit:
-                pass
+            explicit = self.explicit
+            sid = fresh_sid(
+                self.engine.sids, prefix, lambda made: made in taken or made in explicit
+            )
         else:
             sid = self.text(value, place)
             # Lowercase hex, as every SID Twilio or sync_core makes: a unique name may be
@@ -627,6 +629,7 @@ def import_state(engine: Engine, data: object) -> None:
                 _write(store, rows)
         finally:
             engine.replaced()
+        engine.on_replaced()
 
 
 def _write(store: Store, rows: _Rows) -> None:

@@ -84,9 +84,7 @@ def _new_from_state(cls: type[Sync], data: object, **options: Any) -> Sync:
 def _import_into(sync: Sync, data: object) -> None:
     from .state import import_state
 
-    with sync._engine.lock:  # no request is journaled between the two
-        import_state(sync._engine, data)
-        sync.journal.clear()
+    import_state(sync._engine, data)  # the journal forgotten with it (on_replaced)
 
 
 class Sync:
@@ -183,6 +181,11 @@ class Sync:
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
         self.journal = Journal(journal_size, journal_bytes)
+        # Forgotten under the lock, as the state is replaced: never a request of the
+        # new state's (a callback's, delivered after) with it. (Held around the whole
+        # call instead, the lock would be held while the events committed before are
+        # delivered, and a callback calling back from another thread would wait for it.)
+        self._engine.on_replaced = self.journal.clear
         self._auth_token = auth_token
 
     @property
@@ -262,9 +265,7 @@ class Sync:
         """
         from .snapshots import reset
 
-        with self._engine.lock:  # no request is journaled between the two
-            reset(self._engine)
-            self.journal.clear()
+        reset(self._engine)  # the journal forgotten with it (Engine.on_replaced)
 
     def snapshot(self) -> Snapshot:
         """The whole state now, to :meth:`restore` later, as often as wanted.
@@ -289,9 +290,7 @@ class Sync:
         """
         from .snapshots import restore
 
-        with self._engine.lock:  # no request is journaled between the two
-            restore(self._engine, snapshot)
-            self.journal.clear()
+        restore(self._engine, snapshot)  # the journal forgotten with it (on_replaced)
 
     def export_state(self) -> dict[str, Any]:
         """The whole state as a JSON-serializable dict (:mod:`sync_core.state`'s format).

@@ -206,3 +206,77 @@ def test_refused_requests_on_the_default_service_spend_no_sid(storage: str) -> N
         return made.service_sid, made.sid
 
     assert sids(refused_first=True) == sids(refused_first=False)
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+def test_a_generator_that_makes_only_sids_in_use_is_refused_not_asked_forever(
+    storage: str,
+) -> None:
+    from sync_core import SqliteStorage
+
+    same = "ET" + "a" * 32
+    sync = Sync(
+        sid_generator=lambda prefix: same if prefix == "ET" else prefix + "b" * 32,
+        storage=None if storage == "memory" else SqliteStorage(":memory:"),
+    )
+    docs = sync.services("default").documents
+    docs.create(unique_name="first")
+    before = sync.export_state()
+    with pytest.raises(ValueError, match=r"made 'ETa+' again, and it is in use"):
+        docs.create(unique_name="second")
+    assert sync.export_state() == before
+    assert docs("first").fetch().sid == same  # the lock was let go: the Sync answers
+    # An import that needs a new SID meets the same refusal.
+    state = sync.export_state()
+    state["services"][0]["documents"].append({"unique_name": "third"})
+    with pytest.raises(ValueError, match="again"):
+        sync.import_state(state)
+    assert sync.export_state() == before
+
+
+class _HalfSeeded:
+    """A SID generator that says where it is (``getstate``) but cannot go back there
+    (no ``setstate``, or one that raises)."""
+
+    def __init__(self, setstate_raises: bool) -> None:
+        self._seeded = SeededSids(3)
+        if setstate_raises:
+            self.setstate = self._refuse
+
+    def __call__(self, prefix: str) -> str:
+        return self._seeded(prefix)
+
+    def getstate(self) -> object:
+        return self._seeded.getstate()
+
+    def _refuse(self, state: object) -> None:
+        raise RuntimeError("this generator cannot go back")
+
+
+@pytest.mark.parametrize("storage", ["memory", "sqlite"])
+@pytest.mark.parametrize("raises", [False, True])
+def test_a_generator_without_a_working_setstate_never_holds_the_lock(
+    storage: str, raises: bool
+) -> None:
+    import threading
+
+    from sync_core import NotFoundError, SqliteStorage
+
+    sync = Sync(
+        sid_generator=_HalfSeeded(setstate_raises=raises),
+        storage=None if storage == "memory" else SqliteStorage(":memory:"),
+    )
+    expected = RuntimeError if raises else NotFoundError
+    # Refused on the default Service before it exists: the generator would go back.
+    with pytest.raises(expected):
+        sync.services("default").documents("missing").fetch()
+    assert sync.export_state()["services"] == []
+    # The Sync answers, on this thread and on another.
+    made = sync.services("default").documents.create(unique_name="d")
+    fetched: list[str] = []
+    other = threading.Thread(
+        target=lambda: fetched.append(sync.services("default").documents("d").fetch().sid)
+    )
+    other.start()
+    other.join(5)
+    assert fetched == [made.sid]

@@ -295,6 +295,49 @@ def test_a_raising_callback_harms_neither_the_change_nor_the_others(
     assert "document_updated" in caplog.text
 
 
+class _Stop(BaseException):
+    """What pytest's ``fail`` raises: a ``BaseException`` that is no ``Exception``."""
+
+
+def test_a_callback_raising_a_base_exception_fails_the_call_and_no_one_loses_an_event(
+    sync: Sync,
+) -> None:
+    # A Service of three Documents deleted: three removals, one delivery after another.
+    # The first subscriber stops on the first; the others, the object subscriptions and
+    # the webhook sink still get every one, and the call raises the stop at the end.
+    svc = sync.services.create(
+        webhook_url="https://example.test/hook", webhooks_from_rest_enabled=True
+    )
+    docs = sync.services(svc.sid).documents
+    for name in ("a", "b", "c"):
+        docs.create(unique_name=name)
+    hooked: list[str] = []
+    sync.webhook_sink = lambda url, params: hooked.append(params["EventType"])
+    stopped: Log = []
+    others: Log = []
+    watched = docs("a").subscribe(others.append)
+
+    def stopping(event: SyncEvent) -> None:
+        stopped.append(event)
+        raise _Stop("a test's fail()")
+
+    sync.services(svc.sid).subscribe(stopping)
+    sync.services(svc.sid).subscribe(others.append)
+    with pytest.raises(_Stop, match="a test's fail"):
+        sync.services(svc.sid).delete()
+    removals = ["document_removed"] * 3
+    assert [e.type for e in stopped] == removals  # each event reached it, once
+    assert [e.type for e in others] == ["document_removed", *removals]
+    assert hooked == removals
+    assert not watched.active  # its Document is gone: it ended with it
+    # Nothing is left queued for a later call to deliver (and raise again).
+    stopped.clear()
+    docs_default = sync.services("default").documents
+    docs_default.create(unique_name="later")
+    assert stopped == []
+    sync._check()
+
+
 def test_a_callback_may_write_back_and_its_events_follow_in_order(sync: Sync, log: Log) -> None:
     svc = sync.services("default")
     svc.documents.create(unique_name="counter", data={"n": 0})

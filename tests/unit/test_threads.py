@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -229,4 +230,55 @@ def test_a_callback_on_one_thread_never_blocks_writers_on_others() -> None:
     assert sorted((d["n"], d["step"]) for d in echoed) == [
         (n, step) for n in range(THREADS) for step in range(10)
     ]
+    sync._check()
+
+
+@pytest.mark.parametrize("replace", ["reset", "restore", "import_state"])
+def test_a_replacement_waits_for_a_callback_that_calls_back_from_its_thread(
+    replace: str,
+) -> None:
+    # Thread A's subscriber runs (after A's write committed); meanwhile thread B resets
+    # (restores, imports); then the subscriber calls back into the Sync. B waits for
+    # A's delivery to end, and A's call back waits for B's replacement: both finish.
+    sync = Sync(clock=ManualClock(), seed=21)
+    docs = sync.services("default").documents
+    docs.create(unique_name="d", data={"n": 0})
+    snapshot, state = sync.snapshot(), sync.export_state()
+    in_callback, replacing = threading.Event(), threading.Event()
+    read_back: list[object] = []
+
+    def mirror(event: SyncEvent) -> None:
+        if event.type != "document_updated":
+            return
+        in_callback.set()
+        replacing.wait(5)
+        time.sleep(0.1)  # B inside its replacement by now
+        try:
+            read_back.append(docs("d").fetch().data)
+        except SyncError as error:
+            read_back.append(error.status)
+
+    sync.subscribe(mirror)
+    writer = threading.Thread(target=lambda: docs("d").update(data={"n": 1}), daemon=True)
+    writer.start()
+    assert in_callback.wait(5)
+
+    def replacement() -> None:
+        replacing.set()
+        if replace == "reset":
+            sync.reset()
+        elif replace == "restore":
+            sync.restore(snapshot)
+        else:
+            sync.import_state(state)
+
+    replacer = threading.Thread(target=replacement, daemon=True)
+    replacer.start()
+    replacer.join(10)
+    writer.join(10)
+    assert not replacer.is_alive(), "the replacement never ended"
+    assert not writer.is_alive(), "the callback never ended"
+    # The call back ran after the replacement: the state it read is the new one.
+    assert read_back == ([404] if replace == "reset" else [{"n": 0}])
+    assert sync.requests == []
     sync._check()
