@@ -69,7 +69,7 @@ def effective_page_size(page_size: object, most: int = MAX_PAGE_SIZE_SERVED) -> 
     Raises:
         InvalidParameterError: 54454 unless ``page_size`` is an integer from 1.
     """
-    if page_size is None or page_size is UNSET:
+    if page_size is None or page_size is UNSET or page_size == "":
         return min(DEFAULT_PAGE_SIZE, most)
     size = check_int(page_size)
     if size is None or size < 1:
@@ -270,7 +270,7 @@ def read_page(
     size = effective_page_size(page_size, most)
     # ``Page`` is checked whether or not a token comes with it (a token's own number is
     # the one echoed, but a bad ``Page`` beside it is as bad as alone).
-    number = check_int(page_number) if page_number not in (None, UNSET) else 0
+    number = check_int(page_number) if page_number not in (None, UNSET, "") else 0
     if number is None or not 0 <= number <= MAX_PAGE_NUMBER:
         raise PARAMETER_INVALID.error(
             detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {page_number!r}"
@@ -284,7 +284,7 @@ def read_page(
         if len(position) != 1 or not isinstance(position[0], position_type):
             raise PAGE_TOKEN_INVALID.error("the page token was not made by this listing")
         after, backwards, number = cursor.position, cursor.backwards, cursor.page
-        if page_size is None or page_size is UNSET:
+        if page_size is None or page_size is UNSET or page_size == "":
             # A token keeps the page size of the listing it came from.
             size = min(cursor.size, most)
     rows = fetch_slice(after, backwards, size + 1)

@@ -248,8 +248,9 @@ def check_index(value: object, name: str = "index") -> int:
 
 
 def _the_other(value: object, name: str, usual: str, other: str, error: ErrorSpec) -> bool:
-    """Whether ``value`` chooses ``other`` over ``usual`` (also the default when not given)."""
-    if not given(value) or value == usual:
+    """Whether ``value`` chooses ``other`` over ``usual`` (also the default when not given,
+    or empty)."""
+    if not given(value) or value == usual or value == "":
         return False
     if value == other:
         return True

@@ -643,14 +643,16 @@ def page_sizes() -> st.SearchStrategy[int]:
 
 
 def invalid_page_sizes() -> st.SearchStrategy[object]:
-    """Invalid ``page_size`` values, 400/54454: 0, negative, fractions, text.
+    """Invalid ``page_size`` values, 400/54454: 0, negative, fractions, text (not empty
+    text: an empty ``PageSize`` is none, the default).
 
     >>> from hypothesis import find
     >>> find(invalid_page_sizes(), lambda n: type(n) is int and n > -1)
     0
     """
     negative = st.integers(max_value=0)
-    return st.one_of(negative, negative.map(str), _fractions(), st.booleans(), _non_integer_text())
+    blank_is_unset = _non_integer_text().filter(lambda text: text != "")
+    return st.one_of(negative, negative.map(str), _fractions(), st.booleans(), blank_is_unset)
 
 
 # -- permissions --------------------------------------------------------------------

@@ -209,10 +209,10 @@ def streamed(listing: Any, **params: Any) -> list[Any]:
 
 
 BAD_LISTINGS = [
-    *[("order", value, 54451, BAD_ORDER) for value in ["ascending", "ASC", "Desc", "", 1, True]],
+    *[("order", value, 54451, BAD_ORDER) for value in ["ascending", "ASC", "Desc", " ", 1, True]],
     *[
         ("bounds", value, 54452, BAD_BOUNDS)
-        for value in ["INCLUSIVE", "open", "closed", "", 0, False]
+        for value in ["INCLUSIVE", "open", "closed", " ", 0, False]
     ],
     *[("page_size", value, 54454, BAD_SIZE) for value in [0, -1, "x", 2.5, True]],
 ]

@@ -57,7 +57,7 @@ def test_a_page_size_above_the_maximum_is_clamped_not_refused(
     assert len(docs.list(limit=110)) == 110
 
 
-@pytest.mark.parametrize("size", [0, -1, "x", 2.5, True, "1.5", ""])
+@pytest.mark.parametrize("size", [0, -1, "x", 2.5, True, "1.5", " "])
 def test_a_page_size_below_1_or_not_an_integer_is_400_54454(docs: DocumentList, size: Any) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         docs.page(page_size=size)
