@@ -1,7 +1,7 @@
 """Shared test setup: the tiers, the Hypothesis profiles, and the fixtures.
 
 The tiers. The plain ``python -m pytest`` runs the fast tier: every test that runs
-in-process on the in-memory storage, and the doctests. It deselects the two slow tiers:
+in-process on the in-memory storage, and the doctests. It deselects the three slow tiers:
 
 - ``integration`` (the tests in ``tests/integration``, and the few marked so elsewhere):
   they start processes or take seconds each (the crash test, the benchmark smoke, the

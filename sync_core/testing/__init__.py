@@ -9,8 +9,10 @@
   a Sync would send, as Twilio sends it (headers, ``X-Twilio-Signature``), and delivers
   it into the app under test: a WSGI app, an ASGI app or any callable, in-process.
 - :mod:`sync_core.testing.plugin`: the pytest plugin (fixtures ``sync``,
-  ``sync_clock``, ``sync_seed``, ``sync_webhooks`` and ``twilio_client``), registered
-  as a ``pytest11`` entry point, so installing sync_core is enough to get them.
+  ``sync_clock``, ``sync_seed``, ``sync_storage``, ``sync_webhooks``, ``sync_factory``,
+  ``mock_twilio``, ``twilio_client`` and ``twilio_async_client``: docs/testing.md),
+  registered as a ``pytest11`` entry point, so installing sync_core is enough to get
+  them.
 - :mod:`sync_core.testing.strategies`: Hypothesis strategies for valid and invalid
   Sync values (data, keys, names, TTLs, identities, permission tables).
 - :mod:`sync_core.testing.machine`: a reusable state machine that checks any Sync
