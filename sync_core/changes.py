@@ -307,7 +307,11 @@ class ChangeFeed:
             raise ChangesGoneError(service_sid, after, latest + 1, latest, "ahead")
         if handled is not None:
             kept = store.change(service_sid, after)
-            if kept is not None and kept != handled:
+            if (kept is not None and kept != handled) or (
+                kept is None and after <= store.history_start(service_sid)
+            ):
+                # Another event under its number (a restore, an import, and new events
+                # numbered again); or none, and an import dropped the history it was of.
                 raise ChangesGoneError(service_sid, after, after + 1, latest, "rewound")
         cutoff = self._cutoff(now)
         events = store.changes_from(service_sid, after, limit)

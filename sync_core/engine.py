@@ -29,6 +29,7 @@ the engine only numbers and queues them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -103,6 +104,7 @@ class Engine:
         rate_limits: RateLimits | None = None,
         lazy_expiry: LazyExpiry | None = None,
         change_retention: ChangeRetention = DEFAULT_RETENTION,
+        own_storage: bool = False,
     ) -> None:
         if not isinstance(change_retention, ChangeRetention):
             raise TypeError(
@@ -164,6 +166,11 @@ class Engine:
         #: whole state (the Sync forgets its request journal then: no request of the
         #: new state's is journaled before).
         self.on_replaced: Callable[[], None] = _nothing
+        # A storage given (not made for this engine alone: ``own_storage``) may hold
+        # another account's state, written by another process: refused at once.
+        self._claims_account = not own_storage
+        if self._claims_account:
+            self._claim_account()
 
     @property
     def faults(self) -> Faults:
@@ -250,11 +257,31 @@ class Engine:
         """
         return _Exclusive(self, sweep)
 
+    def _claim_account(self) -> None:
+        """Write down whose state the storage holds, or refuse another account's.
+
+        Raises:
+            ValueError: the storage holds the state of another account (written by a
+                process, or a Sync, with another ``account_sid``).
+        """
+        with self.storage.atomic():
+            held = self.store.claim_account(self.account_sid)
+        if held != self.account_sid:
+            raise ValueError(
+                f"this storage holds the state of the account {held}, not of "
+                f"{self.account_sid}: give every Sync on one storage the same account_sid"
+            )
+
     def replaced(self) -> None:
         """The whole state was just replaced (under the lock): forget what was known of
         it, and the rate limits' windows (a fresh start); end the subscriptions to a
         Service or object the new state does not hold (a SID made again later must not
-        reach them)."""
+        reach them). The account is written down again (a reset or an import removed
+        it with the rest)."""
+        if self._claims_account:
+            # (Refused: another process claimed it for its account meanwhile: its own.)
+            with contextlib.suppress(ValueError):
+                self._claim_account()
         self.expiry.forget()
         store = self.store
         for subscription in self.events.subscriptions:

@@ -63,7 +63,7 @@ from .payload import decode_data, encode_data
 from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .service import check_friendly_name, check_webhook_url, check_window
 from .sids import fresh_sid, is_sid
-from .store import ITEM_KIND, ITEM_TABLES, OBJECT_ORDER, SERVICE_ORDER, Store
+from .store import ITEM_KIND, ITEM_TABLES, OBJECT_ORDER, SERVICE_ORDER, Store, history_counter
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -444,9 +444,11 @@ class _Reader:
                 **settings,
             )
         )
-        self.rows.counters[f"events:{sid}"] = self.count(
-            service.get("last_event"), _at(place, "last_event")
-        )
+        last_event = self.count(service.get("last_event"), _at(place, "last_event"))
+        self.rows.counters[f"events:{sid}"] = last_event
+        # The history up to it is not imported: a follower holding one of its events is
+        # told so (ChangeFeed.read).
+        self.rows.counters[history_counter(sid)] = last_event
         sids: set[str] = set()  # the objects' SIDs in this service
         for kind, (collection, prefix) in _KINDS.items():
             objects = self.sequence(service.get(collection), _at(place, collection))

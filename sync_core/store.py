@@ -58,7 +58,7 @@ from .rows import ItemRow, ObjectRow, PermissionRow, ServiceRow
 from .storage.base import Key, RangeDeletes, Snapshots, Storage
 from .storage.memory import MemoryStorage
 
-__all__ = ["ITEM_KIND", "ITEM_TABLES", "TABLES", "Store", "micros"]
+__all__ = ["ITEM_KIND", "ITEM_TABLES", "TABLES", "Store", "history_counter", "micros"]
 
 SERVICES: Final = "services"
 SERVICE_ORDER: Final = "service_order"
@@ -70,6 +70,8 @@ EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
 PERMISSIONS: Final = "permissions"
 CHANGES: Final = "changes"
+#: The entry of ``counters`` naming the account whose state the storage holds.
+ACCOUNT: Final = "account"
 #: Item kind -> (its table, its expiry table).
 ITEM_TABLES: Final = {
     "map_item": ("map_items", "map_item_expiry"),
@@ -168,6 +170,15 @@ class Store:
         current: int = self.storage.get(COUNTERS, (name,)) or 0  # type: ignore[assignment]
         self.storage.put(COUNTERS, (name,), current + 1)
         return current + 1
+
+    def claim_account(self, account_sid: str) -> str:
+        """The account whose state the storage holds: ``account_sid`` if it held none
+        (written down now), else the one written before. Call inside a transaction."""
+        held: str | None = self.storage.get(COUNTERS, (ACCOUNT,))  # type: ignore[assignment]
+        if held is None:
+            self.storage.put(COUNTERS, (ACCOUNT,), account_sid)
+            return account_sid
+        return held
 
     # -- services ---------------------------------------------------------------
 
@@ -414,6 +425,11 @@ class Store:
         """The number of the last event of ``service_sid`` (0: none yet)."""
         return self.storage.get(COUNTERS, (f"events:{service_sid}",)) or 0  # type: ignore[return-value]
 
+    def history_start(self, service_sid: str) -> int:
+        """The last sequence of ``service_sid`` an import dropped the history of: no event
+        numbered up to it is of the state now (0: no import did)."""
+        return self.storage.get(COUNTERS, (history_counter(service_sid),)) or 0  # type: ignore[return-value]
+
     def _slice(
         self,
         table: str,
@@ -573,6 +589,12 @@ def _own_range_deletes(storage: Storage) -> bool:
     ranged = next((cls for cls in mro if "delete_range" in vars(cls)), None)
     deleting = next((cls for cls in mro if "delete" in vars(cls)), None)
     return ranged is not None and deleting is not None and issubclass(ranged, deleting)
+
+
+def history_counter(service_sid: str) -> str:
+    """The name of the counter that says up to which sequence an import dropped the
+    history of ``service_sid`` (:meth:`Store.history_start`)."""
+    return f"history:{service_sid}"
 
 
 def _event(value: object) -> SyncEvent:

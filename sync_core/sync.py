@@ -170,6 +170,7 @@ class Sync:
         self._engine = Engine(
             clock=SystemClock() if clock is None else clock,
             storage=MemoryStorage() if storage is None else storage,
+            own_storage=storage is None,
             account_sid=account_sid,
             sids=sids,
             webhook_sink=webhook_sink,

@@ -592,6 +592,35 @@ def test_an_imported_state_keeps_its_numbers_but_no_history(sync: Sync) -> None:
     assert [e.sequence for e in sync.changes(sid, after=1)] == [2]
 
 
+def test_a_follower_holding_its_last_event_is_told_an_import_dropped_its_history(
+    sync: Sync,
+) -> None:
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 0})
+    (last,) = sync.changes(sid)  # the follower is at the latest event
+    state = sync.export_state()
+    state["services"][0]["documents"][0]["data"] = {"n": "imported"}
+    sync.import_state(state)
+    # Its event is of a history the import did not bring: its mirror may be stale.
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes(sid, after=last)
+    assert (gone.value.reason, gone.value.latest) == ("rewound", 1)
+    assert sync.changes(sid, after=1) == []  # a bare number cannot tell (as documented)
+    # A follower that starts after the import goes on as usual.
+    docs("d").update(data={"n": 1})
+    (following,) = sync.changes(sid, after=1)
+    assert following.sequence == 2
+    assert sync.changes(sid, after=following) == []
+    assert sync.export_state()["services"][0]["last_event"] == 2
+    # Exported and imported again: the same state, the same rule.
+    again = sync.export_state()
+    sync.import_state(again)
+    assert sync.export_state() == again
+    with pytest.raises(ChangesGoneError):
+        sync.changes(sid, after=following)
+
+
 def test_reset_empties_the_feed(sync: Sync) -> None:
     sync.services("default").documents.create(data={})
     sync.reset()

@@ -128,6 +128,36 @@ def test_reopening_a_file_restores_everything_exactly(tmp_path: Path) -> None:
     again.storage.close()
 
 
+def test_a_store_holds_one_accounts_state_and_refuses_another_account(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first, other = "AC" + "1" * 32, "AC" + "2" * 32
+    sync = Sync(storage=SqliteStorage(path), account_sid=first, seed=1)
+    sync.services("default").documents.create(unique_name="d")
+    before = sync.export_state()
+    # Another process (another storage on the file), of another account: refused at
+    # once, before it answers anything with records of two accounts.
+    stranger = SqliteStorage(path)
+    with pytest.raises(ValueError, match=f"holds the state of the account {first}, not of {other}"):
+        Sync(storage=stranger, account_sid=other)
+    stranger.close()
+    assert sync.export_state() == before
+    # Reset keeps the store the account's; so does an import of its own state.
+    sync.reset()
+    sync.import_state(before)
+    sync.storage.close()
+    with pytest.raises(ValueError, match="account"):
+        Sync(storage=SqliteStorage(path), account_sid=other)
+    again = Sync(storage=SqliteStorage(path), account_sid=first)
+    assert again.export_state() == before
+    # A store written before the account was written down is claimed by its first Sync.
+    with again.storage.atomic():
+        assert again.storage.delete("counters", ("account",))
+    again.storage.close()
+    claimed = Sync(storage=SqliteStorage(path), account_sid=other)
+    assert claimed.services("default").documents("d").fetch().account_sid == other
+    claimed.storage.close()
+
+
 def test_a_reopened_store_matches_one_that_never_closed(tmp_path: Path) -> None:
     clock_a, clock_b = ManualClock(), ManualClock()
     path = tmp_path / "a.db"
