@@ -53,7 +53,7 @@ import attrs
 
 from ..actor import SYSTEM, Actor
 from ..documents import DOCUMENTS, DocumentContext, DocumentList
-from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, SyncError
+from ..errors import INTERNAL_ERROR, METHOD_NOT_ALLOWED, NOT_FOUND, PARAMETER_INVALID, SyncError
 from ..faults import FaultTimeout
 from ..items import ItemContext, ItemKind
 from ..lists import LIST_ITEMS, SyncListItemList
@@ -918,19 +918,33 @@ def _find_target(url: str, base_url: str | None) -> _Target:
             path, query_text, origin = _split(url)
         except ValueError:  # e.g. an unclosed "[" where a host would be
             raise NOT_FOUND.error(url) from None
-    query = tuple(parse_qsl(query_text, keep_blank_values=True)) if query_text else ()
+    # Text that is no UTF-8 (an escape of a byte that is not, a lone surrogate) is
+    # 400/20001, as the HTTP apps answer it (HttpCore.answer), before any route: never
+    # read with U+FFFD in its place, which could name another item.
+    try:
+        query = (
+            tuple(parse_qsl(query_text, keep_blank_values=True, errors="strict"))
+            if query_text
+            else ()
+        )
+        if not (path.isascii() and query_text.isascii()):
+            path.encode("utf-8")
+            query_text.encode("utf-8")
+        # unquote() only where there is something to decode.
+        decoded = (
+            tuple(unquote(segment, errors="strict") for segment in path.split("/"))
+            if "%" in path
+            else None
+        )
+    except UnicodeError as error:
+        raise PARAMETER_INVALID.error(f"not UTF-8: {error}") from None
     shown = path[3:] if path.startswith("/v1/") else path
     if not path.startswith("/v1/"):
         raise NOT_FOUND.error(shown)
     raw = path[4:].split("/")
     if "" in raw:
         raise NOT_FOUND.error(shown)
-    # unquote() only where there is something to decode.
-    segments = (
-        tuple(unquote(segment) if "%" in segment else segment for segment in raw)
-        if "%" in path
-        else tuple(raw)
-    )
+    segments = tuple(raw) if decoded is None else decoded[2:]
     handlers = _TABLE.get((segments[0::2], len(segments)))
     if handlers is None:
         raise NOT_FOUND.error(shown)

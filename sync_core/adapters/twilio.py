@@ -169,11 +169,17 @@ def _given_texts(values: Mapping[str, object] | None) -> dict[str, str]:
     leaves out (what :meth:`RestApi.handle` makes of them, in one pass)."""
     if not values:
         return {}
-    return {
+    texts = {
         str(name): value if type(value) is str else _text(value)  # text: the common case
         for name, value in values.items()
         if value is not None
     }
+    for text in texts.values():
+        if not text.isascii():
+            # As requests encodes a form or query (and aiohttp): a lone surrogate raises
+            # UnicodeEncodeError in the client, before anything is sent.
+            text.encode("utf-8")
+    return texts
 
 
 #: URLs longer than this are put as sent on every request, not kept.

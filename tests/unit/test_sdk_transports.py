@@ -397,3 +397,34 @@ def test_the_async_clients_max_retries_retries_server_errors_as_aiohttp_retry_do
     assert first == [503, 201]
     assert exhausted == [503, 503, 503]
     assert timed_out == [0]
+
+
+def test_text_that_is_no_utf8_fails_in_process_as_over_a_socket() -> None:
+    sync = Sync(clock=ManualClock(), seed=4)
+    items = sync.services("default").sync_maps.create(unique_name="m").sync_map_items
+    items.create(key="a\ufffd", data={"kept": True})  # what a lenient decoding would name
+    before = sync.export_state()
+    http = SyncHttpClient(sync)
+    sdk = _client(http).sync.v1.services("default").sync_maps("m").sync_map_items
+    # A form or a query holding a lone surrogate: requests (and aiohttp) cannot encode
+    # it, and raise before sending anything.
+    with pytest.raises(UnicodeEncodeError):
+        sdk.create(key="\ud800", data={})
+    with pytest.raises(UnicodeEncodeError):
+        sdk.list(from_="\ud800")
+    # An escape of a byte that is not UTF-8, in a path or a query: 400/20001, as the HTTP
+    # apps answer it, never another item (a%E9 read as a\ufffd).
+    for method in ("GET", "POST", "DELETE"):
+        answer = http.api.handle(
+            method, "/v1/Services/default/Maps/m/Items/a%E9", data={"Data": "{}"}
+        )
+        assert (answer.status, answer.body and answer.body["code"]) == (400, 20001)
+    listing = http.api.handle("GET", "/v1/Services/default/Maps/m/Items?From=%E9")
+    assert (listing.status, listing.body and listing.body["code"]) == (400, 20001)
+    with pytest.raises(TwilioRestException) as refused:
+        sdk("a%E9").fetch()
+    assert (refused.value.status, refused.value.code) == (400, 20001)
+    with pytest.raises(TwilioRestException) as odd_path:
+        _client(http).sync.v1.services("default").documents("\ud800").fetch()
+    assert (odd_path.value.status, odd_path.value.code) == (400, 20001)
+    assert sync.export_state() == before
