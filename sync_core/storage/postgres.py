@@ -103,6 +103,14 @@ __all__ = [
 SCHEMA_VERSION: Final = 1
 #: What the ``meta`` table says a sync_core store is.
 _FORMAT: Final = "sync_core"
+#: The columns (name, type, nullable) and primary keys of a store's tables, as
+#: ``information_schema`` and ``pg_index`` give them (:meth:`PostgresStorage._layout`).
+_LAYOUT: Final[dict[str, object]] = {
+    "entries": [("tbl", "text", "NO"), ("key", "bytea", "NO"), ("value", "bytea", "NO")],
+    "meta": [("name", "text", "NO"), ("value", "text", "NO")],
+    "entries key": ["key", "tbl"],
+    "meta key": ["name"],
+}
 #: How many entries one query of a long scan reads.
 _BATCH: Final = 256
 #: How many buffered writes an ``atomic()`` block holds before it sends them.
@@ -579,6 +587,36 @@ class PostgresStorage:
                 f"version {meta.get('schema_version')!r}; this sync_core reads version "
                 f"{SCHEMA_VERSION} only; it was left untouched"
             )
+        layout = self._layout(conn)
+        if layout != _LAYOUT or not meta["commits"].isdigit():
+            raise StorageFormatError(
+                f"{self._label}: schema {self.schema!r} says it is a sync_core store, but "
+                f"its tables are not laid out as one (columns and keys {layout}, the "
+                f"commits counter {meta['commits']!r}); it was left untouched"
+            )
+
+    def _layout(self, conn: psycopg.Connection[Any]) -> dict[str, object]:
+        """The columns (name, type, nullable) and primary key of ``meta`` and
+        ``entries`` as the catalog has them (compared with :data:`_LAYOUT`)."""
+        columns = conn.execute(
+            "SELECT table_name, column_name, data_type, is_nullable "
+            "FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name IN ('meta', 'entries') ORDER BY table_name, ordinal_position",
+            (self.schema,),
+        ).fetchall()
+        layout: dict[str, object] = {
+            table: [tuple(row[1:]) for row in columns if row[0] == table]
+            for table in ("entries", "meta")
+        }
+        for table in ("entries", "meta"):
+            keys = conn.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+                "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                "WHERE i.indrelid = to_regclass(%s) AND i.indisprimary ORDER BY a.attname",
+                (sql.Identifier(self.schema, table).as_string(conn),),
+            ).fetchall()
+            layout[f"{table} key"] = [str(row[0]) for row in keys]
+        return layout
 
     def _counter(self, conn: psycopg.Connection[Any]) -> int:
         row = conn.execute(self._sql_counter).fetchone()

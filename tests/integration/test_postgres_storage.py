@@ -272,6 +272,30 @@ def test_a_meta_table_of_another_program_is_refused_untouched(pg_dsn: str, pg_sc
     assert tables_of(pg_dsn, pg_schema) == before
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        # entries keyed by text: a store of another layout, with sync_core's meta
+        "ALTER TABLE \"{schema}\".entries ALTER COLUMN key TYPE text USING encode(key, 'hex')",
+        'ALTER TABLE "{schema}".entries ADD COLUMN extra int NOT NULL DEFAULT 0',
+        'ALTER TABLE "{schema}".entries DROP CONSTRAINT entries_pkey',
+        "UPDATE \"{schema}\".meta SET value = 'many' WHERE name = 'commits'",
+    ],
+)
+def test_a_store_whose_tables_are_laid_out_otherwise_is_refused_untouched(
+    pg_dsn: str, pg_schema: str, change: str
+) -> None:
+    store = PostgresStorage(pg_dsn, schema=pg_schema)
+    store.put("t", ("a",), "kept")
+    store.close()
+    with admin(pg_dsn) as conn:
+        conn.execute(change.format(schema=pg_schema))
+    before = tables_of(pg_dsn, pg_schema)
+    with pytest.raises(StorageFormatError, match=r"not laid out as one.*untouched"):
+        PostgresStorage(pg_dsn, schema=pg_schema)
+    assert tables_of(pg_dsn, pg_schema) == before
+
+
 def test_a_store_of_another_schema_version_is_refused_untouched(
     pg_dsn: str, pg_schema: str
 ) -> None:
