@@ -198,11 +198,18 @@ def check_bool(value: object, name: str) -> bool:
 
 
 def check_if_match(value: object) -> str | None:
-    """An ``If-Match`` revision, or None when not given (the SDK drops an empty one)."""
+    """An ``If-Match`` revision, or None when not given (the SDK drops an empty one):
+    its digits, bare or quoted as an entity tag (``3`` or ``"3"``; not ``"3``).
+
+    >>> check_if_match("3"), check_if_match(' "3" '), check_if_match("")
+    ('3', '3', None)
+    """
     if not given(value) or value == "":
         return None
     if isinstance(value, str):
-        text = value.strip().strip('"')
+        text = value.strip()
+        if len(text) > 1 and text[0] == text[-1] == '"':
+            text = text[1:-1]
         if text.isdigit() and text.isascii():
             return text
     raise IF_MATCH_INVALID.error(detail=f"If-Match must be a revision such as '3', got {value!r}")

@@ -356,7 +356,7 @@ def test_an_item_update_with_a_stale_if_match_is_412_and_changes_nothing(
             refused(partial(item.delete, if_match=revision), 412, 20412, stale)
 
 
-@pytest.mark.parametrize("if_match", ["abc", "1.0", "-1", "0x1", "*"])
+@pytest.mark.parametrize("if_match", ["abc", "1.0", "-1", "0x1", "*", '"0', '0"', '"'])
 def test_an_if_match_that_is_not_a_revision_is_54003_and_changes_nothing(
     home: Home, if_match: str
 ) -> None:
