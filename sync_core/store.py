@@ -172,10 +172,11 @@ class Store:
         return current + 1
 
     def claim_account(self, account_sid: str) -> str:
-        """The account whose state the storage holds: ``account_sid`` if it held none
-        (written down now), else the one written before. Call inside a transaction."""
+        """The account whose state the storage holds: ``account_sid`` if it held none or
+        that one (written down now, again: a storage this process cannot write fails
+        here, at once), else the one written before. Call inside a transaction."""
         held: str | None = self.storage.get(COUNTERS, (ACCOUNT,))  # type: ignore[assignment]
-        if held is None:
+        if held is None or held == account_sid:
             self.storage.put(COUNTERS, (ACCOUNT,), account_sid)
             return account_sid
         return held

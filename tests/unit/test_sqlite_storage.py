@@ -158,6 +158,20 @@ def test_a_store_holds_one_accounts_state_and_refuses_another_account(tmp_path: 
     claimed.storage.close()
 
 
+def test_a_store_this_process_cannot_write_fails_when_the_sync_is_made(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    first = Sync(storage=SqliteStorage(path), seed=1)
+    first.services("default").documents.create(unique_name="d")
+    first.storage.close()
+    storage = SqliteStorage(path)
+    # As a file the process may read but not write (a read-only mount, another owner's
+    # file): reads would answer until the first write, or the first expiry, failed.
+    storage._db.execute("PRAGMA query_only = 1")
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        Sync(storage=storage)
+    storage.close()
+
+
 def test_a_reopened_store_matches_one_that_never_closed(tmp_path: Path) -> None:
     clock_a, clock_b = ManualClock(), ManualClock()
     path = tmp_path / "a.db"
