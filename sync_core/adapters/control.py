@@ -17,7 +17,8 @@ GET         ``/events``                     the events since the app started,
 DELETE      ``/events``                     forget them: ``{"cleared": n}``
 GET         ``/journal``                    ``sync.requests``: ``{"requests": [...]}``
 DELETE      ``/journal``                    ``sync.journal.clear()``
-POST        ``/snapshots``                  ``sync.snapshot()``, kept by the app:
+POST        ``/snapshots``                  ``sync.snapshot()``, kept by the app
+                                            (:data:`MAX_SNAPSHOTS` at most, then 409):
                                             201 ``{"id": "1", "taken_at": ...}``
 POST        ``/snapshots/<id>/restore``     ``sync.restore(...)``: ``{"restored": id}``
 DELETE      ``/snapshots/<id>``             forget it: ``{"deleted": id}``
@@ -29,6 +30,8 @@ GET         ``/changes/<service>``          ``sync.changes(<service>, after=, li
                                             :data:`MAX_WAIT`): ``{"changes": [...],
                                             "last": <sequence of the last one, or
                                             after>}``; a long poll with ``wait``
+                                            (:data:`MAX_WAITING_POLLS` wait at once;
+                                            the others answer at once)
 ==========  ==============================  ===========================================
 
 Refusals are ``{"status": <status>, "message": "<why>"}`` with that status: 400 (a
@@ -41,7 +44,7 @@ nothing.
 The events are every event of every Service (``sync.subscribe``), each as
 ``SyncEvent.to_dict()`` with an ``id``: 1, 2, 3... in delivery order, for this app
 (an event's ``sequence`` is its Service's). The app keeps the last
-:data:`EVENT_LOG_SIZE`. A reset, a restore and an import forget them, as the Sync
+:data:`EVENT_LOG_SIZE`, at most :data:`EVENT_LOG_BYTES` of JSON text. A reset, a restore and an import forget them, as the Sync
 forgets its journal; ids go on from where they were, so ``?after=`` stays valid.
 
 >>> from sync_core import Sync, ManualClock
@@ -73,14 +76,27 @@ from .http import Answer, answer_json
 if TYPE_CHECKING:
     from ..snapshots import Snapshot
 
-__all__ = ["EVENT_LOG_SIZE", "MAX_WAIT", "Control"]
+__all__ = [
+    "EVENT_LOG_BYTES",
+    "EVENT_LOG_SIZE",
+    "MAX_SNAPSHOTS",
+    "MAX_WAIT",
+    "MAX_WAITING_POLLS",
+    "Control",
+]
 
 logger: Final = logging.getLogger("sync_core.http")
 
 #: How many events the control routes keep (the last ones).
 EVENT_LOG_SIZE: Final = 10_000
+#: How many bytes of JSON the events kept may take, at most (the oldest go first).
+EVENT_LOG_BYTES: Final = 64 * 1_048_576
 #: The longest ``wait`` (seconds) a ``GET /changes/<service>`` long poll may ask for.
 MAX_WAIT: Final = 60.0
+#: How many long polls of one app wait at once; the others answer at once.
+MAX_WAITING_POLLS: Final = 2
+#: How many snapshots one app keeps at once (``DELETE /snapshots/<id>`` frees one).
+MAX_SNAPSHOTS: Final = 100
 
 Handler = Callable[["Control", tuple[str, ...], Mapping[str, str], bytes], Answer]
 
@@ -152,10 +168,16 @@ class Control:
         self.sync = sync
         self.prefix = check_prefix(prefix)
         self._lock = threading.Lock()
-        self._events: deque[dict[str, Any]] = deque(maxlen=EVENT_LOG_SIZE)
+        # Each event as its JSON text (with its id), and its id: text holds an event's
+        # data in about its own size, where its decoded dict may take fifty times more.
+        self._events: deque[tuple[int, str]] = deque(maxlen=EVENT_LOG_SIZE)
+        self._event_bytes = 0
         self._last_event = 0
         self._snapshots: dict[str, Snapshot] = {}
         self._taken = 0
+        # Taken, without waiting, by a long poll that waits; one that finds none left
+        # answers at once (as with ``wait=0``).
+        self._waiting = threading.BoundedSemaphore(MAX_WAITING_POLLS)
         self._subscription = sync.subscribe(self._heard)
 
     def close(self) -> None:
@@ -166,12 +188,21 @@ class Control:
         shown = event.to_dict()
         with self._lock:
             self._last_event += 1
-            self._events.append({"id": self._last_event, **shown})
+            number = self._last_event
+            text = _json({"id": number, **shown})
+            events = self._events
+            if len(events) == events.maxlen:  # the append drops the oldest
+                self._event_bytes -= len(events[0][1])
+            events.append((number, text))
+            self._event_bytes += len(text)
+            while self._event_bytes > EVENT_LOG_BYTES and len(events) > 1:
+                self._event_bytes -= len(events.popleft()[1])
 
     def _forget_events(self) -> int:
         with self._lock:
             count = len(self._events)
             self._events.clear()
+            self._event_bytes = 0
             return count
 
     def owns(self, path: str) -> bool:
@@ -261,9 +292,10 @@ class Control:
             raise _Refused(400, f"after must be an event id (0 or more), got {after[:40]!r}")
         since = int(after)
         with self._lock:
-            shown = [event for event in self._events if event["id"] > since]
+            shown = [text for number, text in self._events if number > since]
             last = self._last_event
-        return answer_json(200, {"events": shown, "last_id": last})
+        # The events' JSON as kept, spliced: never decoded and encoded again.
+        return _answer_text(f'{{"events": [{", ".join(shown)}], "last_id": {last}}}')
 
     def clear_events(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
         return answer_json(200, {"cleared": self._forget_events()})
@@ -290,6 +322,13 @@ class Control:
         return answer_json(200, {"cleared": count})
 
     def snapshot(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
+        with self._lock:
+            if len(self._snapshots) >= MAX_SNAPSHOTS:
+                raise _Refused(
+                    409,
+                    f"{MAX_SNAPSHOTS} snapshots are kept already: DELETE "
+                    f"{self.prefix}/snapshots/<id> one first",
+                )
         snapshot = self.sync.snapshot()
         with self._lock:
             self._taken += 1
@@ -345,10 +384,17 @@ class Control:
             args[0].encode("utf-8")
         except UnicodeEncodeError:  # no Service is named so (names are text)
             raise _Refused(404, f"no Service {args[0]!a}") from None
+        # A waiting poll holds a thread of the server: at most MAX_WAITING_POLLS wait
+        # at once, the others answer at once, so that polls (from clients that went
+        # away meanwhile, too) never hold every thread.
+        waits = wait > 0 and self._waiting.acquire(blocking=False)
         try:
-            events = self.sync.changes(args[0], after=after, limit=limit, wait=wait)
+            events = self.sync.changes(args[0], after=after, limit=limit, wait=wait if waits else 0)
         except SyncError as error:
             raise _Refused(error.status, error.message) from None
+        finally:
+            if waits:
+                self._waiting.release()
         last = events[-1].sequence if events else after
         return answer_json(200, {"changes": [event.to_dict() for event in events], "last": last})
 
@@ -374,3 +420,19 @@ _ROUTES: Final[dict[tuple[str, ...], dict[str, Handler]]] = {
     ("state",): {"GET": Control.export, "PUT": Control.import_},
     ("changes", "{service}"): {"GET": Control.changes},
 }
+
+
+def _json(value: object) -> str:
+    """``value`` as the JSON text :func:`~sync_core.adapters.http.answer_json` writes."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _answer_text(text: str) -> Answer:
+    """A 200 answer of JSON ``text`` (a lone surrogate in it: every non-ASCII escaped)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return answer_json(200, json.loads(text))
+    return Answer(
+        200, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))], data
+    )

@@ -1,0 +1,118 @@
+"""What the control routes keep, and the threads their long polls hold, stay bounded
+whatever clients send: the events heard (in bytes, not only in number), the snapshots,
+and the polls that wait at once (sync_core.adapters.control)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+
+from sync_core import ManualClock, Sync
+from sync_core.adapters import control as control_module
+from sync_core.adapters.control import Control
+
+
+def test_the_events_heard_are_kept_as_json_about_their_own_size() -> None:
+    # 16 KiB of data whose decoded form is fifty times larger (an empty object is 64
+    # bytes as a dict, 3 as JSON): kept as text, 30 updates hold about 1 MB, not 24.
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    data: dict[str, object] = {"a": [{}] * 5_000}
+    tracemalloc.start()
+    try:
+        for _ in range(30):
+            docs("d").update(data=data)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 5_000_000
+    heard = control.handle("GET", "/_c/events", {"after": "30"}, b"").json()
+    assert [(e["id"], e["type"]) for e in heard["events"]] == [(31, "document_updated")]
+    assert heard["events"][0]["data"] == data
+    assert heard["last_id"] == 31
+
+
+def test_the_events_heard_keep_the_newest_within_their_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(control_module, "EVENT_LOG_BYTES", 6_000)
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+    docs = sync.services("default").documents
+    for n in range(10):
+        docs.create(data={"n": n, "pad": "x" * 1_000})
+    heard = control.handle("GET", "/_c/events", {}, b"").json()
+    ids = [event["id"] for event in heard["events"]]
+    assert 1 <= len(ids) < 10
+    assert ids == list(range(11 - len(ids), 11))  # the newest, in order
+    assert [event["data"]["n"] for event in heard["events"]] == [i - 1 for i in ids]
+    assert heard["last_id"] == 10
+    assert control.handle("DELETE", "/_c/events", {}, b"").json() == {"cleared": len(ids)}
+    docs.create(data={"n": 10})
+    assert [e["id"] for e in control.handle("GET", "/_c/events", {}, b"").json()["events"]] == [11]
+
+
+def test_an_app_keeps_at_most_max_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(control_module, "MAX_SNAPSHOTS", 3)
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+    for n in range(1, 4):
+        assert control.handle("POST", "/_c/snapshots", {}, b"").json()["id"] == str(n)
+    before = sync.export_state()
+    refused = control.handle("POST", "/_c/snapshots", {}, b"")
+    assert refused.status == 409
+    assert "DELETE /_c/snapshots/<id>" in refused.json()["message"]
+    assert sync.export_state() == before
+    assert control.handle("DELETE", "/_c/snapshots/2", {}, b"").status == 200
+    assert control.handle("POST", "/_c/snapshots", {}, b"").json()["id"] == "4"
+    assert control.handle("POST", "/_c/snapshots/1/restore", {}, b"").status == 200
+
+
+def _followers(sync: Sync, count: int) -> None:
+    """Wait (5 s at most) until ``count`` followers of the feed wait in ``sync``."""
+    for _ in range(500):
+        if sync._engine.followers == count:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{sync._engine.followers} followers wait, not {count}")
+
+
+def test_at_most_max_waiting_polls_wait_at_once_the_others_answer_at_once() -> None:
+    assert control_module.MAX_WAITING_POLLS == 2
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+    sid = sync.services.create().sid
+    answers: list[dict[str, Any]] = []
+
+    def poll(after: str) -> None:
+        answer = control.handle("GET", f"/_c/changes/{sid}", {"after": after, "wait": "30"}, b"")
+        answers.append(answer.json())
+
+    waiting = [threading.Thread(target=poll, args=("0",), daemon=True) for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+    _followers(sync, 2)  # both wait
+    # A third poll finds no place left: it answers at once with what there is (nothing).
+    third = control.handle("GET", f"/_c/changes/{sid}", {"wait": "30"}, b"")
+    assert third.json() == {"changes": [], "last": 0}
+    assert all(thread.is_alive() for thread in waiting)  # still waiting, as asked
+    sync.services(sid).documents.create(unique_name="d")  # wakes them
+    for thread in waiting:
+        thread.join(10)
+    assert not any(thread.is_alive() for thread in waiting)
+    assert [[c["object_unique_name"] for c in a["changes"]] for a in answers] == [["d"], ["d"]]
+    # Their places are free again: a poll waits (and is woken) once more.
+    later = threading.Thread(target=poll, args=("1",), daemon=True)
+    later.start()
+    _followers(sync, 1)
+    sync.services(sid).documents.create(unique_name="e")
+    later.join(10)
+    assert not later.is_alive()
+    assert [c["object_unique_name"] for c in answers[-1]["changes"]] == ["e"]
+    control.close()
