@@ -276,11 +276,20 @@ class _Answering:
             )
             if not inspect.isawaitable(answer):  # an async fallback's: recorded when awaited
                 self._test_only_last_response = answer
+            elif not kind._is_async:  # a sync client cannot await it: say so, at once
+                if inspect.iscoroutine(answer):
+                    answer.close()  # never to be awaited: no "never awaited" warning
+                raise TypeError(
+                    f"the fallback {self.fallback!r} answered a sync client with an "
+                    "awaitable: give a sync client a sync fallback (an HttpClient)"
+                )
             return answer
         sent = kind._kept_as_sent(uri) if len(uri) <= _KEPT_URL_LENGTH else kind._as_sent(uri)
         try:
             # As RestApi.handle, with the values as text and without the None ones (and
             # a None header is none, as requests leaves it out).
+            if kind._is_async and (params or data):
+                params, data = _as_aiohttp_sends(params, data)
             query = _given_texts(params) if params else {}
             form = _given_texts(data) if data else {}
             answer = self.api._handle(method, sent, query, form, headers)
@@ -292,6 +301,34 @@ class _Answering:
         response = TwilioResponse(answer.status, answer.text, _Headers(answer.headers))
         self._test_only_last_response = response
         return response
+
+
+def _as_aiohttp_sends(
+    params: dict[str, object] | None, data: dict[str, object] | None
+) -> tuple[dict[str, object] | None, dict[str, object] | None]:
+    """The query and form as aiohttp (``AsyncTwilioHttpClient``) sends them, where it
+    differs from ``requests``: yarl refuses a query value that is not text or a number
+    (``None``, a bool: ``TypeError``, before anything is sent), and a form field
+    ``None`` is sent as the text ``None`` (``requests`` leaves both out).
+
+    >>> _as_aiohttp_sends(None, {"Data": None, "Ttl": 5})
+    (None, {'Data': 'None', 'Ttl': 5})
+    >>> _as_aiohttp_sends({"From": None}, None)
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid variable type: value should be str, int or float, got None of type <class 'NoneType'>
+    """
+    if params:
+        for value in params.values():
+            for one in value if isinstance(value, list | tuple) else (value,):
+                if isinstance(one, bool) or not isinstance(one, str | int | float):
+                    raise TypeError(
+                        "Invalid variable type: value should be str, int or float, "
+                        f"got {one!r} of type {type(one)}"
+                    )
+    if data and None in data.values():
+        data = {name: "None" if value is None else value for name, value in data.items()}
+    return params, data
 
 
 def _twilio_request(sent: tuple[Any, ...]) -> TwilioRequest:
@@ -326,9 +363,9 @@ def _check_headers(headers: Mapping[Any, Any], is_async: bool) -> None:
     ``requests`` (``TwilioHttpClient``) raises its ``InvalidHeader`` for a name or value
     that is not text or bytes, or has leading whitespace or a line break
     (``requests.utils.check_header_validity``); aiohttp (``AsyncTwilioHttpClient``)
-    raises ``TypeError`` for one that is not text and ``ValueError`` for a control
-    character (``aiohttp/http_writer.py``). A ``None`` value is no header (``requests``
-    drops it). So a test sees what the app would see.
+    raises ``TypeError`` for one that is not text, ``None`` too, and ``ValueError`` for a
+    control character (``aiohttp/http_writer.py``). A ``None`` value is no header for
+    ``requests`` (it drops it). So a test sees what the app would see.
 
     >>> _check_headers({"If-Match": "3"}, False)
     >>> _check_headers({"If-Match": 3}, False)
@@ -347,7 +384,7 @@ def _check_headers(headers: Mapping[Any, Any], is_async: bool) -> None:
     except TypeError:  # an unhashable value: checked, and refused, below
         pass
     for name, value in headers.items():
-        if value is None:
+        if value is None and not is_async:  # requests leaves it out; aiohttp refuses it
             continue
         if is_async:
             for part in (name, value):
@@ -532,20 +569,40 @@ class SyncHttpClient(_Answering, HttpClient):  # type: ignore[misc]  # twilio is
 class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  # twilio is untyped
     """A twilio ``AsyncHttpClient`` whose every request is answered by sync_core.
 
-    For the SDK's ``*_async`` methods. The answer is computed at once (sync_core does
-    no I/O), so awaiting it never yields to the event loop for long. It sees each URL as
-    twilio's own ``AsyncTwilioHttpClient`` (aiohttp) sends it; a ``None`` parameter is
-    left out, as ``requests`` leaves it out (aiohttp itself raises ``TypeError``).
+    For the SDK's ``*_async`` methods. Each request yields to the event loop once, as
+    one on the wire does, then is answered at once (sync_core does no I/O): other tasks
+    run between an app's awaits, so a race between them (a read, then a write without
+    ``If-Match``) loses updates as it would against Twilio. It sees each URL as twilio's
+    own ``AsyncTwilioHttpClient`` (aiohttp) sends it, and its values as aiohttp does: a
+    ``None`` query parameter or header is a ``TypeError``, a ``None`` form field the
+    text ``None``. ``close()`` (and ``async with``) ends it, as aiohttp's session: a
+    request after is ``RuntimeError("Session is closed")``.
     """
 
     _as_sent = staticmethod(as_sent_async)
     _kept_as_sent = staticmethod(functools.lru_cache(maxsize=512)(as_sent_async))
     _timed_out = staticmethod(_async_timeout)
     _is_async = True
+    _closed = False
 
     async def request(self, *args: Any, **kwargs: Any) -> TwilioResponse:
         """Answer one SDK request, as :meth:`SyncHttpClient.request` does."""
+        import asyncio
+
+        if self._closed:  # as aiohttp's ClientSession._request
+            raise RuntimeError("Session is closed")
+        await asyncio.sleep(0)  # on the wire: the loop runs the other tasks once
         answer = self._answer(*args, **kwargs)
         if inspect.isawaitable(answer):  # an async fallback's
             answer = self._test_only_last_response = await answer
         return answer
+
+    async def close(self) -> None:
+        """End the client, as ``AsyncTwilioHttpClient.close`` closes its session."""
+        self._closed = True
+
+    async def __aenter__(self) -> AsyncSyncHttpClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

@@ -45,8 +45,11 @@ one test and yields the ``Sync``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import inspect
+import logging
 import os
 import threading
 import unittest
@@ -69,6 +72,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 _lock = threading.RLock()
 #: The active blocks, innermost last; the SDK's clients are patched while any is.
 _stack: list[MockTwilio] = []
+#: The block entered last in this context (an asyncio task's own, or a thread's): two
+#: coroutines run under ``@mock_twilio`` at once, on one loop, each get their own Sync.
+#: Unset (a thread started inside a block), the innermost block of the process answers.
+_current: contextvars.ContextVar[MockTwilio | None] = contextvars.ContextVar(
+    "sync_core_mock_twilio", default=None
+)
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
 #: The ``id`` of each active block's fallback (with how many blocks have it): one of
@@ -78,7 +87,9 @@ _sending: dict[int, int] = {}
 
 
 def current_sync() -> Sync:
-    """The Sync of the innermost active ``mock_twilio`` block.
+    """The Sync of the innermost active ``mock_twilio`` block: the one entered last in
+    this context (this asyncio task's, this thread's) if it is active, else the
+    innermost of the process.
 
     Raises:
         RuntimeError: no block is active.
@@ -86,7 +97,8 @@ def current_sync() -> Sync:
     with _lock:
         if not _stack:
             raise RuntimeError("no mock_twilio() is active")
-        return _stack[-1].sync
+        mine = _current.get()
+        return (mine if mine is not None and mine in _stack else _stack[-1]).sync
 
 
 @overload
@@ -140,6 +152,7 @@ class MockTwilio:
             _stack.append(self)
             if self.fallback is not None:
                 _sending[id(self.fallback)] = _sending.get(id(self.fallback), 0) + 1
+        self._token = _current.set(self)
         return self.sync
 
     def __exit__(
@@ -148,6 +161,9 @@ class MockTwilio:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        # (Never entered, or left in another context than its own: nothing to reset.)
+        with contextlib.suppress(AttributeError, ValueError):
+            _current.reset(self._token)
         with _lock:
             if self in _stack:
                 _stack.remove(self)
@@ -369,12 +385,38 @@ def _patch() -> None:
     one.
     """
     from requests.exceptions import ReadTimeout
+    from twilio.http import HttpClient
     from twilio.http.response import Response
 
     from ..adapters.twilio import for_sync, sent_request
 
     synchronous, asynchronous, validating = _client_classes()
     sends = _originals[synchronous] = vars(synchronous)["request"]
+
+    def logs(client: Any) -> bool:
+        """Whether twilio's logging of ``client``'s requests writes anything: always
+        when it is the app's own (a subclass's ``log_request``), else when its logger
+        takes INFO records."""
+        if type(client).log_request is not HttpClient.log_request:
+            return True
+        logger = getattr(client, "logger", None)
+        return logger is not None and logger.isEnabledFor(logging.INFO)
+
+    def log_request(
+        client: Any, method: str, url: str, params: Any, data: Any, headers: Any
+    ) -> None:
+        """As twilio's clients log a request (``HttpClient.log_request``) before it goes."""
+        if logs(client):
+            client.log_request(
+                {
+                    "method": method.upper(),
+                    "url": url,
+                    "params": params,
+                    "headers": headers,
+                    "data": data,
+                }
+            )
+
     sends_async = _originals[asynchronous] = vars(asynchronous)["request"]
     sends_signed = _originals[validating] = vars(validating)["request"]
 
@@ -408,11 +450,14 @@ def _patch() -> None:
             timeout = getattr(client, "timeout", None)
         elif timeout <= 0:
             raise ValueError(timeout)
+        log_request(client, method, url, params, data, headers)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         answer = answered(
             client, (method, url, params, data, headers, auth, timeout, allow_redirects)
         )
+        if logs(client):
+            client.log_response(answer.status_code, answer)
         client._test_only_last_response = answer
         return answer
 
@@ -433,17 +478,25 @@ def _patch() -> None:
             )
         if timeout is not None and timeout <= 0:  # as AsyncTwilioHttpClient.request
             raise ValueError(timeout)
+        log_request(client, method, url, params, data, headers)
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(
             method, url, auth, params, data, headers, asynchronous=True
         )
+        session = client.session
+        # Its aiohttp session closed (``await client.close()``): aiohttp refuses, and so
+        # does aiohttp_retry's RetryClient around it.
+        if getattr(getattr(session, "_client", session), "closed", False):
+            raise RuntimeError("Session is closed")
         http = _innermost()._async_http
         sent = (method, url, params, data, headers, auth, timeout, allow_redirects)
-        options = getattr(client.session, "_retry_options", None)  # aiohttp_retry's
+        options = getattr(session, "_retry_options", None)  # aiohttp_retry's
         if options is None:
             answer = await http.request(*sent)
         else:
             answer = await _retried_async(options, http, sent)
+        if logs(client):
+            client.log_response(answer.status_code, answer)
         client._test_only_last_response = answer
         return answer
 
@@ -481,9 +534,13 @@ def _unpatch() -> None:
 
 
 def _innermost() -> MockTwilio:
-    """The innermost active block: read without the lock (a list's last item is read
+    """The block entered last in this context, if it is still active; else the innermost
+    active block of the process: read without the lock (a list's last item is read
     atomically), but when none is on the stack: a request that comes while the first
     block is being entered waits for it (under the lock)."""
+    mine = _current.get()
+    if mine is not None and mine in _stack:
+        return mine
     try:
         return _stack[-1]
     except IndexError:

@@ -546,3 +546,79 @@ def test_the_async_client_records_its_last_request() -> None:
         assert made.data == {"UniqueName": "d"}
         assert http._test_only_last_request is made
         assert http._test_only_last_response.status_code == 201
+
+
+# -- async apps ------------------------------------------------------------------------
+
+
+def _async_client() -> Client:
+    return Client("AC" + "0" * 32, "token", http_client=AsyncTwilioHttpClient())
+
+
+def test_coroutines_decorated_at_once_each_get_their_own_sync(
+    blocked_sockets: list[object],
+) -> None:
+    @mock_twilio
+    async def writes(name: str) -> tuple[str, list[str]]:
+        client = _async_client()
+        await client.sync.v1.services("default").documents.create_async(unique_name=name)
+        await asyncio.sleep(0)  # the other coroutine runs meanwhile
+        await client.http_client.close()
+        names = current_sync().services("default").documents.list()
+        return name, [str(document.unique_name) for document in names]
+
+    async def both() -> list[tuple[str, list[str]]]:
+        return list(await asyncio.gather(writes("A"), writes("B")))
+
+    assert asyncio.run(both()) == [("A", ["A"]), ("B", ["B"])]
+    assert blocked_sockets == []
+
+
+def test_a_closed_aiohttp_session_is_refused_as_aiohttp_refuses_it(
+    blocked_sockets: list[object],
+) -> None:
+    for retries in (None, 2):
+        with mock_twilio() as sync:
+            sync.services("default").documents.create(unique_name="d")
+
+            async def after_close(retries: int | None = retries) -> None:
+                http = AsyncTwilioHttpClient(max_retries=retries)
+                client = Client("AC" + "0" * 32, "token", http_client=http)
+                documents = client.sync.v1.services("default").documents
+                assert (await documents("d").fetch_async()).unique_name == "d"
+                await http.close()
+                with pytest.raises(RuntimeError, match="Session is closed"):
+                    await documents("d").fetch_async()
+
+            asyncio.run(after_close())
+            assert [entry.status for entry in sync.requests] == [200]
+    assert blocked_sockets == []
+
+
+def test_a_sync_client_given_an_async_fallback_fails_at_once() -> None:
+    async def elsewhere(*args: Any, **kwargs: Any) -> Response:
+        return Response(200, "{}")
+
+    with mock_twilio(fallback=elsewhere):
+        client = Client("AC" + "0" * 32, "token")
+        with pytest.raises(TypeError, match="answered a sync client with an awaitable"):
+            client.api.v2010.accounts("AC" + "0" * 32).fetch()
+
+
+def test_requests_are_logged_as_twilios_clients_log_them(caplog: pytest.LogCaptureFixture) -> None:
+    with mock_twilio(), caplog.at_level("INFO", logger="twilio"):
+        Client("AC" + "0" * 32, "token").sync.v1.services("default").documents.create(
+            unique_name="d"
+        )
+
+        async def fetch() -> None:
+            client = _async_client()
+            await client.sync.v1.services("default").documents("d").fetch_async()
+            await client.http_client.close()
+
+        asyncio.run(fetch())
+    logged = [(record.name, record.getMessage()) for record in caplog.records]
+    for name in ("twilio.http_client", "twilio.async_http_client"):
+        mine = [message for logger, message in logged if logger == name]
+        assert mine[0] == "-- BEGIN Twilio API Request --"
+        assert any(message.startswith("Response Status Code: 20") for message in mine)

@@ -7,6 +7,7 @@ coroutine with ``asyncio.run``. No request may leave the process.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -152,3 +153,70 @@ def test_async_methods_refuse_the_sync_client(sync: Sync) -> None:
     with pytest.raises(RuntimeError, match="must be asynchronous"):
         asyncio.run(docs.create_async(unique_name="x"))
     assert sync.services("default").documents.list() == []
+
+
+# -- as aiohttp, and as a request on the wire --------------------------------------------
+
+
+def _counter(sync: Sync) -> None:
+    sync.services("default").documents.create(unique_name="n", data={"n": 0})
+
+
+async def _increment(docs: Any) -> None:
+    """A read, then a write without If-Match: a race, between tasks."""
+    current = await docs("n").fetch_async()
+    await docs("n").update_async(data={"n": current.data["n"] + 1})
+
+
+def test_tasks_racing_without_if_match_lose_updates_as_over_the_network(
+    client: Client, sync: Sync
+) -> None:
+    # Each request yields to the loop once, as one on the wire: the twenty tasks all
+    # read before any writes, and nineteen updates are lost, as against Twilio.
+    _counter(sync)
+    docs = client.sync.v1.services("default").documents
+
+    async def race() -> None:
+        await asyncio.gather(*(_increment(docs) for _ in range(20)))
+
+    run(race)
+    assert sync.services("default").documents("n").fetch().data == {"n": 1}
+    assert sync.services("default").documents("n").fetch().revision == "20"
+
+
+def test_none_values_are_what_aiohttp_makes_of_them(client: Client, sync: Sync) -> None:
+    items = sync.services("default").sync_maps.create(unique_name="m").sync_map_items
+    items.create(key="k", data={"a": 1})
+    before = sync.export_state()
+    sdk = client.sync.v1.services("default").sync_maps("m").sync_map_items
+
+    async def calls() -> None:
+        # A None header or query parameter: aiohttp refuses it, before sending.
+        with pytest.raises(TypeError, match="Cannot serialize non-str key None"):
+            await sdk("k").update_async(data={"a": 2}, if_match=None)
+        with pytest.raises(TypeError, match="Invalid variable type"):
+            await sdk.list_async(from_=None)
+        # A None form field (the SDK leaves its own out) is sent as the text "None": not
+        # JSON, 400/54008.
+        http = client.http_client
+        url = "https://sync.twilio.com/v1/Services/default/Maps/m/Items/k"
+        answer = await http.request("POST", url, data={"Data": None})
+        assert (answer.status_code, json.loads(answer.text)["code"]) == (400, 54008)
+
+    run(calls)
+    assert sync.export_state() == before
+
+
+def test_the_async_client_closes_as_twilios_does(sync: Sync) -> None:
+    _counter(sync)
+
+    async def use() -> None:
+        async with AsyncSyncHttpClient(sync) as http:
+            made = Client(ACCOUNT, "token", http_client=http, environment={"TWILIO_REGION": ""})
+            docs = made.sync.v1.services("default").documents
+            assert (await docs("n").fetch_async()).data == {"n": 0}
+        with pytest.raises(RuntimeError, match="Session is closed"):
+            await docs("n").fetch_async()
+        await http.close()  # again: nothing more
+
+    run(use)
