@@ -159,17 +159,24 @@ class LazyExpiry:
         self, record: NamedRecord | SyncMapItemRecord | SyncListItemRecord
     ) -> datetime | None:
         """When ``record`` (a Document, Map, List or Stream, or a Map or List item) is
-        removed: its ``date_expires`` plus its :meth:`lag`; None if it never expires."""
+        removed: its ``date_expires`` plus its :meth:`lag`; None if it never expires, or
+        if that instant is past the calendar's end (year 9999): then its removal never
+        comes, as the sweep has it."""
         if not isinstance(record, NamedRecord | SyncMapItemRecord | SyncListItemRecord):
             raise TypeError(f"removed_at() takes an object's or an item's record, not {record!r}")
         expires = record.date_expires
         if expires is None:
             return None
         if isinstance(record, SyncMapItemRecord):
-            return expires + self.lag(record.service_sid, record.map_sid, expires, record.key)
-        if isinstance(record, SyncListItemRecord):
-            return expires + self.lag(record.service_sid, record.list_sid, expires, record.index)
-        return expires + self.lag(record.service_sid, record.sid, expires)
+            lag = self.lag(record.service_sid, record.map_sid, expires, record.key)
+        elif isinstance(record, SyncListItemRecord):
+            lag = self.lag(record.service_sid, record.list_sid, expires, record.index)
+        else:
+            lag = self.lag(record.service_sid, record.sid, expires)
+        try:
+            return expires + lag
+        except OverflowError:  # past datetime.max: never (the sweep's _LAST)
+            return None
 
 
 class LazySweep(Expiry):

@@ -647,3 +647,18 @@ def test_removed_at_refuses_what_does_not_expire_and_answers_none_for_no_expiry(
     with pytest.raises(TypeError, match="date_expires must be an aware datetime"):
         lazy.lag(SERVICE, "ET1", datetime(2025, 1, 1))
     assert [d.unique_name for d in svc.documents.list()] == ["forever"]
+
+
+def test_removed_at_past_the_calendars_end_is_never() -> None:
+    # A clock near year 9999 and a long lag: the removal would come past datetime.max,
+    # which the sweep takes as never; removed_at says so, rather than overflow.
+    lazy = LazyExpiry(max_lag=timedelta(days=3650), seed=1)
+    clock = ManualClock(start=datetime(9999, 12, 31, 23, 0, tzinfo=UTC))
+    sync = Sync(clock=clock, lazy_expiry=lazy)
+    docs = sync.services("default").documents
+    made = docs.create(unique_name="late", ttl=60)
+    assert made.date_expires is not None
+    assert lazy.lag(made.service_sid, made.sid, made.date_expires) > timedelta(minutes=59)
+    assert lazy.removed_at(made) is None
+    clock.advance(timedelta(minutes=59))
+    assert [d.unique_name for d in docs.list()] == ["late"]  # lingering, as the sweep has it
