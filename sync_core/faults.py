@@ -40,15 +40,28 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
+from . import errors
 from .actor import SYSTEM
 from .errors import (
     INTERNAL_ERROR,
     RATE_LIMITED,
     SERVICE_UNAVAILABLE,
+    ConflictError,
     ErrorSpec,
+    ForbiddenError,
+    InternalServerError,
+    InvalidParameterError,
+    MethodNotAllowedError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PreconditionFailedError,
+    RateLimitedError,
+    ServiceUnavailableError,
     SyncError,
+    UnauthorizedError,
 )
 from .params import check_int
 from .sids import is_sid
@@ -82,6 +95,49 @@ _DEFAULTS: Final[dict[int, ErrorSpec]] = {
     500: INTERNAL_ERROR,
     503: SERVICE_UNAVAILABLE,
 }
+#: The class of an injected error, by its status: one subclass per kind, as the errors
+#: sync_core raises itself (docs/errors.md); another status is a plain SyncError.
+_CLASSES: Final[dict[int, type[SyncError]]] = {
+    kind.default_status: kind
+    for kind in (
+        InvalidParameterError,
+        UnauthorizedError,
+        ForbiddenError,
+        NotFoundError,
+        MethodNotAllowedError,
+        ConflictError,
+        PreconditionFailedError,
+        PayloadTooLargeError,
+        RateLimitedError,
+        InternalServerError,
+        ServiceUnavailableError,
+    )
+}
+#: Twilio's text for each code of sync_core's catalog whose text needs no value (the
+#: first, where codes share a text).
+_TEXTS: Final[dict[int, str]] = {}
+for _spec in vars(errors).values():
+    if isinstance(_spec, ErrorSpec) and "{" not in _spec.template:
+        _TEXTS.setdefault(_spec.code, _spec.template)
+
+
+def _default_message(status: int, code: int) -> str:
+    """Twilio's text for ``code``: the catalog's; for Twilio's generic code of a status
+    (20000 + status), the status's own phrase (``Too Many Requests``); else one that
+    says the error was injected.
+
+    >>> _default_message(429, 54009), _default_message(429, 20429), _default_message(418, 7)
+    ('Rate limit exceeded', 'Too Many Requests', 'Injected fault')
+    """
+    text = _TEXTS.get(code)
+    if text is not None:
+        return text
+    if code == 20_000 + status:
+        try:
+            return HTTPStatus(status).phrase
+        except ValueError:  # a status the standard names not
+            pass
+    return "Injected fault"
 
 
 class Call(NamedTuple):
@@ -196,8 +252,14 @@ class Fault:
     ) -> None:
         _check_choice("operation", operation, OPERATIONS)
         _check_choice("kind", kind, KINDS)
-        if not timeout and not 400 <= status <= 599:
+        if not timeout and (
+            isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
+        ):
             raise ValueError(f"status must be an HTTP error status (400-599), got {status!r}")
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int) or code < 1):
+            raise ValueError(f"code must be a positive integer (Twilio's code), got {code!r}")
+        if message is not None and not isinstance(message, str):
+            raise ValueError(f"message must be text, got {message!r}")
         for label, number, low in (("skip", skip, 0), ("every", every, 1)):
             if isinstance(number, bool) or not isinstance(number, int) or number < low:
                 raise ValueError(f"{label} must be an integer of at least {low}, got {number!r}")
@@ -213,7 +275,7 @@ class Fault:
         self.status = status
         spec = _DEFAULTS.get(status)
         self.code = code if code is not None else (spec.code if spec else 20000 + status)
-        self.message = message or (spec.template if spec else "Injected fault")
+        self.message = message or _default_message(status, self.code)
         self.timeout = timeout
         self.operation, self.kind, self.object = operation, kind, object
         self.identity, self.where = identity, where
@@ -254,12 +316,13 @@ class Fault:
         """The exception this fault raises for ``call``."""
         if self.timeout:
             return FaultTimeout(self, call)
-        spec = _DEFAULTS.get(self.status)
-        if spec is not None and self.code == spec.code and self.message == spec.template:
-            error = spec.error(f"injected by the fault {self.name!r}")
-        else:
-            error = SyncError(self.message, code=self.code, status=self.status)
-            error.detail = f"injected by the fault {self.name!r}"
+        kind = _CLASSES.get(self.status, SyncError)
+        error = kind(
+            self.message,
+            code=self.code,
+            status=self.status,
+            detail=f"injected by the fault {self.name!r}",
+        )
         error.fault = self.name
         return error
 

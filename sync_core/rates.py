@@ -112,6 +112,8 @@ class RateLimits:
     window: float = attrs.field(default=10, validator=_positive)
 
     def __attrs_post_init__(self) -> None:
+        if round(self.window * 1_000_000) < 1:  # the windows are counted in microseconds
+            raise ValueError(f"window must be one microsecond or more, got {self.window}")
         for name in (WRITE, LARGE, READ, MESSAGE):
             if self.allowed(name) < 1:
                 raise ValueError(

@@ -352,3 +352,51 @@ def test_a_faulted_call_does_not_even_sweep(sync: Sync, clock: ManualClock) -> N
     assert removals == []
     assert list(docs.list()) == []
     assert removals == ["document_removed"]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "kind", "message"),
+    [
+        (429, None, "RateLimitedError", "Rate limit exceeded"),
+        (429, 20429, "RateLimitedError", "Too Many Requests"),
+        (503, 54009, "ServiceUnavailableError", "Rate limit exceeded"),
+        (404, None, "NotFoundError", "Not Found"),
+        (403, 54007, "ForbiddenError", "Access forbidden for identity"),
+        (412, 20412, "PreconditionFailedError", "Precondition Failed"),
+        (
+            400,
+            54008,
+            "InvalidParameterError",
+            "Invalid request body: the type of one of the attributes is invalid",
+        ),
+        (418, None, "SyncError", "I'm a Teapot"),
+        (499, 7, "SyncError", "Injected fault"),
+    ],
+)
+def test_an_injected_error_is_the_subclass_of_its_status_with_the_text_of_its_code(
+    status: int, code: int | None, kind: str, message: str
+) -> None:
+    sync = Sync(clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    sync.faults.inject(status, code=code, operation="fetch")
+    with pytest.raises(SyncError) as raised:
+        docs("d").fetch()
+    assert type(raised.value).__name__ == kind
+    assert (raised.value.status, raised.value.message) == (status, message)
+    # Given, a message is as given, and the class still follows the status.
+    sync.faults.clear()
+    sync.faults.inject(status, code=code, message="Slow down", operation="fetch")
+    with pytest.raises(SyncError) as again:
+        docs("d").fetch()
+    assert (type(again.value).__name__, again.value.message) == (kind, "Slow down")
+
+
+@pytest.mark.parametrize(
+    "bad", [{"status": 503.5}, {"status": True}, {"code": "oops"}, {"code": 0}, {"message": 5}]
+)
+def test_a_status_code_or_message_of_the_wrong_type_is_refused(bad: dict[str, Any]) -> None:
+    sync = Sync(clock=ManualClock(), seed=1)
+    with pytest.raises(ValueError, match=r"status|code|message"):
+        sync.faults.inject(**bad)
+    assert sync.faults.active is False

@@ -225,6 +225,11 @@ def test_off_by_default_and_the_limits_are_checked() -> None:
             RateLimits(**bad)
     with pytest.raises(ValueError, match="must allow one operation"):
         RateLimits(large_writes=0.05, window=1)
+    # Windows are counted in microseconds: one shorter would count nothing at all.
+    with pytest.raises(ValueError, match="window must be one microsecond or more"):
+        RateLimits(
+            writes=10**7, large_writes=10**7, reads=10**7, stream_messages=10**7, window=1e-7
+        )
 
 
 @settings(max_examples=60)
