@@ -29,7 +29,6 @@ the engine only numbers and queues them.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import weakref
@@ -276,12 +275,10 @@ class Engine:
         """The whole state was just replaced (under the lock): forget what was known of
         it, and the rate limits' windows (a fresh start); end the subscriptions to a
         Service or object the new state does not hold (a SID made again later must not
-        reach them). The account is written down again (a reset or an import removed
-        it with the rest)."""
-        if self._claims_account:
-            # (Refused: another process claimed it for its account meanwhile: its own.)
-            with contextlib.suppress(ValueError):
-                self._claim_account()
+        reach them). Last, the account is written down again (a reset removed it with
+        the rest): that write failing (the storage's error; or ``ValueError``, another
+        account's Sync made while the state was replaced, which took it) leaves the
+        rest done."""
         self.expiry.forget()
         store = self.store
         for subscription in self.events.subscriptions:
@@ -299,6 +296,8 @@ class Engine:
             self.limiter.clear()
         if self.followers:  # they read again, and hear of it
             self._woken()
+        if self._claims_account:
+            self._claim_account()
 
     def _begin(self, sweep: bool = True) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it (unless

@@ -512,8 +512,8 @@ class EventHub:
                     with self._lock:
                         self._delivered += 1
                         self._lock.notify_all()
-                if stopped is None:
-                    stopped = raised
+                if raised is not None:
+                    stopped = _first(stopped, raised, delivery.event)
         finally:
             with self._lock:
                 self._deliverer = None
@@ -544,7 +544,7 @@ class EventHub:
                     event.service_sid,
                 )
             except BaseException as stop:
-                stopped = stopped or stop
+                stopped = _first(stopped, stop, event)
         if delivery.webhook_url is not None and self.webhook_sink is not None:
             try:
                 self.webhook_sink(delivery.webhook_url, webhook_params(event))
@@ -556,8 +556,25 @@ class EventHub:
                     delivery.webhook_url,
                 )
             except BaseException as stop:
-                stopped = stopped or stop
+                stopped = _first(stopped, stop, event)
         return stopped
 
     def __repr__(self) -> str:
         return f"<EventHub {len(self._subscriptions)} subscriptions, {len(self._queue)} queued>"
+
+
+def _first(stopped: BaseException | None, stop: BaseException, event: SyncEvent) -> BaseException:
+    """The ``BaseException`` to raise once the queue is delivered: the first; one after
+    it is logged (with its traceback), not lost."""
+    if stopped is None:
+        return stop
+    _logger().error(
+        "a callback raised %r on event %d (%s) of %s; %r, raised before it, is the one raised",
+        stop,
+        event.sequence,
+        event.type,
+        event.service_sid,
+        stopped,
+        exc_info=stop,
+    )
+    return stopped

@@ -79,14 +79,13 @@ class Snapshot:
 
 def take(engine: Engine) -> Snapshot:
     """A snapshot of the state now (what expired by now is removed first, as by any call)."""
-    getstate = getattr(engine.sids, "getstate", None)
     with engine.exclusive() as now:
         return Snapshot(
             account_sid=engine.account_sid,
             storage_type=type(engine.storage),
             taken_at=now,
             state=engine.store.snapshot(),
-            sids=None if getstate is None else getstate(),
+            sids=engine._sids_place(),  # a seeded generator's (getstate and setstate)
         )
 
 

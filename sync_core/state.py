@@ -614,21 +614,20 @@ def import_state(engine: Engine, data: object) -> None:
     Raises:
         StateFormatError: ``data`` is not a valid state; its message names the place.
     """
-    getstate = getattr(engine.sids, "getstate", None)
-    setstate = getattr(engine.sids, "setstate", None)
     with engine.exclusive(sweep=False) as now:
-        place = None if getstate is None else getstate()
+        place = engine._sids_place()  # a seeded generator's, with getstate and setstate
         try:
             rows = _Reader(engine, now).state(data)
         except StateFormatError:
-            if place is not None and setstate is not None:
-                setstate(place)  # the SIDs made up for a refused state are not spent
+            if place is not None:
+                cast(Any, engine.sids).setstate(place)  # the SIDs made up are not spent
             raise
         store = engine.store
         try:
             with store.storage.atomic():  # one transaction: the old state, or the new
                 store._clear_each()
                 _write(store, rows)
+                store.claim_account(engine.account_sid)  # its account's, with no gap
         finally:
             engine.replaced()
         engine.on_replaced()

@@ -20,7 +20,7 @@ table                     key                                    value
 ``list_item_expiry``      ``(expires_us, service_sid, list_sid,  kind
                           index)``
 ``permissions``           ``(service_sid, object_sid, identity)``  :class:`PermissionRow`
-``counters``              ``(name,)``                            int
+``counters``              ``(name,)``                            int [#a]_
 ``changes``               ``(service_sid, sequence)``            :class:`SyncEvent` [#]_
 ========================  =====================================  =================
 
@@ -38,6 +38,8 @@ The store holds no Sync rules: what a change means (a container's revision when 
 item goes, who may do what, when something expires) lives in the modules named after
 it; the store only keeps every row and its index entries together.
 
+.. [#a] And one ``str``: under ``("account",)``, the account whose state the storage
+   holds (:meth:`Store.claim_account`).
 .. [#] In a :class:`~sync_core.storage.MemoryStorage` (the class itself, which keeps
    values as they are, never encoded), an event nobody listened to is kept unbuilt:
    the tuple of its field values (:func:`~sync_core.events.event_fields`), one C

@@ -175,6 +175,8 @@ class Control:
         self._last_event = 0
         self._snapshots: dict[str, Snapshot] = {}
         self._taken = 0
+        # Snapshots being taken (their places held against MAX_SNAPSHOTS).
+        self._taking = 0
         # Taken, without waiting, by a long poll that waits; one that finds none left
         # answers at once (as with ``wait=0``).
         self._waiting = threading.BoundedSemaphore(MAX_WAITING_POLLS)
@@ -322,18 +324,23 @@ class Control:
         return answer_json(200, {"cleared": count})
 
     def snapshot(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
-        with self._lock:
-            if len(self._snapshots) >= MAX_SNAPSHOTS:
+        with self._lock:  # a place is held while the snapshot is taken (not under this lock)
+            if len(self._snapshots) + self._taking >= MAX_SNAPSHOTS:
                 raise _Refused(
                     409,
                     f"{MAX_SNAPSHOTS} snapshots are kept already: DELETE "
                     f"{self.prefix}/snapshots/<id> one first",
                 )
-        snapshot = self.sync.snapshot()
-        with self._lock:
-            self._taken += 1
-            name = str(self._taken)
-            self._snapshots[name] = snapshot
+            self._taking += 1
+        try:
+            snapshot = self.sync.snapshot()
+            with self._lock:
+                self._taken += 1
+                name = str(self._taken)
+                self._snapshots[name] = snapshot
+        finally:
+            with self._lock:
+                self._taking -= 1
         return answer_json(201, {"id": name, "taken_at": _iso(snapshot.taken_at)})
 
     def _snapshot(self, name: str) -> Snapshot:

@@ -331,17 +331,22 @@ def _as_aiohttp_sends(
     return params, data
 
 
+def basic_auth(auth: tuple[str, str]) -> Any:
+    """``auth`` as aiohttp's ``BasicAuth``, as ``AsyncTwilioHttpClient.request`` makes it:
+    its own fields, without the DeprecationWarning aiohttp 3.14's constructor gives
+    (twilio's client gives it when it sends, not when its request is read)."""
+    from aiohttp import BasicAuth
+
+    return tuple.__new__(BasicAuth, (auth[0], auth[1], "latin1"))
+
+
 def _twilio_request(sent: tuple[Any, ...]) -> TwilioRequest:
     """The twilio ``Request`` of a request's arguments, as :meth:`_Answering._answer`
     keeps them (``method, url, auth, params, data, headers``, and whether the client is
     the async kind, which records ``auth`` as aiohttp's ``BasicAuth``)."""
     method, url, auth, params, data, headers, is_async = sent
     if is_async and auth is not None:  # as AsyncTwilioHttpClient.request records it
-        from aiohttp import BasicAuth
-
-        # BasicAuth's own fields, without the DeprecationWarning aiohttp 3.14's
-        # constructor gives (twilio's client gives it when it sends, not when read).
-        auth = tuple.__new__(BasicAuth, (auth[0], auth[1], "latin1"))
+        auth = basic_auth(auth)
     return TwilioRequest(
         method=method, url=url, auth=auth, params=params, data=data, headers=headers
     )

@@ -78,6 +78,8 @@ _stack: list[MockTwilio] = []
 _current: contextvars.ContextVar[MockTwilio | None] = contextvars.ContextVar(
     "sync_core_mock_twilio", default=None
 )
+#: The ``Content-Type``s twilio's ``TwilioHttpClient`` sends a body of as JSON.
+_JSON_TYPES: Final = ("application/json", "application/scim+json")
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
 #: The ``id`` of each active block's fallback (with how many blocks have it): one of
@@ -133,6 +135,8 @@ class MockTwilio:
         self._given = sync
         self.fallback = fallback
         self._saved: list[tuple[str, str | None]] = []
+        #: The context variable's tokens of the block's entries still active.
+        self._tokens: list[contextvars.Token[MockTwilio | None]] = []
         #: The Sync that answers while the block is active.
         self.sync: Sync = sync if sync is not None else _fresh()
 
@@ -152,7 +156,7 @@ class MockTwilio:
             _stack.append(self)
             if self.fallback is not None:
                 _sending[id(self.fallback)] = _sending.get(id(self.fallback), 0) + 1
-        self._token = _current.set(self)
+        self._tokens.append(_current.set(self))
         return self.sync
 
     def __exit__(
@@ -161,9 +165,11 @@ class MockTwilio:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        # (Never entered, or left in another context than its own: nothing to reset.)
-        with contextlib.suppress(AttributeError, ValueError):
-            _current.reset(self._token)
+        if self._tokens:  # (a block entered again while active: one token each time)
+            token = self._tokens.pop()
+            # Left in another context than its own, or out of order: nothing to reset.
+            with contextlib.suppress(ValueError, RuntimeError):
+                _current.reset(token)
         with _lock:
             if self in _stack:
                 _stack.remove(self)
@@ -388,7 +394,7 @@ def _patch() -> None:
     from twilio.http import HttpClient
     from twilio.http.response import Response
 
-    from ..adapters.twilio import for_sync, sent_request
+    from ..adapters.twilio import basic_auth, for_sync, sent_request
 
     synchronous, asynchronous, validating = _client_classes()
     sends = _originals[synchronous] = vars(synchronous)["request"]
@@ -402,20 +408,27 @@ def _patch() -> None:
         logger = getattr(client, "logger", None)
         return logger is not None and logger.isEnabledFor(logging.INFO)
 
-    def log_request(
-        client: Any, method: str, url: str, params: Any, data: Any, headers: Any
-    ) -> None:
-        """As twilio's clients log a request (``HttpClient.log_request``) before it goes."""
-        if logs(client):
-            client.log_request(
-                {
-                    "method": method.upper(),
-                    "url": url,
-                    "params": params,
-                    "headers": headers,
-                    "data": data,
-                }
+    def log_request(client: Any, sent: tuple[Any, ...], asynchronous: bool = False) -> None:
+        """As twilio's clients log a request (``HttpClient.log_request``) before it goes,
+        given the arguments they give it (twilio/http/http_client.py and
+        async_http_client.py)."""
+        if not logs(client):
+            return
+        method, url, params, data, headers, auth, timeout, allow_redirects = sent
+        kwargs: dict[str, Any] = {"method": method.upper(), "url": url, "params": params}
+        if asynchronous:
+            kwargs.update(
+                data=data,
+                headers=headers,
+                auth=None if auth is None else basic_auth(auth),
+                timeout=timeout,
+                allow_redirects=allow_redirects,
             )
+        else:
+            kwargs.update(headers=headers, auth=auth, hooks=getattr(client, "request_hooks", None))
+            json_body = headers and headers.get("Content-Type") in _JSON_TYPES
+            kwargs["json" if json_body else "data"] = data
+        client.log_request(kwargs)
 
     sends_async = _originals[asynchronous] = vars(asynchronous)["request"]
     sends_signed = _originals[validating] = vars(validating)["request"]
@@ -450,7 +463,7 @@ def _patch() -> None:
             timeout = getattr(client, "timeout", None)
         elif timeout <= 0:
             raise ValueError(timeout)
-        log_request(client, method, url, params, data, headers)
+        log_request(client, (method, url, params, data, headers, auth, timeout, allow_redirects))
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(method, url, auth, params, data, headers)
         answer = answered(
@@ -478,7 +491,9 @@ def _patch() -> None:
             )
         if timeout is not None and timeout <= 0:  # as AsyncTwilioHttpClient.request
             raise ValueError(timeout)
-        log_request(client, method, url, params, data, headers)
+        log_request(
+            client, (method, url, params, data, headers, auth, timeout, allow_redirects), True
+        )
         client._test_only_last_response = None
         client._test_only_last_request = sent_request(
             method, url, auth, params, data, headers, asynchronous=True

@@ -116,3 +116,31 @@ def test_at_most_max_waiting_polls_wait_at_once_the_others_answer_at_once() -> N
     assert not later.is_alive()
     assert [c["object_unique_name"] for c in answers[-1]["changes"]] == ["e"]
     control.close()
+
+
+def test_snapshots_taken_at_once_never_pass_max_snapshots(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(control_module, "MAX_SNAPSHOTS", 3)
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+    for _ in range(2):
+        assert control.handle("POST", "/_c/snapshots", {}, b"").status == 201
+    taking = sync.snapshot
+
+    def slow() -> Any:  # every request is past the check while the first is taken
+        time.sleep(0.05)
+        return taking()
+
+    monkeypatch.setattr(sync, "snapshot", slow)
+    start = threading.Barrier(8)
+    statuses: list[int] = []
+
+    def take() -> None:
+        start.wait(5)
+        statuses.append(control.handle("POST", "/_c/snapshots", {}, b"").status)
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(statuses) == [201] + [409] * 7

@@ -338,6 +338,28 @@ def test_a_callback_raising_a_base_exception_fails_the_call_and_no_one_loses_an_
     sync._check()
 
 
+def test_of_several_base_exceptions_the_first_is_raised_and_the_others_logged(
+    sync: Sync, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = sync.services("default").documents
+
+    def first(event: SyncEvent) -> None:
+        raise _Stop("first")
+
+    def second(event: SyncEvent) -> None:
+        raise _Stop("second")
+
+    sync.subscribe(first)
+    sync.subscribe(second)
+    with (
+        caplog.at_level(logging.ERROR, logger="sync_core.events"),
+        pytest.raises(_Stop, match="first"),
+    ):
+        docs.create(unique_name="d")
+    assert "_Stop('second')" in caplog.text
+    assert "is the one raised" in caplog.text
+
+
 def test_a_callback_may_write_back_and_its_events_follow_in_order(sync: Sync, log: Log) -> None:
     svc = sync.services("default")
     svc.documents.create(unique_name="counter", data={"n": 0})

@@ -622,3 +622,14 @@ def test_requests_are_logged_as_twilios_clients_log_them(caplog: pytest.LogCaptu
         mine = [message for logger, message in logged if logger == name]
         assert mine[0] == "-- BEGIN Twilio API Request --"
         assert any(message.startswith("Response Status Code: 20") for message in mine)
+
+
+def test_a_block_entered_again_while_active_leaves_cleanly() -> None:
+    sync = Sync(clock=ManualClock(), seed=2)
+    shared = mock_twilio(sync)
+    with shared:
+        with shared:
+            assert current_sync() is sync
+        assert current_sync() is sync
+    with pytest.raises(RuntimeError, match="no mock_twilio"):
+        current_sync()

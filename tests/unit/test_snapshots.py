@@ -17,6 +17,7 @@ import pytest
 from sync_core import (
     ManualClock,
     MemoryStorage,
+    NotFoundError,
     PostgresStorage,
     SeededSids,
     SqliteStorage,
@@ -327,3 +328,37 @@ def test_restore_and_reset_announce_no_removal_of_the_state_they_replace() -> No
     sync.restore(saved)
     sync.reset()
     assert removals == []
+
+
+class _LockedAfterRestore(MemoryStorage):
+    """A storage whose next transaction after a restore fails, as a SQLite file another
+    process holds past the busy timeout does."""
+
+    armed = False
+
+    def restore(self, snapshot: object) -> None:
+        super().restore(snapshot)
+        self.armed = True
+
+    def atomic(self) -> Any:
+        if self.armed:
+            self.armed = False
+            raise RuntimeError("database is locked")
+        return super().atomic()
+
+
+def test_a_restore_whose_account_write_fails_still_forgets_what_it_knew() -> None:
+    clock = ManualClock()
+    sync = Sync(clock=clock, storage=_LockedAfterRestore(), seed=3)
+    docs = sync.services("default").documents
+    docs.create(unique_name="brief", ttl=10)
+    saved = sync.snapshot()
+    docs("brief").delete()
+    clock.advance(60)
+    assert docs.list() == []  # nothing left to expire: the expiry floor is "never"
+    with pytest.raises(RuntimeError, match="database is locked"):
+        sync.restore(saved)  # the state is replaced; writing its account down failed
+    # What was known of the old state was forgotten all the same: the restored
+    # Document, expired 50 s ago, is removed at the next call.
+    with pytest.raises(NotFoundError):
+        docs("brief").fetch()
