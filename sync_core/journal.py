@@ -30,10 +30,11 @@ parsed) cannot make a thousand of them stay. The newest request is always kept.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
+
+from .bounded import BoundedLog
 
 __all__ = ["DEFAULT_JOURNAL_BYTES", "DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
 
@@ -86,6 +87,11 @@ _Kept: TypeAlias = tuple[
 ]
 
 
+def _made(fields: _Kept | JournalEntry) -> JournalEntry:
+    """The :class:`JournalEntry` of an entry as kept."""
+    return fields if isinstance(fields, JournalEntry) else JournalEntry._make(fields)
+
+
 class Journal:
     """The last requests a Sync answered over REST, oldest first. Thread-safe.
 
@@ -116,23 +122,26 @@ class Journal:
             raise ValueError(f"a journal keeps 0 requests or more, not {size}")
         if max_bytes < 0:
             raise ValueError(f"a journal keeps 0 bytes or more, not {max_bytes}")
-        self._entries: deque[_Kept] = deque(maxlen=size)
-        #: The weight of each entry kept (:func:`_weight`), in the same order.
-        self._weights: deque[int] = deque()
-        self._bytes = 0
-        self.max_bytes = max_bytes
+        #: Each entry kept, weighed by :func:`_weight`.
+        self._entries: BoundedLog[_Kept | JournalEntry] = BoundedLog(size, max_bytes)
         self._lock = threading.Lock()
 
     @property
     def size(self) -> int:
         """How many requests it keeps at most."""
-        return self._entries.maxlen or 0
+        return self._entries.size
+
+    @property
+    def max_bytes(self) -> int:
+        """About how many bytes the requests it keeps may take."""
+        return self._entries.max_bytes
 
     def record(self, entry: JournalEntry) -> None:
         """Write ``entry`` down (the oldest is dropped once the journal is full)."""
-        if self._entries.maxlen:
+        if self._entries.size:
+            weight = _weight(entry.url, entry.query, entry.form)
             with self._lock:
-                self._keep(entry, _weight(entry.url, entry.query, entry.form))
+                self._entries.append(entry, weight)
 
     def add(
         self,
@@ -146,23 +155,10 @@ class Journal:
     ) -> None:
         """Write down the entry of these fields, as :meth:`record` does, without making
         the :class:`JournalEntry` until it is read."""
-        if self._entries.maxlen:
+        if self._entries.size:
             weight = _weight(url, query, form)
             with self._lock:
-                self._keep((method, url, query, form, status, code, fault), weight)
-
-    def _keep(self, kept: _Kept | JournalEntry, weight: int) -> None:
-        """Append ``kept`` (under the lock), dropping the oldest entries while there are
-        more than ``size`` or they weigh more than ``max_bytes`` (the newest stays)."""
-        entries, weights = self._entries, self._weights
-        if len(entries) == entries.maxlen:  # the append drops the oldest
-            self._bytes -= weights.popleft()
-        entries.append(kept)
-        weights.append(weight)
-        self._bytes += weight
-        while self._bytes > self.max_bytes and len(entries) > 1:
-            entries.popleft()
-            self._bytes -= weights.popleft()
+                self._entries.append((method, url, query, form, status, code, fault), weight)
 
     @property
     def entries(self) -> list[JournalEntry]:
@@ -172,20 +168,13 @@ class Journal:
         with self._lock:
             kept = self._entries
             if not all(isinstance(fields, JournalEntry) for fields in kept):
-                made = [
-                    fields if isinstance(fields, JournalEntry) else JournalEntry._make(fields)
-                    for fields in kept
-                ]
-                kept.clear()
-                kept.extend(made)
+                kept.remake(_made)
             return list(kept)  # type: ignore[arg-type]  # every one made above
 
     def clear(self) -> None:
         """Forget every request."""
         with self._lock:
             self._entries.clear()
-            self._weights.clear()
-            self._bytes = 0
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)

@@ -61,11 +61,11 @@ import json
 import logging
 import math
 import threading
-from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from ..bounded import BoundedLog
 from ..changes import MAX_LIMIT, ChangesGoneError
 from ..clock import ManualClock
 from ..errors import SyncError
@@ -170,8 +170,7 @@ class Control:
         self._lock = threading.Lock()
         # Each event as its JSON text (with its id), and its id: text holds an event's
         # data in about its own size, where its decoded dict may take fifty times more.
-        self._events: deque[tuple[int, str]] = deque(maxlen=EVENT_LOG_SIZE)
-        self._event_bytes = 0
+        self._events: BoundedLog[tuple[int, str]] = BoundedLog(EVENT_LOG_SIZE, EVENT_LOG_BYTES)
         self._last_event = 0
         self._snapshots: dict[str, Snapshot] = {}
         self._taken = 0
@@ -192,19 +191,12 @@ class Control:
             self._last_event += 1
             number = self._last_event
             text = _json({"id": number, **shown})
-            events = self._events
-            if len(events) == events.maxlen:  # the append drops the oldest
-                self._event_bytes -= len(events[0][1])
-            events.append((number, text))
-            self._event_bytes += len(text)
-            while self._event_bytes > EVENT_LOG_BYTES and len(events) > 1:
-                self._event_bytes -= len(events.popleft()[1])
+            self._events.append((number, text), len(text))
 
     def _forget_events(self) -> int:
         with self._lock:
             count = len(self._events)
             self._events.clear()
-            self._event_bytes = 0
             return count
 
     def owns(self, path: str) -> bool:
