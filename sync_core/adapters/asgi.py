@@ -141,8 +141,34 @@ class AsgiApp(ServedApp):
                 )
                 # A control route may block (the changes long poll): in a thread, so that
                 # the loop goes on answering, the writes that end the poll among them.
-                answer = await asyncio.to_thread(respond) if self._control(path) else respond()
+                if self._control(path):
+                    answer = await self._in_thread(respond, receive)
+                else:
+                    answer = respond()
         await self._send(answer, send, head=scope.get("method") == "HEAD")
+
+    async def _in_thread(self, respond: Callable[[], Answer], receive: Receive) -> Answer:
+        """``respond()`` in a thread, told (:data:`~sync_core.adapters.control.client_gone`)
+        if the client goes away meanwhile: a long poll then ends, and frees its place."""
+        import threading
+
+        from .control import client_gone
+
+        gone = threading.Event()
+
+        async def watch() -> None:
+            # Once its body is read, a server's receive() waits for the disconnect
+            # (ASGI 3); one that gives anything else says nothing of it.
+            if (await receive())["type"] == "http.disconnect":
+                gone.set()
+
+        watcher = asyncio.ensure_future(watch())
+        token = client_gone.set(gone)  # asyncio.to_thread runs it in this context
+        try:
+            return await asyncio.to_thread(respond)
+        finally:
+            client_gone.reset(token)
+            watcher.cancel()
 
     def _control(self, path: bytes) -> bool:
         """Whether ``path`` may be a control route's (then it is answered in a thread)."""

@@ -57,10 +57,12 @@ forgets its journal; ids go on from where they were, so ``?after=`` stays valid.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -82,7 +84,9 @@ __all__ = [
     "MAX_SNAPSHOTS",
     "MAX_WAIT",
     "MAX_WAITING_POLLS",
+    "POLL_SLICE",
     "Control",
+    "client_gone",
 ]
 
 logger: Final = logging.getLogger("sync_core.http")
@@ -97,6 +101,14 @@ MAX_WAIT: Final = 60.0
 MAX_WAITING_POLLS: Final = 2
 #: How many snapshots one app keeps at once (``DELETE /snapshots/<id>`` frees one).
 MAX_SNAPSHOTS: Final = 100
+#: A long poll waits in slices of this many seconds, and asks between two whether its
+#: client is still there.
+POLL_SLICE: Final = 0.25
+#: Set, by the app that answers the request, once its client has gone away (the ASGI
+#: app's ``http.disconnect``); None where the server cannot tell (WSGI).
+client_gone: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "sync_core_client_gone", default=None
+)
 
 Handler = Callable[["Control", tuple[str, ...], Mapping[str, str], bytes], Answer]
 
@@ -388,7 +400,7 @@ class Control:
         # away meanwhile, too) never hold every thread.
         waits = wait > 0 and self._waiting.acquire(blocking=False)
         try:
-            events = self.sync.changes(args[0], after=after, limit=limit, wait=wait if waits else 0)
+            events = self._poll(args[0], after, limit, wait if waits else 0)
         except SyncError as error:
             raise _Refused(error.status, error.message) from None
         finally:
@@ -396,6 +408,20 @@ class Control:
                 self._waiting.release()
         last = events[-1].sequence if events else after
         return answer_json(200, {"changes": [event.to_dict() for event in events], "last": last})
+
+    def _poll(self, service: str, after: int, limit: int, wait: float) -> list[SyncEvent]:
+        """``sync.changes(...)``, waiting up to ``wait`` seconds in slices of
+        :data:`POLL_SLICE`: between two, a poll whose client went away
+        (:data:`client_gone`, which the ASGI app sets) ends, and frees its place."""
+        deadline = time.monotonic() + wait
+        gone = client_gone.get()
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            events = self.sync.changes(
+                service, after=after, limit=limit, wait=min(POLL_SLICE, left)
+            )
+            if events or left <= POLL_SLICE or (gone is not None and gone.is_set()):
+                return events
 
 
 def _count_param(query: Mapping[str, str], name: str, default: str, most: int) -> int:

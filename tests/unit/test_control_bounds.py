@@ -144,3 +144,65 @@ def test_snapshots_taken_at_once_never_pass_max_snapshots(monkeypatch: pytest.Mo
     for thread in threads:
         thread.join(10)
     assert sorted(statuses) == [201] + [409] * 7
+
+
+def test_under_asgi_a_poll_whose_client_went_away_frees_its_place() -> None:
+    import asyncio
+    import json
+
+    from sync_core.adapters.asgi import make_app
+
+    sync = Sync(clock=ManualClock(), seed=1)
+    sid = sync.services.create().sid
+    app = make_app(sync, control_prefix="/_c")
+
+    async def poll(leaves: asyncio.Event | None) -> Any:
+        sent: list[dict[str, Any]] = []
+        read = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal read
+            if not read:
+                read = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            if leaves is None:  # a client that stays: as a server, until the answer
+                await asyncio.Event().wait()
+            else:
+                await leaves.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/_c/changes/{sid}",
+            "raw_path": f"/_c/changes/{sid}".encode(),
+            "query_string": b"wait=30",
+            "headers": [],
+        }
+        await app(scope, receive, send)  # type: ignore[arg-type]
+        return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+    async def waiting(count: int) -> None:
+        for _ in range(500):
+            if sync._engine.followers == count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{sync._engine.followers} followers wait, not {count}")
+
+    async def scenario() -> Any:
+        leaves = asyncio.Event()
+        gone = [asyncio.ensure_future(poll(leaves)) for _ in range(2)]
+        await waiting(2)  # both places taken
+        leaves.set()  # both clients go away
+        await asyncio.wait_for(asyncio.gather(*gone), 5)  # their polls end within a slice
+        await waiting(0)
+        stays = asyncio.ensure_future(poll(None))
+        await waiting(1)  # a place was free: this one waits, as asked
+        sync.services(sid).documents.create(unique_name="d")
+        return await asyncio.wait_for(stays, 5)
+
+    answer = asyncio.run(scenario())
+    assert [change["object_unique_name"] for change in answer["changes"]] == ["d"]
