@@ -49,19 +49,8 @@ from .errors import (
     INTERNAL_ERROR,
     RATE_LIMITED,
     SERVICE_UNAVAILABLE,
-    ConflictError,
     ErrorSpec,
-    ForbiddenError,
-    InternalServerError,
-    InvalidParameterError,
-    MethodNotAllowedError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PreconditionFailedError,
-    RateLimitedError,
-    ServiceUnavailableError,
     SyncError,
-    UnauthorizedError,
 )
 from .params import check_int
 from .sids import is_sid
@@ -99,19 +88,8 @@ _DEFAULTS: Final[dict[int, ErrorSpec]] = {
 #: sync_core raises itself (docs/errors.md); another status is a plain SyncError.
 _CLASSES: Final[dict[int, type[SyncError]]] = {
     kind.default_status: kind
-    for kind in (
-        InvalidParameterError,
-        UnauthorizedError,
-        ForbiddenError,
-        NotFoundError,
-        MethodNotAllowedError,
-        ConflictError,
-        PreconditionFailedError,
-        PayloadTooLargeError,
-        RateLimitedError,
-        InternalServerError,
-        ServiceUnavailableError,
-    )
+    for kind in SyncError.__subclasses__()
+    if kind.__module__ == errors.__name__  # sync_core's own, not an app's subclass
 }
 #: Twilio's text for each code of sync_core's catalog whose text needs no value (the
 #: first, where codes share a text).
