@@ -133,8 +133,16 @@ class Journal:
 
     @property
     def max_bytes(self) -> int:
-        """About how many bytes the requests it keeps may take."""
+        """About how many bytes the requests it keeps may take (settable: the next
+        request written down keeps to it)."""
         return self._entries.max_bytes
+
+    @max_bytes.setter
+    def max_bytes(self, value: int) -> None:
+        if value < 0:
+            raise ValueError(f"a journal keeps 0 bytes or more, not {value}")
+        with self._lock:
+            self._entries.max_bytes = value
 
     def record(self, entry: JournalEntry) -> None:
         """Write ``entry`` down (the oldest is dropped once the journal is full)."""

@@ -252,20 +252,35 @@ class AsgiClient:
         if not stream:
             pending.append(source.next_chunk() or b"")
 
+        body_read = False
+
         async def receive() -> dict[str, Any]:
-            if not stream:
-                if pending:
-                    return {"type": "http.request", "body": pending.pop(), "more_body": False}
+            # As a server (ASGI 3): the body, then, once it is read, nothing until the
+            # answer is sent (the client stays), then the disconnect.
+            nonlocal body_read
+            if body_read:
+                await events["answered"].wait()
                 return {"type": "http.disconnect"}
+            if not stream:
+                body_read = True
+                return {"type": "http.request", "body": pending.pop(), "more_body": False}
             chunk = source.next_chunk()
             if chunk is None:
+                body_read = True
                 return {"type": "http.request", "body": b"", "more_body": False}
             return {"type": "http.request", "body": chunk, "more_body": True}
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                events["answered"].set()
 
-        asyncio.run(self.app(scope, receive, send))  # type: ignore[arg-type]
+        async def run() -> None:
+            events["answered"] = asyncio.Event()  # made in the loop it is awaited in
+            await self.app(scope, receive, send)  # type: ignore[arg-type]
+
+        events: dict[str, asyncio.Event] = {}
+        asyncio.run(run())
         start, *bodies = sent
         assert start["type"] == "http.response.start", sent
         assert all(m["type"] == "http.response.body" for m in bodies), sent

@@ -166,6 +166,9 @@ class AsgiApp(ServedApp):
         token = client_gone.set(gone)  # asyncio.to_thread runs it in this context
         try:
             return await asyncio.to_thread(respond)
+        except asyncio.CancelledError:  # the request was ended (a shutdown, a timeout):
+            gone.set()  # its thread cannot be, but a poll in it ends within a slice
+            raise
         finally:
             client_gone.reset(token)
             watcher.cancel()

@@ -49,7 +49,6 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import logging
 import os
 import threading
 import unittest
@@ -391,7 +390,6 @@ def _patch() -> None:
     one.
     """
     from requests.exceptions import ReadTimeout
-    from twilio.http import HttpClient
     from twilio.http.response import Response
 
     from ..adapters.twilio import basic_auth, for_sync, sent_request
@@ -399,21 +397,10 @@ def _patch() -> None:
     synchronous, asynchronous, validating = _client_classes()
     sends = _originals[synchronous] = vars(synchronous)["request"]
 
-    def logs(client: Any) -> bool:
-        """Whether twilio's logging of ``client``'s requests writes anything: always
-        when it is the app's own (a subclass's ``log_request``), else when its logger
-        takes INFO records."""
-        if type(client).log_request is not HttpClient.log_request:
-            return True
-        logger = getattr(client, "logger", None)
-        return logger is not None and logger.isEnabledFor(logging.INFO)
-
     def log_request(client: Any, sent: tuple[Any, ...], asynchronous: bool = False) -> None:
         """As twilio's clients log a request (``HttpClient.log_request``) before it goes,
         given the arguments they give it (twilio/http/http_client.py and
-        async_http_client.py)."""
-        if not logs(client):
-            return
+        async_http_client.py), whatever the logger (always, as they do)."""
         method, url, params, data, headers, auth, timeout, allow_redirects = sent
         kwargs: dict[str, Any] = {"method": method.upper(), "url": url, "params": params}
         if asynchronous:
@@ -469,8 +456,7 @@ def _patch() -> None:
         answer = answered(
             client, (method, url, params, data, headers, auth, timeout, allow_redirects)
         )
-        if logs(client):
-            client.log_response(answer.status_code, answer)
+        client.log_response(answer.status_code, answer)
         client._test_only_last_response = answer
         return answer
 
@@ -510,8 +496,7 @@ def _patch() -> None:
             answer = await http.request(*sent)
         else:
             answer = await _retried_async(options, http, sent)
-        if logs(client):
-            client.log_response(answer.status_code, answer)
+        client.log_response(answer.status_code, answer)
         client._test_only_last_response = answer
         return answer
 

@@ -206,3 +206,78 @@ def test_under_asgi_a_poll_whose_client_went_away_frees_its_place() -> None:
 
     answer = asyncio.run(scenario())
     assert [change["object_unique_name"] for change in answer["changes"]] == ["d"]
+
+
+def test_under_asgi_a_poll_waits_for_a_write_while_its_client_stays() -> None:
+    # The project's own ASGI client, as a server: after the body, nothing until the
+    # answer. The poll waits as asked (in slices) and a write wakes it.
+    from app_client import AsgiClient
+
+    from sync_core.adapters.asgi import make_app
+
+    sync = Sync(clock=ManualClock(), seed=1)
+    sid = sync.services.create().sid
+    client = AsgiClient(make_app(sync, control_prefix="/_c"))
+    answers: list[Any] = []
+    poller = threading.Thread(
+        target=lambda: answers.append(
+            client.request("GET", f"/_c/changes/{sid}", query="wait=30").json()
+        )
+    )
+    poller.start()
+    _followers(sync, 1)
+    time.sleep(2 * control_module.POLL_SLICE)  # past a slice or two: still waiting
+    assert poller.is_alive()
+    sync.services(sid).documents.create(unique_name="d")
+    poller.join(10)
+    assert [change["object_unique_name"] for change in answers[0]["changes"]] == ["d"]
+
+
+def test_under_asgi_a_cancelled_poll_frees_its_place() -> None:
+    import asyncio
+
+    from sync_core.adapters.asgi import make_app
+
+    sync = Sync(clock=ManualClock(), seed=1)
+    sid = sync.services.create().sid
+    app = make_app(sync, control_prefix="/_c")
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"/_c/changes/{sid}",
+        "raw_path": f"/_c/changes/{sid}".encode(),
+        "query_string": b"wait=30",
+        "headers": [],
+    }
+
+    async def poll() -> None:
+        read = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal read
+            if not read:
+                read = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # the client stays
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            pass
+
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        polls = [asyncio.ensure_future(poll()) for _ in range(2)]
+        for _ in range(500):
+            if sync._engine.followers == 2:
+                break
+            await asyncio.sleep(0.01)
+        for task in polls:
+            task.cancel()  # a server's shutdown, a timeout middleware
+        for _ in range(500):  # their threads end within a slice
+            if sync._engine.followers == 0:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("a cancelled poll still waits")
+
+    asyncio.run(scenario())

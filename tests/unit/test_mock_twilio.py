@@ -633,3 +633,20 @@ def test_a_block_entered_again_while_active_leaves_cleanly() -> None:
         assert current_sync() is sync
     with pytest.raises(RuntimeError, match="no mock_twilio"):
         current_sync()
+
+
+def test_twilios_logging_methods_are_called_as_twilio_calls_them() -> None:
+    from unittest import mock
+
+    with mock_twilio():
+        http = TwilioHttpClient()
+        client = Client("AC" + "0" * 32, "token", http_client=http)
+        with (
+            mock.patch.object(http, "log_request") as logged,
+            mock.patch.object(http, "log_response") as answered,
+        ):
+            client.sync.v1.services("default").documents.create(unique_name="d")
+        assert logged.call_count == answered.call_count == 1
+        sent = logged.call_args.args[0]
+        assert (sent["method"], sent["data"]["UniqueName"]) == ("POST", "d")
+        assert answered.call_args.args[0] == 201

@@ -332,3 +332,15 @@ def test_the_async_client_records_what_an_async_fallback_answered() -> None:
     assert made is not None
     assert made.url == "https://messaging.twilio.com/v1/Services"
     assert http._test_only_last_response is answer
+
+
+def test_a_journals_bytes_can_be_lowered_later() -> None:
+    journal = Journal(size=10)
+    for n in range(3):
+        journal.add("POST", "/v1/Services", {}, {"FriendlyName": str(n) * 400}, 201)
+    journal.max_bytes = 2_000
+    assert journal.max_bytes == 2_000
+    journal.add("POST", "/v1/Services", {}, {"FriendlyName": "3" * 400}, 201)
+    assert [entry.form["FriendlyName"][0] for entry in journal] == ["2", "3"]
+    with pytest.raises(ValueError, match="0 bytes or more"):
+        journal.max_bytes = -1
