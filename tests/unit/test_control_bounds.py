@@ -4,6 +4,8 @@ and the polls that wait at once (sync_core.adapters.control)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 import tracemalloc
@@ -13,6 +15,7 @@ import pytest
 
 from sync_core import ManualClock, Sync
 from sync_core.adapters import control as control_module
+from sync_core.adapters.asgi import make_app
 from sync_core.adapters.control import Control
 
 
@@ -146,61 +149,59 @@ def test_snapshots_taken_at_once_never_pass_max_snapshots(monkeypatch: pytest.Mo
     assert sorted(statuses) == [201] + [409] * 7
 
 
+async def _asgi_poll(app: Any, sid: str, leaves: asyncio.Event | None = None) -> Any:
+    """A ``GET /_c/changes/<sid>?wait=30`` to the ASGI app ``app``, as a server sends it:
+    the (empty) body, then nothing until the client leaves (``leaves``) or never; the
+    answer's JSON."""
+    sent: list[dict[str, Any]] = []
+    read = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if not read:
+            read = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await (asyncio.Event() if leaves is None else leaves).wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": f"/_c/changes/{sid}",
+        "raw_path": f"/_c/changes/{sid}".encode(),
+        "query_string": b"wait=30",
+        "headers": [],
+    }
+    await app(scope, receive, send)
+    return json.loads(b"".join(m.get("body", b"") for m in sent[1:]) or b"null")
+
+
+async def _waiting(sync: Sync, count: int) -> None:
+    """Wait (5 s at most) until ``count`` followers of the feed wait in ``sync``."""
+    for _ in range(500):
+        if sync._engine.followers == count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{sync._engine.followers} followers wait, not {count}")
+
+
 def test_under_asgi_a_poll_whose_client_went_away_frees_its_place() -> None:
-    import asyncio
-    import json
-
-    from sync_core.adapters.asgi import make_app
-
     sync = Sync(clock=ManualClock(), seed=1)
     sid = sync.services.create().sid
     app = make_app(sync, control_prefix="/_c")
 
-    async def poll(leaves: asyncio.Event | None) -> Any:
-        sent: list[dict[str, Any]] = []
-        read = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal read
-            if not read:
-                read = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            if leaves is None:  # a client that stays: as a server, until the answer
-                await asyncio.Event().wait()
-            else:
-                await leaves.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": f"/_c/changes/{sid}",
-            "raw_path": f"/_c/changes/{sid}".encode(),
-            "query_string": b"wait=30",
-            "headers": [],
-        }
-        await app(scope, receive, send)  # type: ignore[arg-type]
-        return json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-
-    async def waiting(count: int) -> None:
-        for _ in range(500):
-            if sync._engine.followers == count:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"{sync._engine.followers} followers wait, not {count}")
-
     async def scenario() -> Any:
         leaves = asyncio.Event()
-        gone = [asyncio.ensure_future(poll(leaves)) for _ in range(2)]
-        await waiting(2)  # both places taken
+        gone = [asyncio.ensure_future(_asgi_poll(app, sid, leaves)) for _ in range(2)]
+        await _waiting(sync, 2)  # both places taken
         leaves.set()  # both clients go away
         await asyncio.wait_for(asyncio.gather(*gone), 5)  # their polls end within a slice
-        await waiting(0)
-        stays = asyncio.ensure_future(poll(None))
-        await waiting(1)  # a place was free: this one waits, as asked
+        await _waiting(sync, 0)
+        stays = asyncio.ensure_future(_asgi_poll(app, sid))
+        await _waiting(sync, 1)  # a place was free: this one waits, as asked
         sync.services(sid).documents.create(unique_name="d")
         return await asyncio.wait_for(stays, 5)
 
@@ -212,8 +213,6 @@ def test_under_asgi_a_poll_waits_for_a_write_while_its_client_stays() -> None:
     # The project's own ASGI client, as a server: after the body, nothing until the
     # answer. The poll waits as asked (in slices) and a write wakes it.
     from app_client import AsgiClient
-
-    from sync_core.adapters.asgi import make_app
 
     sync = Sync(clock=ManualClock(), seed=1)
     sid = sync.services.create().sid
@@ -234,50 +233,15 @@ def test_under_asgi_a_poll_waits_for_a_write_while_its_client_stays() -> None:
 
 
 def test_under_asgi_a_cancelled_poll_frees_its_place() -> None:
-    import asyncio
-
-    from sync_core.adapters.asgi import make_app
-
     sync = Sync(clock=ManualClock(), seed=1)
     sid = sync.services.create().sid
     app = make_app(sync, control_prefix="/_c")
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": f"/_c/changes/{sid}",
-        "raw_path": f"/_c/changes/{sid}".encode(),
-        "query_string": b"wait=30",
-        "headers": [],
-    }
-
-    async def poll() -> None:
-        read = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal read
-            if not read:
-                read = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            await asyncio.Event().wait()  # the client stays
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            pass
-
-        await app(scope, receive, send)  # type: ignore[arg-type]
 
     async def scenario() -> None:
-        polls = [asyncio.ensure_future(poll()) for _ in range(2)]
-        for _ in range(500):
-            if sync._engine.followers == 2:
-                break
-            await asyncio.sleep(0.01)
+        polls = [asyncio.ensure_future(_asgi_poll(app, sid)) for _ in range(2)]
+        await _waiting(sync, 2)
         for task in polls:
             task.cancel()  # a server's shutdown, a timeout middleware
-        for _ in range(500):  # their threads end within a slice
-            if sync._engine.followers == 0:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError("a cancelled poll still waits")
+        await _waiting(sync, 0)  # their threads end within a slice
 
     asyncio.run(scenario())
