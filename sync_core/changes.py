@@ -88,6 +88,9 @@ _PRUNE_EVERY: Final = 256
 #: The most events one such step removes (above ``_PRUNE_EVERY``, so that the walk keeps
 #: up with any number of services writing at once, and drains an idle one's backlog).
 _PRUNE_MOST: Final = 1024
+#: How many visits to services that remove nothing end a step of the walk (its visits
+#: that remove events go on, paid for by what they remove).
+_PRUNE_IDLE: Final = 32
 #: How many events one query of a trim reads.
 _PRUNE_BATCH: Final = 256
 
@@ -215,15 +218,38 @@ class ChangeFeed:
             self._prune_next(change.when)
 
     def _prune_next(self, now: datetime) -> None:
-        """Trim a batch of the next service of a walk over every service whose feed
-        keeps events (by SID, round and round): each in turn, an idle or deleted one
-        too. A service with more to remove than a batch is trimmed again next time."""
+        """One step of a walk over every service whose feed keeps events (by SID, round
+        and round): trim the next one, and go on to the following ones while each
+        visit removes something, up to :data:`_PRUNE_MOST` events a step. A visit that
+        removes nothing ends the step once :data:`_PRUNE_IDLE` such visits are made, and
+        a step stops when it comes round to where it started. A service with more to
+        remove than the step's budget is trimmed again first next time.
+
+        A visit that removes events is paid for by them, so the walk keeps up with any
+        number of services, however few events each keeps (a Service per test, made
+        and deleted: a handful of events each); the visits that find nothing to remove
+        are bounded by a step. A deleted Service whose last events are removed has its
+        counters forgotten (:meth:`~sync_core.store.Store.forget_feed`).
+        """
         store = self.store
-        service_sid = store.next_feed_service(self._walk)
-        if service_sid is None:  # the end of the walk: start again
-            service_sid = store.next_feed_service("")
-        if service_sid is not None and self._trim(service_sid, now, _PRUNE_MOST):
+        budget, idle, first = _PRUNE_MOST, _PRUNE_IDLE, None
+        while budget > 0 and idle > 0:
+            service_sid = store.next_feed_service(self._walk)
+            if service_sid is None:  # the end of the walk: start again
+                service_sid = store.next_feed_service("")
+            if service_sid is None or service_sid == first:
+                return
+            if first is None:
+                first = service_sid
+            done, removed = self._trim(service_sid, now, budget)
+            if not done:
+                return  # more to remove there: the next step starts with it again
             self._walk = service_sid
+            budget -= removed
+            if not removed:
+                idle -= 1
+            elif store.service(service_sid) is None and not store.changes_from(service_sid, 0, 1):
+                store.forget_feed(service_sid)
 
     def _cutoff(self, now: datetime) -> datetime | None:
         """The date at or before which an event is out of the window (None: no age)."""
@@ -235,9 +261,10 @@ class ChangeFeed:
         except OverflowError:  # an age longer than the calendar: nothing is that old
             return None
 
-    def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> bool:
+    def _trim(self, service_sid: str, now: datetime, most: int | None = None) -> tuple[bool, int]:
         """Remove the events of ``service_sid`` the retention no longer keeps, oldest
-        first, about ``most`` at most (None: all of them); whether it is done.
+        first, about ``most`` at most (None: all of them); whether it is done, and how
+        many it removed.
 
         Those beyond the count go by number, unread, as one run
         (:meth:`~sync_core.store.Store.drop_changes_through`). Then the oldest left are
@@ -248,21 +275,21 @@ class ChangeFeed:
         store, retention = self.store, self.retention
         head = store.changes_from(service_sid, 0, 1)
         if not head:
-            return True
-        first, left = head[0].sequence, most
+            return True, 0
+        first, left, total = head[0].sequence, most, 0
         if retention.count is not None:
             below = store.last_sequence(service_sid) - retention.count
             if first <= below:
                 stop = below if left is None else min(below, first + left - 1)
-                removed = store.drop_changes_through(service_sid, first, stop)
+                total = store.drop_changes_through(service_sid, first, stop)
                 if stop < below:
-                    return False
+                    return False, total
                 if left is not None:
-                    left -= removed
+                    left -= total
                 first = below + 1
         cutoff = self._cutoff(now)
         if cutoff is None:
-            return True
+            return True, total
         # Most trims remove nothing more: the head alone first (read already, if it is
         # still the head).
         known, batch = head if head[0].sequence == first else None, 1
@@ -277,13 +304,14 @@ class ChangeFeed:
                 out += 1
             if out:
                 store.drop_changes_through(service_sid, first, events[out - 1].sequence)
+                total += out
                 if left is not None:
                     left -= out
             if out < len(events) or len(events) < wanted:
-                return True  # one within the window, or the end of the feed
+                return True, total  # one within the window, or the end of the feed
             first = events[-1].sequence + 1
             batch = min(batch * 4, _PRUNE_BATCH)
-        return False
+        return False, total
 
     def read(
         self,

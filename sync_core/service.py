@@ -336,7 +336,10 @@ class ServiceContext:
                         f"{obj.kind}_removed", obj, identity=identity, when=now, previous=obj.data
                     )
                 )
-            engine.store.delete_service(row, objects)
+            store = engine.store
+            store.delete_service(row, objects)
+            if engine.feed is None and not store.changes_from(row.sid, 0, 1):
+                store.forget_feed(row.sid)  # no feed keeps its events: nothing to read
             return True
 
     def subscribe(self, callback: EventCallback) -> Subscription:

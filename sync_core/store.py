@@ -79,6 +79,8 @@ ITEM_TABLES: Final = {
     "map_item": ("map_items", "map_item_expiry"),
     "list_item": ("list_items", "list_item_expiry"),
 }
+#: Every kind of object, each numbered by a counter of its service.
+OBJECT_KINDS: Final = ("document", "map", "list", "stream")
 #: Container kind -> the kind of its items.
 ITEM_KIND: Final = {"map": "map_item", "list": "list_item"}
 #: Every table the store keeps.
@@ -214,6 +216,8 @@ class Store:
         if row.unique_name is not None:
             self.storage.delete(SERVICE_NAMES, (row.unique_name,))
         self.storage.delete(SERVICES, (row.sid,))
+        for kind in OBJECT_KINDS:  # its objects' numbers: nothing is numbered there again
+            self.storage.delete(COUNTERS, (f"{kind}:{row.sid}",))
 
     def services_from(
         self, start: int | None, *, inclusive: bool, reverse: bool, limit: int
@@ -427,6 +431,13 @@ class Store:
     def last_sequence(self, service_sid: str) -> int:
         """The number of the last event of ``service_sid`` (0: none yet)."""
         return self.storage.get(COUNTERS, (f"events:{service_sid}",)) or 0  # type: ignore[return-value]
+
+    def forget_feed(self, service_sid: str) -> None:
+        """Forget the event counters of ``service_sid``, a deleted service whose feed
+        keeps nothing any more (its reads are a 404 from then on, as for any SID no
+        service had)."""
+        self.storage.delete(COUNTERS, (f"events:{service_sid}",))
+        self.storage.delete(COUNTERS, (history_counter(service_sid),))
 
     def history_start(self, service_sid: str) -> int:
         """The last sequence of ``service_sid`` an import dropped the history of: no event

@@ -430,6 +430,52 @@ def test_old_events_of_an_idle_service_are_removed_as_others_write(clock: Manual
     sync._check()
 
 
+def test_the_feeds_of_many_deleted_services_stay_within_the_window(clock: ManualClock) -> None:
+    # A Service per test, made and deleted (a handful of events each): the walk keeps
+    # up with them, where one service a step left most of their events behind for good.
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=5)))
+    made = []
+    for _ in range(600):
+        svc = sync.services(sync.services.create().sid)
+        svc.documents.create(unique_name="d", data={})
+        svc.documents("d").update(data={"n": 1})
+        svc.sync_lists.create(unique_name="l")
+        svc.delete()
+        made.append(svc)
+        clock.advance(10)  # a window holds 30 Services' events
+    kept = sum(1 for _ in sync.storage.scan("changes", ()))
+    assert kept <= 4 * 30 * 2 + _PRUNE_MOST  # about twice a window, at most
+    gone = [s for s in made[:500] if sync.storage.get("counters", (f"events:{s.sid}",))]
+    assert len(gone) < 60  # the counters of most deleted Services are forgotten too
+    with pytest.raises(NotFoundError):
+        sync.changes(made[0].sid)  # nothing kept under that SID any more: a 404
+    sync._check()
+
+
+def test_deleting_a_service_forgets_its_counters(sync: Sync) -> None:
+    sid = sync.services.create().sid
+    for kind in (sync.services(sid).documents, sync.services(sid).sync_maps):
+        kind.create()
+    sync.services(sid).sync_lists.create()
+    sync.services(sid).sync_streams.create()
+    counters = {key[0] for key, _ in sync.storage.scan("counters", ())}
+    assert {f"{k}:{sid}" for k in ("document", "map", "list", "stream")} <= counters
+    sync.services(sid).delete()
+    counters = {key[0] for key, _ in sync.storage.scan("counters", ())}
+    assert not {c for c in counters if c.endswith(sid) and not c.startswith("events:")}
+    assert len(sync.changes(sid)) == 8  # the feed is still read by the SID
+
+
+def test_a_deleted_service_without_a_feed_keeps_no_counter(clock: ManualClock) -> None:
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=0))
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(data={})
+    sync.services(sid).delete()
+    assert not [key for key, _ in sync.storage.scan("counters", ()) if sid in key[0]]
+    with pytest.raises(NotFoundError):
+        sync.changes(sid)
+
+
 def test_a_feed_that_keeps_nothing(clock: ManualClock) -> None:
     sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(count=0))
     assert sync.change_retention.off
@@ -570,10 +616,13 @@ def test_pruning_on_a_write_is_bounded(clock: ManualClock) -> None:
         sync.services(sid).documents.create(data={})
     clock.advance(timedelta(days=2))
     other = sync.services.create().sid
-    for _ in range(2 * _PRUNE_EVERY):  # two pruning steps: the walk reaches the idle service
-        sync.services(other).documents.create(data={})
-    left = sum(1 for key, _ in sync.storage.scan("changes", ()) if key[0] == sid)
-    assert left == idle - _PRUNE_MOST  # a batch a step, not all at once
+    left = idle
+    for _ in range(2):  # two pruning steps: each removes a batch, not all at once
+        for _ in range(_PRUNE_EVERY):
+            sync.services(other).documents.create(data={})
+        now = sum(1 for key, _ in sync.storage.scan("changes", ()) if key[0] == sid)
+        assert left - _PRUNE_MOST <= now < left
+        left = now
     with pytest.raises(ChangesGoneError) as gone:
         sync.changes(sid)
     assert (gone.value.oldest, gone.value.latest) == (idle + 1, idle)
