@@ -143,6 +143,8 @@ class Cursor:
                 raise ValueError("not a page token")
             body = token[len(_TOKEN_PREFIX) :]
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            if base64.urlsafe_b64encode(raw).decode().rstrip("=") != body:
+                raise ValueError("not as to_token writes it")  # characters dropped, say
             name, descending, start, inclusive, position, backwards, page, size = json.loads(raw)
             if (
                 not isinstance(name, str)
@@ -156,6 +158,7 @@ class Cursor:
                 or isinstance(page, bool)
                 or not 0 <= page <= MAX_PAGE_NUMBER
                 or not isinstance(size, int)
+                or isinstance(size, bool)
                 or not 1 <= size <= MAX_PAGE_SIZE_SERVED
             ):
                 raise ValueError("not a page token")

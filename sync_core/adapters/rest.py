@@ -895,6 +895,22 @@ def _target_of(url: object, base_url: str | None) -> _Target:
     return _find_target(url, base_url)
 
 
+def _first_of_each(query_text: str) -> tuple[tuple[str, str], ...]:
+    """The query's parameters, blank values kept, and of a repeated name the first value
+    only, as the HTTP apps read a query (:func:`~sync_core.adapters.http.parse_form`).
+
+    >>> _first_of_each("PageSize=2&PageSize=4&From=")
+    (('PageSize', '2'), ('From', ''))
+
+    Raises:
+        UnicodeDecodeError: an escape of a byte that is not UTF-8.
+    """
+    first: dict[str, str] = {}
+    for name, value in parse_qsl(query_text, keep_blank_values=True, errors="strict"):
+        first.setdefault(name, value)
+    return tuple(first.items())
+
+
 def _find_target(url: str, base_url: str | None) -> _Target:
     """Where ``url`` is (its path split, percent-decoded) and which route answers it.
 
@@ -922,11 +938,7 @@ def _find_target(url: str, base_url: str | None) -> _Target:
     # 400/20001, as the HTTP apps answer it (HttpCore.answer), before any route: never
     # read with U+FFFD in its place, which could name another item.
     try:
-        query = (
-            tuple(parse_qsl(query_text, keep_blank_values=True, errors="strict"))
-            if query_text
-            else ()
-        )
+        query = _first_of_each(query_text) if query_text else ()
         if not (path.isascii() and query_text.isascii()):
             path.encode("utf-8")
             query_text.encode("utf-8")

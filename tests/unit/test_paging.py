@@ -119,6 +119,40 @@ def test_a_token_not_made_by_this_listing_is_400_54453(docs: DocumentList, token
     assert (caught.value.status, caught.value.code) == (400, 54453)
 
 
+def _forged(token: str, change: Any) -> str:
+    """``token`` with its JSON fields changed by ``change`` (a forgery)."""
+    import base64
+    import json
+
+    body = token[2:]
+    fields = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    change(fields)
+    raw = json.dumps(fields, separators=(",", ":")).encode()
+    return "PT" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_a_token_tampered_with_is_400_54453_and_a_genuine_one_still_reads(
+    docs: DocumentList,
+) -> None:
+    token = docs.page(page_size=2).next_page_token
+    assert token is not None
+    tampered = [
+        token[:6] + "...." + token[6:],  # characters base64 would drop
+        token[:6] + "!!!!" + token[6:],
+        token[:-4] + "====" + token[-4:],  # padding inside
+        token + "$$$$",
+        token + "=",  # padding a token never has
+        _forged(token, lambda f: f.__setitem__(7, True)),  # a size of the wrong type
+        _forged(token, lambda f: f.__setitem__(6, False)),  # a page of the wrong type
+    ]
+    for forged in tampered:
+        with pytest.raises(InvalidParameterError) as caught:
+            docs.page(page_token=forged)
+        assert (caught.value.status, caught.value.code) == (400, 54453), forged
+    assert names(docs.page(page_token=token)) == ["d002", "d003"]
+    assert names(docs.page(page_token=_forged(token, lambda f: None))) == ["d002", "d003"]
+
+
 def test_a_token_of_one_services_documents_is_refused_by_another(sync: Sync) -> None:
     one = sync.services.create().sid
     other = sync.services.create().sid

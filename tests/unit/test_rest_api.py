@@ -959,3 +959,18 @@ def test_a_listing_ignores_and_does_not_echo_another_listings_parameters(api: Re
     assert answer.body is not None
     assert "From" not in answer.body["meta"]["url"]
     assert "Order" not in answer.body["meta"]["url"]
+
+
+def test_a_repeated_query_parameter_counts_by_its_first_value_as_over_http(
+    api: RestApi,
+) -> None:
+    # The HTTP apps keep the first value of a repeated name (adapters/http.py); a URL
+    # given whole to RestApi (how SyncHttpClient follows a page URL) reads the same.
+    for n in range(5):
+        api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": f"d{n}"})
+    answer = api.handle("GET", "/v1/Services/default/Documents?PageSize=2&PageSize=4")
+    assert answer.status == 200
+    assert answer.body["meta"]["page_size"] == 2
+    assert len(answer.body["documents"]) == 2
+    refused = api.handle("GET", "/v1/Services/default/Documents?PageSize=0&PageSize=4")
+    assert (refused.status, refused.body["code"]) == (400, 54454)
