@@ -59,7 +59,7 @@ from ..items import ItemContext, ItemKind
 from ..lists import LIST_ITEMS, SyncListItemList
 from ..maps import MAP_ITEMS, SyncMapItemList
 from ..objects import ObjectKind
-from ..paging import Page
+from ..paging import Cursor, Page
 from ..params import UNSET
 from ..records import BASE_URL
 from ..rows import ItemRow, ObjectRow
@@ -329,6 +329,10 @@ def _listing(
         page_number=query.get("Page", UNSET),
         page_size=query.get("PageSize", UNSET),
     )
+    token = query.get("PageToken")
+    if filters and token:  # a token alone reads From, Bounds and Order from itself
+        for name, value in _token_filters(token).items():
+            fixed.setdefault(name, value)
     base = f"{request.root}{request.path[3:]}"
 
     def url(page_number: int, token: str | None) -> str:
@@ -363,6 +367,27 @@ def _listing(
             },
         },
     )
+
+
+def _token_filters(token: str) -> dict[str, str]:
+    """The ``From``, ``Bounds`` and ``Order`` an item listing's page ``token`` (read
+    already: a genuine one) was made with, as its page URLs carry them; those left at
+    their default are left out, as a first request without them has none.
+
+    >>> from sync_core.paging import Cursor, Scope
+    >>> scope = Scope("map_item:MP1", descending=True, start="e", inclusive=False)
+    >>> _token_filters(Cursor(scope, ("c",), backwards=False, page=1).to_token())
+    {'From': 'e', 'Bounds': 'exclusive', 'Order': 'desc'}
+    """
+    scope = Cursor.parse(token, scope=None).scope
+    filters: dict[str, str] = {}
+    if scope.start is not None:
+        filters["From"] = str(scope.start)
+        if not scope.inclusive:
+            filters["Bounds"] = "exclusive"
+    if scope.descending:
+        filters["Order"] = "desc"
+    return filters
 
 
 # -- the handlers: (sync, request, the path's variable segments) -> answer ---------------

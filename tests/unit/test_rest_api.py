@@ -974,3 +974,31 @@ def test_a_repeated_query_parameter_counts_by_its_first_value_as_over_http(
     assert len(answer.body["documents"]) == 2
     refused = api.handle("GET", "/v1/Services/default/Documents?PageSize=0&PageSize=4")
     assert (refused.status, refused.body["code"]) == (400, 54454)
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("Order=desc&From=e", {"Order": ["desc"], "From": ["e"]}),
+        ("From=b&Bounds=exclusive", {"From": ["b"], "Bounds": ["exclusive"]}),
+        ("", {}),
+    ],
+)
+def test_a_page_token_alone_gives_urls_of_its_own_listing(
+    api: RestApi, query: str, filters: dict[str, list[str]]
+) -> None:
+    # The SDK's page(page_token=...) sends the token alone: the page's URLs carry the
+    # From, Bounds and Order it was made with, so its first page is that listing's.
+    items = "/v1/Services/default/Maps/m/Items"
+    api.handle("POST", "/v1/Services/default/Maps", data={"UniqueName": "m"})
+    for key in "abcdef":
+        api.handle("POST", items, data={"Key": key, "Data": "{}"})
+    first = api.handle("GET", f"{items}?{query}&PageSize=2").body
+    token = parse_qs(urlsplit(first["meta"]["next_page_url"]).query)["PageToken"][0]
+    alone = api.handle("GET", items, params={"PageToken": token}).body
+    urls = [alone["meta"][name] for name in ("first_page_url", "url", "previous_page_url")]
+    for page_url in [*urls, alone["meta"]["next_page_url"] or urls[0]]:
+        given = parse_qs(urlsplit(page_url).query)
+        assert {k: v for k, v in given.items() if k in ("From", "Bounds", "Order")} == filters
+    again = api.handle("GET", alone["meta"]["first_page_url"]).body
+    assert [i["key"] for i in again["items"]] == [i["key"] for i in first["items"]]
