@@ -24,7 +24,7 @@ from .store import micros
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .rates import Touch
+    from .rates import RateLimiter, Touch
 
 __all__: list[str] = []
 
@@ -131,16 +131,20 @@ class _Operation(_Transaction):
         engine = self._engine
         try:
             touches = engine._touches
+            admitted = None
             if touches is not None:
                 engine._touches = None
                 if kind is None and touches:
                     self._admit(touches)
+                    admitted = touches
             # _Transaction.__exit__, inline (every call runs it): commit, or roll back.
             engine._pending = None
             try:
                 self._atomic.__exit__(kind, value, traceback)
             except BaseException:
                 engine._wake = False
+                if admitted is not None:  # a failed commit: nothing was written
+                    cast("RateLimiter", engine.limiter).take_back(admitted)
                 raise
             if kind is None:
                 if self._pending:  # most operations queue no event: no call then
@@ -242,11 +246,18 @@ class _SharedOperation(_Operation):
         committed = False
         try:
             touches = engine._touches
+            admitted = None
             if touches is not None:
                 engine._touches = None
                 if exc_info[0] is None and touches:
                     self._admit(touches)
-            _Transaction.__exit__(self, *exc_info)
+                    admitted = touches
+            try:
+                _Transaction.__exit__(self, *exc_info)
+            except BaseException:
+                if admitted is not None:  # a failed commit: nothing was written
+                    cast("RateLimiter", engine.limiter).take_back(admitted)
+                raise
             committed = exc_info[0] is None
             if committed:
                 engine._sids_back = None

@@ -78,9 +78,20 @@ _NAMES: Final = {
 }
 
 
+#: The most any figure of :class:`RateLimits` may be (a rate a second, a window in
+#: seconds, a size in bytes): far above any limit, and what a window's count can hold.
+_MOST: Final = 10**9
+
+
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= _MOST  # also NaN, infinity, and ints too large for a float
+    ):
+        big = isinstance(value, int) and value.bit_length() > 64  # str() may refuse it
+        shown = f"an int of {value.bit_length()} bits" if big else repr(value)
+        raise ValueError(f"{attribute.name} must be a positive number up to {_MOST:,}, got {shown}")
 
 
 @attrs.frozen(kw_only=True)
@@ -95,7 +106,7 @@ class RateLimits:
     >>> RateLimits(reads=0)
     Traceback (most recent call last):
     ...
-    ValueError: reads must be a positive number, got 0
+    ValueError: reads must be a positive number up to 1,000,000,000, got 0
     """
 
     #: Writes per second to one Document, Map or List (items count toward it).
@@ -204,6 +215,14 @@ class RateLimiter:
         self._admitted += 1
         if self._admitted % 1024 == 0:
             self._forget(floor)
+
+    def take_back(self, touches: list[Touch]) -> None:
+        """Uncount ``touches``, the last admitted (:meth:`admit`, under the same lock):
+        their operation did not commit after all (its storage's commit failed)."""
+        for touch in touches:
+            window = self._windows.get(touch)
+            if window:
+                window.pop()
 
     def _forget(self, floor: int) -> None:
         """Drop the windows whose every operation has left (objects no longer used)."""

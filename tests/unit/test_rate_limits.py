@@ -7,13 +7,17 @@ twilio SDK sees ``TwilioRestException(status=429, code=54009)``.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import refused
+from support import Delegating, refused
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -220,9 +224,20 @@ def test_off_by_default_and_the_limits_are_checked() -> None:
     for n in range(500):
         docs("d").update(data={"n": n})
     assert limited()[0].rate_limits == RateLimits()
-    for bad in ({"writes": 0}, {"reads": -1}, {"window": True}, {"stream_messages": "30"}):
+    for bad in (
+        {"writes": 0},
+        {"reads": -1},
+        {"window": True},
+        {"stream_messages": "30"},
+        {"writes": float("inf")},  # was an OverflowError
+        {"window": float("inf")},
+        {"reads": float("nan")},
+        {"large_payload_bytes": 10**400},  # was an OverflowError
+        {"window": 1e300},
+    ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             RateLimits(**bad)
+    assert RateLimits(writes=10**9, window=10**9).allowed("writes") == 10**18
     with pytest.raises(ValueError, match="must allow one operation"):
         RateLimits(large_writes=0.05, window=1)
     # Windows are counted in microseconds: one shorter would count nothing at all.
@@ -322,3 +337,74 @@ def test_deleting_a_service_is_no_write_to_each_of_its_objects() -> None:
     docs.create(unique_name="d")
     docs("d").update(data={"n": 1})  # the Document's window is full
     assert sync.services(svc.sid).delete() is True
+
+
+class _CommitFails(Delegating):
+    """A storage whose next ``fail`` commits fail (a full disk): the block's writes are
+    undone and the commit raises, as a database's failed COMMIT does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = 0
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        inner = self.inner.atomic()
+        inner.__enter__()
+        try:
+            yield
+        except BaseException as error:
+            inner.__exit__(type(error), error, error.__traceback__)
+            raise
+        if self.fail:
+            self.fail -= 1
+            error = OSError("disk full")
+            inner.__exit__(OSError, error, None)
+            raise error
+        inner.__exit__(None, None, None)
+
+
+def _failed_commit_spends_no_slot(sync: Sync, fail: Callable[[], None]) -> None:
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")  # write 1 of 2
+    fail()
+    with pytest.raises((OSError, sqlite3.OperationalError)):
+        docs("d").update(data={"n": 1})  # not written: no slot
+    assert docs("d").fetch().revision == "0"
+    assert docs("d").update(data={"n": 2}).revision == "1"  # write 2 of 2
+    with pytest.raises(RateLimitedError):
+        docs("d").update(data={"n": 3})
+
+
+def test_a_write_whose_commit_fails_spends_no_slot() -> None:
+    storage = _CommitFails()
+    sync = Sync(clock=ManualClock(), storage=storage, rate_limits=RateLimits(writes=2, window=1))
+    _failed_commit_spends_no_slot(sync, lambda: setattr(storage, "fail", 1))
+
+
+@pytest.mark.sqlite
+def test_a_write_whose_commit_fails_spends_no_slot_on_a_shared_storage(tmp_path: Path) -> None:
+    from sync_core.storage.sqlite import SqliteStorage
+
+    class FailingCommit:
+        def __init__(self, db: Any) -> None:
+            self.db, self.fail = db, 0
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql == "COMMIT" and self.fail:
+                self.fail -= 1
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.db.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.db, name)
+
+    storage = SqliteStorage(tmp_path / "s.db")
+    proxy = storage._db = FailingCommit(storage._db)  # type: ignore[assignment]
+    try:
+        sync = Sync(
+            clock=ManualClock(), storage=storage, rate_limits=RateLimits(writes=2, window=1)
+        )
+        _failed_commit_spends_no_slot(sync, lambda: setattr(proxy, "fail", 1))
+    finally:
+        storage.close()
