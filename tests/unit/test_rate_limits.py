@@ -358,9 +358,9 @@ class _CommitFails(Delegating):
             raise
         if self.fail:
             self.fail -= 1
-            error = OSError("disk full")
-            inner.__exit__(OSError, error, None)
-            raise error
+            full = OSError("disk full")
+            inner.__exit__(OSError, full, None)
+            raise full
         inner.__exit__(None, None, None)
 
 

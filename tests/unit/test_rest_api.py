@@ -968,12 +968,11 @@ def test_a_repeated_query_parameter_counts_by_its_first_value_as_over_http(
     # given whole to RestApi (how SyncHttpClient follows a page URL) reads the same.
     for n in range(5):
         api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": f"d{n}"})
-    answer = api.handle("GET", "/v1/Services/default/Documents?PageSize=2&PageSize=4")
-    assert answer.status == 200
-    assert answer.body["meta"]["page_size"] == 2
-    assert len(answer.body["documents"]) == 2
-    refused = api.handle("GET", "/v1/Services/default/Documents?PageSize=0&PageSize=4")
-    assert (refused.status, refused.body["code"]) == (400, 54454)
+    body = answer(api.handle("GET", "/v1/Services/default/Documents?PageSize=2&PageSize=4"), 200)
+    assert body["meta"]["page_size"] == 2
+    assert len(body["documents"]) == 2
+    refused = answer(api.handle("GET", "/v1/Services/default/Documents?PageSize=0&PageSize=4"), 400)
+    assert refused["code"] == 54454
 
 
 @pytest.mark.parametrize(
@@ -993,12 +992,12 @@ def test_a_page_token_alone_gives_urls_of_its_own_listing(
     api.handle("POST", "/v1/Services/default/Maps", data={"UniqueName": "m"})
     for key in "abcdef":
         api.handle("POST", items, data={"Key": key, "Data": "{}"})
-    first = api.handle("GET", f"{items}?{query}&PageSize=2").body
+    first = answer(api.handle("GET", f"{items}?{query}&PageSize=2"), 200)
     token = parse_qs(urlsplit(first["meta"]["next_page_url"]).query)["PageToken"][0]
-    alone = api.handle("GET", items, params={"PageToken": token}).body
+    alone = answer(api.handle("GET", items, params={"PageToken": token}), 200)
     urls = [alone["meta"][name] for name in ("first_page_url", "url", "previous_page_url")]
     for page_url in [*urls, alone["meta"]["next_page_url"] or urls[0]]:
         given = parse_qs(urlsplit(page_url).query)
         assert {k: v for k, v in given.items() if k in ("From", "Bounds", "Order")} == filters
-    again = api.handle("GET", alone["meta"]["first_page_url"]).body
+    again = answer(api.handle("GET", alone["meta"]["first_page_url"]), 200)
     assert [i["key"] for i in again["items"]] == [i["key"] for i in first["items"]]
