@@ -57,7 +57,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar
-from urllib.parse import unquote, unquote_to_bytes, urlencode, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlencode, urlparse, urlsplit
 
 import attrs
 
@@ -122,14 +122,22 @@ def twilio_signature(auth_token: str, url: str, params: Mapping[str, str]) -> st
 
 
 def _split_url(url: str) -> tuple[str, str | None]:
-    """The URL Twilio requests (no fragment, no credentials), and the credentials."""
+    """The URL Twilio requests (no fragment, no credentials), and the credentials.
+
+    The URL is as twilio's ``RequestValidator`` rebuilds it (``urlparse(url).geturl()``)
+    and as an app sees it: the scheme in lower case, no empty ``?``. Signed otherwise,
+    it would fail the validator whatever URL the app passes it.
+
+    >>> _split_url("HTTPS://user:pw@app.test/hook?#frag")
+    ('https://app.test/hook', 'user:pw')
+    """
     base = url.split("#", 1)[0]
     scheme, _, rest = base.partition("://")
     end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
     authority, credentials = rest[:end], None
     if "@" in authority:
         credentials, authority = authority.rsplit("@", 1)
-    return f"{scheme}://{authority}{rest[end:]}", credentials
+    return urlparse(f"{scheme}://{authority}{rest[end:]}").geturl(), credentials
 
 
 def _check_url(url: object) -> str:
