@@ -381,6 +381,33 @@ class _Delivery:
     webhook_url: str | None
 
 
+def check_callback(callback: object, what: str) -> None:
+    """Refuse what cannot be called as a subscriber or a webhook sink is: called in the
+    committing thread, its result unused. An ``async def`` function would make a
+    coroutine that nothing awaits, and never run.
+
+    >>> async def sink(url: str, params: dict[str, str]) -> None: ...
+    >>> check_callback(sink, "a webhook sink")
+    Traceback (most recent call last):
+    ...
+    TypeError: a webhook sink must be a plain callable, not an async function (it would never be awaited): sink
+
+    Raises:
+        TypeError: not callable, or an async function.
+    """
+    if not callable(callback):
+        raise TypeError(f"{what} must be callable, got {callback!r}")
+    import inspect  # imported already (attrs); here for clarity
+
+    call = getattr(callback, "__call__", None)  # noqa: B004  # an object's async __call__
+    if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call):
+        name = getattr(callback, "__qualname__", None) or repr(callback)
+        raise TypeError(
+            f"{what} must be a plain callable, not an async function (it would never be "
+            f"awaited): {name}"
+        )
+
+
 class EventHub:
     """Subscriptions, and the delivery of committed events to them in commit order.
 
@@ -391,6 +418,8 @@ class EventHub:
     """
 
     def __init__(self, webhook_sink: WebhookSink | None = None) -> None:
+        if webhook_sink is not None:
+            check_callback(webhook_sink, "a webhook sink")
         self.webhook_sink = webhook_sink
         self._lock = threading.Condition(threading.Lock())
         self._subscriptions: dict[int, Subscription] = {}
@@ -399,6 +428,9 @@ class EventHub:
         self._committed = 0
         self._delivered = 0
         self._deliverer: int | None = None
+        # Subscriptions to a deleted Service with events of it still queued: ended once
+        # the queue is delivered.
+        self._ending: list[Subscription] = []
 
     def subscribe(
         self,
@@ -408,8 +440,7 @@ class EventHub:
         identity: str,
     ) -> Subscription:
         """Register ``callback`` for the events of one object, a service, or all."""
-        if not callable(callback):
-            raise TypeError(f"a subscriber must be callable, got {callback!r}")
+        check_callback(callback, "a subscriber")
         with self._lock:
             self._numbers += 1
             subscription = Subscription(
@@ -422,6 +453,19 @@ class EventHub:
         with self._lock:
             subscription._active = False
             self._subscriptions.pop(subscription.number, None)
+
+    def end_service(self, service_sid: str) -> None:
+        """End the subscriptions to the Service ``service_sid``, deleted and committed:
+        no event can reach them any more. Those with its last events still queued (the
+        removals of its objects) end once the queue is delivered."""
+        with self._lock:
+            for number, subscription in list(self._subscriptions.items()):
+                if subscription.service_sid == service_sid and subscription.object_sid is None:
+                    del self._subscriptions[number]
+                    if any(subscription in queued.subscribers for queued in self._queue):
+                        self._ending.append(subscription)
+                    else:
+                        subscription._active = False
 
     @property
     def has_subscriptions(self) -> bool:
@@ -517,6 +561,10 @@ class EventHub:
         finally:
             with self._lock:
                 self._deliverer = None
+                if self._ending and not self._queue:  # they had their last events
+                    for subscription in self._ending:
+                        subscription._active = False
+                    self._ending.clear()
                 self._lock.notify_all()
         if stopped is not None:
             raise stopped

@@ -340,7 +340,8 @@ class ServiceContext:
             store.delete_service(row, objects)
             if engine.feed is None and not store.changes_from(row.sid, 0, 1):
                 store.forget_feed(row.sid)  # no feed keeps its events: nothing to read
-            return True
+        engine.events.end_service(row.sid)  # committed: its subscriptions hear no more
+        return True
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` with every event of every object of this Service, from now on.

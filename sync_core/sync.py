@@ -10,7 +10,7 @@ from .actor import SYSTEM
 from .changes import DEFAULT_RETENTION, ChangeRetention, read_changes
 from .clock import Clock, SystemClock
 from .engine import Engine
-from .events import EventCallback, Subscription, SyncEvent, WebhookSink
+from .events import EventCallback, Subscription, SyncEvent, WebhookSink, check_callback
 from .journal import DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_SIZE, Journal, JournalEntry
 from .limits import Limits
 from .service import ServiceContext, ServiceList
@@ -232,8 +232,8 @@ class Sync:
 
     @webhook_sink.setter
     def webhook_sink(self, sink: WebhookSink | None) -> None:
-        if sink is not None and not callable(sink):
-            raise TypeError(f"a webhook sink must be callable, got {sink!r}")
+        if sink is not None:
+            check_callback(sink, "a webhook sink")
         with self._engine.lock:  # between two commits
             self._engine.events.webhook_sink = sink
 

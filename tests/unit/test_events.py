@@ -602,3 +602,68 @@ def test_an_object_subscription_that_lost_read_ends_when_the_object_goes(removal
     assert heard == []
     assert not handle.active
     assert handle not in sync._engine.events.subscriptions
+
+
+async def _async_callback(*args: Any) -> None:
+    """An ``async def`` callback: called, it only makes a coroutine."""
+
+
+class _AsyncCall:
+    async def __call__(self, *args: Any) -> None:
+        """An object whose ``__call__`` is async."""
+
+
+@pytest.mark.parametrize("bad", ["https://app.test/hook", 3, _async_callback, _AsyncCall()])
+def test_a_sink_or_subscriber_that_would_never_run_is_refused(bad: Any) -> None:
+    # A string (a URL, say) is not callable; an async function makes a coroutine that
+    # nothing awaits: every event would be lost, with a warning at most.
+    with pytest.raises(TypeError, match="webhook sink must"):
+        Sync(webhook_sink=bad)
+    sync = Sync(seed=1)
+    with pytest.raises(TypeError, match="webhook sink must"):
+        sync.webhook_sink = bad
+    assert sync.webhook_sink is None
+    doc = sync.services("default").documents.create(unique_name="d")
+    with pytest.raises(TypeError, match="subscriber must"):
+        sync.services("default").documents("d").subscribe(bad)
+    with pytest.raises(TypeError, match="subscriber must"):
+        sync.subscribe(bad)
+    assert not sync._engine.events.subscriptions
+    assert sync.services("default").documents("d").fetch() == doc
+
+
+def test_a_service_subscription_ends_with_its_service_after_its_last_events() -> None:
+    sync = Sync(seed=1)
+    sid = sync.services.create().sid
+    svc = sync.services(sid)
+    svc.documents.create(unique_name="d")
+    svc.sync_lists.create(unique_name="l")
+    heard: list[str] = []
+    handle = svc.subscribe(lambda event: heard.append(event.type))
+    everything = sync.subscribe(lambda event: None)
+    svc.delete()
+    assert sorted(heard) == ["document_removed", "list_removed"]
+    assert not handle.active  # no event can reach it any more
+    assert handle not in sync._engine.events.subscriptions
+    assert everything.active
+
+
+def test_a_service_deleted_inside_a_callback_ends_its_subscriptions_once_delivered() -> None:
+    sync = Sync(seed=1)
+    doomed = sync.services.create().sid
+    sync.services(doomed).documents.create(unique_name="d")
+    other = sync.services.create().sid
+    heard: list[str] = []
+    handle = sync.services(doomed).subscribe(lambda event: heard.append(event.type))
+
+    active: list[bool] = []
+
+    def delete_it(event: SyncEvent) -> None:
+        sync.services(doomed).delete()  # its removal is queued behind this event
+        active.append(handle.active)  # its last event is still to come
+
+    sync.services(other).subscribe(delete_it)
+    sync.services(other).documents.create(unique_name="go")
+    assert active == [True]
+    assert heard == ["document_removed"]
+    assert not handle.active
