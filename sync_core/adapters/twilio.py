@@ -370,7 +370,10 @@ def _check_headers(headers: Mapping[Any, Any], is_async: bool) -> None:
     (``requests.utils.check_header_validity``); aiohttp (``AsyncTwilioHttpClient``)
     raises ``TypeError`` for one that is not text, ``None`` too, and ``ValueError`` for a
     control character (``aiohttp/http_writer.py``). A ``None`` value is no header for
-    ``requests`` (it drops it). So a test sees what the app would see.
+    ``requests`` (it drops it). Under ``requests``, http.client then refuses a name
+    that is not ASCII and a value that is not Latin-1 (``UnicodeEncodeError``: an
+    ``user_agent_extensions`` entry ``"app-☕"``, say). So a test sees what the app
+    would see.
 
     >>> _check_headers({"If-Match": "3"}, False)
     >>> _check_headers({"If-Match": 3}, False)
@@ -402,6 +405,12 @@ def _check_headers(headers: Mapping[Any, Any], is_async: bool) -> None:
                     )
         else:
             check_header_validity((name, value))
+            # Then http.client puts it on the wire (HTTPConnection.putheader): a name
+            # as ASCII, a value as Latin-1, else UnicodeEncodeError, nothing sent.
+            if isinstance(name, str) and not name.isascii():
+                name.encode("ascii")
+            if isinstance(value, str) and not value.isascii():
+                value.encode("latin-1")
         if len(values) >= _VALID_KEPT:
             names.clear()
             values.clear()

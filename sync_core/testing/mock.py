@@ -29,8 +29,8 @@ What it does, exactly:
   of the twilio SDK leaves the process, whatever it asks for (but through a fallback).
 - **The environment**: ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set to test
   values when absent (the Sync's account SID, and a test token); ``TWILIO_REGION`` and
-  ``TWILIO_EDGE`` only change the host, which is still answered here. All is restored on
-  exit, also when the block raises.
+  ``TWILIO_EDGE`` only change the host, which is still answered here. All is restored
+  when the last active block ends (the first one's values), also when it raises.
 - **Nesting** is a stack: the innermost block answers, and the outer one again once it
   ends. **Threads**: the patch is process-wide, like moto's ``mock_aws``: while a block
   is active, every thread's clients are answered by it. Enter and leave blocks from one
@@ -79,6 +79,13 @@ _current: contextvars.ContextVar[MockTwilio | None] = contextvars.ContextVar(
 )
 #: The ``Content-Type``s twilio's ``TwilioHttpClient`` sends a body of as JSON.
 _JSON_TYPES: Final = ("application/json", "application/scim+json")
+#: ``TWILIO_*`` as the first of the active blocks found them (None: unset), put back
+#: when the last one ends: blocks that end in another order than they began (two
+#: coroutines at once), or a block entered again, leave the environment as it was.
+_saved_environment: list[tuple[str, str | None]] = []
+#: Set on a function ``@mock_twilio`` wraps: a class decorated again (a subclass of a
+#: decorated one) does not wrap its inherited tests twice.
+_MOCKED: Final = "__sync_core_mock_twilio__"
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
 #: The ``id`` of each active block's fallback (with how many blocks have it): one of
@@ -133,7 +140,6 @@ class MockTwilio:
     def __init__(self, sync: Sync | None, *, fallback: Any | None = None) -> None:
         self._given = sync
         self.fallback = fallback
-        self._saved: list[tuple[str, str | None]] = []
         #: The context variable's tokens of the block's entries still active.
         self._tokens: list[contextvars.Token[MockTwilio | None]] = []
         #: The Sync that answers while the block is active.
@@ -147,11 +153,11 @@ class MockTwilio:
         self._http = SyncHttpClient(self.sync, fallback=self.fallback)
         self._async_http = AsyncSyncHttpClient(self.sync, fallback=self.fallback)
         with _lock:
-            self._saved = [(name, os.environ.get(name)) for name in _ENVIRONMENT]
+            if not _stack:  # the first block: the environment as it was, to put back
+                _saved_environment[:] = [(name, os.environ.get(name)) for name in _ENVIRONMENT]
+                _patch()
             for name, value in _ENVIRONMENT.items():
                 os.environ.setdefault(name, value(self.sync))
-            if not _stack:
-                _patch()
             _stack.append(self)
             if self.fallback is not None:
                 _sending[id(self.fallback)] = _sending.get(id(self.fallback), 0) + 1
@@ -176,13 +182,14 @@ class MockTwilio:
                     left = _sending.pop(id(self.fallback)) - 1
                     if left:
                         _sending[id(self.fallback)] = left
-            if not _stack:
+            if not _stack:  # the last block: the environment as the first found it
                 _unpatch()
-            for name, value in self._saved:
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+                for name, value in _saved_environment:
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+                _saved_environment.clear()
 
     # -- the decorator ------------------------------------------------------------------
 
@@ -204,6 +211,7 @@ class MockTwilio:
                 with self._again():
                     return await target(*args, **kwargs)
 
+            setattr(run_async, _MOCKED, True)
             return run_async  # type: ignore[return-value]
 
         @functools.wraps(target)
@@ -211,6 +219,7 @@ class MockTwilio:
             with self._again():
                 return target(*args, **kwargs)
 
+        setattr(run, _MOCKED, True)
         return run  # type: ignore[return-value]
 
     def _decorate_class(self, cls: type) -> type:
@@ -225,8 +234,17 @@ class MockTwilio:
 
             cls.setUp = setUp  # type: ignore[method-assign,assignment]
             return cls
-        for name, member in list(vars(cls).items()):
-            if name.startswith("test") and callable(member):
+        # Each test* method, inherited ones too (a mixin's, a base class's), as pytest
+        # collects them; a static or class method stays one.
+        for name in dir(cls):
+            if not name.startswith("test"):
+                continue
+            member = inspect.getattr_static(cls, name)
+            if isinstance(member, staticmethod | classmethod):
+                function = member.__func__
+                if callable(function) and not getattr(function, _MOCKED, False):
+                    setattr(cls, name, type(member)(self._decorate(function)))
+            elif inspect.isfunction(member) and not getattr(member, _MOCKED, False):
                 setattr(cls, name, self._decorate(member))
         return cls
 
@@ -444,7 +462,7 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
+        if _sending and _answers_others(client) and not for_sync(url):
             return sends(client, method, url, params, data, headers, auth, timeout, allow_redirects)
         if timeout is None:  # as TwilioHttpClient.request: its own, or refused if not > 0
             timeout = getattr(client, "timeout", None)
@@ -471,7 +489,7 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
+        if _sending and _answers_others(client) and not for_sync(url):
             return await sends_async(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
@@ -512,7 +530,7 @@ def _patch() -> None:
         allow_redirects: bool = False,
     ) -> Any:
         # As ValidationClient.request, which records nothing and answers without headers.
-        if _sending and id(client) in _sending and not for_sync(url):  # a block's fallback
+        if _sending and _answers_others(client) and not for_sync(url):
             return sends_signed(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
@@ -531,6 +549,16 @@ def _unpatch() -> None:
     for kind, original in _originals.items():
         setattr(kind, "request", original)  # noqa: B010  # a class of the untyped twilio
     _originals.clear()
+
+
+def _answers_others(client: object) -> bool:
+    """Whether ``client`` is the fallback of the block that answers now (the innermost):
+    then it sends the other products' requests itself. An outer block's fallback does
+    not answer inside an inner block without one (that block refuses them)."""
+    try:
+        return _innermost().fallback is client
+    except RuntimeError:  # no block any more (a request racing the end of the last)
+        return False
 
 
 def _innermost() -> MockTwilio:

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import gc
 import importlib
+import inspect
 import json
 import os
 import pickle
@@ -650,3 +651,125 @@ def test_twilios_logging_methods_are_called_as_twilio_calls_them() -> None:
         sent = logged.call_args.args[0]
         assert (sent["method"], sent["data"]["UniqueName"]) == ("POST", "d")
         assert answered.call_args.args[0] == 201
+
+
+def test_blocks_ending_in_another_order_leave_the_environment_as_it_was() -> None:
+    # Two coroutines under @mock_twilio at once: the first to begin ends first, while
+    # the other still runs (and still reads TWILIO_* to build its Client).
+    seen: list[str | None] = []
+
+    @mock_twilio
+    async def short() -> None:
+        await asyncio.sleep(0)
+
+    @mock_twilio
+    async def long() -> None:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # short() has ended by now
+        seen.append(os.environ.get("TWILIO_ACCOUNT_SID"))
+
+    async def both() -> None:
+        await asyncio.gather(short(), long())
+
+    asyncio.run(both())
+    assert seen[0] is not None
+    assert seen[0].startswith("AC")
+    assert "TWILIO_ACCOUNT_SID" not in os.environ
+    assert "TWILIO_AUTH_TOKEN" not in os.environ
+
+
+def test_a_block_entered_again_leaves_the_environment_as_it_was() -> None:
+    block = mock_twilio()
+    with block, block:
+        assert "TWILIO_ACCOUNT_SID" in os.environ
+    assert "TWILIO_ACCOUNT_SID" not in os.environ
+    assert "TWILIO_AUTH_TOKEN" not in os.environ
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+class _InheritedTests:
+    """A mixin's tests, inherited by a decorated class."""
+
+    def test_inherited(self) -> None:
+        assert current_sync().services("default").documents.list() == []
+
+    @staticmethod
+    def test_static_inherited() -> None:
+        Client().sync.v1.services("default").documents.create(unique_name="s")
+        assert len(current_sync().services("default").documents.list()) == 1
+
+
+@pytest.mark.usefixtures("blocked_sockets")  # were they not run in a block: no network
+@mock_twilio
+class TestADecoratedClassWithInheritedAndStaticTests(_InheritedTests):
+    """Every test* method pytest collects runs in a block: inherited, static, class."""
+
+    @staticmethod
+    def test_static() -> None:
+        assert current_sync().services("default").documents.list() == []
+
+    @classmethod
+    def test_class(cls) -> None:
+        assert issubclass(cls, TestADecoratedClassWithInheritedAndStaticTests)
+        assert current_sync().services("default").documents.list() == []
+
+
+@mock_twilio
+class TestASubclassOfADecoratedClass(TestADecoratedClassWithInheritedAndStaticTests):
+    """Decorated again: its inherited tests run in one block each, not two nested."""
+
+    def test_one_block(self) -> None:
+        from sync_core.testing import mock as mock_module
+
+        assert len(mock_module._stack) == 1
+
+
+def test_the_mixin_itself_is_left_as_it_was() -> None:
+    assert not hasattr(_InheritedTests.test_inherited, "__wrapped__")
+    static = inspect.getattr_static(_InheritedTests, "test_static_inherited")
+    assert isinstance(static, staticmethod)
+    assert not hasattr(static.__func__, "__wrapped__")
+    decorated = inspect.getattr_static(
+        TestADecoratedClassWithInheritedAndStaticTests, "test_static_inherited"
+    )
+    assert isinstance(decorated, staticmethod)
+    assert decorated.__func__.__wrapped__ is static.__func__
+
+
+def test_an_inner_block_without_a_fallback_refuses_the_outer_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sent: list[str] = []
+
+    def send(session: requests.Session, prepared: Any, **_: Any) -> requests.Response:
+        sent.append(f"{prepared.method} {prepared.url}")
+        answer = requests.Response()
+        answer.status_code = 201
+        answer._content = json.dumps({"sid": "MG" + "0" * 32}).encode()
+        return answer
+
+    monkeypatch.setattr(requests.Session, "send", send)
+    http = TwilioHttpClient()
+    app = Client(ACCOUNT, "token", http_client=http)
+    with mock_twilio(fallback=http):
+        # The innermost answers: it has no fallback.
+        with mock_twilio(), pytest.raises(NotEmulatedError, match="Messaging"):
+            app.messaging.v1.services.create(friendly_name="sms")
+        assert sent == []
+        app.messaging.v1.services.create(friendly_name="sms")  # the outer one's again
+    assert sent == ["POST https://messaging.twilio.com/v1/Services"]
+
+
+@pytest.mark.usefixtures("blocked_sockets")
+def test_a_header_http_client_cannot_send_is_refused_before_anything_is_sent() -> None:
+    # http.client puts a header value as Latin-1 (HTTPConnection.putheader): an app's
+    # user_agent_extensions entry outside it fails every request of that app.
+    with mock_twilio() as sync:
+        client = Client(user_agent_extensions=["app-\u2615"])
+        with pytest.raises(UnicodeEncodeError, match="latin-1"):
+            client.sync.v1.services("default").documents.create(unique_name="d")
+        with pytest.raises(UnicodeEncodeError, match="latin-1"):
+            Client().sync.v1.services("default").documents("d").update(if_match="\u2615")
+        assert sync.requests == []
+        assert Client(user_agent_extensions=["app-\xe9"]).sync.v1.services.list() == []
+        assert len(sync.requests) == 1  # Latin-1 goes
