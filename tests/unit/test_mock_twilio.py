@@ -733,7 +733,7 @@ def test_the_mixin_itself_is_left_as_it_was() -> None:
         TestADecoratedClassWithInheritedAndStaticTests, "test_static_inherited"
     )
     assert isinstance(decorated, staticmethod)
-    assert decorated.__func__.__wrapped__ is static.__func__
+    assert getattr(decorated.__func__, "__wrapped__", None) is static.__func__
 
 
 def test_an_inner_block_without_a_fallback_refuses_the_outer_blocks(
