@@ -74,18 +74,25 @@ def sync_clock() -> ManualClock:
 
 
 @pytest.fixture
-def sync_storage() -> Storage:
-    """Where the ``sync`` fixture keeps its state: a fresh in-memory storage."""
-    return MemoryStorage()
+def sync_storage() -> Iterator[Storage]:
+    """Where the ``sync`` fixture keeps its state: a fresh in-memory storage, closed
+    after the test."""
+    storage = MemoryStorage()
+    yield storage
+    storage.close()
 
 
 @pytest.fixture
 def sync(sync_clock: ManualClock, sync_seed: int, sync_storage: Storage) -> Iterator[Sync]:
-    """A fresh Sync on ``sync_clock`` and ``sync_storage``, seeded SIDs; checked after."""
+    """A fresh Sync on ``sync_clock`` and ``sync_storage``, seeded SIDs; checked after
+    the test (its invariants), and its storage closed then, whatever the check finds
+    (do not close it in the test: the check reads it)."""
     instance = Sync(clock=sync_clock, seed=sync_seed, storage=sync_storage)
     yield instance
-    instance._check()
-    sync_storage.close()
+    try:
+        instance._check()
+    finally:
+        sync_storage.close()
 
 
 @pytest.fixture
@@ -156,5 +163,10 @@ def mock_twilio(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sync]:
     for name in list(os.environ):
         if name.startswith("TWILIO_"):
             monkeypatch.delenv(name)
+    # Set through monkeypatch (not by the block alone), so that whatever else changes
+    # TWILIO_* through it in the test (twilio_client, the test itself) is undone first,
+    # and the machine's environment comes back last.
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", sync.account_sid)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", sync.auth_token)
     with block(sync) as answering:
         yield answering

@@ -121,3 +121,47 @@ def test_the_factory_fixture_gives_every_hypothesis_example_a_fresh_sync(
     # The function-scoped fixture is refused by Hypothesis, for the reason the docs give.
     assert "test_the_pitfall_a_function_scoped_fixture" in out
     assert "function_scoped_fixture" in out, out
+
+
+ENVIRONMENT_TESTS = """
+import os
+
+import pytest
+
+from sync_core import MemoryStorage
+
+CLOSED = []
+
+
+class Recording(MemoryStorage):
+    def close(self):
+        CLOSED.append(self)
+        super().close()
+
+
+@pytest.fixture
+def sync_storage():
+    return Recording()
+
+
+def test_1_the_mock_fixture_then_the_client_fixture(mock_twilio, twilio_client):
+    assert "TWILIO_ACCOUNT_SID" not in os.environ  # twilio_client removed them
+
+
+def test_2_the_mock_fixture_and_monkeypatch(mock_twilio, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "2" * 32)
+
+
+def test_3_nothing_leaked_and_every_storage_was_closed():
+    assert not any(name.startswith("TWILIO_") for name in os.environ)
+    assert len(CLOSED) == 2  # test 1's and test 2's (the sync fixture closes them)
+"""
+
+
+def test_the_fixtures_leave_no_twilio_setting_and_close_every_storage(tmp_path: Path) -> None:
+    # The mock_twilio fixture sets TWILIO_* through monkeypatch, so that the
+    # twilio_client fixture's or the test's own changes through it are undone before
+    # the machine's environment comes back (they were left holding the test values).
+    (tmp_path / "test_env.py").write_text(ENVIRONMENT_TESTS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    assert "3 passed" in run_pytest(tmp_path, "-q", env=env)

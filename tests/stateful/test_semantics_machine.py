@@ -76,6 +76,20 @@ class DeafTarget(PlainTarget):
         return [event for event in super().events() if not event["expired"]]
 
 
+class Utf16OrderTarget(PlainTarget):
+    """Lists Map items in UTF-16 code-unit order (JavaScript's sort, Java's and .NET's
+    ordinal compare), where Sync's is code points': U+1F600 before U+FF01."""
+
+    def list_items(self, kind: CollectionKind, name: str, **options: Any) -> list[Json]:
+        rows = super().list_items(kind, name, **options)
+        if kind == "map":
+            rows.sort(
+                key=lambda row: str(row["key"]).encode("utf-16-be"),
+                reverse=options.get("order") == "desc",
+            )
+        return rows
+
+
 #: Small and deterministic: the same examples on every run; no shrinking (we only need
 #: to know that it fails) and the first failure only.
 BROKEN_BUDGET = settings(
@@ -97,8 +111,15 @@ BROKEN_BUDGET = settings(
         (LostDeleteTarget, r"Items/\S+: succeeded, expected a refusal with one of \[\(404"),
         (UnconditionalTarget, r"succeeded, expected a refusal with one of \[\((412|400, 54003)"),
         (DeafTarget, r"events .*, model .*_removed"),
+        (Utf16OrderTarget, r"map \w+: listed \[.*\], model \["),
     ],
-    ids=["forgets a TTL update", "deletes nothing", "ignores If-Match", "misses expiries"],
+    ids=[
+        "forgets a TTL update",
+        "deletes nothing",
+        "ignores If-Match",
+        "misses expiries",
+        "sorts keys by UTF-16",
+    ],
 )
 def test_the_machine_catches_a_broken_target(broken: type[PlainTarget], complaint: str) -> None:
     machine = semantics_machine(broken)
