@@ -132,8 +132,8 @@ NULL_DATA: dict[CollectionKind, Error] = {"map": (400, 54206), "list": (400, 541
 #: Few names, so that names are taken (409) and reused after a delete or an expiry.
 NAMES = ("a", "b", "ü")
 #: Few keys, so that keys are taken; code-point order:
-#: "K" < "a b" < "k" < "kk" < "é" < "！" < "😀". "！" (U+FF01) and "😀" are in the other
-#: order in UTF-16 code units (JavaScript's sort, Java's and .NET's ordinal compare): a
+#: "K" < "a b" < "k" < "kk" < "é" < U+FF01 < "😀". U+FF01 (a full-width exclamation
+#: mark) and "😀" are in the other order in UTF-16 code units (JavaScript's sort, Java's and .NET's ordinal compare): a
 #: target that sorts so is caught.
 KEYS = ("k", "a b", "é", "K", "kk", "\N{FULLWIDTH EXCLAMATION MARK}", "\N{GRINNING FACE}")
 #: Keys that only a target with ``addresses_any_key`` can address.
