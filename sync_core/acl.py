@@ -46,7 +46,7 @@ from typing import Final, Literal, cast
 
 from ._compat import moved
 from .actor import SYSTEM
-from .errors import FORBIDDEN, IDENTITY_INVALID, Where, spelled
+from .errors import FORBIDDEN, IDENTITY_INVALID, Where, shown, spelled
 from .limits import MAX_IDENTITY
 from .rows import ObjectRow, PermissionRow, ServiceRow
 from .store import PERMISSIONS, Store
@@ -82,7 +82,7 @@ def check_identity(value: object) -> str:
     sync_core.errors.InvalidParameterError: HTTP 400 error 54351: Invalid identity (an identity must be 1 to 256 characters, got 0)
     """
     if not isinstance(value, str):
-        raise IDENTITY_INVALID.error(f"an identity must be a string, got {value!r}")
+        raise IDENTITY_INVALID.error(f"an identity must be a string, got {shown(value)}")
     if not 1 <= len(value) <= MAX_IDENTITY:
         raise IDENTITY_INVALID.error(
             f"an identity must be 1 to {MAX_IDENTITY} characters, got {len(value)}"

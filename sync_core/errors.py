@@ -231,6 +231,19 @@ class ErrorSpec(_Row):
 Where: TypeAlias = str | Callable[[], str]
 
 
+def shown(value: object) -> str:
+    """``repr(value)``, for a refusal's message, but for an int too long to write out
+    (Python refuses to make text of an int over 4,300 digits): its size. A refusal of
+    ``ttl=10**5000`` is a ``SyncError`` as any other, never that ``ValueError``.
+
+    >>> shown("a"), shown(10**5000)
+    ("'a'", 'an integer of 16610 bits')
+    """
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
+
+
 def spelled(path: Where) -> str:
     """The path ``path`` names.
 

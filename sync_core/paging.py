@@ -36,7 +36,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 import attrs
 
-from .errors import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, PARAMETER_INVALID
+from .errors import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, PARAMETER_INVALID, shown
 from .limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE_SERVED
 from .params import UNSET, check_int
 
@@ -73,7 +73,9 @@ def effective_page_size(page_size: object, most: int = MAX_PAGE_SIZE_SERVED) -> 
         return min(DEFAULT_PAGE_SIZE, most)
     size = check_int(page_size)
     if size is None or size < 1:
-        raise PAGE_SIZE_INVALID.error(f"PageSize must be a positive integer, got {page_size!r}")
+        raise PAGE_SIZE_INVALID.error(
+            f"PageSize must be a positive integer, got {shown(page_size)}"
+        )
     return min(size, most)
 
 
@@ -276,7 +278,7 @@ def read_page(
     number = check_int(page_number) if page_number not in (None, UNSET, "") else 0
     if number is None or not 0 <= number <= MAX_PAGE_NUMBER:
         raise PARAMETER_INVALID.error(
-            detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {page_number!r}"
+            detail=f"Page must be an integer from 0 to {MAX_PAGE_NUMBER}: {shown(page_number)}"
         )
     if page_token is None or page_token is UNSET or page_token == "":
         after: Position | None = None
@@ -339,7 +341,9 @@ def stream_records(
     """
     most = check_int(limit) if limit is not None else 0
     if most is None or most < 0:
-        raise PARAMETER_INVALID.error(detail=f"limit must be a non-negative integer: {limit!r}")
+        raise PARAMETER_INVALID.error(
+            detail=f"limit must be a non-negative integer: {shown(limit)}"
+        )
     if most and page_size is None:
         page_size = most
     return _records(first(page_size), most or None)

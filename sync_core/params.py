@@ -32,6 +32,7 @@ from .errors import (
     TTL_INVALID,
     UNIQUE_NAME_INVALID,
     ErrorSpec,
+    shown,
 )
 from .limits import MAX_MAP_KEY, MAX_TTL, MAX_UNIQUE_NAME
 from .sids import looks_like_sid
@@ -72,6 +73,11 @@ def given(value: object) -> bool:
     return value is not UNSET and value is not None
 
 
+#: The most bits of an int taken as one: what 4,300 decimal digits hold (Python's limit
+#: on converting text to int and back, ``sys.get_int_max_str_digits()``).
+_MOST_BITS: Final = 14_284
+
+
 def check_int(value: object) -> int | None:
     """``value`` as an int if it is one (or decimal text of one), else None. Never a bool.
 
@@ -81,7 +87,9 @@ def check_int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        # One too long to write in decimal (Python's 4,300 digits) is none, as its text
+        # is over HTTP.
+        return value if value.bit_length() <= _MOST_BITS else None
     if isinstance(value, str):
         text = value.strip()
         digits = text[1:] if text[:1] in ("+", "-") else text
@@ -99,7 +107,7 @@ def check_ttl(value: object, name: str = "ttl") -> int:
     ttl = check_int(value)
     if ttl is None or not 0 <= ttl <= MAX_TTL:
         raise TTL_INVALID.error(
-            detail=f"{name} must be an integer from 0 to {MAX_TTL}, got {value!r}"
+            detail=f"{name} must be an integer from 0 to {MAX_TTL}, got {shown(value)}"
         )
     return ttl
 
@@ -165,13 +173,17 @@ def check_unique_name(value: object, limit: int = MAX_UNIQUE_NAME) -> str:
     sync_core.errors.InvalidParameterError: HTTP 400 error 54302: Invalid unique name. Expected a string with length 1-320 not matching the SID pattern [A-Z]{2}[a-f0-9]{32} (a unique name must be 1 to 3 characters, got 4)
     """
     if not isinstance(value, str):
-        raise UNIQUE_NAME_INVALID.error(detail=f"a unique name must be a string, got {value!r}")
+        raise UNIQUE_NAME_INVALID.error(
+            detail=f"a unique name must be a string, got {shown(value)}"
+        )
     if not 1 <= len(value) <= limit:
         raise UNIQUE_NAME_INVALID.error(
             detail=f"a unique name must be 1 to {limit} characters, got {len(value)}",
         )
     if looks_like_sid(value):
-        raise UNIQUE_NAME_INVALID.error(detail=f"a unique name may not look like a SID: {value!r}")
+        raise UNIQUE_NAME_INVALID.error(
+            detail=f"a unique name may not look like a SID: {shown(value)}"
+        )
     if not _encodable(value):
         raise UNIQUE_NAME_INVALID.error(detail="a unique name may not hold a lone surrogate")
     return value
@@ -194,7 +206,7 @@ def check_bool(value: object, name: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise PARAMETER_INVALID.error(detail=f"{name} must be true or false, got {value!r}")
+    raise PARAMETER_INVALID.error(detail=f"{name} must be true or false, got {shown(value)}")
 
 
 def check_if_match(value: object) -> str | None:
@@ -212,7 +224,9 @@ def check_if_match(value: object) -> str | None:
             text = text[1:-1]
         if text.isdigit() and text.isascii():
             return text
-    raise IF_MATCH_INVALID.error(detail=f"If-Match must be a revision such as '3', got {value!r}")
+    raise IF_MATCH_INVALID.error(
+        detail=f"If-Match must be a revision such as '3', got {shown(value)}"
+    )
 
 
 def check_key(value: object, limit: int = MAX_MAP_KEY) -> str:
@@ -228,7 +242,7 @@ def check_key(value: object, limit: int = MAX_MAP_KEY) -> str:
     sync_core.errors.InvalidParameterError: HTTP 400 error 54209: Invalid Map Item key (a key must be 1 to 3 characters, got 4)
     """
     if not isinstance(value, str):
-        raise MAP_KEY_INVALID.error(detail=f"a key must be a string, got {value!r}")
+        raise MAP_KEY_INVALID.error(detail=f"a key must be a string, got {shown(value)}")
     if not 1 <= len(value) <= limit:
         raise MAP_KEY_INVALID.error(
             detail=f"a key must be 1 to {limit} characters, got {len(value)}",
@@ -250,7 +264,9 @@ def check_index(value: object, name: str = "index") -> int:
     """
     index = check_int(value)
     if index is None or index < 0:
-        raise INDEX_INVALID.error(detail=f"{name} must be a non-negative integer, got {value!r}")
+        raise INDEX_INVALID.error(
+            detail=f"{name} must be a non-negative integer, got {shown(value)}"
+        )
     return index
 
 
@@ -261,7 +277,7 @@ def _the_other(value: object, name: str, usual: str, other: str, error: ErrorSpe
         return False
     if value == other:
         return True
-    raise error.error(f"{name} must be {usual} or {other}, got {value!r}")
+    raise error.error(f"{name} must be {usual} or {other}, got {shown(value)}")
 
 
 def check_order(value: object) -> bool:

@@ -40,6 +40,7 @@ from .errors import (
     IDENTITY_INVALID,
     PARAMETER_INVALID,
     WEBHOOK_URL_INVALID,
+    shown,
 )
 from .events import Change, EventCallback, Subscription
 from .instances import Instance, acting, twin
@@ -82,7 +83,7 @@ def _record(actor: Actor, row: ServiceRow) -> ServiceRecord:
 def check_friendly_name(value: object) -> str:
     if not isinstance(value, str) or not 1 <= len(value) <= MAX_FRIENDLY_NAME:
         raise FRIENDLY_NAME_INVALID.error(
-            detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {value!r}",
+            detail=f"friendly_name must be 1 to {MAX_FRIENDLY_NAME} characters, got {shown(value)}",
         )
     try:
         value.encode("utf-8")
@@ -123,7 +124,7 @@ def check_window(value: object) -> int:
     if window is None or not MIN_DEBOUNCING_WINDOW <= window <= MAX_DEBOUNCING_WINDOW:
         raise PARAMETER_INVALID.error(
             detail="reachability_debouncing_window must be an integer from "
-            f"{MIN_DEBOUNCING_WINDOW} to {MAX_DEBOUNCING_WINDOW}, got {value!r}",
+            f"{MIN_DEBOUNCING_WINDOW} to {MAX_DEBOUNCING_WINDOW}, got {shown(value)}",
         )
     return window
 

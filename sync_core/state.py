@@ -48,6 +48,7 @@ from 1: page tokens of another Sync do not carry over.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
@@ -120,6 +121,8 @@ _PERMISSION_FIELDS: Final = frozenset({"identity", "read", "write", "manage"})
 #: Revisions, indexes and counters are 64-bit integers in every storage; an import keeps
 #: them below 2**62, so that no amount of later writes can overflow one.
 _TOO_BIG: Final = 1 << 62
+#: A count written as text: its decimal digits, as an export writes it.
+_DIGITS: Final = re.compile(r"0|[1-9][0-9]*")
 
 
 class StateFormatError(ValueError):
@@ -303,11 +306,16 @@ class _Reader:
     def count(self, value: object, place: str, default: int = 0) -> int:
         if value is None:
             return default
-        number = check_int(value) if isinstance(value, int | str) else None
+        # An int, or its decimal digits as text as an export writes a revision: never
+        # another spelling ("+7", " 5000 "), which would not come back as given.
+        canonical = isinstance(value, int) or (
+            isinstance(value, str) and _DIGITS.fullmatch(value) is not None
+        )
+        number = check_int(value) if canonical else None
         if number is not None and number >= _TOO_BIG:
-            self.fail(place, f"must be below 2**62, not {value!r}")
+            self.fail(place, f"must be below 2**62, not {_shown(value)}")
         if number is None or number < 0:
-            self.fail(place, f"must be a non-negative integer, not {value!r}")
+            self.fail(place, f"must be a non-negative integer, not {_shown(value)}")
         return number
 
     def date(self, value: object, place: str, default: datetime | None) -> datetime | None:
@@ -366,6 +374,8 @@ class _Reader:
     def data(self, value: object, place: str) -> str:
         if value is None:
             self.fail(place, "missing: data is a JSON object")
+        if not isinstance(value, Mapping):  # not its JSON text either: export writes none
+            self.fail(place, f"must be a JSON object, not {_type(value)}")
         try:
             return encode_data(value, limit=self.limits.data_bytes)[0]
         except SyncError as error:
@@ -532,7 +542,7 @@ class _Reader:
                 if isinstance(item["index"], bool | str):
                     self.fail(_at(where, "index"), f"must be an integer, not {item['index']!r}")
                 if isinstance(position, int) and position >= _TOO_BIG:
-                    self.fail(_at(where, "index"), f"must be below 2**62, not {position}")
+                    self.fail(_at(where, "index"), f"must be below 2**62, not {_shown(position)}")
             if position in positions:
                 self.fail(
                     where,
@@ -587,10 +597,15 @@ class _Reader:
 
 
 def _given_sids(value: object, found: set[str]) -> None:
-    """Collect every ``sid`` the data gives, wherever it is (malformed data too)."""
-    stack = [value]
+    """Collect every ``sid`` the data gives, wherever it is (malformed data too: data
+    that holds itself is walked once, and refused afterwards)."""
+    stack, seen = [value], set()
     while stack:
         item = stack.pop()
+        if isinstance(item, Mapping | list):
+            if id(item) in seen:  # a reference cycle, or a part given twice
+                continue
+            seen.add(id(item))
         if isinstance(item, Mapping):
             sid = item.get("sid")
             if isinstance(sid, str):
@@ -598,6 +613,14 @@ def _given_sids(value: object, found: set[str]) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def _shown(value: object) -> str:
+    """``repr(value)`` for a message, but for an int too long to write out (Python
+    refuses ints of over 4,300 digits as text): its size."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"an integer of {value.bit_length()} bits"
+    return repr(value)
 
 
 def _at(place: str, name: str) -> str:
@@ -618,9 +641,9 @@ def import_state(engine: Engine, data: object) -> None:
         place = engine._sids_place()  # a seeded generator's, with getstate and setstate
         try:
             rows = _Reader(engine, now).state(data)
-        except StateFormatError:
+        except BaseException:  # refused (or failed): the SIDs made up are not spent
             if place is not None:
-                cast(Any, engine.sids).setstate(place)  # the SIDs made up are not spent
+                cast(Any, engine.sids).setstate(place)
             raise
         store = engine.store
         try:

@@ -27,6 +27,7 @@ from sync_core import (
     SqliteStorage,
     Storage,
     Sync,
+    SyncError,
     SyncEvent,
     SyncListItemRecord,
     SyncMapItemRecord,
@@ -628,3 +629,38 @@ def test_a_ttl_ending_past_year_9999_is_400_54011_and_writes_nothing(storage: st
         9999, 6, 1, 0, 1, tzinfo=UTC
     )
     sync._check()
+
+
+def test_a_python_int_too_long_to_write_out_is_refused_by_the_plain_api() -> None:
+    # Python refuses to turn an int of over 4,300 digits into text: refusals that showed
+    # the value raised that ValueError, not Twilio's error. As over HTTP (its text is no
+    # number there), such an int is none.
+    sync = Sync(seed=1)
+    svc = sync.services("default")
+    svc.documents.create(unique_name="d")
+    svc.sync_maps.create(unique_name="m")
+    svc.sync_lists.create(unique_name="l")
+    before = sync.export_state()
+    big: Any = 10**5000  # any parameter: the refusals are what is tested
+    calls: list[tuple[int, Callable[[], object]]] = [
+        (54011, lambda: svc.documents.create(ttl=big)),
+        (54011, lambda: svc.sync_maps("m").sync_map_items.create(key="k", data={}, item_ttl=big)),
+        (20001, lambda: sync.services.create(reachability_debouncing_window=big)),
+        (20001, lambda: sync.services.create(acl_enabled=big)),
+        (54053, lambda: sync.services.create(friendly_name=big)),
+        (54458, lambda: svc.sync_lists("l").sync_list_items(big).fetch()),
+        (54458, lambda: svc.sync_lists("l").sync_list_items.list(from_=big)),
+        (20001, lambda: svc.documents.page(page_number=big)),
+        (54454, lambda: svc.documents.page(page_size=-big)),
+        (54209, lambda: svc.sync_maps("m").sync_map_items.create(key=big, data={})),
+        (54302, lambda: svc.documents.create(unique_name=big)),
+        (54351, lambda: svc.documents("d").document_permissions(big).fetch()),
+        (54003, lambda: svc.documents("d").update(data={}, if_match=big)),
+        (54451, lambda: svc.sync_maps("m").sync_map_items.list(order=big)),
+    ]
+    for code, call in calls:
+        with pytest.raises(SyncError) as refusal:
+            call()
+        assert (refusal.value.status, refusal.value.code) == (400, code)
+        assert "bits" in str(refusal.value)
+    assert sync.export_state() == before

@@ -234,6 +234,31 @@ INVALID: list[tuple[Any, str, str]] = [
         "services[0].lists[0].permissions[0].write",
         "true or false",
     ),
+    # Only the shapes an export writes (the round trip is the identity): no JSON text
+    # for data, no other spelling of a number.
+    (minimal(documents=[{"data": '{"a": 1}'}]), "services[0].documents[0].data", "JSON object"),
+    (
+        minimal(maps=[{"items": [{"key": "k", "data": "{}"}]}]),
+        "services[0].maps[0].items[0].data",
+        "JSON object",
+    ),
+    (minimal(documents=[{"revision": "+7"}]), "services[0].documents[0].revision", "integer"),
+    (minimal(documents=[{"revision": " 7"}]), "services[0].documents[0].revision", "integer"),
+    (minimal(documents=[{"revision": "07"}]), "services[0].documents[0].revision", "integer"),
+    (minimal(last_event=" 5"), "services[0].last_event", "non-negative integer"),
+    # An int too long to write out (Python's 4,300 digits) is refused, not a ValueError.
+    (minimal(documents=[{"revision": 10**5000}]), "services[0].documents[0].revision", "bits"),
+    (minimal(last_event=10**5000), "services[0].last_event", "bits"),
+    (
+        minimal(lists=[{"items": [{"index": 10**5000, "data": {}}]}]),
+        "services[0].lists[0].items[0].index",
+        "non-negative integer",
+    ),
+    (
+        minimal(reachability_debouncing_window=10**5000),
+        "services[0].reachability_debouncing_window",
+        "bits",
+    ),
 ]
 
 
@@ -351,6 +376,34 @@ def test_object_sids_are_unique_within_their_service_as_the_api_keeps_them() -> 
     data = {"version": 1, "services": [{"documents": [doc]}, {"documents": [doc]}]}
     sync = Sync.import_state(data, clock=ManualClock())
     assert sync.export_state()["services"][1]["documents"][0]["sid"] == doc["sid"]
+
+
+def test_data_that_holds_itself_is_refused_at_once_and_spends_no_sid() -> None:
+    # The walk for the SIDs the data gives went round a cycle for ever, holding the
+    # Sync's lock (every other call waited), its memory growing with two of them.
+    looped: dict[str, Any] = {"a": {}}
+    looped["a"]["back"] = looped
+    looped["a"]["again"] = looped
+    spared, tried = Sync(clock=ManualClock(), seed=7), Sync(clock=ManualClock(), seed=7)
+    before = tried.export_state()
+    with pytest.raises(StateFormatError, match="reference cycle"):
+        tried.import_state(minimal(documents=[{"data": looped}]))
+    assert tried.export_state() == before
+    assert tried.services.create().sid == spared.services.create().sid
+
+
+def test_an_import_that_fails_otherwise_spends_no_sid_either(sync: Sync) -> None:
+    def fresh() -> Sync:
+        return Sync(clock=ManualClock(), seed=7)
+
+    class Exploding(dict[str, Any]):
+        def __iter__(self) -> Any:  # read after the first service drew its SID
+            raise RuntimeError("broken mapping")
+
+    spared, tried = fresh(), fresh()
+    with pytest.raises(RuntimeError, match="broken mapping"):
+        tried.import_state({"version": 1, "services": [{}, Exploding()]})
+    assert tried.services.create().sid == spared.services.create().sid
 
 
 def test_a_refused_import_does_not_spend_sids() -> None:
