@@ -122,6 +122,16 @@ class SqliteSnapshot:
         return f"<SqliteSnapshot {len(self._rows)} entries>"
 
 
+#: ``PRAGMA table_info`` of the tables :meth:`SqliteStorage._create` makes: (column,
+#: name, type, not null, default, place in the primary key).
+_META_LAYOUT: Final = [(0, "name", "TEXT", 0, None, 1), (1, "value", "TEXT", 1, None, 0)]
+_ENTRIES_LAYOUT: Final = [
+    (0, "tbl", "TEXT", 1, None, 1),
+    (1, "key", "BLOB", 1, None, 2),
+    (2, "value", "TEXT", 1, None, 0),
+]
+
+
 class SqliteStorage:
     """A :class:`~sync_core.storage.Storage` in a SQLite file (or ``":memory:"``).
 
@@ -257,15 +267,35 @@ class SqliteStorage:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def _check_format(self, tables: set[str]) -> None:
-        meta = (
-            dict(self._db.execute("SELECT name, value FROM meta").fetchall())
-            if "meta" in tables
-            else {}
-        )
+        try:
+            layout = {
+                name: (kind, self._db.execute(f"PRAGMA table_info({name})").fetchall())
+                for name, kind in self._db.execute(
+                    "SELECT name, type FROM sqlite_master WHERE name IN ('meta', 'entries')"
+                )
+            }
+            meta = (
+                dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+                if layout.get("meta") == ("table", _META_LAYOUT)
+                else {}
+            )
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise  # retried
+            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # its schema or meta pages damaged
+            raise StorageFormatError(f"{self.path} is not a sync_core store: {exc}") from None
         if meta.get("format") != _FORMAT or "entries" not in tables:
             raise StorageFormatError(
                 f"{self.path} is not a sync_core store (it holds tables {sorted(tables)}); "
                 "it was left untouched"
+            )
+        if layout.get("entries") != ("table", _ENTRIES_LAYOUT):
+            # meta says sync_core, but the table is another's (its columns, their types,
+            # what may be null, its key), or a view: refused now, not at its first use.
+            raise StorageFormatError(
+                f"{self.path} says it is a sync_core store, but its entries table is laid "
+                f"out otherwise ({layout.get('entries')!r}); it was left untouched"
             )
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             raise StorageFormatError(

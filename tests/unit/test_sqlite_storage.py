@@ -229,6 +229,54 @@ def test_a_store_of_an_unknown_schema_version_is_refused_and_left_untouched(
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("meta", "entries", "words"),
+    [
+        (  # meta says sync_core in columns of its own
+            "CREATE TABLE meta (name TEXT PRIMARY KEY, v TEXT)",
+            "CREATE TABLE entries (tbl TEXT NOT NULL, key BLOB NOT NULL, value TEXT NOT NULL,"
+            " PRIMARY KEY (tbl, key)) WITHOUT ROWID",
+            "not a sync_core store",
+        ),
+        (
+            "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE entries (a INTEGER)",
+            "laid out otherwise",
+        ),
+        (
+            "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE entries (tbl TEXT, key BLOB, value TEXT)",  # no key, nulls
+            "laid out otherwise",
+        ),
+        (
+            "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE VIEW entries AS SELECT 'a' AS tbl, x'00' AS key, '1' AS value",
+            "laid out otherwise",
+        ),
+    ],
+)
+def test_a_store_whose_tables_are_laid_out_otherwise_is_refused_at_open(
+    tmp_path: Path, meta: str, entries: str, words: str
+) -> None:
+    # As PostgresStorage checks its layout: meta saying sync_core is not enough (these
+    # opened, then failed with sqlite3's errors at their first use).
+    path = tmp_path / "odd.db"
+    with sqlite3.connect(path) as db:
+        db.execute(meta)
+        db.execute(entries)
+        if "(name, v)" in meta or " v TEXT" in meta:
+            db.execute("INSERT INTO meta VALUES ('format', 'sync_core')")
+        else:
+            db.executemany(
+                "INSERT INTO meta VALUES (?, ?)", [("format", "sync_core"), ("schema_version", "1")]
+            )
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StorageFormatError, match=words):
+        SqliteStorage(path)
+    assert path.read_bytes() == before
+
+
 def test_a_new_file_records_its_format_and_schema_version(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     SqliteStorage(path).close()
