@@ -25,6 +25,7 @@ sync_core.errors.InvalidParameterError: HTTP 400 error 20001: Invalid parameter 
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -74,6 +75,10 @@ _BOOLEANS: Final = (
 # RFC 3986 characters; anything else must be percent-encoded in a webhook URL.
 _URL_CHARS: Final = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
 
+#: A ``%`` that does not begin an escape (RFC 3986: ``%`` and two hex digits): Twilio's
+#: 54051 asks for "a fully-qualified, percent-encoded HTTP URL".
+_BAD_ESCAPE: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
 
 def _record(actor: Actor, row: ServiceRow) -> ServiceRecord:
     shown = {name: getattr(row, name) for name in _SHOWN}
@@ -104,6 +109,8 @@ def check_webhook_url(value: object) -> str | None:
         problem = f"must be at most {MAX_WEBHOOK_URL} characters, got {len(value)}"
     elif not set(value) <= _URL_CHARS:
         problem = "must be percent-encoded (it holds spaces or other characters)"
+    elif "%" in value and _BAD_ESCAPE.search(value):
+        problem = "must be percent-encoded (a % is not followed by two hex digits)"
     else:
         try:
             parts = urlsplit(value)

@@ -164,6 +164,9 @@ BAD_URLS = [
     "https://example.com/a b",
     "https://example.com:99999/hook",  # no such port: no request could be sent there
     "https://example.com:http/hook",
+    "https://example.com/%zz",  # not percent-encoded: a % begins an escape
+    "https://example.com/100%",
+    "https://example.com/?q=%2",
     42,
 ]
 
