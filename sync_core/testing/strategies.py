@@ -81,7 +81,9 @@ __all__ = [
     "page_sizes",
     "permission_tables",
     "permissions",
+    "sdk_safe_identities",
     "sdk_safe_map_keys",
+    "sdk_safe_unique_names",
     "stream_message_data",
     "ttls",
     "unique_names",
@@ -468,9 +470,12 @@ def sdk_safe_map_keys() -> st.SearchStrategy[str]:
     ...     assert key not in SDK_UNSAFE_KEYS and not SDK_UNSAFE_CHARACTERS & set(key)
     >>> never_unsafe()
     """
-    return map_keys().filter(
-        lambda key: key not in SDK_UNSAFE_KEYS and not (SDK_UNSAFE_CHARACTERS & set(key))
-    )
+    return map_keys().filter(_sdk_safe)
+
+
+def _sdk_safe(text: str) -> bool:
+    """Whether ``text``, put in a path by the twilio SDK, reaches sync_core as it is."""
+    return text not in SDK_UNSAFE_KEYS and not (SDK_UNSAFE_CHARACTERS & set(text))
 
 
 def invalid_map_keys() -> st.SearchStrategy[object]:
@@ -508,6 +513,21 @@ def unique_names() -> st.SearchStrategy[str]:
     return (_texts(MAX_UNIQUE_NAME) | _NEAR_SIDS).filter(lambda name: not looks_like_sid(name))
 
 
+def sdk_safe_unique_names() -> st.SearchStrategy[str]:
+    """Valid ``unique_name`` values that address their object through the twilio SDK:
+    :func:`unique_names` less what the SDK's paths change (as for keys,
+    :func:`sdk_safe_map_keys`): ``documents("a?b").fetch()`` fetches ``a``.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=50, database=None)
+    ... @given(sdk_safe_unique_names())
+    ... def never_unsafe(name):
+    ...     assert name not in SDK_UNSAFE_KEYS and not SDK_UNSAFE_CHARACTERS & set(name)
+    >>> never_unsafe()
+    """
+    return unique_names().filter(_sdk_safe)
+
+
 def invalid_unique_names() -> st.SearchStrategy[object]:
     """Invalid ``unique_name`` values, 400/54302.
 
@@ -541,6 +561,23 @@ def identities() -> st.SearchStrategy[str]:
     256
     """
     return _texts(MAX_IDENTITY)
+
+
+def sdk_safe_identities() -> st.SearchStrategy[str]:
+    """Valid identities whose permission the twilio SDK addresses as they are
+    (``document_permissions(identity)`` puts it in the path): :func:`identities` less
+    what the SDK's paths change, as for keys (:func:`sdk_safe_map_keys`): through the
+    SDK, ``"alice?x"`` is ``alice``'s permission and ``"bob%41"`` is ``bobA``'s.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=50, database=None)
+    ... @given(sdk_safe_identities())
+    ... def never_unsafe(identity):
+    ...     assert identity not in SDK_UNSAFE_KEYS
+    ...     assert not SDK_UNSAFE_CHARACTERS & set(identity)
+    >>> never_unsafe()
+    """
+    return identities().filter(_sdk_safe)
 
 
 def invalid_identities() -> st.SearchStrategy[object]:

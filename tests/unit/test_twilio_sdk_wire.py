@@ -13,11 +13,13 @@ import logging
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from sync_core import Sync
 from sync_core.adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
+from sync_core.testing import strategies as sst
 
 ACCOUNT = "AC" + "0" * 32
 
@@ -174,3 +176,37 @@ def test_54302_is_the_real_backends_message_through_the_async_sdk(sync: Sync) ->
         asyncio.run(docs.create_async(unique_name="TO" + "f" * 32))
     assert (caught.value.status, caught.value.code) == (400, 54302)
     assert "not matching the SID pattern [A-Z]{2}[a-f0-9]{32}" in caught.value.msg
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    identity=sst.sdk_safe_identities(),
+    name=sst.sdk_safe_unique_names(),
+)
+def test_sdk_safe_identities_and_unique_names_address_what_they_name(
+    identity: str, name: str
+) -> None:
+    # The SDK puts an identity (its permission's URL) and a unique name (the object's)
+    # in the path as it is, as it does a key: those the strategies draw reach
+    # sync_core as they are.
+    sync = Sync(seed=1)
+    client = Client(sync.account_sid, "token", http_client=SyncHttpClient(sync))
+    documents = client.sync.v1.services("default").documents
+    documents.create(unique_name=name)
+    assert documents(name).fetch().unique_name == name
+    documents(name).document_permissions(identity).update(read=True, write=False, manage=False)
+    [grant] = sync.services("default").documents(name).document_permissions.list()
+    assert grant.identity == identity
+
+
+def test_identities_and_names_outside_the_sdk_safe_ones_address_another() -> None:
+    sync = Sync(seed=1)
+    client = Client(sync.account_sid, "token", http_client=SyncHttpClient(sync))
+    documents = client.sync.v1.services("default").documents
+    documents.create(unique_name="d")
+    documents("d").document_permissions("alice?x").update(read=True, write=False, manage=False)
+    documents("d").document_permissions("bob%41").update(read=True, write=False, manage=False)
+    granted = sync.services("default").documents("d").document_permissions.list()
+    assert [grant.identity for grant in granted] == ["alice", "bobA"]
+    assert "?" in sst.SDK_UNSAFE_CHARACTERS
+    assert "%" in sst.SDK_UNSAFE_CHARACTERS
