@@ -46,6 +46,9 @@ __all__ = ["Setup", "SyncFactory"]
 Setup = Callable[[Sync], object]
 #: How many built states a factory keeps (the least recently used goes first).
 MAX_STATES: Final = 32
+#: The key of data that is not exactly its JSON text: built again at each call (an
+#: object's ``id`` could name another one later).
+_UNCACHED: Final = ("uncached",)
 
 
 class _Same:
@@ -67,7 +70,12 @@ def _identity(setup: Setup | None) -> Hashable:
     """What tells one setup from another. A function by its code and the very values it
     captures and defaults to: a ``def`` or ``lambda`` inside a test is a new object each
     time the test runs, with the same code and, unless they changed, the same values.
-    Anything else by itself."""
+    Anything else by itself.
+
+    The values are compared by identity, not by content: a list the function captures,
+    changed since (the same list), and the module globals it reads are not looked at.
+    A setup that reads such changing values gives the state it built first; call
+    :meth:`SyncFactory.clear` after changing them, or pass them in ``state``."""
     if not isinstance(setup, FunctionType):
         return setup
     cells = tuple(_Same(cell.cell_contents) for cell in setup.__closure__ or ())
@@ -132,7 +140,7 @@ class SyncFactory:
         seed = self._seed if seed is None else seed
         data, key = _load(state)
         cache_key = (key, _identity(setup), seed)
-        snapshot = self._snapshots.pop(cache_key, None)
+        snapshot = None if key is _UNCACHED else self._snapshots.pop(cache_key, None)
         if snapshot is None:
             base = self._sync(self._start, seed)
             if data is not None:
@@ -142,7 +150,8 @@ class SyncFactory:
             snapshot = base.snapshot()
             while len(self._snapshots) >= MAX_STATES:  # forget the least recently used
                 del self._snapshots[next(iter(self._snapshots))]
-        self._snapshots[cache_key] = snapshot  # the most recently used last
+        if key is not _UNCACHED:
+            self._snapshots[cache_key] = snapshot  # the most recently used last
         fresh = self._sync(snapshot.taken_at, seed)
         fresh.restore(snapshot)
         return fresh
@@ -163,17 +172,27 @@ def _load(state: Mapping[str, Any] | str | os.PathLike[str] | None) -> tuple[Any
     if state is None:
         return None, None
     if isinstance(state, Mapping):
+        # Its JSON text, if that is the data exactly: JSON would make {1: "a"} and
+        # ("a",) of {"1": "a"} and ["a"], which an import refuses and accepts. Data that
+        # is more than JSON (or nested too deep to write) is known by itself: the import
+        # decides on it each time.
         try:
-            return state, ("data", json.dumps(state, sort_keys=True, default=repr))
-        except (TypeError, ValueError):  # keys of mixed types: import refuses it anyway
-            return state, ("object", id(state))
+            text = json.dumps(state, sort_keys=True, allow_nan=False)
+            if json.loads(text) == state:
+                return state, ("data", text)
+        except (TypeError, ValueError, RecursionError):
+            pass
+        return state, _UNCACHED
     path = Path(state).resolve()
     stat = path.stat()
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        from ..state import StateFormatError
+    from ..state import StateFormatError
 
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise StateFormatError("", f"{path} is not UTF-8 text: {exc}") from None
+    except ValueError as exc:
         raise StateFormatError("", f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise StateFormatError("", f"{path} nests its JSON too deeply") from None
     return data, ("file", str(path), stat.st_mtime_ns, stat.st_size)

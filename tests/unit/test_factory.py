@@ -143,3 +143,48 @@ def test_a_setup_defined_inside_the_test_is_built_once_and_the_cache_is_bounded(
 
         make(setup=numbered)
     assert f"{MAX_STATES} states built" in repr(make)
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for _ in range(levels):
+        data = {"a": data}
+    return data
+
+
+def test_whatever_import_refuses_the_factory_refuses_with_a_state_format_error(
+    tmp_path: Path,
+) -> None:
+    make = SyncFactory()
+    deep = {"version": 1, "services": [{"documents": [{"data": _deep(5_000)}]}]}
+    with pytest.raises(StateFormatError, match="nests too deeply"):
+        make(deep)  # was a RecursionError from the factory's own key
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(
+        '{"version": 1, "services": [{"friendly_name": "caf\xe9"}]}'.encode("latin-1")
+    )
+    with pytest.raises(StateFormatError, match="not UTF-8"):
+        make(latin)  # was a UnicodeDecodeError
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(StateFormatError, match="too deeply"):
+        make(nested)  # was a RecursionError
+
+
+def test_data_that_is_more_than_json_is_never_served_from_its_json_twins_state() -> None:
+    # JSON writes {1: "a"} as {"1": "a"}: the factory's key made them one state, and
+    # served the valid one's Sync for data the import refuses.
+    def state(data: Any) -> dict[str, Any]:
+        document = {"unique_name": "d", "data": data}
+        return {"version": 1, "services": [{"unique_name": "default", "documents": [document]}]}
+
+    make = SyncFactory()
+    good = make(state({"1": "a"}))
+    assert good.services("default").documents("d").fetch().data == {"1": "a"}
+    for _ in range(2):
+        with pytest.raises(StateFormatError, match="not a string"):
+            make(state({1: "a"}))
+    listed = make(state({"k": ["x"]}))
+    assert listed.services("default").documents("d").fetch().data == {"k": ["x"]}
+    with pytest.raises(StateFormatError):
+        make({"version": 1, "services": ({"friendly_name": "s"},)})  # a tuple, not a list
