@@ -42,7 +42,15 @@ from .clock import Clock
 from .events import Change, EventHub, Pending, SyncEvent, WebhookSink, make_event, webhook_url
 from .expiry import Expiry
 from .limits import TWILIO_LIMITS, Limits
-from .operation import _NESTED, _Exclusive, _naive, _Operation, _SharedOperation, _Transaction
+from .operation import (
+    _NESTED,
+    _Exclusive,
+    _ForkedMidway,
+    _naive,
+    _Operation,
+    _SharedOperation,
+    _Transaction,
+)
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
 from .storage.base import ChangeNotices, SharedStorage, Storage
@@ -56,24 +64,38 @@ if TYPE_CHECKING:
 __all__ = ["Engine"]
 
 
-#: The engines on a storage others write too (:class:`SharedStorage`), for
+#: Every engine, and those on a storage others write too (:class:`SharedStorage`), for
 #: :func:`_after_fork_in_child`.
+_ENGINES: Final[weakref.WeakSet[Engine]] = weakref.WeakSet()
 _SHARED_ENGINES: Final[weakref.WeakSet[Engine]] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
-    """In a child process just forked, give each engine on a shared storage locks of the
-    child's own. One of the parent's threads may have held them at the fork (inside an
-    operation, delivering events, following the feed): the child, which has none of
-    its threads, would wait for them forever at its first call, instead of meeting the
-    storage's refusal (:class:`~sync_core.storage.StorageForkedError`, documented)."""
-    for engine in list(_SHARED_ENGINES):
-        engine.lock = threading.RLock()
-        engine._operating = False
-        engine._pending = None
-        engine._touches = None
-        engine._sids_back = None
-        engine._wake = False
+    """In a child process just forked, give each engine locks of the child's own where
+    one of the parent's threads may have held them at the fork (inside an operation,
+    delivering events, following the feed): the child, which has none of its threads,
+    would wait for them forever at its first call.
+
+    An engine on a shared storage then meets the storage's refusal
+    (:class:`~sync_core.storage.StorageForkedError`, documented). One in memory goes on
+    with its copy of the state if no other thread was inside an operation at the fork;
+    if one was, the state may be half-written, and every call raises
+    ``StorageForkedError`` (make a new Sync in the child)."""
+    for engine in list(_ENGINES):
+        shared = engine in _SHARED_ENGINES
+        # Held by a thread the child does not have (this thread's own is re-entrant).
+        midway = not engine.lock.acquire(blocking=False)
+        if not midway:
+            engine.lock.release()
+        if shared or midway:
+            engine.lock = threading.RLock()
+            engine._operating = False
+            engine._pending = None
+            engine._touches = None
+            engine._sids_back = None
+            engine._wake = False
+        if midway and not shared:
+            engine._operation = cast(type[_Operation], _ForkedMidway)
         engine.committed = threading.Condition(threading.Lock())
         engine.listening = threading.Lock()
         engine.events.forked()
@@ -122,9 +144,10 @@ class Engine:
         self._changed_elsewhere: Callable[[], bool] | None = (
             cast(SharedStorage, storage).changed_elsewhere if shared else None
         )
-        self._operation = _SharedOperation if shared else _Operation
+        self._operation: type[_Operation] = _SharedOperation if shared else _Operation
         if shared:  # a fork of this process meets the storage's own refusal
             _SHARED_ENGINES.add(self)
+        _ENGINES.add(self)
         self.account_sid = account_sid
         self.sids = sids
         self.lock = threading.RLock()
@@ -254,6 +277,8 @@ class Engine:
         expired: the state is about to be replaced, and its removals would be announced
         for nothing.
         """
+        if self._operation is cast(type[_Operation], _ForkedMidway):
+            return cast(_Exclusive, _ForkedMidway(self))
         return _Exclusive(self, sweep)
 
     def _claim_account(self) -> None:

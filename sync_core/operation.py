@@ -286,6 +286,29 @@ class _SharedOperation(_Operation):
             engine.expiry.forget()
 
 
+class _ForkedMidway:
+    """What every call of an in-memory engine makes in a child process forked while
+    another thread of the parent was inside one of its operations: its state may be
+    half-written there (:func:`sync_core.engine._after_fork_in_child`)."""
+
+    __slots__ = ()
+
+    def __init__(self, engine: Engine, *args: object) -> None:
+        pass
+
+    def __enter__(self) -> datetime:
+        from .storage.errors import StorageForkedError
+
+        raise StorageForkedError(
+            "this process was forked while another thread was changing this Sync's "
+            "in-memory state: that state may be half-written here; make a new Sync in "
+            "the child (or fork when no thread uses it)"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
 def _counted(name: str, resource: object) -> bool:
     """Whether the rate limits count a call: not a subscription (it reads nothing, and
     what it registers is no state to roll back), nor a Service's own operation (deleting
