@@ -426,10 +426,17 @@ def read_changes(
             with engine.operation("changes") as now:
                 feed = engine.feed
                 sid = _service_sid(engine, service, now)
-                if handled is not None and handled.service_sid != sid:
-                    raise ValueError(f"after is an event of {handled.service_sid}, not of {sid}")
                 generation = engine.generation
                 try:
+                    if handled is not None and handled.service_sid != sid:
+                        if is_sid(service, "IS"):  # asked of one Service, given another's
+                            raise ValueError(
+                                f"after is an event of {handled.service_sid}, not of {sid}"
+                            )
+                        # The name is another Service's now (default made again after a
+                        # reset or a restore): the feed followed is not this one.
+                        latest = engine.store.last_sequence(sid)
+                        raise ChangesGoneError(sid, position, 1, latest, "rewound")
                     events = (
                         _nothing_kept(engine.store, sid, position)
                         if feed is None

@@ -886,3 +886,24 @@ def test_an_asgi_long_poll_does_not_stop_the_loop() -> None:
     polled, written = asyncio.run(both())
     assert written["unique_name"] == "d"
     assert [c["type"] for c in polled["changes"]] == ["document_created"]
+
+
+def test_a_follower_of_default_by_name_is_told_when_the_name_is_another_services(
+    sync: Sync,
+) -> None:
+    # After a reset, "default" is made again: another Service, another feed. A follower
+    # passing its last event is told its feed was rewound (it resyncs), where it got a
+    # ValueError; asked by SID, another Service's event is still a ValueError.
+    sync.services("default").documents.create(unique_name="d")
+    [last] = sync.changes("default")
+    old_sid = last.service_sid
+    sync.reset()
+    sync.services("default").documents.create(unique_name="e")
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes("default", after=last)
+    assert gone.value.reason == "rewound"
+    assert gone.value.service_sid != old_sid
+    assert [e.type for e in sync.changes("default")] == ["document_created"]
+    new_sid = sync.services("default").fetch().sid
+    with pytest.raises(ValueError, match="is an event of"):
+        sync.changes(new_sid, after=last)
