@@ -110,6 +110,53 @@ _SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com")
 #: Where the SDK's own URLs begin: Sync's, at once.
 _SDK_ORIGIN: Final = "https://sync.twilio.com/"
 
+#: The OAuth token endpoint and its regional forms, which an SDK ``Client`` on OAuth
+#: credentials (``ClientCredentialProvider``) asks before any request of its own.
+_OAUTH_TOKEN: Final = re.compile(
+    r"https://oauth(?:\.[a-z0-9-]+){0,2}\.twilio\.com(?::443)?/v2/token(?:\?.*)?"
+)
+#: How long a token it is given lasts (Twilio's, https://www.twilio.com/docs/iam/oauth-apps/oauth-access-token).
+_OAUTH_TOKEN_SECONDS: Final = 3600
+
+
+def oauth_token_answer() -> TwilioResponse:
+    """Twilio's answer to a token request (``POST https://oauth.twilio.com/v2/token``),
+    as its docs show it: an access token valid for an hour, a ``Bearer`` one.
+
+    The token is a JWT whose ``exp`` the SDK reads (``TokenAuthStrategy``, without
+    checking its signature) to ask again when it expires, by the real clock; it is
+    signed with nothing of the app's (credentials are not checked).
+
+    >>> import json
+    >>> body = json.loads(oauth_token_answer().text)
+    >>> sorted(body), body["token_type"], body["expires_in"], body["access_token"].count(".")
+    (['access_token', 'expires_in', 'id_token', 'refresh_token', 'token_type'], 'Bearer', 3600, 2)
+    """
+    import base64
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).decode("ascii").rstrip("=")
+
+    now = int(time.time())
+    claims = {"iss": "sync_core", "iat": now, "exp": now + _OAUTH_TOKEN_SECONDS}
+    header = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = part(json.dumps(claims).encode())
+    signed = f"{header}.{payload}"
+    signature = part(hmac.new(b"sync_core", signed.encode(), hashlib.sha256).digest())
+    body = {
+        "access_token": f"{signed}.{signature}",
+        "id_token": None,
+        "token_type": "Bearer",
+        "expires_in": _OAUTH_TOKEN_SECONDS,
+        "refresh_token": None,
+    }
+    return TwilioResponse(200, json.dumps(body), _Headers({"Content-Type": "application/json"}))
+
+
 #: What answers requests for the other Twilio products: a twilio ``HttpClient`` (its
 #: ``request`` is called) or any callable taking the same arguments.
 Fallback = Callable[..., Any]
@@ -261,6 +308,12 @@ class _Answering:
         if headers:  # refused before anything is sent, as the client's HTTP library does
             _check_headers(headers, kind._is_async)
         if not for_sync(uri):
+            if method.upper() == "POST" and _OAUTH_TOKEN.fullmatch(uri):
+                # A client on OAuth credentials asks for its token first: given one
+                # (credentials are not checked), so that its Sync requests come.
+                answer = oauth_token_answer()
+                self._test_only_last_response = answer
+                return answer
             if self.fallback is None:
                 raise NotEmulatedError(method, uri)
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)

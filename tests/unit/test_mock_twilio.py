@@ -773,3 +773,26 @@ def test_a_header_http_client_cannot_send_is_refused_before_anything_is_sent() -
         assert sync.requests == []
         assert Client(user_agent_extensions=["app-\xe9"]).sync.v1.services.list() == []
         assert len(sync.requests) == 1  # Latin-1 goes
+
+
+@pytest.mark.usefixtures("blocked_sockets")
+def test_a_client_on_oauth_credentials_is_given_a_token_and_answered() -> None:
+    # twilio's ClientCredentialProvider asks POST https://oauth.twilio.com/v2/token
+    # (its own Client()) before the first request: answered in-process as Twilio's docs
+    # show it (credentials are not checked), so its Sync requests come.
+    from twilio.credential.client_credential_provider import ClientCredentialProvider
+
+    with mock_twilio() as sync:
+        provider = ClientCredentialProvider("client-id", "client-secret")
+        client = Client(account_sid=ACCOUNT, credential_provider=provider)
+        made = client.sync.v1.services.create(friendly_name="oauth")
+        assert sync.services(made.sid).fetch().friendly_name == "oauth"
+        client.sync.v1.services(made.sid).fetch()  # the same token, asked once
+        assert [entry.method for entry in sync.requests] == ["POST", "GET"]
+        token = provider.auth_strategy.token
+        assert provider.auth_strategy.is_token_expired(token) is False
+    with pytest.raises(NotEmulatedError, match="Messaging"):  # still Sync only
+        SyncHttpClient(Sync()).request("POST", "https://messaging.twilio.com/v1/Services")
+    answer = SyncHttpClient(Sync()).request("POST", "https://oauth.twilio.com/v2/token")
+    assert answer.status_code == 200
+    assert json.loads(answer.text)["token_type"] == "Bearer"
