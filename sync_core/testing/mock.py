@@ -474,6 +474,9 @@ def _patch() -> None:
         answer = answered(
             client, (method, url, params, data, headers, auth, timeout, allow_redirects)
         )
+        hooks = _response_hooks(client)
+        if hooks:  # the app's hooks, as requests calls them in session.send
+            answer = _hooked(hooks, (method, url, params, data, headers, auth), answer, timeout)
         client.log_response(answer.status_code, answer)
         client._test_only_last_response = answer
         return answer
@@ -543,6 +546,46 @@ def _patch() -> None:
     setattr(synchronous, "request", request)  # noqa: B010  # a class of the untyped twilio
     setattr(asynchronous, "request", request_async)  # noqa: B010
     setattr(validating, "request", request_signed)  # noqa: B010
+
+
+def _response_hooks(client: Any) -> list[Callable[..., Any]]:
+    """The ``response`` hooks ``requests`` would call for a request of ``client`` (a
+    ``TwilioHttpClient``): its ``request_hooks`` (twilio gives them to each ``Request``),
+    then its session's (``Session.prepare_request`` merges them)."""
+    found: list[Callable[..., Any]] = []
+    for hooks in (getattr(client, "request_hooks", None), getattr(client.session, "hooks", None)):
+        if isinstance(hooks, dict):
+            listed = hooks.get("response") or []
+            found.extend(listed if isinstance(listed, list) else [listed])
+    return found
+
+
+def _hooked(
+    hooks: list[Callable[..., Any]], sent: tuple[Any, ...], answer: Any, timeout: Any
+) -> Any:
+    """``answer`` as the app's ``response`` hooks leave it: each called in turn with a
+    ``requests.Response`` of it (and ``send``'s arguments), a hook's return value, if
+    any, taking its place (``requests.hooks.dispatch_hook``), as over the network."""
+    from http.client import responses
+
+    from requests import Response as RequestsResponse
+    from requests.hooks import dispatch_hook
+    from requests.structures import CaseInsensitiveDict
+    from twilio.http.response import Response
+
+    from ..adapters.twilio import prepared_request
+
+    seen = RequestsResponse()
+    seen.status_code = answer.status_code
+    seen.reason = responses.get(answer.status_code, "")
+    seen._content = answer.text.encode("utf-8")
+    seen.encoding = "utf-8"
+    seen.headers = CaseInsensitiveDict(dict(answer.headers or {}))
+    seen.request = prepared_request(*sent)  # type: ignore[assignment]
+    seen.url = seen.request.url if seen.request is not None else sent[1]  # type: ignore[assignment]
+    options = {"stream": False, "timeout": timeout, "verify": True, "cert": None, "proxies": {}}
+    seen = dispatch_hook("response", {"response": hooks}, seen, **options)
+    return Response(int(seen.status_code), seen.text, seen.headers)
 
 
 def _unpatch() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.request import Request as TwilioRequest
@@ -796,3 +797,29 @@ def test_a_client_on_oauth_credentials_is_given_a_token_and_answered() -> None:
     answer = SyncHttpClient(Sync()).request("POST", "https://oauth.twilio.com/v2/token")
     assert answer.status_code == 200
     assert json.loads(answer.text)["token_type"] == "Bearer"
+
+
+@pytest.mark.usefixtures("blocked_sockets")
+def test_an_apps_response_hooks_run_as_requests_runs_them() -> None:
+    # TwilioHttpClient(request_hooks=...) hands them to requests, which calls each
+    # with the response (a hook's return value replacing it); so do the session's.
+    seen: list[tuple[str, int, str]] = []
+
+    def meter(response: requests.Response, **kwargs: Any) -> None:
+        seen.append((response.request.method or "", response.status_code, response.url))
+        assert "timeout" in kwargs
+
+    def rewrite(response: requests.Response, **kwargs: Any) -> requests.Response:
+        response.headers["X-Seen-By"] = "hook"
+        return response
+
+    http = TwilioHttpClient(request_hooks={"response": [meter]})
+    http.session.hooks["response"].append(rewrite)
+    with mock_twilio():
+        client = Client(ACCOUNT, "token", http_client=http)
+        client.sync.v1.services("default").documents.create(unique_name="d")
+        with pytest.raises(TwilioRestException):
+            client.sync.v1.services("default").documents("nope").fetch()
+    assert [(method, status) for method, status, _ in seen] == [("POST", 201), ("GET", 404)]
+    assert seen[0][2] == "https://sync.twilio.com/v1/Services/default/Documents"
+    assert http._test_only_last_response.headers["X-Seen-By"] == "hook"
