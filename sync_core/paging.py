@@ -58,8 +58,9 @@ Position = tuple[str | int, ...]
 
 _TOKEN_PREFIX = "PT"
 #: The highest ``Page`` number a listing takes, in a parameter or a token: a 64-bit
-#: integer's (the next page's number is one more, and is written in its URL).
-MAX_PAGE_NUMBER = 2**63 - 2
+#: integer's. The page after one of that number is numbered the same (a label: its
+#: token says where it starts), so that no URL a page gives is refused.
+MAX_PAGE_NUMBER = 2**63 - 1
 
 
 def effective_page_size(page_size: object, most: int = MAX_PAGE_SIZE_SERVED) -> int:
@@ -306,7 +307,9 @@ def read_page(
             has_next = more
             has_previous = bool(fetch_slice(rows[0][0], True, 1))
     next_token = (
-        Cursor(scope, rows[-1][0], backwards=False, page=number + 1, size=size).to_token()
+        Cursor(
+            scope, rows[-1][0], backwards=False, page=min(number + 1, MAX_PAGE_NUMBER), size=size
+        ).to_token()
         if has_next
         else None
     )

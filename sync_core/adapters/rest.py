@@ -59,7 +59,7 @@ from ..items import ItemContext, ItemKind
 from ..lists import LIST_ITEMS, SyncListItemList
 from ..maps import MAP_ITEMS, SyncMapItemList
 from ..objects import ObjectKind
-from ..paging import Cursor, Page
+from ..paging import MAX_PAGE_NUMBER, Cursor, Page
 from ..params import UNSET
 from ..records import BASE_URL
 from ..rows import ItemRow, ObjectRow
@@ -357,7 +357,7 @@ def _listing(
                 "key": key,
                 "next_page_url": None
                 if page.next_page_token is None
-                else url(number + 1, page.next_page_token),
+                else url(min(number + 1, MAX_PAGE_NUMBER), page.next_page_token),
                 "page": number,
                 "page_size": page.page_size,
                 "previous_page_url": None

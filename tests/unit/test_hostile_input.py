@@ -371,7 +371,7 @@ def test_a_forged_page_token_is_400_54453_on_every_listing(api: RestApi, listing
         HUGE,
         with_page(fields, -1),
         with_page(fields, int(HUGE[:4_299])),  # a number Python still reads, not a page's
-        with_page(fields, 2**63 - 1),  # its next page's number would be beyond 64 bits
+        with_page(fields, 2**63),  # beyond 64 bits
     ]
     if position_type is str:  # text no token made here holds: a lone surrogate
         forged += [with_position(fields, ["\ud800"]), with_start(fields, "\ud800")]
@@ -485,11 +485,19 @@ def test_paging_numbers_of_5000_digits_are_400(api: RestApi, listing: str) -> No
     for digits in (HUGE, "-" + HUGE):
         refused(api, 400, 54454, "GET", path, params={"PageSize": digits})
         refused(api, 400, 20001, "GET", path, params={"Page": digits})
-    # Numbers Python still reads, whose next page's number it would not write (4,300
-    # digits), or beyond 64 bits: refused too; the highest page number is answered.
-    for digits in ("9" * 4_299, str(2**63 - 1)):
+    # Numbers Python still reads (4,299 digits), or beyond 64 bits: refused too; the
+    # highest page number is answered, and the URLs of its page are answered too (its
+    # next page is numbered the same: the number is a label, the token says where).
+    for digits in ("9" * 4_299, str(2**63)):
         refused(api, 400, 20001, "GET", path, params={"Page": digits, "PageSize": "1"})
-    ok(api, "GET", path, params={"Page": str(2**63 - 2), "PageSize": "1"})
+    for number in (2**63 - 2, 2**63 - 1):
+        page = api.handle("GET", path, params={"Page": str(number), "PageSize": "1"})
+        assert page.status == 200
+        assert page.body is not None
+        for name in ("url", "next_page_url", "previous_page_url", "first_page_url"):
+            linked = page.body["meta"][name]
+            if linked is not None:
+                assert api.handle("GET", linked).status == 200, (name, linked)
 
 
 @pytest.mark.parametrize("listing", list(LISTINGS))
@@ -519,7 +527,7 @@ def test_a_bad_page_beside_a_page_token_is_400_20001_as_alone(api: RestApi, list
     following = first.body["meta"]["next_page_url"]
     assert following is not None
     assert "Page=1&" in following
-    for bad in ("-1", "abc", str(2**63 - 1)):
+    for bad in ("-1", "abc", str(2**63)):
         refused(api, 400, 20001, "GET", following.replace("Page=1&", f"Page={bad}&"))
     # The token's own number is the one echoed, a good Page beside it or not.
     answer = ok(api, "GET", following.replace("Page=1&", "Page=7&"))
