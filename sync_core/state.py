@@ -375,7 +375,7 @@ class _Reader:
         if value is None:
             self.fail(place, "missing: data is a JSON object")
         if not isinstance(value, Mapping):  # not its JSON text either: export writes none
-            self.fail(place, f"must be a JSON object, not {_type(value)}")
+            self.fail(place, f"data must be a JSON object, not {_type(value)}")
         try:
             return encode_data(value, limit=self.limits.data_bytes)[0]
         except SyncError as error:

@@ -62,6 +62,50 @@ settings.register_profile(
 )
 settings.load_profile("thorough" if os.environ.get("CI") else "fast")
 
+#: The hosts a test may reach: this machine only (a unix socket too).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", ""})
+
+
+def _is_local(host: object) -> bool:
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    return host is None or (
+        isinstance(host, str) and (host in LOCAL_HOSTS or host.startswith("127."))
+    )
+
+
+def _guard_the_network() -> None:
+    """Refuse, in every test of this process, a connection or a name lookup beyond this
+    machine (the standard: no network call outside 127.0.0.1): a mock that failed to
+    catch a request fails the test at once, with the address, rather than reach out.
+    The ``no_network`` and ``blocked_sockets`` fixtures refuse more, for one test."""
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+    getaddrinfo = socket.getaddrinfo
+
+    def checked(address: Any) -> None:
+        if isinstance(address, tuple) and not _is_local(address[0]):
+            raise OSError(f"the tests reach only this machine, not {address!r}")
+
+    def guarded_connect(self: socket.socket, address: Any) -> None:
+        checked(address)
+        connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
+        checked(address)
+        return connect_ex(self, address)
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host):
+            raise OSError(f"the tests look up only this machine, not {host!r}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = guarded_getaddrinfo
+
+
+_guard_the_network()
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
