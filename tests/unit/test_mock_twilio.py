@@ -145,12 +145,9 @@ def test_a_fallback_answers_the_other_products() -> None:
     ]
 
 
-def test_a_real_twilio_client_as_the_fallback_really_sends(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Under mock_twilio the SDK's client class is patched; a TwilioHttpClient given as
-    # the fallback still sends through requests (here caught by a fake Session.send, as
-    # `responses` would catch it), rather than coming back to sync_core.
+def caught_sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What ``requests`` sends from now on, caught by a fake ``Session.send`` (as
+    ``responses`` would catch it), each answered 201 with a Message SID."""
     sent: list[str] = []
 
     def send(session: requests.Session, prepared: Any, **_: Any) -> requests.Response:
@@ -161,6 +158,16 @@ def test_a_real_twilio_client_as_the_fallback_really_sends(
         return answer
 
     monkeypatch.setattr(requests.Session, "send", send)
+    return sent
+
+
+def test_a_real_twilio_client_as_the_fallback_really_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Under mock_twilio the SDK's client class is patched; a TwilioHttpClient given as
+    # the fallback still sends through requests (here caught by a fake Session.send, as
+    # `responses` would catch it), rather than coming back to sync_core.
+    sent = caught_sends(monkeypatch)
     with mock_twilio(fallback=TwilioHttpClient()):
         made = Client().messaging.v1.services.create(friendly_name="sms")
     assert made.sid == "MG" + "0" * 32
@@ -740,16 +747,7 @@ def test_the_mixin_itself_is_left_as_it_was() -> None:
 def test_an_inner_block_without_a_fallback_refuses_the_outer_blocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sent: list[str] = []
-
-    def send(session: requests.Session, prepared: Any, **_: Any) -> requests.Response:
-        sent.append(f"{prepared.method} {prepared.url}")
-        answer = requests.Response()
-        answer.status_code = 201
-        answer._content = json.dumps({"sid": "MG" + "0" * 32}).encode()
-        return answer
-
-    monkeypatch.setattr(requests.Session, "send", send)
+    sent = caught_sends(monkeypatch)
     http = TwilioHttpClient()
     app = Client(ACCOUNT, "token", http_client=http)
     with mock_twilio(fallback=http):
