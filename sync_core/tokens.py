@@ -146,6 +146,8 @@ def read_token(
             f"a token is three base64url parts separated by dots, got {len(parts)} part(s)"
         )
     header_part, payload_part, signature_part = parts
+    if not payload_part.isascii():  # no base64url (checked once decoded, after the signature)
+        raise ACCESS_TOKEN_INVALID.error("the payload is not canonical, unpadded base64url")
     header = _json_object(_decoded(header_part, "header", ACCESS_TOKEN_HEADER_INVALID))
     if header is None:
         raise ACCESS_TOKEN_HEADER_INVALID.error("the header is not a JSON object")
@@ -301,11 +303,14 @@ def _expiry(claims: dict[str, Any], now: datetime) -> datetime:
     since = issued if issued is not None else starts if starts is not None else at
     if expires - since > MAX_ACCESS_TOKEN_LIFETIME:
         raise ACCESS_TOKEN_TTL_TOO_LONG.error(
-            f"the token is valid for {float(expires - since):g} seconds, more than "
+            f"the token is valid for {_seconds(expires - since)} seconds, more than "
             f"{MAX_ACCESS_TOKEN_LIFETIME} (24 hours)"
         )
-    # Less than a day after now: a datetime can hold it.
-    return now + timedelta(microseconds=round((expires - at) * 1_000_000))
+    # Less than a day after now: a datetime holds it, but near the end of its calendar.
+    try:
+        return now + timedelta(microseconds=round((expires - at) * 1_000_000))
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def _shown(instant: Fraction) -> str:
@@ -313,7 +318,20 @@ def _shown(instant: Fraction) -> str:
     try:
         return (_EPOCH + timedelta(microseconds=round(instant * 1_000_000))).isoformat()
     except OverflowError:
-        return f"{float(instant):g} seconds since the epoch"
+        return f"{_seconds(instant)} seconds since the epoch"
+
+
+def _seconds(amount: Fraction) -> str:
+    """A number of seconds for a person, however large (JSON's integers have no bound).
+
+    >>> from fractions import Fraction
+    >>> _seconds(Fraction(3, 2)), _seconds(Fraction(10**400))
+    ('1.5', 'more than 1e308')
+    """
+    try:
+        return f"{float(amount):g}"
+    except OverflowError:
+        return "more than 1e308" if amount > 0 else "less than -1e308"
 
 
 def _grants(claims: dict[str, Any]) -> tuple[str, str]:
