@@ -52,9 +52,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .errors import SyncError
+from .errors import NOT_FOUND, SyncError
 from .events import Change, SyncEvent
-from .lookup import resolve_service
+from .lookup import resolve_service, service_path
 from .sids import is_sid
 from .store import Store
 
@@ -190,6 +190,11 @@ class ChangesGoneError(LookupError):
     def __reduce__(self) -> tuple[object, ...]:
         args = (self.service_sid, self.after, self.oldest, self.latest, self.reason)
         return (type(self), args)
+
+
+class _Forgotten(Exception):
+    """A read found the feed of a deleted Service empty, and forgot it: a 404 once the
+    read's transaction has kept that."""
 
 
 class ChangeFeed:
@@ -331,6 +336,10 @@ class ChangeFeed:
         """
         store = self.store
         self._trim(service_sid, now)
+        if store.service(service_sid) is None and not store.changes_from(service_sid, 0, 1):
+            # A deleted Service whose last events are gone (as the walk finds it).
+            store.forget_feed(service_sid)
+            raise _Forgotten(service_sid)
         latest = store.last_sequence(service_sid)
         if after > latest:
             raise ChangesGoneError(service_sid, after, latest + 1, latest, "ahead")
@@ -443,8 +452,10 @@ def read_changes(
                         else feed.read(sid, position, limit, now, handled)
                     )
                     gone = None
-                except ChangesGoneError as error:  # raised once what the read trimmed is kept
-                    gone = error
+                except (ChangesGoneError, _Forgotten) as error:  # raised once what the read
+                    gone = error  # trimmed (and forgot) is kept
+            if isinstance(gone, _Forgotten):  # nothing under that SID any more
+                raise NOT_FOUND.error(path=service_path(service))
             if gone is not None:
                 raise gone
             left = deadline - time.monotonic()

@@ -79,7 +79,7 @@ def _after_fork_in_child() -> None:
     An engine on a shared storage then meets the storage's refusal
     (:class:`~sync_core.storage.StorageForkedError`, documented). One in memory goes on
     with its copy of the state if no other thread was inside an operation at the fork;
-    if one was, the state may be half-written, and every call raises
+    if one was, the state may be half-written, and every operation on it raises
     ``StorageForkedError`` (make a new Sync in the child)."""
     for engine in list(_ENGINES):
         shared = engine in _SHARED_ENGINES

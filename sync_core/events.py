@@ -397,10 +397,16 @@ def check_callback(callback: object, what: str) -> None:
     """
     if not callable(callback):
         raise TypeError(f"{what} must be callable, got {callback!r}")
+    import functools
     import inspect  # imported already (attrs); here for clarity
 
-    call = getattr(callback, "__call__", None)  # noqa: B004  # an object's async __call__
-    if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(call):
+    called: object = callback
+    while isinstance(called, functools.partial):  # what a partial calls in the end
+        called = called.func
+    # An object's async __call__ too; a class's is its instances' (calling the class
+    # makes one, at once).
+    call = None if inspect.isclass(called) else getattr(called, "__call__", None)  # noqa: B004
+    if inspect.iscoroutinefunction(called) or inspect.iscoroutinefunction(call):
         name = getattr(callback, "__qualname__", None) or repr(callback)
         raise TypeError(
             f"{what} must be a plain callable, not an async function (it would never be "
@@ -454,18 +460,31 @@ class EventHub:
             subscription._active = False
             self._subscriptions.pop(subscription.number, None)
 
-    def end_service(self, service_sid: str) -> None:
-        """End the subscriptions to the Service ``service_sid``, deleted and committed:
-        no event can reach them any more. Those with its last events still queued (the
-        removals of its objects) end once the queue is delivered."""
+    def to_service(self, service_sid: str) -> list[int]:
+        """The numbers of the subscriptions to the Service ``service_sid`` itself."""
         with self._lock:
-            for number, subscription in list(self._subscriptions.items()):
-                if subscription.service_sid == service_sid and subscription.object_sid is None:
-                    del self._subscriptions[number]
-                    if any(subscription in queued.subscribers for queued in self._queue):
-                        self._ending.append(subscription)
-                    else:
-                        subscription._active = False
+            return [
+                number
+                for number, subscription in self._subscriptions.items()
+                if subscription.service_sid == service_sid and subscription.object_sid is None
+            ]
+
+    def end_service(self, numbers: list[int]) -> None:
+        """End the subscriptions ``numbers`` (:meth:`to_service`, read when their Service
+        was deleted; the deletion committed since): no event can reach them any more.
+        While events are being delivered or queued (the removals of the Service's
+        objects among them), they end once the queue is delivered."""
+        with self._lock:
+            for number in numbers:
+                subscription = self._subscriptions.pop(number, None)
+                if subscription is None:
+                    continue
+                if self._deliverer is not None or any(
+                    subscription in queued.subscribers for queued in self._queue
+                ):
+                    self._ending.append(subscription)
+                else:
+                    subscription._active = False
 
     @property
     def has_subscriptions(self) -> bool:

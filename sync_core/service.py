@@ -348,7 +348,8 @@ class ServiceContext:
             store.delete_service(row, objects)
             if engine.feed is None and not store.changes_from(row.sid, 0, 1):
                 store.forget_feed(row.sid)  # no feed keeps its events: nothing to read
-        engine.events.end_service(row.sid)  # committed: its subscriptions hear no more
+            listening = engine.events.to_service(row.sid)
+        engine.events.end_service(listening)  # committed: they hear no more of it
         return True
 
     def subscribe(self, callback: EventCallback) -> Subscription:

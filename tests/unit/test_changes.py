@@ -907,3 +907,21 @@ def test_a_follower_of_default_by_name_is_told_when_the_name_is_another_services
     new_sid = sync.services("default").fetch().sid
     with pytest.raises(ValueError, match="is an event of"):
         sync.changes(new_sid, after=last)
+
+
+def test_a_read_that_empties_a_deleted_services_feed_forgets_it_as_the_walk_does(
+    clock: ManualClock,
+) -> None:
+    # Whether its counters were forgotten depended on whether someone read its feed.
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=1)))
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d")
+    sync.services(sid).delete()
+    assert [e.sequence for e in sync.changes(sid)] == [1, 2]
+    clock.advance(120)
+    with pytest.raises(NotFoundError):
+        sync.changes(sid, after=2)  # its last events out of the window: nothing under it
+    assert not [key for key, _ in sync.storage.scan("counters", ()) if sid in str(key[0])]
+    with pytest.raises(NotFoundError):
+        sync.changes(sid)
+    sync._check()

@@ -667,3 +667,77 @@ def test_a_service_deleted_inside_a_callback_ends_its_subscriptions_once_deliver
     assert active == [True]
     assert heard == ["document_removed"]
     assert not handle.active
+
+
+def test_a_service_deleted_from_a_callback_still_delivers_the_event_under_way() -> None:
+    # The event being delivered when a callback deletes the Service was committed
+    # before: its Service subscription still hears it, then ends.
+    sync = Sync(seed=1)
+    doomed = sync.services.create().sid
+    svc = sync.services(doomed)
+    svc.documents.create(unique_name="d")
+
+    def delete_on_removal(event: SyncEvent) -> None:
+        if event.type == "document_removed":
+            sync.services(doomed).delete()
+
+    sync.subscribe(delete_on_removal)  # subscribed first: runs first
+    heard: list[str] = []
+    handle = svc.subscribe(lambda event: heard.append(event.type))
+    svc.documents("d").delete()
+    assert heard == ["document_removed"]
+    assert not handle.active
+
+
+def test_a_subscription_made_after_its_service_was_deleted_and_restored_stays() -> None:
+    # A callback of the deletion's events restores the Service and subscribes to it
+    # again, before the deletion ends the subscriptions it found: not this new one.
+    sync = Sync(seed=1)
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d")
+    snapshot = sync.snapshot()
+    old = sync.services(sid).subscribe(lambda event: None)
+    heard: list[str] = []
+    fresh: list[Subscription] = []
+
+    def restore_on_removal(event: SyncEvent) -> None:
+        if event.type == "document_removed" and not fresh:
+            sync.restore(snapshot)
+            fresh.append(sync.services(sid).subscribe(lambda event: heard.append(event.type)))
+
+    sync.subscribe(restore_on_removal)
+    sync.services(sid).delete()
+    assert not old.active
+    sync.services(sid).documents("d").update(data={"n": 1})
+    assert fresh[0].active
+    assert heard == ["document_updated"]
+
+
+class _AsyncSink:
+    async def __call__(self, *args: Any) -> None:
+        """Async: never awaited by a hub that calls it."""
+
+
+class _Recorder:
+    """A class whose instances' __call__ is async: calling the class itself is not."""
+
+    made: list[object] = []
+
+    def __init__(self, event: SyncEvent) -> None:
+        _Recorder.made.append(event)
+
+    async def __call__(self) -> None:
+        """Not what the hub calls."""
+
+
+def test_a_partial_of_an_async_callable_is_refused_and_a_class_is_taken() -> None:
+    import functools
+
+    sync = Sync(seed=1)
+    for bad in (functools.partial(_AsyncSink()), functools.partial(functools.partial(_AsyncSink()))):
+        with pytest.raises(TypeError, match="not an async function"):
+            sync.subscribe(bad)
+    handle = sync.subscribe(_Recorder)
+    sync.services("default").documents.create(unique_name="d")
+    assert len(_Recorder.made) == 1
+    handle.unsubscribe()
