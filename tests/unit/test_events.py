@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from support import not_found, refused
@@ -721,7 +721,7 @@ class _AsyncSink:
 class _Recorder:
     """A class whose instances' __call__ is async: calling the class itself is not."""
 
-    made: list[object] = []
+    made: ClassVar[list[object]] = []
 
     def __init__(self, event: SyncEvent) -> None:
         _Recorder.made.append(event)
@@ -734,7 +734,10 @@ def test_a_partial_of_an_async_callable_is_refused_and_a_class_is_taken() -> Non
     import functools
 
     sync = Sync(seed=1)
-    for bad in (functools.partial(_AsyncSink()), functools.partial(functools.partial(_AsyncSink()))):
+    for bad in (
+        functools.partial(_AsyncSink()),
+        functools.partial(functools.partial(_AsyncSink())),
+    ):
         with pytest.raises(TypeError, match="not an async function"):
             sync.subscribe(bad)
     handle = sync.subscribe(_Recorder)
