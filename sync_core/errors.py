@@ -236,12 +236,15 @@ def shown(value: object) -> str:
     (Python refuses to make text of an int over 4,300 digits): its size. A refusal of
     ``ttl=10**5000`` is a ``SyncError`` as any other, never that ``ValueError``.
 
-    >>> shown("a"), shown(10**5000)
-    ("'a'", 'an integer of 16610 bits')
+    >>> shown("a"), shown(10**5000), shown([10**5000])
+    ("'a'", 'an integer of 16610 bits', 'a list holding an integer too long to write out')
     """
     if isinstance(value, int) and value.bit_length() > 256:
         return f"an integer of {value.bit_length()} bits"
-    return repr(value)
+    try:
+        return repr(value)
+    except ValueError:  # such an int inside a list, a dict...
+        return f"a {type(value).__name__} holding an integer too long to write out"
 
 
 def spelled(path: Where) -> str:

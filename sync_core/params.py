@@ -73,9 +73,9 @@ def given(value: object) -> bool:
     return value is not UNSET and value is not None
 
 
-#: The most bits of an int taken as one: what 4,300 decimal digits hold (Python's limit
-#: on converting text to int and back, ``sys.get_int_max_str_digits()``).
-_MOST_BITS: Final = 14_284
+#: Above the ints taken as one: those of 4,300 decimal digits at most (Python's limit on
+#: converting text to int and back, ``sys.get_int_max_str_digits()``), as over HTTP.
+_TOO_LONG: Final = 10**4300
 
 
 def check_int(value: object) -> int | None:
@@ -89,7 +89,7 @@ def check_int(value: object) -> int | None:
     if isinstance(value, int):
         # One too long to write in decimal (Python's 4,300 digits) is none, as its text
         # is over HTTP.
-        return value if value.bit_length() <= _MOST_BITS else None
+        return value if -_TOO_LONG < value < _TOO_LONG else None
     if isinstance(value, str):
         text = value.strip()
         digits = text[1:] if text[:1] in ("+", "-") else text

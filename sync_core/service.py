@@ -121,7 +121,7 @@ def check_webhook_url(value: object) -> str | None:
         if not valid:
             problem = "must be an absolute http or https URL"
     if problem is not None:
-        raise WEBHOOK_URL_INVALID.error(detail=f"webhook_url {problem}: {value!r}")
+        raise WEBHOOK_URL_INVALID.error(detail=f"webhook_url {problem}: {shown(value)}")
     assert isinstance(value, str)
     return value
 

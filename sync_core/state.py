@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 import attrs
 
 from .acl import check_identity
-from .errors import SyncError
+from .errors import SyncError, shown
 from .limits import DEFAULT_DEBOUNCING_WINDOW
 from .lookup import DEFAULT_SERVICE_FRIENDLY_NAME, DEFAULT_SERVICE_NAME
 from .params import check_index, check_int, check_key, check_unique_name
@@ -300,7 +300,7 @@ class _Reader:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.fail(place, f"must be true or false, not {value!r}")
+            self.fail(place, f"must be true or false, not {shown(value)}")
         return value
 
     def count(self, value: object, place: str, default: int = 0) -> int:
@@ -313,9 +313,9 @@ class _Reader:
         )
         number = check_int(value) if canonical else None
         if number is not None and number >= _TOO_BIG:
-            self.fail(place, f"must be below 2**62, not {_shown(value)}")
+            self.fail(place, f"must be below 2**62, not {shown(value)}")
         if number is None or number < 0:
-            self.fail(place, f"must be a non-negative integer, not {_shown(value)}")
+            self.fail(place, f"must be a non-negative integer, not {shown(value)}")
         return number
 
     def date(self, value: object, place: str, default: datetime | None) -> datetime | None:
@@ -327,14 +327,14 @@ class _Reader:
             when = datetime.fromisoformat(value)
         except ValueError:
             self.fail(
-                place, f"must be an ISO 8601 date such as 2025-01-01T00:00:00Z, not {value!r}"
+                place, f"must be an ISO 8601 date such as 2025-01-01T00:00:00Z, not {shown(value)}"
             )
         if when.tzinfo is None:
-            self.fail(place, f"must say its timezone (2025-01-01T00:00:00Z), not {value!r}")
+            self.fail(place, f"must say its timezone (2025-01-01T00:00:00Z), not {shown(value)}")
         try:
             return when.astimezone(UTC)
         except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before year 1 in UTC
-            self.fail(place, f"is outside the years 1 to 9999 in UTC: {value!r}")
+            self.fail(place, f"is outside the years 1 to 9999 in UTC: {shown(value)}")
 
     def sid(self, value: object, place: str, prefix: str, taken: set[str]) -> str:
         """A SID given, or a new one; unique in ``taken`` (the services, or the objects
@@ -387,9 +387,9 @@ class _Reader:
         _given_sids(data, self.explicit)
         top = self.mapping(data, "", frozenset({"format", "version", "account_sid", "services"}))
         if "format" in top and top["format"] != FORMAT:
-            self.fail("format", f"must be {FORMAT!r}, not {top['format']!r}")
+            self.fail("format", f"must be {FORMAT!r}, not {shown(top['format'])}")
         if type(top.get("version")) is not int or top["version"] != VERSION:
-            given = "missing" if "version" not in top else f"{top['version']!r}"
+            given = "missing" if "version" not in top else f"{shown(top['version'])}"
             self.fail(
                 "version", f"must be {VERSION} (the version this sync_core reads), not {given}"
             )
@@ -540,9 +540,11 @@ class _Reader:
             else:
                 position = self.checked(check_index, item["index"], _at(where, "index"))
                 if isinstance(item["index"], bool | str):
-                    self.fail(_at(where, "index"), f"must be an integer, not {item['index']!r}")
+                    self.fail(
+                        _at(where, "index"), f"must be an integer, not {shown(item['index'])}"
+                    )
                 if isinstance(position, int) and position >= _TOO_BIG:
-                    self.fail(_at(where, "index"), f"must be below 2**62, not {_shown(position)}")
+                    self.fail(_at(where, "index"), f"must be below 2**62, not {shown(position)}")
             if position in positions:
                 self.fail(
                     where,
@@ -613,14 +615,6 @@ def _given_sids(value: object, found: set[str]) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-
-
-def _shown(value: object) -> str:
-    """``repr(value)`` for a message, but for an int too long to write out (Python
-    refuses ints of over 4,300 digits as text): its size."""
-    if isinstance(value, int) and value.bit_length() > 256:
-        return f"an integer of {value.bit_length()} bits"
-    return repr(value)
 
 
 def _at(place: str, name: str) -> str:

@@ -185,7 +185,7 @@ class _Target(NamedTuple):
 
     #: As received, without the query (percent-encoded as it came).
     path: str
-    #: The URL's own query parameters, in order (a request's ``params`` win over them).
+    #: The URL's own query parameters, in order (they win over a request's ``params``).
     query: tuple[tuple[str, str], ...]
     #: Where /v1 is: the prefix of page URLs ("https://sync.twilio.com/v1").
     root: str
@@ -796,7 +796,9 @@ class RestApi:
         Args:
             method: ``GET``, ``POST`` or ``DELETE`` (any case); others are 405.
             url: an absolute URL or a path (``/v1/Services/...``); a query string in it
-                is read as parameters (``params`` win over it).
+                is read as parameters, and wins over ``params`` of the same name, as
+                on the wire (``requests`` sends ``params`` after the URL's own query,
+                and the HTTP apps read the first value of a name).
             params: query parameters (``PageSize``, ``Order``, ``From``, ...).
             data: form fields (``UniqueName``, ``Data``, ``Ttl``, ...).
             headers: request headers (``If-Match``).
@@ -844,9 +846,9 @@ class RestApi:
             if handler is None:
                 allowed = ", ".join(sorted(target.handlers))
                 raise METHOD_NOT_ALLOWED.error(f"{verb} is not one of {allowed} here")
-            if target.query:  # the URL's own parameters, under the request's
-                asked = {**dict(target.query), **asked}
-                query = {**dict(target.query), **query}  # as the journal writes them
+            if target.query:  # the URL's own parameters, first on the wire: they win
+                asked = {**asked, **dict(target.query)}
+                query = {**query, **dict(target.query)}  # as the journal writes them
             answer = handler(
                 self.sync, _Request(verb, target, asked, given, headers or {}), target.args
             )

@@ -84,7 +84,7 @@ _JSON_TYPES: Final = ("application/json", "application/scim+json")
 #: coroutines at once), or a block entered again, leave the environment as it was.
 _saved_environment: list[tuple[str, str | None]] = []
 #: Set on a function ``@mock_twilio`` wraps: a class decorated again (a subclass of a
-#: decorated one) does not wrap its inherited tests twice.
+#: decorated one) wraps its inherited tests' own functions in its block, not twice.
 _MOCKED: Final = "__sync_core_mock_twilio__"
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
@@ -242,9 +242,13 @@ class MockTwilio:
             member = inspect.getattr_static(cls, name)
             if isinstance(member, staticmethod | classmethod):
                 function = member.__func__
-                if callable(function) and not getattr(function, _MOCKED, False):
+                if getattr(function, _MOCKED, False):
+                    function = getattr(function, "__wrapped__", function)
+                if callable(function):
                     setattr(cls, name, type(member)(self._decorate(function)))
-            elif inspect.isfunction(member) and not getattr(member, _MOCKED, False):
+            elif inspect.isfunction(member):
+                if getattr(member, _MOCKED, False):  # a decorated base's: this class's block
+                    member = getattr(member, "__wrapped__", member)
                 setattr(cls, name, self._decorate(member))
         return cls
 
@@ -550,14 +554,15 @@ def _patch() -> None:
 
 def _response_hooks(client: Any) -> list[Callable[..., Any]]:
     """The ``response`` hooks ``requests`` would call for a request of ``client`` (a
-    ``TwilioHttpClient``): its ``request_hooks`` (twilio gives them to each ``Request``),
-    then its session's (``Session.prepare_request`` merges them)."""
-    found: list[Callable[..., Any]] = []
+    ``TwilioHttpClient``): its ``request_hooks`` (twilio gives them to each
+    ``Request``), or, when it has none, its session's: ``Session.prepare_request``
+    merges them so (``requests.sessions.merge_hooks``: the request's list, when not
+    empty, replaces the session's)."""
     for hooks in (getattr(client, "request_hooks", None), getattr(client.session, "hooks", None)):
-        if isinstance(hooks, dict):
-            listed = hooks.get("response") or []
-            found.extend(listed if isinstance(listed, list) else [listed])
-    return found
+        listed = hooks.get("response") if isinstance(hooks, dict) else None
+        if listed:
+            return list(listed) if isinstance(listed, list) else [listed]
+    return []
 
 
 def _hooked(

@@ -125,8 +125,13 @@ def _client(sync: Sync, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> 
     rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
     from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
 
+    from .mock import _ENVIRONMENT, _stack
+
+    # Under a mock_twilio block (the fixture, asked for first), its test credentials
+    # stay: the code under test may build its own Client from them, answered too.
+    kept = _ENVIRONMENT if _stack else {}
     for name in list(os.environ):
-        if name.startswith("TWILIO_"):
+        if name.startswith("TWILIO_") and name not in kept:
             monkeypatch.delenv(name)
     answering = AsyncSyncHttpClient if asynchronous else SyncHttpClient
     return rest.Client(

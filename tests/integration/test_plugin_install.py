@@ -145,7 +145,8 @@ def sync_storage():
 
 
 def test_1_the_mock_fixture_then_the_client_fixture(mock_twilio, twilio_client):
-    assert "TWILIO_ACCOUNT_SID" not in os.environ  # twilio_client removed them
+    # The mock's test credentials stay for the code under test's own Client.
+    assert os.environ["TWILIO_ACCOUNT_SID"] == mock_twilio.account_sid
 
 
 def test_2_the_mock_fixture_and_monkeypatch(mock_twilio, monkeypatch):

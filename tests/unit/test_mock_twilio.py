@@ -812,12 +812,16 @@ def test_an_apps_response_hooks_run_as_requests_runs_them() -> None:
         return response
 
     http = TwilioHttpClient(request_hooks={"response": [meter]})
-    http.session.hooks["response"].append(rewrite)
+    http.session.hooks["response"].append(rewrite)  # replaced by the request's (merge_hooks)
+    on_session = TwilioHttpClient(request_hooks={"response": []})
+    on_session.session.hooks["response"].append(rewrite)  # the request has none: these run
     with mock_twilio():
         client = Client(ACCOUNT, "token", http_client=http)
         client.sync.v1.services("default").documents.create(unique_name="d")
         with pytest.raises(TwilioRestException):
             client.sync.v1.services("default").documents("nope").fetch()
+        Client(ACCOUNT, "token", http_client=on_session).sync.v1.services.list()
     assert [(method, status) for method, status, _ in seen] == [("POST", 201), ("GET", 404)]
     assert seen[0][2] == "https://sync.twilio.com/v1/Services/default/Documents"
-    assert http._test_only_last_response.headers["X-Seen-By"] == "hook"
+    assert "X-Seen-By" not in http._test_only_last_response.headers
+    assert on_session._test_only_last_response.headers["X-Seen-By"] == "hook"

@@ -671,13 +671,21 @@ def test_methods_are_read_in_any_case(api: RestApi) -> None:
     assert api.handle("Delete", "/v1/Services/default/Documents/d").status == 204
 
 
-def test_a_query_string_in_the_url_is_read_and_params_win(api: RestApi) -> None:
+def test_a_query_string_in_the_url_is_read_and_wins_over_params_as_on_the_wire(
+    api: RestApi,
+) -> None:
+    # requests sends params after the URL's own query (?PageSize=1&PageSize=2), and the
+    # HTTP apps read a name's first value: so does RestApi (params won before).
     for name in "abc":
         api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": name})
     in_url = answer(api.handle("GET", "/v1/Services/default/Documents?PageSize=1"), 200)
     assert in_url["meta"]["page_size"] == 1
     both = api.handle("GET", "/v1/Services/default/Documents?PageSize=1", params={"PageSize": 2})
-    assert answer(both, 200)["meta"]["page_size"] == 2
+    assert answer(both, 200)["meta"]["page_size"] == 1
+    blank = api.handle("GET", "/v1/Services/default/Documents?PageSize=", params={"PageSize": 2})
+    assert answer(blank, 200)["meta"]["page_size"] == 50  # the first, empty: not given
+    apart = api.handle("GET", "/v1/Services/default/Documents?Page=0", params={"PageSize": 2})
+    assert answer(apart, 200)["meta"]["page_size"] == 2
 
 
 # -- listings ---------------------------------------------------------------------------
