@@ -124,7 +124,6 @@ def _client(sync: Sync, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> 
     """A real twilio ``Client`` answered by ``sync``, isolated from ``TWILIO_*``."""
     rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
     from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
-
     from .mock import _ENVIRONMENT, _stack
 
     # Under a mock_twilio block (the fixture, asked for first), its test credentials
