@@ -346,8 +346,10 @@ class ServiceContext:
                 )
             store = engine.store
             store.delete_service(row, objects)
-            if engine.feed is None and not store.changes_from(row.sid, 0, 1):
-                store.forget_feed(row.sid)  # no feed keeps its events: nothing to read
+            if not store.changes_from(row.sid, 0, 1):
+                # Nothing kept of it (no feed, or no object to announce the removal of
+                # and its events pruned): nothing to read under its SID any more.
+                store.forget_feed(row.sid)
             listening = engine.events.to_service(row.sid)
         engine.events.end_service(listening)  # committed: they hear no more of it
         return True

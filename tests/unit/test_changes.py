@@ -925,3 +925,21 @@ def test_a_read_that_empties_a_deleted_services_feed_forgets_it_as_the_walk_does
     with pytest.raises(NotFoundError):
         sync.changes(sid)
     sync._check()
+
+
+def test_a_service_deleted_with_nothing_left_to_announce_is_forgotten_at_once(
+    clock: ManualClock,
+) -> None:
+    # Its events pruned already, and no object left: the delete records no event, and
+    # neither the walk nor a read would ever meet its counter again.
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=1)))
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d")
+    sync.services(sid).documents("d").delete()
+    clock.advance(120)
+    assert sync.changes(sid, after=2) == []  # alive: nothing new
+    sync.services(sid).delete()
+    assert not [key for key, _ in sync.storage.scan("counters", ()) if sid in str(key[0])]
+    with pytest.raises(NotFoundError):
+        sync.changes(sid, after=2)
+    sync._check()
