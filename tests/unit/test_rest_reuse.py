@@ -92,28 +92,32 @@ def test_a_urls_own_query_is_read_afresh_and_never_takes_a_requests_parameters()
     api = RestApi(sync)
     for name in ("a", "b", "c"):
         api.handle("POST", DOCUMENTS, data={"UniqueName": name})
-    url = f"{DOCUMENTS}?PageSize=1"
+    url = f"{DOCUMENTS}?Page=0"
 
     def page_size(**params: str) -> int:
         body = api.handle("GET", url, params=params or None).body
         assert body is not None
         size: int = body["meta"]["page_size"]
-        assert len(body["documents"]) == size
+        assert len(body["documents"]) == min(size, 3)
         return size
 
-    assert page_size() == 1
-    assert page_size(PageSize="2") == 2  # the request's parameter wins over the URL's
-    assert page_size() == 1  # and is not kept for the next request
-    assert page_size(PageSize="3") == 3
-    # The journal keeps the query parameters each request sent: the URL's own, under
-    # the request's (as over HTTP, where they all come in the query string).
+    assert page_size() == 50
+    assert page_size(PageSize="2") == 2  # the request's parameter, beside the URL's own
+    assert page_size() == 50  # and not kept for the next request
+    assert page_size(PageSize="1") == 1
+    # The journal keeps the query parameters each request sent: the URL's own and the
+    # request's (as over HTTP, where they all come in the query string).
     assert [entry.query for entry in sync.requests[-4:]] == [
-        {"PageSize": "1"},
-        {"PageSize": "2"},
-        {"PageSize": "1"},
-        {"PageSize": "3"},
+        {"Page": "0"},
+        {"Page": "0", "PageSize": "2"},
+        {"Page": "0"},
+        {"Page": "0", "PageSize": "1"},
     ]
     assert all(entry.url == url for entry in sync.requests[-4:])
+    # A name in both: the URL's own, first on the wire, is the one read.
+    both = api.handle("GET", url, params={"Page": "7"}).body
+    assert both is not None
+    assert both["meta"]["page"] == 0
 
 
 def test_a_refused_url_is_refused_again_and_a_wrong_method_names_the_routes_methods() -> None:
