@@ -81,7 +81,10 @@ def _identity(setup: Setup | None) -> Hashable:
     cells = tuple(_Same(cell.cell_contents) for cell in setup.__closure__ or ())
     defaults = tuple(_Same(value) for value in setup.__defaults__ or ())
     keywords = tuple((name, _Same(value)) for name, value in (setup.__kwdefaults__ or {}).items())
-    return (setup.__code__, cells, defaults, keywords)
+    # Code objects compare equal across files (their file name is not compared): the
+    # module's globals, which its names are read from, tell two modules' apart.
+    module = _Same(setup.__globals__)
+    return (setup.__code__, setup.__qualname__, module, cells, defaults, keywords)
 
 
 class SyncFactory:

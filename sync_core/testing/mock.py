@@ -83,9 +83,12 @@ _JSON_TYPES: Final = ("application/json", "application/scim+json")
 #: when the last one ends: blocks that end in another order than they began (two
 #: coroutines at once), or a block entered again, leave the environment as it was.
 _saved_environment: list[tuple[str, str | None]] = []
-#: Set on a function ``@mock_twilio`` wraps: a class decorated again (a subclass of a
-#: decorated one) wraps its inherited tests' own functions in its block, not twice.
+#: Set on a wrapper ``@mock_twilio`` made (naming it): a class decorator leaves a test
+#: method that has a block of its own as it is.
 _MOCKED: Final = "__sync_core_mock_twilio__"
+#: Set on a wrapper a class decorator made (naming it): a decorated subclass wraps the
+#: function it wraps in its own block instead (an inherited test runs in one block).
+_BY_CLASS: Final = "__sync_core_mock_twilio_class__"
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
 #: The ``id`` of each active block's fallback (with how many blocks have it): one of
@@ -201,7 +204,7 @@ class MockTwilio:
         """A block like this one: the Sync given, or a fresh one for each call."""
         return MockTwilio(self._given, fallback=self.fallback)
 
-    def _decorate(self, target: F) -> F:
+    def _decorate(self, target: F, *, by_class: bool = False) -> F:
         if inspect.isclass(target):
             return self._decorate_class(target)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(target):
@@ -211,20 +214,19 @@ class MockTwilio:
                 with self._again():
                     return await target(*args, **kwargs)
 
-            setattr(run_async, _MOCKED, True)
-            return run_async  # type: ignore[return-value]
+            return _marked(run_async, by_class)  # type: ignore[return-value]
 
         @functools.wraps(target)
         def run(*args: Any, **kwargs: Any) -> Any:
             with self._again():
                 return target(*args, **kwargs)
 
-        setattr(run, _MOCKED, True)
-        return run  # type: ignore[return-value]
+        return _marked(run, by_class)  # type: ignore[return-value]
 
     def _decorate_class(self, cls: type) -> type:
         if issubclass(cls, unittest.TestCase):
-            set_up = cls.setUp
+            # A decorated base's setUp, inherited: its own, in this class's block alone.
+            set_up = _by_class(cls.setUp) or cls.setUp
 
             def setUp(case: unittest.TestCase) -> None:  # unittest's name
                 block = self._again()
@@ -232,28 +234,51 @@ class MockTwilio:
                 case.addCleanup(block.__exit__, None, None, None)
                 set_up(case)
 
-            cls.setUp = setUp  # type: ignore[method-assign,assignment]
+            setUp.__wrapped__ = set_up  # type: ignore[attr-defined]
+            cls.setUp = _marked(setUp, True)  # type: ignore[method-assign]
             return cls
         # Each test* method, inherited ones too (a mixin's, a base class's), as pytest
-        # collects them; a static or class method stays one.
+        # collects them; a static or class method stays one. A method with a block of
+        # its own (@mock_twilio on it) keeps it, and any decorator above it; one a
+        # decorated base class wrapped runs in this class's block instead.
+        own = vars(cls)
         for name in dir(cls):
             if not name.startswith("test"):
                 continue
             member = inspect.getattr_static(cls, name)
-            if isinstance(member, staticmethod | classmethod):
-                function = member.__func__
-                if getattr(function, _MOCKED, False):
-                    function = getattr(function, "__wrapped__", function)
-                if callable(function):
-                    setattr(cls, name, type(member)(self._decorate(function)))
-            elif inspect.isfunction(member):
-                if getattr(member, _MOCKED, False):  # a decorated base's: this class's block
-                    member = getattr(member, "__wrapped__", member)
-                setattr(cls, name, self._decorate(member))
+            kind = type(member) if isinstance(member, staticmethod | classmethod) else None
+            function = member.__func__ if kind is not None else member
+            if not inspect.isfunction(function):
+                continue
+            unwrapped = None if name in own else _by_class(function)
+            if unwrapped is not None:
+                function = unwrapped
+            elif getattr(function, _MOCKED, None) is not None:
+                continue  # in a block of its own already
+            wrapped = self._decorate(function, by_class=True)
+            setattr(cls, name, wrapped if kind is None else kind(wrapped))
         return cls
 
     def __repr__(self) -> str:
         return f"<MockTwilio {self.sync!r}>"
+
+
+def _marked(function: Callable[..., Any], by_class: bool) -> Callable[..., Any]:
+    """``function`` (a wrapper ``@mock_twilio`` made) marked as one: ``_MOCKED`` names
+    it (``functools.wraps`` copies the mark onto a decorator above it, naming this one),
+    and ``_BY_CLASS`` too when a class decorator made it."""
+    setattr(function, _MOCKED, function)
+    if by_class:
+        setattr(function, _BY_CLASS, function)
+    return function
+
+
+def _by_class(function: object) -> Callable[..., Any] | None:
+    """What ``function`` wraps, if it is itself a wrapper a class decorator made."""
+    if getattr(function, _BY_CLASS, None) is not function:
+        return None
+    wrapped: Callable[..., Any] | None = getattr(function, "__wrapped__", None)
+    return wrapped
 
 
 def _fresh() -> Sync:

@@ -188,3 +188,18 @@ def test_data_that_is_more_than_json_is_never_served_from_its_json_twins_state()
     assert listed.services("default").documents("d").fetch().data == {"k": ["x"]}
     with pytest.raises(StateFormatError):
         make({"version": 1, "services": ({"friendly_name": "s"},)})  # a tuple, not a list
+
+
+def test_setups_of_the_same_code_in_two_modules_are_two_setups() -> None:
+    # Code objects compare equal across files: two test modules' helpers of one shape
+    # (the same lines, at the same place) shared the first one's state.
+    source = "def setup(sync):\n    sync.services('default').documents.create(unique_name=NAME)\n"
+    first: dict[str, Any] = {"NAME": "from_a"}
+    second: dict[str, Any] = {"NAME": "from_b"}
+    exec(compile(source, "tests/a.py", "exec"), first)
+    exec(compile(source, "tests/a.py", "exec"), second)
+    assert first["setup"].__code__ == second["setup"].__code__
+    make = SyncFactory()
+    for module, name in ((first, "from_a"), (second, "from_b"), (first, "from_a")):
+        made = make(setup=module["setup"])
+        assert [d.unique_name for d in made.services("default").documents.list()] == [name]

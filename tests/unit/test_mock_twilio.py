@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import gc
 import importlib
 import inspect
@@ -13,7 +14,7 @@ import pickle
 import sys
 import threading
 import unittest
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -722,14 +723,69 @@ class TestADecoratedClassWithInheritedAndStaticTests(_InheritedTests):
         assert current_sync().services("default").documents.list() == []
 
 
-@mock_twilio
-class TestASubclassOfADecoratedClass(TestADecoratedClassWithInheritedAndStaticTests):
-    """Decorated again: its inherited tests run in one block each, not two nested."""
+_BASE_SYNC = Sync(clock=ManualClock(), seed=21)
+_SUB_SYNC = Sync(clock=ManualClock(), seed=22)
+_OWN_SYNC = Sync(clock=ManualClock(), seed=23)
 
-    def test_one_block(self) -> None:
+
+@mock_twilio(_BASE_SYNC)
+class TestABaseClassWithASyncOfItsOwn:
+    """Its tests run in its block; a decorated subclass's, in the subclass's."""
+
+    answering: ClassVar[Sync] = _BASE_SYNC
+
+    def test_runs_in_the_block_of_its_class_alone(self) -> None:
         from sync_core.testing import mock as mock_module
 
+        assert current_sync() is self.answering
         assert len(mock_module._stack) == 1
+
+
+@mock_twilio(_SUB_SYNC)
+class TestASubclassWithASyncOfItsOwn(TestABaseClassWithASyncOfItsOwn):
+    """Decorated again: its inherited test runs in its own block (its Sync), alone."""
+
+    answering: ClassVar[Sync] = _SUB_SYNC
+
+
+_LOGGED: list[str] = []
+
+
+def _logged(function: Any) -> Any:
+    @functools.wraps(function)
+    def log(*args: Any, **kwargs: Any) -> Any:
+        _LOGGED.append(function.__name__)
+        return function(*args, **kwargs)
+
+    return log
+
+
+@mock_twilio
+class TestAMethodWithABlockOfItsOwn:
+    """A test's own @mock_twilio, under the class's, is the one that answers; a
+    decorator above it still runs."""
+
+    @_logged
+    @mock_twilio(_OWN_SYNC)
+    def test_keeps_its_own_block_and_the_decorator_above_it(self) -> None:
+        assert current_sync() is _OWN_SYNC
+        assert _LOGGED[-1] == "test_keeps_its_own_block_and_the_decorator_above_it"
+
+
+@mock_twilio(_BASE_SYNC)
+class ABaseTestCase(unittest.TestCase):
+    answering: ClassVar[Sync] = _BASE_SYNC
+
+    def test_runs_in_the_block_of_its_class_alone(self) -> None:
+        from sync_core.testing import mock as mock_module
+
+        assert current_sync() is self.answering
+        assert len(mock_module._stack) == 1
+
+
+@mock_twilio(_SUB_SYNC)
+class ASubTestCase(ABaseTestCase):
+    answering: ClassVar[Sync] = _SUB_SYNC
 
 
 def test_the_mixin_itself_is_left_as_it_was() -> None:
