@@ -90,7 +90,7 @@ _PRUNE_EVERY: Final = 256
 _PRUNE_MOST: Final = 1024
 #: How many visits to services that remove nothing end a step of the walk (its visits
 #: that remove events go on, paid for by what they remove).
-_PRUNE_IDLE: Final = 32
+_PRUNE_IDLE: Final = 16
 #: How many events one query of a trim reads.
 _PRUNE_BATCH: Final = 256
 
@@ -278,10 +278,10 @@ class ChangeFeed:
         it waits for those before it).
         """
         store, retention = self.store, self.retention
-        head = store.changes_from(service_sid, 0, 1)
-        if not head:
+        head = store.oldest_change(service_sid)
+        if head is None:
             return True, 0
-        first, left, total = head[0].sequence, most, 0
+        first, left, total = head[0], most, 0
         if retention.count is not None:
             below = store.last_sequence(service_sid) - retention.count
             if first <= below:
@@ -295,13 +295,14 @@ class ChangeFeed:
         cutoff = self._cutoff(now)
         if cutoff is None:
             return True, total
-        # Most trims remove nothing more: the head alone first (read already, if it is
-        # still the head).
-        known, batch = head if head[0].sequence == first else None, 1
+        # Most trims remove nothing more: the head's date alone first (read already, if
+        # it is still the head).
+        if head[0] == first and head[1] > cutoff:
+            return True, total
+        batch = 1
         while left is None or left > 0:
             wanted = batch if left is None else min(batch, left)
-            events = known or store.changes_from(service_sid, first - 1, wanted)
-            known = None
+            events = store.changes_from(service_sid, first - 1, wanted)
             out = 0
             for event in events:
                 if event.date > cutoff:

@@ -407,6 +407,16 @@ class Store:
         value = self.storage.get(CHANGES, (service_sid, sequence))
         return None if value is None else _event(value)
 
+    def oldest_change(self, service_sid: str) -> tuple[int, datetime] | None:
+        """The sequence and date of the oldest kept event of ``service_sid`` (None: none
+        kept), without making the event: what a pruning visit reads first. O(log n)."""
+        for _, value in self.storage.scan(CHANGES, (service_sid,), limit=1):
+            if type(value) is tuple:  # event_fields' tuple: its sequence, its date
+                return value[0], value[5]
+            event = _event(value)
+            return event.sequence, event.date
+        return None
+
     def changes_from(self, service_sid: str, after: int, limit: int) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, in
         order. Cost: O(log n + limit)."""
