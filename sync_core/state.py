@@ -121,6 +121,8 @@ _PERMISSION_FIELDS: Final = frozenset({"identity", "read", "write", "manage"})
 #: Revisions, indexes and counters are 64-bit integers in every storage; an import keeps
 #: them below 2**62, so that no amount of later writes can overflow one.
 _TOO_BIG: Final = 1 << 62
+#: The types of data's leaves: no SID is under them.
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
 #: A count written as text: its decimal digits, as an export writes it.
 _DIGITS: Final = re.compile(r"0|[1-9][0-9]*")
 
@@ -604,17 +606,22 @@ def _given_sids(value: object, found: set[str]) -> None:
     stack, seen = [value], set()
     while stack:
         item = stack.pop()
-        if isinstance(item, Mapping | list):
-            if id(item) in seen:  # a reference cycle, or a part given twice
-                continue
-            seen.add(id(item))
-        if isinstance(item, Mapping):
-            sid = item.get("sid")
-            if isinstance(sid, str):
-                found.add(sid)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        kind = type(item)
+        if kind in _LEAVES:  # most of what data holds, told apart at once
+            continue
+        if kind is not dict and kind is not list and not isinstance(item, Mapping | list):
+            continue
+        if id(item) in seen:  # a reference cycle, or a part given twice
+            continue
+        seen.add(id(item))
+        if kind is list or (kind is not dict and isinstance(item, list)):
+            stack.extend(cast(list[object], item))
+            continue
+        mapping = cast(Mapping[str, object], item)
+        sid = mapping.get("sid")
+        if isinstance(sid, str):
+            found.add(sid)
+        stack.extend(mapping.values())
 
 
 def _at(place: str, name: str) -> str:
