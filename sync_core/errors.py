@@ -280,7 +280,7 @@ _400 = InvalidParameterError
 
 # The table: every error sync_core raises. The message is Twilio's text: observed on
 # the real REST API where we could find it (404, 413, 409, 412, invalid JSON), else the
-# error catalog's description. Sources and the choices made: docs/errors.md.
+# error catalog page's description or title. Sources and the choices made: docs/errors.md.
 
 #: The path as the caller addressed it, without /v1 (observed on the real REST API).
 NOT_FOUND: Final = ResourceErrorSpec(

@@ -160,6 +160,11 @@ def answer_json(status: int, body: object, headers: list[tuple[str, str]] | None
     return Answer(status, [_JSON, ("Content-Length", str(len(data))), *(headers or [])], data)
 
 
+#: The ``detail`` of Twilio's 401/20003 body, as pasted answers and the twilio client
+#: libraries' test fixtures show it.
+AUTHENTICATION_DETAIL: Final = "Your AccountSid or AuthToken was incorrect."
+
+
 def _refusal(error: SyncError, headers: list[tuple[str, str]] | None = None) -> Answer:
     if error.detail is not None:
         logger.debug("refused: %s", error)
@@ -301,7 +306,11 @@ class HttpCore:
         """
         if self.auth and not self._authenticated(headers.get("authorization")):
             www = ("WWW-Authenticate", f'Basic realm="{REALM}"')
-            return _refusal(AUTHENTICATION_FAILED.error("no valid HTTP Basic auth"), [www])
+            refused = AUTHENTICATION_FAILED.error("no valid HTTP Basic auth")
+            logger.debug("refused: %s", refused)
+            # Twilio's 401 body has a "detail" too (every pasted answer shows it).
+            body = {**refused.to_dict(), "detail": AUTHENTICATION_DETAIL}
+            return answer_json(refused.status, dict(sorted(body.items())), [www])
         length = headers.get("content-length")
         if length is not None and length.strip():
             size = length.strip()
