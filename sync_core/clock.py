@@ -53,12 +53,19 @@ class SystemClock:
         return "SystemClock()"
 
 
+#: Why an advance is refused that would pass the calendar's end.
+_PAST_THE_CALENDAR: Final = "advancing by {} seconds would pass the year 9999 (datetime's end)"
+
+
 def _aware_utc(value: datetime, what: str) -> datetime:
     if not isinstance(value, datetime):
         raise TypeError(f"{what} must be a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware (a naive datetime is ambiguous)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00: past the calendar's end in UTC
+        raise ValueError(f"{what} is outside the years 1 to 9999 in UTC: {value!r}") from None
 
 
 class ManualClock:
@@ -94,20 +101,34 @@ class ManualClock:
         """Move the clock forward by ``delta`` (seconds, or a timedelta); return the new now.
 
         Raises:
-            ValueError: ``delta`` is negative.
+            ValueError: ``delta`` is negative, not a finite number, or would take the
+                clock past the end of the calendar (year 9999); the clock stays.
         """
         if isinstance(delta, timedelta):
             step = delta
             shown = f"{delta.total_seconds():g}"
         elif isinstance(delta, int | float) and not isinstance(delta, bool):
-            step = timedelta(seconds=delta)
-            shown = f"{delta:g}"
+            if delta != delta or delta in (float("inf"), float("-inf")):
+                raise ValueError(f"advance takes a finite number of seconds, got {delta!r}")
+            if delta < 0:
+                raise ValueError(f"ManualClock cannot go backwards (advance by {delta:g} seconds)")
+            try:
+                shown = f"{float(delta):g}"
+            except OverflowError:  # an int too large for a float
+                shown = "more than 1e308"
+            try:
+                step = timedelta(seconds=delta)
+            except OverflowError:
+                raise ValueError(_PAST_THE_CALENDAR.format(shown)) from None
         else:
             raise TypeError(f"advance takes seconds or a timedelta, got {type(delta).__name__}")
         if step < timedelta(0):
             raise ValueError(f"ManualClock cannot go backwards (advance by {shown} seconds)")
         with self._lock:
-            self._now = self._now + step
+            try:
+                self._now = self._now + step
+            except OverflowError:
+                raise ValueError(_PAST_THE_CALENDAR.format(shown)) from None
             return self._now
 
     def set(self, when: datetime) -> datetime:

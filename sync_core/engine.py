@@ -33,7 +33,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from . import acl
@@ -46,10 +46,10 @@ from .operation import (
     _NESTED,
     _Exclusive,
     _ForkedMidway,
-    _naive,
     _Operation,
     _SharedOperation,
     _Transaction,
+    in_utc,
 )
 from .rows import ObjectRow, ServiceRow
 from .sids import SidGenerator
@@ -131,6 +131,11 @@ class Engine:
             raise TypeError(
                 f"change_retention must be a sync_core.ChangeRetention, got {change_retention!r}"
             )
+        if isinstance(clock, type) or not callable(getattr(clock, "now", None)):
+            raise TypeError(
+                "clock must be a clock: an object whose now() gives the time (ManualClock(), "
+                f"SystemClock()), got {clock!r}"
+            )
         if limits is not None and not isinstance(limits, Limits):
             raise TypeError(f"limits must be a sync_core.Limits, got {limits!r}")
         self.limits: Limits = TWILIO_LIMITS if limits is None else limits
@@ -208,10 +213,11 @@ class Engine:
         return faults
 
     def now(self) -> datetime:
-        """Read the clock once, refusing a naive datetime."""
+        """Read the clock once, as UTC (:func:`~sync_core.operation.in_utc`: another
+        zone's datetime converted, a naive one or no datetime refused)."""
         now = self.clock.now()
-        if now.tzinfo is None:
-            _naive(self.clock)
+        if type(now) is not datetime or now.tzinfo is not UTC:
+            now = in_utc(self.clock, now)
         return now
 
     def operation(self, name: str = "", resource: object = None) -> _Operation:

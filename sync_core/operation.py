@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
@@ -39,6 +39,26 @@ _NESTED: Final = (
 def _naive(clock: Clock) -> NoReturn:
     """Refuse what ``clock`` gave: a naive datetime (:meth:`Engine.now`)."""
     raise TypeError(f"{clock!r}.now() returned a naive datetime; it must be UTC")
+
+
+def in_utc(clock: Clock, now: object) -> datetime:
+    """What ``clock.now()`` gave, ``now``, as the UTC datetime every rule reads: an aware
+    datetime of another zone is the same instant in UTC (a TTL added to it lasts its
+    seconds across a change of daylight saving time, and every date shown is UTC).
+
+    >>> from datetime import timedelta, timezone
+    >>> in_utc(None, datetime(2025, 1, 1, 5, tzinfo=timezone(timedelta(hours=5))))
+    datetime.datetime(2025, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+
+    Raises:
+        TypeError: ``now`` is not a datetime, or is naive (also a ``tzinfo`` whose
+            ``utcoffset()`` is None).
+    """
+    if not isinstance(now, datetime):
+        raise TypeError(f"{clock!r}.now() returned {type(now).__name__}, not a datetime")
+    if now.tzinfo is None or now.utcoffset() is None:
+        _naive(clock)
+    return now.astimezone(UTC)
 
 
 class _Transaction:
@@ -99,8 +119,8 @@ class _Operation(_Transaction):
         engine._operating = True
         try:
             now = engine.clock.now()  # Engine.now(), inline
-            if now.tzinfo is None:
-                _naive(engine.clock)
+            if type(now) is not datetime or now.tzinfo is not UTC:
+                now = in_utc(engine.clock, now)
             faults = engine._faults
             if faults is not None and faults.active and self._resource is not None:
                 engine._fault(self._name, self._resource)  # before anything, the sweep too

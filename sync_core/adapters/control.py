@@ -287,7 +287,7 @@ class Control:
             raise _Refused(400, f"seconds must be a number of seconds, 0 or more, got {seconds!r}")
         try:
             now = clock.advance(seconds)
-        except OverflowError:
+        except (OverflowError, ValueError):  # past the calendar's end (year 9999)
             raise _Refused(400, f"seconds {seconds!r} takes the clock past year 9999") from None
         self.sync.expire()  # what expired by then is removed now, and announced
         return answer_json(200, {"now": _iso(now)})

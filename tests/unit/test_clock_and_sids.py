@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any, cast
 
 import pytest
+from twilio.rest import Client
 
-from sync_core import Clock, ManualClock, RandomSids, SeededSids, SidGenerator, Sync, SystemClock
+from sync_core import (
+    Clock,
+    ManualClock,
+    NotFoundError,
+    RandomSids,
+    SeededSids,
+    SidGenerator,
+    Sync,
+    SystemClock,
+)
+from sync_core.adapters.twilio import SyncHttpClient
 from sync_core.clock import DEFAULT_START
 
 
@@ -280,3 +292,135 @@ def test_a_generator_without_a_working_setstate_never_holds_the_lock(
     other.start()
     other.join(5)
     assert fetched == [made.sid]
+
+
+class _Eastern(tzinfo):
+    """New York's zone around 2025-11-02, when 02:00 EDT became 01:00 EST: 01:00 to
+    02:00 happened twice (``fold`` tells the two apart), as zoneinfo gives it."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        assert dt is not None
+        wall = dt.replace(tzinfo=None)
+        before = wall < datetime(2025, 11, 2, 1) or (
+            wall < datetime(2025, 11, 2, 2) and not dt.fold
+        )
+        return timedelta(hours=-4 if before else -5)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return timedelta(0)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "America/New_York"
+
+    def fromutc(self, dt: datetime) -> datetime:
+        utc = dt.replace(tzinfo=None)
+        if utc < datetime(2025, 11, 2, 6):  # until 02:00 EDT
+            return (utc - timedelta(hours=4)).replace(tzinfo=self)
+        wall = (utc - timedelta(hours=5)).replace(tzinfo=self)
+        return wall.replace(fold=1) if utc < datetime(2025, 11, 2, 7) else wall
+
+
+class _EasternClock:
+    """A user's clock: the right instant, told in New York's time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+
+    def now(self) -> datetime:
+        return self.at.astimezone(_Eastern())
+
+
+def test_a_clock_in_another_zone_is_read_as_utc_across_a_daylight_saving_change() -> None:
+    # now + ttl was wall-clock arithmetic in the clock's zone: a one-hour TTL set at
+    # 01:30 EDT lived two hours (01:30 + 1 h is 02:30 EST, 07:30Z); and the dates shown
+    # kept the clock's zone, 01:30 EST shown as 01:30 EDT's date.
+    clock = _EasternClock(datetime(2025, 11, 2, 5, 30, tzinfo=UTC))  # 01:30 EDT
+    sync = Sync(clock=clock)
+    docs = sync.services("default").documents
+    made = docs.create(unique_name="d", ttl=3600)
+    assert made.date_created == datetime(2025, 11, 2, 5, 30, tzinfo=UTC)
+    assert made.date_created.tzinfo is UTC
+    assert made.date_expires == datetime(2025, 11, 2, 6, 30, tzinfo=UTC)
+    clock.at = datetime(2025, 11, 2, 6, 29, 59, tzinfo=UTC)  # 01:29:59 EST, fold 1
+    client = Client("AC" + "0" * 32, "token", http_client=SyncHttpClient(sync))
+    fetched = client.sync.v1.services("default").documents("d").update(data={"n": 1})
+    assert fetched.date_updated == datetime(2025, 11, 2, 6, 29, 59, tzinfo=UTC)
+    clock.at = datetime(2025, 11, 2, 6, 30, tzinfo=UTC)  # the hour is up: gone
+    with pytest.raises(NotFoundError):
+        docs("d").fetch()
+
+
+class _NoOffset(tzinfo):
+    """A ``tzinfo`` whose offset is unknown: the datetime is naive, by Python's rule."""
+
+    def utcoffset(self, dt: datetime | None) -> None:
+        return None
+
+    def dst(self, dt: datetime | None) -> None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> None:
+        return None
+
+
+class _Gives:
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def now(self) -> object:
+        return self.value
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        None,
+        "2025-01-01T00:00:00Z",
+        1735689600.0,
+        datetime(2025, 1, 1).date(),
+        datetime(2025, 1, 1),
+        datetime(2025, 1, 1, tzinfo=_NoOffset()),
+    ],
+)
+def test_a_clock_that_gives_no_aware_datetime_is_refused_and_changes_nothing(
+    given: object,
+) -> None:
+    clock = _Gives(datetime(2025, 1, 1, tzinfo=UTC))
+    sync = Sync(clock=cast(Any, clock), seed=1)
+    sync.services("default").documents.create(unique_name="d")
+    before = sync.export_state()
+    clock.value = given
+    with pytest.raises(TypeError, match="now"):
+        sync.services("default").documents.create(unique_name="e", ttl=10)
+    clock.value = datetime(2025, 1, 1, tzinfo=UTC)
+    assert sync.export_state() == before
+
+
+@pytest.mark.parametrize("clock", [ManualClock, lambda: datetime.now(UTC), "now", None.__class__])
+def test_what_is_no_clock_is_refused_when_the_sync_is_made(clock: object) -> None:
+    with pytest.raises(TypeError, match="clock must be a clock"):
+        Sync(clock=cast(Any, clock))
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (float("nan"), "finite"),
+        (float("inf"), "finite"),
+        (float("-inf"), "finite"),
+        (-1, "backwards"),
+        (1e20, "year 9999"),
+        (10**4000, "year 9999"),
+        (timedelta(days=999_999_999), "year 9999"),
+    ],
+    ids=["nan", "inf", "-inf", "negative", "1e20", "10**4000", "a timedelta too long"],
+)
+def test_a_manual_clock_refuses_an_advance_it_cannot_make_and_stays(delta: Any, words: str) -> None:
+    clock = ManualClock()
+    before = clock.now()
+    with pytest.raises(ValueError, match=words):
+        clock.advance(delta)
+    assert clock.now() == before
+    with pytest.raises(ValueError, match="outside the years 1 to 9999"):
+        clock.set(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))))
+    assert clock.now() == before
