@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from support import Delegating
 
 from sync_core import MemoryStorage
 from sync_core.storage import Key
-from sync_core.storage.base import RangeDeletes
+from sync_core.storage.base import RangeDeletes, Snapshots
 from sync_core.testing.conformance import (
     CHECKS,
     CheckFunction,
@@ -246,6 +246,59 @@ def test_a_check_names_itself_and_what_went_wrong() -> None:
     check = dict(CHECKS)["scan_limit"]
     with pytest.raises(AssertionError, match=r"^scan_limit: .*limit=0.*expected 0 keys"):
         check(IgnoresLimit)
+
+
+class SnapshotIsLive(Delegating):
+    """Its "snapshot" is the storage itself, and restoring it changes nothing."""
+
+    def snapshot(self) -> object:
+        return self.inner
+
+    def restore(self, snapshot: object) -> None:
+        pass
+
+    def clear(self) -> None:
+        cast(Any, self.inner).clear()
+
+
+class ClearLeavesATable(Delegating):
+    """``clear`` forgets one table."""
+
+    def snapshot(self) -> object:
+        return cast(Any, self.inner).snapshot()
+
+    def restore(self, snapshot: object) -> None:
+        cast(Any, self.inner).restore(snapshot)
+
+    def clear(self) -> None:
+        inner = cast(Any, self.inner)
+        for table in [name for name in inner._tables if name != "two"]:
+            for key in [key for key, _ in inner.scan(table, ())]:
+                inner.delete(table, key)
+
+
+@pytest.mark.parametrize(
+    "storage", [SnapshotIsLive, ClearLeavesATable], ids=lambda value: value.__name__
+)
+def test_broken_snapshots_are_caught(storage: StorageFactory) -> None:
+    # sync.snapshot(), restore() and reset() use them when a storage offers them: the
+    # suite passed such storages, and restore() gave the wrong state.
+    with pytest.raises(AssertionError, match=r"^snapshots: "):
+        dict(CHECKS)["snapshots"](storage)
+    assert isinstance(storage(), Snapshots)
+
+
+def test_a_close_that_raises_is_a_failure_reported_with_the_others() -> None:
+    class CloseRaises(IgnoresReverse):
+        def close(self) -> None:
+            raise RuntimeError("close failed")
+
+    with pytest.raises(AssertionError) as raised:
+        run_storage_conformance(CloseRaises)
+    report = str(raised.value)
+    assert "- scan_reverse: " in report  # the check's own failure, not hidden by close()
+    assert "- get_put_delete: close() raised RuntimeError: close failed" in report
+    assert f"{len(CHECKS)} of {len(CHECKS)} checks failed" in report  # every check ran
 
 
 def test_a_storage_that_raises_fails_the_check() -> None:

@@ -54,6 +54,13 @@ What is checked is what sync_core relies on (:mod:`sync_core.store`), and the
   block catches the exception and ends normally, the inner block's writes are kept;
   if the outer block raises, everything since it began is undone. Finished blocks
   are never undone by a later failure.
+- ``snapshot``, ``restore`` and ``clear``, for a storage that offers them
+  (:class:`~sync_core.storage.base.Snapshots`; for one that does not, this check asks
+  nothing): a snapshot that later writes, and restores, do not change; ``restore``
+  brings back exactly its tables (a table written after it is empty again); ``clear``
+  empties every table and the storage takes writes after it.
+- ``close()`` raising is a failure of the check that used the storage, reported with
+  the others, not the end of the run.
 - ``delete_range``, for a storage that offers it
   (:class:`~sync_core.storage.base.RangeDeletes`; for one that does not, these checks
   ask nothing and pass), against a ``dict`` model: prefixes of every length (the
@@ -93,6 +100,7 @@ from .basics import (
 from .end_to_end import SYNC_TABLES, _sync_end_to_end
 from .randomized import _randomized
 from .ranges import _delete_range, _delete_range_atomic
+from .snapshots import _snapshots
 from .samples import INTS, STRINGS, sample_values
 from .scans import (
     _reads_beyond_64_bits,
@@ -164,14 +172,22 @@ def run_storage_conformance(make_storage: StorageFactory, *, thorough: bool = Fa
 def _named(name: str, body: Callable[[Storage, bool], None]) -> Check:
     def run(make_storage: StorageFactory, *, thorough: bool = False) -> None:
         storage = make_storage()
+        failure: AssertionError | None = None
+        cause: BaseException | None = None
         try:
             body(storage, thorough)
         except AssertionError as err:
-            raise AssertionError(f"{name}: {err}") from err
+            failure, cause = AssertionError(f"{name}: {err}"), err
         except (Exception, _PlannedBase) as err:  # a storage that raises fails the check
-            raise AssertionError(f"{name}: raised {type(err).__name__}: {err}") from err
-        finally:
+            failure, cause = AssertionError(f"{name}: raised {type(err).__name__}: {err}"), err
+        try:
             storage.close()
+        except Exception as err:  # a method that raises: a failure, not the suite's end
+            if failure is None:
+                failure = AssertionError(f"{name}: close() raised {type(err).__name__}: {err}")
+                cause = err
+        if failure is not None:
+            raise failure from cause
 
     run.__name__ = run.__qualname__ = name
     run.__doc__ = body.__doc__
@@ -197,6 +213,7 @@ CHECKS: Final[tuple[Check, ...]] = (
     _named("atomic_nested", _atomic_nested),
     _named("delete_range", _delete_range),
     _named("delete_range_atomic", _delete_range_atomic),
+    _named("snapshots", _snapshots),
     _named("randomized", _randomized),
     _named("sync_end_to_end", _sync_end_to_end),
 )
