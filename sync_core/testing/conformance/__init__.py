@@ -100,7 +100,6 @@ from .basics import (
 from .end_to_end import SYNC_TABLES, _sync_end_to_end
 from .randomized import _randomized
 from .ranges import _delete_range, _delete_range_atomic
-from .snapshots import _snapshots
 from .samples import INTS, STRINGS, sample_values
 from .scans import (
     _reads_beyond_64_bits,
@@ -110,6 +109,7 @@ from .scans import (
     _scan_start,
     _scan_then_write,
 )
+from .snapshots import _snapshots
 from .support import _PlannedBase
 
 __all__ = [
