@@ -48,6 +48,7 @@ from ._compat import moved
 from .actor import SYSTEM
 from .errors import FORBIDDEN, IDENTITY_INVALID, Where, shown, spelled
 from .limits import MAX_IDENTITY
+from .params import plain_text
 from .rows import ObjectRow, PermissionRow, ServiceRow
 from .store import PERMISSIONS, Store
 
@@ -91,7 +92,7 @@ def check_identity(value: object) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise IDENTITY_INVALID.error("an identity may not hold a lone surrogate") from None
-    return value
+    return value if type(value) is str else plain_text(value)
 
 
 def may(

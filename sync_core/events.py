@@ -381,7 +381,7 @@ class _Delivery:
     webhook_url: str | None
 
 
-def check_callback(callback: object, what: str) -> None:
+def check_callback(callback: object, what: str, arguments: int = 1) -> None:
     """Refuse what cannot be called as a subscriber or a webhook sink is: called in the
     committing thread, its result unused. An ``async def`` function would make a
     coroutine that nothing awaits, and never run.
@@ -412,6 +412,17 @@ def check_callback(callback: object, what: str) -> None:
             f"{what} must be a plain callable, not an async function (it would never be "
             f"awaited): {name}"
         )
+    try:  # called with ``arguments`` positional arguments: it must take them
+        signature = inspect.signature(callback)
+    except (TypeError, ValueError):  # no signature to read (some builtins): trusted
+        return
+    try:
+        signature.bind(*range(arguments))
+    except TypeError as error:
+        raise TypeError(
+            f"{what} is called with {arguments} argument(s), and {callback!r} cannot take "
+            f"them: {error}"
+        ) from None
 
 
 class EventHub:
@@ -425,7 +436,7 @@ class EventHub:
 
     def __init__(self, webhook_sink: WebhookSink | None = None) -> None:
         if webhook_sink is not None:
-            check_callback(webhook_sink, "a webhook sink")
+            check_callback(webhook_sink, "a webhook sink", 2)
         self.webhook_sink = webhook_sink
         self._lock = threading.Condition(threading.Lock())
         self._subscriptions: dict[int, Subscription] = {}

@@ -228,6 +228,11 @@ class Fault:
         seed: int | str | None,
         name: str | None,
     ) -> None:
+        if not isinstance(timeout, bool):
+            raise TypeError(f"timeout must be True or False, got {timeout!r}")
+        for label, text in (("object", object), ("identity", identity), ("name", name)):
+            if text is not None and not isinstance(text, str):
+                raise TypeError(f"{label} must be text or None, got {text!r}")
         _check_choice("operation", operation, OPERATIONS)
         _check_choice("kind", kind, KINDS)
         if not timeout and (

@@ -186,7 +186,7 @@ def check_unique_name(value: object, limit: int = MAX_UNIQUE_NAME) -> str:
         )
     if not _encodable(value):
         raise UNIQUE_NAME_INVALID.error(detail="a unique name may not hold a lone surrogate")
-    return value
+    return value if type(value) is str else plain_text(value)
 
 
 def _encodable(text: str) -> bool:
@@ -229,6 +229,20 @@ def check_if_match(value: object) -> str | None:
     )
 
 
+def plain_text(value: str) -> str:
+    """``value``, an instance of a ``str`` subclass, as the plain ``str`` of its
+    characters: what it is on the wire (a ``(str, Enum)`` member is its value there, not
+    its ``str()``, ``Key.NAME``), and what every storage keeps alike.
+
+    >>> from enum import Enum
+    >>> class Key(str, Enum):
+    ...     NAME = "name"
+    >>> plain_text(Key.NAME), type(plain_text(Key.NAME)).__name__
+    ('name', 'str')
+    """
+    return str.__str__(value)
+
+
 def check_key(value: object, limit: int = MAX_MAP_KEY) -> str:
     """A Map Item key: 1 to ``limit`` characters (Twilio's 320), any characters at all.
 
@@ -249,7 +263,7 @@ def check_key(value: object, limit: int = MAX_MAP_KEY) -> str:
         )
     if not (value.isascii() or _encodable(value)):  # ASCII first: no call for most keys
         raise MAP_KEY_INVALID.error(detail="a key may not hold a lone surrogate")
-    return value
+    return value if type(value) is str else plain_text(value)
 
 
 def check_index(value: object, name: str = "index") -> int:

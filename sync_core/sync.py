@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, overload
 
@@ -162,6 +163,20 @@ class Sync:
             raise ValueError(f"auth_token must be a non-empty string, got {auth_token!r}")
         if seed is not None and sid_generator is not None:
             raise ValueError("give seed or sid_generator, not both")
+        if sid_generator is not None and not callable(sid_generator):
+            raise TypeError(
+                f"sid_generator must be callable (gen(prefix) -> SID), got {sid_generator!r}"
+            )
+        if storage is not None and not isinstance(storage, Storage):
+            raise TypeError(
+                "storage must be a Storage (get, put, delete, scan, atomic, close: "
+                f"MemoryStorage(), SqliteStorage(path)...), got {storage!r}"
+            )
+        for name, amount in (("journal_size", journal_size), ("journal_bytes", journal_bytes)):
+            if isinstance(amount, bool) or not isinstance(amount, int):
+                raise TypeError(f"{name} must be an int, got {amount!r}")
+            if not 0 <= amount <= sys.maxsize:
+                raise ValueError(f"{name} must be from 0 to {sys.maxsize}, got {amount}")
         sids: SidGenerator = (
             sid_generator
             if sid_generator is not None
@@ -233,7 +248,7 @@ class Sync:
     @webhook_sink.setter
     def webhook_sink(self, sink: WebhookSink | None) -> None:
         if sink is not None:
-            check_callback(sink, "a webhook sink")
+            check_callback(sink, "a webhook sink", 2)
         with self._engine.lock:  # between two commits
             self._engine.events.webhook_sink = sink
 

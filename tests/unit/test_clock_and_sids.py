@@ -424,3 +424,23 @@ def test_a_manual_clock_refuses_an_advance_it_cannot_make_and_stays(delta: Any, 
     with pytest.raises(ValueError, match="outside the years 1 to 9999"):
         clock.set(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))))
     assert clock.now() == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "named"),
+    [
+        ({"storage": ":memory:"}, TypeError, "storage"),
+        ({"sid_generator": 42}, TypeError, "sid_generator"),
+        ({"journal_size": 10**20}, ValueError, "journal_size"),
+        ({"journal_size": 2.5}, TypeError, "journal_size"),
+        ({"journal_size": True}, TypeError, "journal_size"),
+        ({"journal_bytes": float("nan")}, TypeError, "journal_bytes"),
+        ({"journal_bytes": -1}, ValueError, "journal_bytes"),
+    ],
+)
+def test_a_sync_argument_of_the_wrong_kind_is_refused_by_name(
+    arguments: dict[str, Any], error: type[Exception], named: str
+) -> None:
+    # They were taken, and failed at the first call (or, a NaN, silently bounded nothing).
+    with pytest.raises(error, match=named):
+        Sync(**arguments)

@@ -744,3 +744,17 @@ def test_a_partial_of_an_async_callable_is_refused_and_a_class_is_taken() -> Non
     sync.services("default").documents.create(unique_name="d")
     assert len(_Recorder.made) == 1
     handle.unsubscribe()
+
+
+def test_a_callback_that_cannot_take_its_arguments_is_refused() -> None:
+    sync = Sync(seed=1)
+    nothing: Any = lambda: None  # noqa: E731
+    one: Any = lambda url: None  # noqa: E731
+    with pytest.raises(TypeError, match="called with 1 argument"):
+        sync.subscribe(nothing)  # every delivery would log a TypeError
+    with pytest.raises(TypeError, match="called with 2 argument"):
+        Sync(webhook_sink=one)
+    with pytest.raises(TypeError, match="called with 2 argument"):
+        sync.webhook_sink = nothing
+    sync.subscribe(lambda *events: None)
+    sync.webhook_sink = lambda url, params, extra=None: None

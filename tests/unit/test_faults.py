@@ -400,3 +400,20 @@ def test_a_status_code_or_message_of_the_wrong_type_is_refused(bad: dict[str, An
     with pytest.raises(ValueError, match=r"status|code|message"):
         sync.faults.inject(**bad)
     assert sync.faults.active is False
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"identity": b"alice"},  # never matched a call: the fault never fired
+        {"identity": 5},
+        {"object": ["a"]},
+        {"name": 3.5},
+        {"timeout": "no"},  # truthy: a timeout was injected
+    ],
+)
+def test_a_selector_or_flag_of_the_wrong_type_is_refused(bad: dict[str, Any]) -> None:
+    sync = Sync(clock=ManualClock(), seed=1)
+    with pytest.raises(TypeError, match=next(iter(bad))):
+        sync.faults.inject(503, **bad)
+    assert sync.faults.active is False

@@ -15,6 +15,7 @@ import json
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -672,3 +673,35 @@ def test_a_python_int_too_long_to_write_out_is_refused_by_the_plain_api() -> Non
         assert (refusal.value.status, refusal.value.code) == (400, code)
         assert "bits" in str(refusal.value)
     assert sync.export_state() == before
+
+
+class _Name(str, Enum):  # noqa: UP042  # not StrEnum: its str() is not its value
+    """What an app may pass for text: a ``(str, Enum)`` member."""
+
+    KEY = "name"
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_a_str_subclass_is_kept_as_its_text_on_every_storage(storage: str) -> None:
+    # A (str, Enum) member is its value on the wire, but str() of it is "_Name.KEY":
+    # it was kept as the member (URLs read ".../Items/_Name.KEY", a webhook's ItemKey
+    # was the member while its signature was over "name"), and SQLite kept "name".
+    sync = Sync(storage=make_storage(storage), seed=1)
+    svc = sync.services("default")
+    svc.sync_maps.create(unique_name="m")
+    item = svc.sync_maps("m").sync_map_items.create(key=_Name.KEY, data={})
+    assert type(item.key) is str
+    assert item.url.endswith("/Items/name")
+    doc = svc.documents.create(unique_name=_Name.KEY)
+    assert type(doc.unique_name) is str
+    assert doc.unique_name == "name"
+    grant = (
+        svc.documents("name")
+        .document_permissions(_Name.KEY)
+        .update(read=True, write=False, manage=False)
+    )
+    assert grant.url.endswith("/Permissions/name")
+    made = svc.for_identity(_Name.KEY).sync_lists.create(unique_name="l")
+    assert type(made.created_by) is str
+    assert made.created_by == "name"
+    sync._check()
