@@ -519,7 +519,7 @@ def sdk_safe_unique_names() -> st.SearchStrategy[str]:
     :func:`sdk_safe_map_keys`): ``documents("a?b").fetch()`` fetches ``a``.
 
     >>> from hypothesis import given, settings
-    >>> @settings(max_examples=50, database=None)
+    >>> @settings(max_examples=20, database=None)
     ... @given(sdk_safe_unique_names())
     ... def never_unsafe(name):
     ...     assert name not in SDK_UNSAFE_KEYS and not SDK_UNSAFE_CHARACTERS & set(name)
@@ -570,7 +570,7 @@ def sdk_safe_identities() -> st.SearchStrategy[str]:
     SDK, ``"alice?x"`` is ``alice``'s permission and ``"bob%41"`` is ``bobA``'s.
 
     >>> from hypothesis import given, settings
-    >>> @settings(max_examples=50, database=None)
+    >>> @settings(max_examples=20, database=None)
     ... @given(sdk_safe_identities())
     ... def never_unsafe(identity):
     ...     assert identity not in SDK_UNSAFE_KEYS

@@ -178,7 +178,7 @@ def test_54302_is_the_real_backends_message_through_the_async_sdk(sync: Sync) ->
     assert "not matching the SID pattern [A-Z]{2}[a-f0-9]{32}" in caught.value.msg
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=25, deadline=None, database=None)
 @given(
     identity=sst.sdk_safe_identities(),
     name=sst.sdk_safe_unique_names(),
