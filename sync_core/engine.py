@@ -29,6 +29,7 @@ the engine only numbers and queues them.
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 import weakref
@@ -131,7 +132,11 @@ class Engine:
             raise TypeError(
                 f"change_retention must be a sync_core.ChangeRetention, got {change_retention!r}"
             )
-        if isinstance(clock, type) or not callable(getattr(clock, "now", None)):
+        if not callable(getattr(clock, "now", None)) or (
+            # The class itself: its now() needs an instance, unless static or a class's.
+            isinstance(clock, type)
+            and not isinstance(inspect.getattr_static(clock, "now"), staticmethod | classmethod)
+        ):
             raise TypeError(
                 "clock must be a clock: an object whose now() gives the time (ManualClock(), "
                 f"SystemClock()), got {clock!r}"

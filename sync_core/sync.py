@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Final, overload
 
 from .actor import SYSTEM
 from .changes import DEFAULT_RETENTION, ChangeRetention, read_changes
@@ -88,6 +88,11 @@ def _import_into(sync: Sync, data: object) -> None:
     import_state(sync._engine, data)  # the journal forgotten with it (on_replaced)
 
 
+#: What a storage answers (:class:`~sync_core.storage.base.Storage`), looked up as
+#: sync_core calls them (a wrapper that hands them on through ``__getattr__`` has them).
+_STORAGE_METHODS: Final = ("get", "put", "delete", "scan", "atomic", "close")
+
+
 class Sync:
     """One Twilio Sync account, in this process.
 
@@ -167,7 +172,10 @@ class Sync:
             raise TypeError(
                 f"sid_generator must be callable (gen(prefix) -> SID), got {sid_generator!r}"
             )
-        if storage is not None and not isinstance(storage, Storage):
+        if storage is not None and (
+            isinstance(storage, type)  # the class, not a storage
+            or not all(callable(getattr(storage, name, None)) for name in _STORAGE_METHODS)
+        ):
             raise TypeError(
                 "storage must be a Storage (get, put, delete, scan, atomic, close: "
                 f"MemoryStorage(), SqliteStorage(path)...), got {storage!r}"

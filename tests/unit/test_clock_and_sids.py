@@ -12,6 +12,7 @@ from twilio.rest import Client
 from sync_core import (
     Clock,
     ManualClock,
+    MemoryStorage,
     NotFoundError,
     RandomSids,
     SeededSids,
@@ -444,3 +445,30 @@ def test_a_sync_argument_of_the_wrong_kind_is_refused_by_name(
     # They were taken, and failed at the first call (or, a NaN, silently bounded nothing).
     with pytest.raises(error, match=named):
         Sync(**arguments)
+
+
+class _StaticClock:
+    """A clock that is a class: its now() is static."""
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime(2025, 1, 1, tzinfo=UTC)
+
+
+class _HandsOn:
+    """A storage wrapper that hands every call on through ``__getattr__`` (which
+    Python 3.12's ``isinstance`` of a runtime protocol does not look through)."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryStorage()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_class_with_a_static_now_is_a_clock_and_a_wrapper_is_a_storage() -> None:
+    sync = Sync(clock=cast(Any, _StaticClock), storage=cast(Any, _HandsOn()))
+    made = sync.services("default").documents.create(unique_name="d")
+    assert made.date_created == datetime(2025, 1, 1, tzinfo=UTC)
+    with pytest.raises(TypeError, match="storage must be"):
+        Sync(storage=cast(Any, MemoryStorage))  # the class: its methods need an instance

@@ -758,3 +758,27 @@ def test_a_callback_that_cannot_take_its_arguments_is_refused() -> None:
         sync.webhook_sink = nothing
     sync.subscribe(lambda *events: None)
     sync.webhook_sink = lambda url, params, extra=None: None
+
+
+def test_test_doubles_and_decorated_subscribers_are_taken() -> None:
+    # A decorator may supply arguments of the function it wraps (mock.patch does):
+    # the wrapper's own signature is the one called. A Mock(spec=f) has doubles for
+    # attributes: it is taken as it is called.
+    from unittest import mock
+
+    def handler(event: SyncEvent) -> None:
+        """A subscriber, to make a double of."""
+
+    @mock.patch("os.getcwd")
+    def patched(event: SyncEvent, fake_getcwd: Any) -> None:
+        heard.append(event.type)
+
+    heard: list[str] = []
+    sync = Sync(seed=1)
+    double = mock.Mock(spec=handler)
+    sync.subscribe(double)
+    sync.subscribe(patched)
+    sync.subscribe(mock.MagicMock())
+    sync.services("default").documents.create(unique_name="d")
+    assert heard == ["document_created"]
+    assert double.call_count == 1
