@@ -86,7 +86,8 @@ class ManualClock:
         start: the first ``now()``, timezone-aware; :data:`DEFAULT_START` if omitted.
 
     Raises:
-        ValueError: ``start`` is naive.
+        ValueError: ``start`` is naive, or outside the years 1 to 9999 in UTC.
+        TypeError: ``start`` is not a datetime.
     """
 
     def __init__(self, start: datetime | None = None) -> None:
@@ -103,6 +104,7 @@ class ManualClock:
         Raises:
             ValueError: ``delta`` is negative, not a finite number, or would take the
                 clock past the end of the calendar (year 9999); the clock stays.
+            TypeError: ``delta`` is neither a number nor a timedelta.
         """
         if isinstance(delta, timedelta):
             step = delta
@@ -110,12 +112,12 @@ class ManualClock:
         elif isinstance(delta, int | float) and not isinstance(delta, bool):
             if delta != delta or delta in (float("inf"), float("-inf")):
                 raise ValueError(f"advance takes a finite number of seconds, got {delta!r}")
-            if delta < 0:
-                raise ValueError(f"ManualClock cannot go backwards (advance by {delta:g} seconds)")
             try:
                 shown = f"{float(delta):g}"
             except OverflowError:  # an int too large for a float
-                shown = "more than 1e308"
+                shown = "more than 1e308" if delta > 0 else "less than -1e308"
+            if delta < 0:
+                raise ValueError(f"ManualClock cannot go backwards (advance by {shown} seconds)")
             try:
                 step = timedelta(seconds=delta)
             except OverflowError:
@@ -135,7 +137,9 @@ class ManualClock:
         """Move the clock to ``when``, which must not be before the current time.
 
         Raises:
-            ValueError: ``when`` is naive or earlier than ``now()``.
+            ValueError: ``when`` is naive, earlier than ``now()``, or outside the years 1
+                to 9999 in UTC.
+            TypeError: ``when`` is not a datetime.
         """
         target = _aware_utc(when, "when")
         with self._lock:

@@ -232,8 +232,9 @@ Where: TypeAlias = str | Callable[[], str]
 
 
 def shown(value: object) -> str:
-    """``repr(value)``, for a refusal's message, but for an int too long to write out
-    (Python refuses to make text of an int over 4,300 digits): its size. A refusal of
+    """``repr(value)``, for a refusal's message, but for an int of over 256 bits its
+    size (Python refuses to make text of an int over 4,300 digits; one of 78 digits is
+    long enough to read), and for what holds such an int, its type. A refusal of
     ``ttl=10**5000`` is a ``SyncError`` as any other, never that ``ValueError``.
 
     >>> shown("a"), shown(10**5000), shown([10**5000])

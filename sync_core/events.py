@@ -393,7 +393,8 @@ def check_callback(callback: object, what: str, arguments: int = 1) -> None:
     TypeError: a webhook sink must be a plain callable, not an async function (it would never be awaited): sink
 
     Raises:
-        TypeError: not callable, or an async function.
+        TypeError: not callable, an async function, or one that cannot take
+            ``arguments`` positional arguments.
     """
     if not callable(callback):
         raise TypeError(f"{what} must be callable, got {callback!r}")

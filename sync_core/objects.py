@@ -363,6 +363,8 @@ class ContainerContext(ObjectContext[R], Generic[R]):
 
         Raises:
             NotFoundError: 20404, no such service or object.
+            TypeError: ``callback`` cannot be called with the event (not callable, an
+                async function, or one that takes no argument).
         """
         return self._subscribe(callback)
 

@@ -53,12 +53,17 @@ def in_utc(clock: Clock, now: object) -> datetime:
     Raises:
         TypeError: ``now`` is not a datetime, or is naive (also a ``tzinfo`` whose
             ``utcoffset()`` is None).
+        ValueError: ``now`` is past the end of the calendar in UTC (9999-12-31T23:00
+            at -05:00).
     """
     if not isinstance(now, datetime):
         raise TypeError(f"{clock!r}.now() returned {type(now).__name__}, not a datetime")
     if now.tzinfo is None or now.utcoffset() is None:
         _naive(clock)
-    return now.astimezone(UTC)
+    try:
+        return now.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{clock!r}.now() is past the year 9999 in UTC: {now!r}") from None
 
 
 class _Transaction:

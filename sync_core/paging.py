@@ -271,7 +271,8 @@ def read_page(
             larger size asked for, or kept in a token, is clamped to it.
 
     Raises:
-        InvalidParameterError: 54454 for a bad page size, 54453 for a bad token.
+        InvalidParameterError: 54454 for a bad page size, 54453 for a bad token, 20001
+            for a bad page number.
     """
     size = effective_page_size(page_size, most)
     # ``Page`` is checked whether or not a token comes with it (a token's own number is

@@ -372,6 +372,8 @@ class ServiceContext:
 
         Raises:
             NotFoundError: 20404, no such service.
+            TypeError: ``callback`` cannot be called with the event (not callable, an
+                async function, or one that takes no argument).
         """
         engine = self._actor.engine
         with engine.operation("subscribe", self) as now:

@@ -139,8 +139,14 @@ class Sync:
             (:class:`~sync_core.ChangeRetention`): a day of events by default.
 
     Raises:
-        ValueError: a malformed ``account_sid``, or both ``seed`` and ``sid_generator``.
-        TypeError: a ``lazy_expiry`` that is not a :class:`~sync_core.LazyExpiry`.
+        ValueError: a malformed ``account_sid`` or empty ``auth_token``, both ``seed``
+            and ``sid_generator``, or a ``journal_size``/``journal_bytes`` below 0 or
+            beyond ``sys.maxsize``; a storage of another account.
+        TypeError: an argument that is not of its kind: a ``clock`` with no ``now()``,
+            a ``storage`` without the storage's methods, a ``sid_generator`` that
+            cannot be called, a ``webhook_sink`` that cannot take ``(url, params)``,
+            journal sizes that are not ints, a ``lazy_expiry``, ``limits``,
+            ``rate_limits`` or ``change_retention`` of another class.
     """
 
     def __init__(
@@ -353,6 +359,10 @@ class Sync:
         ...     _ = sync.services("default").documents(doc.sid).delete()
         >>> types
         ['document_created', 'document_removed']
+
+        Raises:
+            TypeError: ``callback`` cannot be called with the event (not callable, an
+                async function, or one that takes no argument).
         """
         with self._engine.lock:  # as every subscription: between two commits
             return self._engine.events.subscribe(callback, None, None, SYSTEM)

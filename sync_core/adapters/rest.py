@@ -950,7 +950,8 @@ def _find_target(url: str, base_url: str | None) -> _Target:
     sync_core.errors.NotFoundError: HTTP 404 error 20404: The requested resource /Services/IS1/Nothing was not found
 
     Raises:
-        SyncError: 404, the URL names no route.
+        SyncError: 404, the URL names no route; 400/20001, its path or query is no
+            UTF-8 once percent-decoded.
     """
     if url.startswith("/"):  # a path, even "//evil/v1/...": no host in it
         path, _, query_text = url.partition("?")

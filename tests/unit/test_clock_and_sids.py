@@ -413,8 +413,18 @@ def test_what_is_no_clock_is_refused_when_the_sync_is_made(clock: object) -> Non
         (1e20, "year 9999"),
         (10**4000, "year 9999"),
         (timedelta(days=999_999_999), "year 9999"),
+        (-(10**400), "backwards"),
     ],
-    ids=["nan", "inf", "-inf", "negative", "1e20", "10**4000", "a timedelta too long"],
+    ids=[
+        "nan",
+        "inf",
+        "-inf",
+        "negative",
+        "1e20",
+        "10**4000",
+        "a timedelta too long",
+        "-10**400",
+    ],
 )
 def test_a_manual_clock_refuses_an_advance_it_cannot_make_and_stays(delta: Any, words: str) -> None:
     clock = ManualClock()
@@ -472,3 +482,14 @@ def test_a_class_with_a_static_now_is_a_clock_and_a_wrapper_is_a_storage() -> No
     assert made.date_created == datetime(2025, 1, 1, tzinfo=UTC)
     with pytest.raises(TypeError, match="storage must be"):
         Sync(storage=cast(Any, MemoryStorage))  # the class: its methods need an instance
+
+
+def test_a_clock_past_the_calendar_in_utc_is_refused_and_changes_nothing() -> None:
+    clock = _Gives(datetime(2025, 1, 1, tzinfo=UTC))
+    sync = Sync(clock=cast(Any, clock), seed=1)
+    before = sync.export_state()
+    clock.value = datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))
+    with pytest.raises(ValueError, match="past the year 9999"):
+        sync.services("default").documents.create(unique_name="d")
+    clock.value = datetime(2025, 1, 1, tzinfo=UTC)
+    assert sync.export_state() == before
