@@ -239,17 +239,17 @@ def encode_data(
         _invalid(_explain(value) or str(exc))
     except RecursionError:  # a reference cycle, or far too deep
         _invalid(_explain(value) or f"data nests too deeply, the limit is {MAX_DATA_DEPTH}")
+    try:
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))  # data_size()
+    except UnicodeEncodeError:
+        _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
+    if size > limit:  # Twilio's limit first: over it, data too deep is too large too
+        raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
     # The number of brackets bounds the depth: the exact count only when it may be over.
     if text.count("{") + text.count("[") > MAX_DATA_DEPTH:
         depth = data_depth(text)
         if depth > MAX_DATA_DEPTH:
             _invalid(f"data nests {depth} levels deep, the limit is {MAX_DATA_DEPTH}")
-    try:
-        size = len(text) if text.isascii() else len(text.encode("utf-8"))  # data_size()
-    except UnicodeEncodeError:
-        _invalid("data holds a lone surrogate, which has no UTF-8 encoding")
-    if size > limit:
-        raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
     if parsed:
         # Parsed from JSON text: made of JSON values only, and a fresh object nobody
         # else holds, so it is the copy (what decoding ``text`` would give, equal).

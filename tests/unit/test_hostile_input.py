@@ -705,3 +705,23 @@ def test_a_str_subclass_is_kept_as_its_text_on_every_storage(storage: str) -> No
     assert type(made.created_by) is str
     assert made.created_by == "name"
     sync._check()
+
+
+def test_data_over_twilios_size_is_413_however_deep() -> None:
+    # Twilio's 16 KiB comes first: data over it is 413/54006 also when it nests deeper
+    # than sync_core's own depth limit (it was 400/54008); under it, deep data is 54008.
+    sync = Sync(seed=1)
+    docs = sync.services("default").documents
+    deep: dict[str, Any] = {"pad": "x" * 20_000}
+    for _ in range(MAX_DATA_DEPTH + 1):
+        deep = {"a": deep}
+    with pytest.raises(SyncError) as too_large:
+        docs.create(data=deep)
+    assert (too_large.value.status, too_large.value.code) == (413, 54006)
+    shallow_deep: dict[str, Any] = {}
+    for _ in range(MAX_DATA_DEPTH + 1):
+        shallow_deep = {"a": shallow_deep}
+    with pytest.raises(SyncError) as too_deep:
+        docs.create(data=shallow_deep)
+    assert (too_deep.value.status, too_deep.value.code) == (400, 54008)
+    assert docs.list() == []
