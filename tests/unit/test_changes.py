@@ -909,6 +909,14 @@ def test_a_follower_of_default_by_name_is_told_when_the_name_is_another_services
         sync.changes(new_sid, after=last)
 
 
+def minute_feed_with_a_document(clock: ManualClock) -> tuple[Sync, str]:
+    """A Sync keeping a minute of events, and a Service of it holding a Document "d"."""
+    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=1)))
+    sid = sync.services.create().sid
+    sync.services(sid).documents.create(unique_name="d")
+    return sync, sid
+
+
 def forgotten(sync: Sync, sid: str, after: int) -> None:
     """Nothing is kept of the deleted Service ``sid``: no counter, and its feed a 404."""
     assert not [key for key, _ in sync.storage.scan("counters", ()) if sid in str(key[0])]
@@ -921,9 +929,7 @@ def test_a_read_that_empties_a_deleted_services_feed_forgets_it_as_the_walk_does
     clock: ManualClock,
 ) -> None:
     # Whether its counters were forgotten depended on whether someone read its feed.
-    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=1)))
-    sid = sync.services.create().sid
-    sync.services(sid).documents.create(unique_name="d")
+    sync, sid = minute_feed_with_a_document(clock)
     sync.services(sid).delete()
     assert [e.sequence for e in sync.changes(sid)] == [1, 2]
     clock.advance(120)
@@ -937,9 +943,7 @@ def test_a_service_deleted_with_nothing_left_to_announce_is_forgotten_at_once(
 ) -> None:
     # Its events pruned already, and no object left: the delete records no event, and
     # neither the walk nor a read would ever meet its counter again.
-    sync = Sync(clock=clock, seed=1, change_retention=ChangeRetention(age=timedelta(minutes=1)))
-    sid = sync.services.create().sid
-    sync.services(sid).documents.create(unique_name="d")
+    sync, sid = minute_feed_with_a_document(clock)
     sync.services(sid).documents("d").delete()
     clock.advance(120)
     assert sync.changes(sid, after=2) == []  # alive: nothing new
