@@ -54,7 +54,7 @@ import attrs
 
 from .errors import NOT_FOUND, SyncError
 from .events import Change, SyncEvent
-from .lookup import resolve_service, service_path
+from .lookup import DEFAULT_SERVICE_NAME, resolve_service, service_path
 from .sids import is_sid
 from .store import Store
 
@@ -144,7 +144,8 @@ class ChangesGoneError(LookupError):
     - ``"pruned"``: those after ``after`` fell out of the retention window; ``oldest``
       is the oldest sequence still kept after ``after`` (``latest + 1`` when none is);
     - ``"ahead"``: ``after`` is beyond ``latest``, the service's last sequence (its
-      state was reset, restored or imported since the follower read it);
+      state was reset, restored or imported since the follower read it; a state
+      without the service at all makes its SID a :class:`~sync_core.NotFoundError`);
     - ``"rewound"``: the event the follower passed as ``after`` is not the one the feed
       now holds under its number (a restore or import rewound the feed, and new events
       took the numbers again).
@@ -217,6 +218,8 @@ class ChangeFeed:
         """Keep the event of ``change`` numbered ``sequence`` (``event``, if it is built
         already); every :data:`_PRUNE_EVERY` events, prune one service."""
         self.store.put_change(change, sequence, account_sid, event)
+        if change.recorded is not None:  # an expiry, removed after its instant
+            self.store.put_change_time(change.row.service_sid, sequence, change.recorded)
         self._recorded += 1
         if self._recorded >= _PRUNE_EVERY:
             self._recorded = 0
@@ -275,7 +278,8 @@ class ChangeFeed:
         (:meth:`~sync_core.store.Store.drop_changes_through`). Then the oldest left are
         read, a batch at a time, and those out of the age window before the first within
         it go as one run a batch (an event dated out of order is judged by its own date:
-        it waits for those before it).
+        it waits for those before it; an expiry removed after its instant, by when it
+        was committed, :meth:`~sync_core.store.Store.change_time`).
         """
         store, retention = self.store, self.retention
         head = store.oldest_change(service_sid)
@@ -305,7 +309,7 @@ class ChangeFeed:
             events = store.changes_from(service_sid, first - 1, wanted)
             out = 0
             for event in events:
-                if event.date > cutoff:
+                if event.date > cutoff or store.change_time(event) > cutoff:
                     break
                 out += 1
             if out:
@@ -328,7 +332,8 @@ class ChangeFeed:
         handled: SyncEvent | None = None,
     ) -> list[SyncEvent]:
         """Up to ``limit`` kept events of ``service_sid`` numbered above ``after``, each
-        within the window (an event dated out of order is judged by its own date).
+        within the window (an event dated out of order is judged by its own date; an
+        expiry removed after its instant, by when it was committed).
 
         Raises:
             ChangesGoneError: the events right after ``after`` are no longer kept,
@@ -356,7 +361,9 @@ class ChangeFeed:
         events = store.changes_from(service_sid, after, limit)
         expected = after + 1
         for at, event in enumerate(events):
-            if event.sequence != expected or (cutoff is not None and event.date <= cutoff):
+            if event.sequence != expected or (
+                cutoff is not None and event.date <= cutoff and store.change_time(event) <= cutoff
+            ):
                 events = events[:at]  # a hole: what follows is read after it, or refused
                 break
             expected += 1
@@ -371,7 +378,7 @@ class ChangeFeed:
         cutoff = self._cutoff(now)
         while events := self.store.changes_from(service_sid, after, _PRUNE_BATCH):
             for event in events:
-                if cutoff is None or event.date > cutoff:
+                if cutoff is None or event.date > cutoff or self.store.change_time(event) > cutoff:
                     return event.sequence
             after = events[-1].sequence
         return latest + 1
@@ -406,9 +413,13 @@ def _check_args(service: object, after: object, limit: object, wait: object) -> 
         raise ValueError(f"limit must be an int from 1 to {MAX_LIMIT}, got {limit!r}")
     if isinstance(wait, bool) or not isinstance(wait, int | float) or not wait >= 0:
         raise ValueError(f"wait must be a number of seconds >= 0, got {wait!r}")
-    if math.isinf(wait):
+    try:
+        seconds = float(wait)
+    except OverflowError:  # an int too large for a float
+        seconds = math.inf
+    if math.isinf(seconds):
         raise ValueError("wait must be finite")
-    return float(wait)
+    return seconds
 
 
 def read_changes(
@@ -435,6 +446,10 @@ def read_changes(
         while True:
             with engine.operation("changes") as now:
                 feed = engine.feed
+                # The default Service, made by this read: a refusal does not keep it.
+                made = (
+                    service == DEFAULT_SERVICE_NAME and engine.store.service_named(service) is None
+                )
                 sid = _service_sid(engine, service, now)
                 generation = engine.generation
                 try:
@@ -453,8 +468,10 @@ def read_changes(
                         else feed.read(sid, position, limit, now, handled)
                     )
                     gone = None
-                except (ChangesGoneError, _Forgotten) as error:  # raised once what the read
-                    gone = error  # trimmed (and forgot) is kept
+                except (ChangesGoneError, _Forgotten) as error:
+                    if made:  # refused: the default Service goes back, its SID unspent
+                        raise
+                    gone = error  # raised once what the read trimmed (and forgot) is kept
             if isinstance(gone, _Forgotten):  # nothing under that SID any more
                 raise NOT_FOUND.error(path=service_path(service))
             if gone is not None:

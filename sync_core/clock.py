@@ -21,12 +21,29 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
-from typing import Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 __all__ = ["DEFAULT_START", "Clock", "ManualClock", "SystemClock"]
 
 #: Where a :class:`ManualClock` starts when given no ``start``.
 DEFAULT_START: Final = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def seconds_shown(amount: float | Fraction) -> str:
+    """A number of seconds for a person, however large (a Python int, or a JSON number
+    read exactly, has no bound): in refusals of a clock's step or a token's times.
+
+    >>> from fractions import Fraction
+    >>> seconds_shown(1.5), seconds_shown(Fraction(3, 2)), seconds_shown(-(10**400))
+    ('1.5', '1.5', 'less than -1e308')
+    """
+    try:
+        return f"{float(amount):g}"
+    except OverflowError:  # an int, or a fraction, too large for a float
+        return "more than 1e308" if amount > 0 else "less than -1e308"
 
 
 @runtime_checkable
@@ -112,10 +129,7 @@ class ManualClock:
         elif isinstance(delta, int | float) and not isinstance(delta, bool):
             if delta != delta or delta in (float("inf"), float("-inf")):
                 raise ValueError(f"advance takes a finite number of seconds, got {delta!r}")
-            try:
-                shown = f"{float(delta):g}"
-            except OverflowError:  # an int too large for a float
-                shown = "more than 1e308" if delta > 0 else "less than -1e308"
+            shown = seconds_shown(delta)
             if delta < 0:
                 raise ValueError(f"ManualClock cannot go backwards (advance by {shown} seconds)")
             try:

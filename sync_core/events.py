@@ -183,7 +183,10 @@ class Change(NamedTuple):
 
     ``row`` is the Document, Map, List or Stream as it now is; ``item`` the item
     concerned, as it now is (or was, for a removal); ``data`` and ``previous`` the JSON
-    text after and before; ``when`` the instant of the change (an expiry's own instant).
+    text after and before; ``when`` the instant of the change (an expiry's own instant);
+    ``recorded`` the instant it was committed when that is later than ``when`` (an
+    expiry removed after its instant: the change feed keeps it for its retention from
+    then, :mod:`sync_core.changes`), else None.
     """
 
     type: str
@@ -195,6 +198,7 @@ class Change(NamedTuple):
     previous: str | None = None
     message_sid: str | None = None
     expired: bool = False
+    recorded: datetime | None = None
 
 
 def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:

@@ -126,11 +126,15 @@ class Expiry:
         store = self._store
         while (due := self.first_due(now)) is not None:
             assert due.date_expires is not None
-            remove_expired(store, due, due.date_expires, emit)
+            remove_expired(store, due, due.date_expires, emit, now)
 
 
-def remove_expired(store: Store, due: ObjectRow | ItemRow, when: datetime, emit: Emit) -> None:
-    """Remove ``due``, which expired, dated ``when``, and announce it (``expired=True``).
+def remove_expired(
+    store: Store, due: ObjectRow | ItemRow, when: datetime, emit: Emit, now: datetime
+) -> None:
+    """Remove ``due``, which expired, dated ``when``, and announce it (``expired=True``),
+    at ``now`` (the change feed keeps its event for its retention from ``now``: an
+    expiry removed long after its instant, once a server is back, is still new).
 
     An object goes with its items and permissions (one event); an item is a removal
     like any other (:func:`~sync_core.containers.remove_item`): its container counts
@@ -145,6 +149,7 @@ def remove_expired(store: Store, due: ObjectRow | ItemRow, when: datetime, emit:
                 when=when,
                 previous=due.data,
                 expired=True,
+                recorded=now if now > when else None,
             )
         )
         store.delete_object(due)
@@ -161,5 +166,6 @@ def remove_expired(store: Store, due: ObjectRow | ItemRow, when: datetime, emit:
             item=due,
             previous=due.data,
             expired=True,
+            recorded=now if now > when else None,
         )
     )

@@ -125,6 +125,14 @@ class Journal:
         #: Each entry kept, weighed by :func:`_weight`.
         self._entries: BoundedLog[_Kept | JournalEntry] = BoundedLog(size, max_bytes)
         self._lock = threading.Lock()
+        self._epoch = 0
+
+    @property
+    def epoch(self) -> int:
+        """How many times it was cleared: a request begun before a clear (a reset, a
+        restore or an import while it ran) gives it to :meth:`add`, which then keeps
+        nothing of it."""
+        return self._epoch
 
     @property
     def size(self) -> int:
@@ -160,13 +168,18 @@ class Journal:
         status: int,
         code: int | None = None,
         fault: str | None = None,
+        *,
+        since: int | None = None,
     ) -> None:
         """Write down the entry of these fields, as :meth:`record` does, without making
-        the :class:`JournalEntry` until it is read."""
+        the :class:`JournalEntry` until it is read; nothing if ``since`` (the
+        :attr:`epoch` when the request began) is not the epoch now: the state it was
+        answered from was replaced, and the journal forgotten, meanwhile."""
         if self._entries.size:
             weight = _weight(url, query, form)
             with self._lock:
-                self._entries.append((method, url, query, form, status, code, fault), weight)
+                if since is None or since == self._epoch:
+                    self._entries.append((method, url, query, form, status, code, fault), weight)
 
     @property
     def entries(self) -> list[JournalEntry]:
@@ -180,9 +193,10 @@ class Journal:
             return list(kept)  # type: ignore[arg-type]  # every one made above
 
     def clear(self) -> None:
-        """Forget every request."""
+        """Forget every request (and those under way: :attr:`epoch`)."""
         with self._lock:
             self._entries.clear()
+            self._epoch += 1
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)

@@ -269,7 +269,7 @@ class LazySweep(Expiry):
                 continue
             lag = timedelta(microseconds=removal - cast(int, key[0]))
             assert row.date_expires is not None
-            remove_expired(store, row, row.date_expires + lag, emit)
+            remove_expired(store, row, row.date_expires + lag, emit, now)
 
     def _row(self, kind: str | None, key: Key) -> ObjectRow | ItemRow | None:
         """The object or item of the expiry entry ``key`` of ``kind``'s index, if any."""

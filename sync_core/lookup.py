@@ -62,10 +62,19 @@ def new_sid(engine: Engine, prefix: str, taken: Callable[[str], bool]) -> str:
 
 
 def new_service(engine: Engine, now: datetime, **settings: Any) -> ServiceRow:
-    """A new Service made ``now`` with ``settings`` (checked by the caller), stored."""
+    """A new Service made ``now`` with ``settings`` (checked by the caller), stored.
+
+    Its SID is none a Service has, nor one a deleted Service's change feed still keeps
+    events under (a seeded process started again over a durable storage replays the
+    SIDs it made: the new Service must not take the old one's numbers and events).
+    """
     store = engine.store
     row = ServiceRow(
-        sid=new_sid(engine, "IS", lambda sid: store.service(sid) is not None),
+        sid=new_sid(
+            engine,
+            "IS",
+            lambda sid: store.service(sid) is not None or store.last_sequence(sid) > 0,
+        ),
         account_sid=engine.account_sid,
         seq=store.next_seq("services"),
         date_created=now,

@@ -52,7 +52,7 @@ it; the store only keeps every row and its index entries together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final, NamedTuple, cast
 
 from .events import Change, SyncEvent, event_fields, event_from_fields, make_event
@@ -72,6 +72,9 @@ EXPIRY: Final = "expiry"
 COUNTERS: Final = "counters"
 PERMISSIONS: Final = "permissions"
 CHANGES: Final = "changes"
+#: When the feed's events dated before their commit (expiries removed after their
+#: instant) were committed, in microseconds: what their age is judged by.
+CHANGE_TIMES: Final = "change_times"
 #: The entry of ``counters`` naming the account whose state the storage holds.
 ACCOUNT: Final = "account"
 #: Item kind -> (its table, its expiry table).
@@ -96,6 +99,7 @@ TABLES: Final = (
     PERMISSIONS,
     COUNTERS,
     CHANGES,
+    CHANGE_TIMES,
 )
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -382,12 +386,30 @@ class Store:
             event = make_event(change, sequence=sequence, account_sid=account_sid)
         self.storage.put(CHANGES, (event.service_sid, sequence), event)
 
+    def put_change_time(self, service_sid: str, sequence: int, recorded: datetime) -> None:
+        """Note that the event numbered ``sequence`` of ``service_sid``, dated earlier, was
+        committed at ``recorded`` (:meth:`change_time`)."""
+        self.storage.put(CHANGE_TIMES, (service_sid, sequence), micros(recorded))
+
+    def change_time(self, event: SyncEvent) -> datetime:
+        """When the feed's ``event`` was committed: its date, or the later instant an
+        expiry removed after its instant was committed at (what its age is judged by)."""
+        if event.expired:
+            recorded: int | None = self.storage.get(  # type: ignore[assignment]
+                CHANGE_TIMES, (event.service_sid, event.sequence)
+            )
+            if recorded is not None:
+                return _EPOCH + timedelta(microseconds=recorded)
+        return event.date
+
     def drop_changes_through(self, service_sid: str, first: int, sequence: int) -> int:
         """Remove the events of ``service_sid`` numbered from ``first`` (the oldest kept)
-        to ``sequence``; how many. One ``delete_range`` when the storage offers it; else
-        a ``delete`` a number, and a read to step over each number not kept (a hole)."""
+        to ``sequence``, and their commit times; how many events. One ``delete_range``
+        when the storage offers it; else a ``delete`` a number, and a read to step over
+        each number not kept (a hole)."""
         if first > sequence:
             return 0
+        self._drop_change_times(service_sid, sequence)
         if self._delete_range is not None:
             return self._delete_range(CHANGES, (service_sid,), (service_sid, sequence))
         removed, delete = 0, self.storage.delete
@@ -401,6 +423,20 @@ class Store:
                 break
             first = following[0].sequence
         return removed
+
+    def _drop_change_times(self, service_sid: str, sequence: int) -> None:
+        """Remove the commit times of the events of ``service_sid`` numbered up to
+        ``sequence`` (few are kept: a scan finds them)."""
+        if self._delete_range is not None:
+            self._delete_range(CHANGE_TIMES, (service_sid,), (service_sid, sequence))
+            return
+        gone = []
+        for key, _ in self.storage.scan(CHANGE_TIMES, (service_sid,)):
+            if cast(int, key[1]) > sequence:
+                break
+            gone.append(key)
+        for key in gone:
+            self.storage.delete(CHANGE_TIMES, key)
 
     def change(self, service_sid: str, sequence: int) -> SyncEvent | None:
         """The event numbered ``sequence`` of ``service_sid``, if the feed keeps it."""
@@ -593,6 +629,11 @@ class Store:
             event = _event(value)
             assert (event.service_sid, event.sequence) == (service_sid, sequence)
             assert cast(int, sequence) <= self.last_sequence(cast(str, service_sid))
+        for (service_sid, sequence), recorded in self._entries(CHANGE_TIMES):
+            kept = self.change(cast(str, service_sid), cast(int, sequence))
+            assert kept is not None, f"a commit time of no event {sequence}"
+            assert kept.expired, f"a commit time of no expiry {sequence}"
+            assert micros(kept.date) < cast(int, recorded)
 
 
 class _Copy(NamedTuple):

@@ -9,7 +9,9 @@ Rules (SEMANTICS.md, "Streams"): a Stream is a named object like a Document (sid
 ``TO...`` or unique name, ``ttl``, expiry) but has no data and no revision. A message's
 ``data`` is a JSON object of at most 4,096 bytes (413/54006 above, 400/54251 when null);
 publishing returns ``{sid: "TZ...", data}`` and delivers a ``stream_message_published``
-event to the current subscribers only. Messages are never stored or listed.
+event to the current subscribers only. Messages are never listed nor fetched: no
+resource holds them. Like every event, a message's is kept by the change feed for its
+retention (:mod:`sync_core.changes`: what another process's subscribers hear it by).
 
 >>> from sync_core import Sync
 >>> streams = Sync(seed=13).services("default").sync_streams
@@ -153,7 +155,8 @@ class StreamMessageList:
         return f"{self._actor.service_path}/Streams/{self._stream}/Messages"
 
     def create(self, data: JsonData | None) -> StreamMessageRecord:
-        """Publish ``data`` to the Stream's current subscribers; it is not stored.
+        """Publish ``data`` to the Stream's current subscribers; no resource keeps it
+        (the change feed keeps its event, as every event's, for its retention).
 
         Cost: O(log n) plus the delivery to the subscribers.
 
@@ -197,7 +200,7 @@ class StreamMessageList:
 class SyncStreamRecord(NamedRecord, ObjectInstance, Instance[SyncStreamContext]):
     """A Sync Stream, as ``...sync_streams(sid).fetch()`` returns it.
 
-    A Stream has no data and no revision: it carries messages, which are never stored.
+    A Stream has no data and no revision: it carries messages, which no resource keeps.
     Like twilio-python's ``SyncStreamInstance`` it also acts, as the identity that read
     it: ``fetch``, ``update``, ``delete`` (and their ``_async`` twins) and
     ``stream_messages``.

@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from .acl import check_identity
 from .actor import SYSTEM
+from .clock import seconds_shown
 from .errors import (
     ACCESS_TOKEN_EXPIRED,
     ACCESS_TOKEN_GRANTS_INVALID,
@@ -303,7 +304,7 @@ def _expiry(claims: dict[str, Any], now: datetime) -> datetime:
     since = issued if issued is not None else starts if starts is not None else at
     if expires - since > MAX_ACCESS_TOKEN_LIFETIME:
         raise ACCESS_TOKEN_TTL_TOO_LONG.error(
-            f"the token is valid for {_seconds(expires - since)} seconds, more than "
+            f"the token is valid for {seconds_shown(expires - since)} seconds, more than "
             f"{MAX_ACCESS_TOKEN_LIFETIME} (24 hours)"
         )
     # Less than a day after now: a datetime holds it, but near the end of its calendar.
@@ -318,20 +319,7 @@ def _shown(instant: Fraction) -> str:
     try:
         return (_EPOCH + timedelta(microseconds=round(instant * 1_000_000))).isoformat()
     except OverflowError:
-        return f"{_seconds(instant)} seconds since the epoch"
-
-
-def _seconds(amount: Fraction) -> str:
-    """A number of seconds for a person, however large (JSON's integers have no bound).
-
-    >>> from fractions import Fraction
-    >>> _seconds(Fraction(3, 2)), _seconds(Fraction(10**400))
-    ('1.5', 'more than 1e308')
-    """
-    try:
-        return f"{float(amount):g}"
-    except OverflowError:
-        return "more than 1e308" if amount > 0 else "less than -1e308"
+        return f"{seconds_shown(instant)} seconds since the epoch"
 
 
 def _grants(claims: dict[str, Any]) -> tuple[str, str]:

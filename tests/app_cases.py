@@ -95,7 +95,9 @@ class AppCases(ABC):
         self.check(client.request("GET", f"{docs}/d"), 200)
         stale = client.request("POST", f"{docs}/d", form={"Data": "{}"}, headers={"If-Match": "9"})
         assert self.check(stale, 412).json()["code"] == 20412
-        self.check(client.request("PATCH", f"{docs}/d"), 405)
+        assert self.check(client.request("PATCH", f"{docs}/d"), 405).headers["allow"] == (
+            "DELETE, GET, POST"
+        )
         self.check(client.request("GET", f"{docs}/nope"), 404)
         gone = self.check(client.request("DELETE", f"{docs}/d"), 204)
         assert gone.body == b""
@@ -288,6 +290,24 @@ class AppCases(ABC):
         made = client.request("POST", "/v1/Services", form={"FriendlyName": "x"}, headers=right)
         self.check(made, 201)
         assert [s.friendly_name for s in sync.services.list()] == ["x"]
+
+    def test_auth_takes_a_non_ascii_token_as_requests_and_aiohttp_send_it(self) -> None:
+        """``requests`` (the twilio SDK's) encodes Basic credentials as Latin-1, aiohttp
+        as UTF-8 by default: a token beyond ASCII is let through either way, and only
+        it."""
+        sync = new_sync(auth_token="s\u00e9cret")
+        client = self.client(sync, auth=True)
+        for encoding in ("latin-1", "utf-8"):
+            credentials = f"{sync.account_sid}:s\u00e9cret".encode(encoding)
+            right = {"Authorization": "Basic " + b64encode(credentials).decode("ascii")}
+            made = client.request(
+                "POST", "/v1/Services", form={"FriendlyName": encoding}, headers=right
+            )
+            self.check(made, 201)
+        wrong = f"{sync.account_sid}:s\u00e8cret".encode("latin-1")
+        refused = {"Authorization": "Basic " + b64encode(wrong).decode("ascii")}
+        self.check(client.request("POST", "/v1/Services", headers=refused), 401)
+        assert [s.friendly_name for s in sync.services.list()] == ["latin-1", "utf-8"]
 
     # -- an injected timeout
 
@@ -485,6 +505,11 @@ class AppCases(ABC):
             {"base_url": "127.0.0.1:8000"},
             {"base_url": "ftp://host"},
             {"base_url": "http://host/v1?x=1"},
+            {"base_url": " http://host"},
+            {"base_url": "http://host\n.example"},
+            {"base_url": "http://host y"},
+            {"base_url": "http://host:99999"},
+            {"base_url": "http://:8000"},
             {"max_body": -1},
             {"max_body": 1.5},
             {"control_prefix": "_sync_core"},

@@ -358,9 +358,16 @@ class HttpCore:
         except (binascii.Error, ValueError):
             return False
         user, colon, password = decoded.partition(b":")
-        # Both compared, in constant time, whatever the first gives.
+        # Both compared, in constant time, whatever the first gives. A token beyond
+        # ASCII is taken as UTF-8 (aiohttp's) and as Latin-1 (requests', the SDK's).
         right_user = hmac.compare_digest(user, self.sync.account_sid.encode())
-        right_password = hmac.compare_digest(password, self.sync.auth_token.encode("utf-8"))
+        token = self.sync.auth_token
+        right_password = hmac.compare_digest(password, token.encode("utf-8"))
+        if not token.isascii():
+            latin = token.encode("latin-1", "replace")
+            right_password |= (
+                hmac.compare_digest(password, latin) and latin.decode("latin-1") == token
+            )
         return bool(colon) and right_user and right_password
 
     # -- the answer

@@ -701,18 +701,22 @@ def normalize_base_url(base_url: str) -> str:
 
     Raises:
         TypeError: ``base_url`` is not a string.
-        ValueError: it is not an absolute http(s) URL, or it has a query or fragment.
+        ValueError: it is not an absolute http(s) URL (a host, a port from 0 to 65535,
+            no space nor control character: it is written into every answer's URLs),
+            or it has a query or fragment.
     """
     if not isinstance(base_url, str):
         raise TypeError(f"base_url must be a string, got {type(base_url).__name__}")
     try:
         parts = urlsplit(base_url)
+        _ = parts.port  # a port beyond 65535, or not a number, is a ValueError
     except ValueError:
         parts = None
     if (
         parts is None
+        or any(char.isspace() or not char.isprintable() for char in base_url)
         or parts.scheme not in ("http", "https")
-        or not parts.netloc
+        or not parts.hostname
         or parts.query
         or parts.fragment
         or "?" in base_url
@@ -831,6 +835,9 @@ class RestApi:
         A header whose value is ``None`` is no header."""
         verb = str(method).upper()
         fault = None
+        journal = self.sync.journal
+        epoch = journal.epoch  # a request of a state replaced meanwhile is not written down
+        allowed = None
         try:
             asked, given = query, form  # what the handler reads
             if data and not isinstance(data, Mapping):
@@ -860,9 +867,11 @@ class RestApi:
             if error.detail is not None:
                 logger.debug("%s %s: %s", method, url, error)
             answer, fault = _error(error), error.fault
+            if allowed is not None:  # a 405 says which methods the resource takes (RFC 9110)
+                answer.headers["Allow"] = allowed
         except FaultTimeout as timeout:  # an injected one: no answer at all, the
             # caller's transport times out; written down with status 0
-            self.sync.journal.add(verb, str(url), query, form, 0, None, timeout.fault.name)
+            journal.add(verb, str(url), query, form, 0, None, timeout.fault.name, since=epoch)
             raise
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
@@ -870,7 +879,7 @@ class RestApi:
         # Every request is written down in the Sync's journal with how it was answered
         # (query and form as given: a handler never changes the request's).
         code = answer.body.get("code") if answer.status >= 400 and answer.body else None
-        self.sync.journal.add(verb, str(url), query, form, answer.status, code, fault)
+        journal.add(verb, str(url), query, form, answer.status, code, fault, since=epoch)
         return answer
 
 

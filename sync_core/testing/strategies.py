@@ -655,14 +655,17 @@ def list_indexes() -> st.SearchStrategy[int]:
 
 
 def invalid_list_indexes() -> st.SearchStrategy[object]:
-    """Invalid List Item indexes, 400/54458: negative, fractions, bools, non-numeric text.
+    """Invalid List Item indexes, 400/54458, as an item's index and as ``from_``:
+    negative, fractions, bools, non-numeric text (not empty text: an empty ``From`` is
+    none, the whole List).
 
     >>> from hypothesis import find
     >>> find(invalid_list_indexes(), lambda i: type(i) is int and i > -2)
     -1
     """
     negative = st.integers(max_value=-1)
-    return st.one_of(negative, negative.map(str), _fractions(), st.booleans(), _non_integer_text())
+    blank_is_unset = _non_integer_text().filter(lambda text: text != "")
+    return st.one_of(negative, negative.map(str), _fractions(), st.booleans(), blank_is_unset)
 
 
 def page_sizes() -> st.SearchStrategy[int]:

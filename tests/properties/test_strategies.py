@@ -368,6 +368,7 @@ def test_invalid_list_indexes_are_54458(index: Any) -> None:
     refused(400, 54458, items(index).fetch)
     refused(400, 54458, lambda: items(index).update(data={"v": 1}))
     refused(400, 54458, items(index).delete)
+    refused(400, 54458, lambda: items.list(from_=index))
     assert [i.data for i in items.list()] == [{"at": 0}]
 
 

@@ -21,6 +21,7 @@ from support import Delegating
 from sync_core import (
     ChangeRetention,
     ChangesGoneError,
+    LazyExpiry,
     ManualClock,
     MemoryStorage,
     NotFoundError,
@@ -172,6 +173,62 @@ def test_a_deleted_service_feed_is_read_by_its_sid(sync: Sync) -> None:
     ]
 
 
+def test_a_seeded_process_started_again_gives_no_service_a_kept_feeds_sid(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """A process started again with the same seed over the same file replays its SIDs:
+    a new Service (``default`` made again too) does not take the SID of a deleted one
+    whose events the feed still keeps, so neither feed holds the other's events."""
+    path = tmp_path / "again.db"
+    first = Sync(storage=SqliteStorage(path), clock=clock, seed=1)
+    old = first.services.create(friendly_name="old").sid
+    first.services(old).documents.create(data={"v": "old"})
+    first.services(old).delete()
+    first.services("default").documents.create(data={"v": 1})
+    default = first.services("default").fetch().sid
+    handled = first.changes("default")[-1]
+    first.services("default").delete()
+    kept = [(e.sequence, e.type) for e in first.changes(old)]
+    first.storage.close()
+    again = Sync(storage=SqliteStorage(path), clock=clock, seed=1)
+    new = again.services.create(friendly_name="new").sid
+    again.services(new).documents.create(data={"v": "new"})
+    again.services("default").documents.create(data={"v": 2})
+    assert new != old
+    assert again.services("default").fetch().sid not in (old, default)
+    assert [(e.sequence, e.type) for e in again.changes(new)] == [(1, "document_created")]
+    assert [(e.sequence, e.type) for e in again.changes(old)] == kept
+    with pytest.raises(ChangesGoneError) as gone:
+        again.changes("default", after=handled)
+    assert gone.value.reason == "rewound"
+    again._check()
+    again.storage.close()
+
+
+def test_a_refused_read_of_the_default_service_does_not_make_it(clock: ManualClock) -> None:
+    """Asked for changes after 5 of a ``default`` not made yet (410, ``"ahead"``), or
+    given another Service's event: refused, nothing is made and no seeded SID is spent,
+    as for any refused request; a read that is answered makes it, as a REST read does."""
+    sync = Sync(clock=clock, seed=1)
+    other = Sync(clock=ManualClock(), seed=3)
+    stranger = other.services("default").documents.create()
+    handled = other.changes("default")[-1]
+    assert stranger.service_sid == handled.service_sid
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes("default", after=5)
+    assert gone.value.reason == "ahead"
+    with pytest.raises(ChangesGoneError) as rewound:
+        sync.changes("default", after=handled)
+    assert rewound.value.reason == "rewound"
+    control = Control(sync, "/_c")
+    assert control.handle("GET", "/_c/changes/default", {"after": "3"}, b"").status == 410
+    assert sync.export_state()["services"] == []
+    assert sync.services.create().sid == Sync(clock=ManualClock(), seed=1).services.create().sid
+    fresh = Sync(clock=clock, seed=1)
+    assert fresh.changes("default") == []
+    assert [s.unique_name for s in fresh.services.list()] == ["default"]
+
+
 def test_an_unknown_service_is_a_404(sync: Sync) -> None:
     with pytest.raises(NotFoundError):
         sync.changes("IS" + "0" * 32)
@@ -190,6 +247,7 @@ def test_an_unknown_service_is_a_404(sync: Sync) -> None:
         ({"wait": -1}, ValueError),
         ({"wait": float("nan")}, ValueError),
         ({"wait": float("inf")}, ValueError),
+        ({"wait": 10**400}, ValueError),
     ],
 )
 def test_bad_arguments_are_refused_and_change_nothing(
@@ -575,6 +633,82 @@ def test_events_dated_out_of_order_are_judged_by_their_own_date(tmp_path: Path) 
     assert [e.sequence for e in one.changes(sid, after=2)] == [3]
     one.storage.close()
     two.storage.close()
+
+
+def test_an_expiry_removed_days_after_its_instant_is_new_to_a_follower(
+    sync: Sync, clock: ManualClock
+) -> None:
+    """A removal by expiry is dated at the instant of expiry, and committed when the next
+    operation comes, two days later here: a follower that handled everything before it
+    reads it (it is not gone the moment it is made), and it is kept for the retention's
+    day from its commit, then pruned with what is noted of it."""
+    home = sync.services("default")
+    start = clock.now()
+    home.documents.create(unique_name="session", ttl=3600)
+    home.sync_maps.create(unique_name="m")
+    home.sync_maps("m").sync_map_items.create(key="k", data={}, ttl=60)
+    last = sync.changes("default")[-1]
+    seen, _ = heard(sync)
+    clock.advance(timedelta(days=2))
+    sync.expire()
+    read = sync.changes("default", after=last)
+    assert [(e.type, e.expired, e.date - start) for e in read] == [
+        ("map_item_removed", True, timedelta(seconds=60)),
+        ("document_removed", True, timedelta(hours=1)),
+    ]
+    assert read == seen
+    clock.advance(timedelta(days=1) - timedelta(microseconds=1))
+    assert sync.changes("default", after=last) == read
+    clock.advance(timedelta(microseconds=1))
+    with pytest.raises(ChangesGoneError) as gone:
+        sync.changes("default", after=last)
+    assert gone.value.reason == "pruned"
+    assert list(sync.storage.scan("change_times", ())) == []
+
+
+@pytest.mark.parametrize("storage", [MemoryStorage, WithoutRangeDeletes])
+def test_expiries_imported_past_or_lazy_are_kept_from_their_commit(
+    storage: type[Storage], clock: ManualClock
+) -> None:
+    """An imported Document that expired a month before now, and an item removed late by
+    lazy expiry: each removal is read by a follower at 0, and what is noted of their
+    commits goes with them when the count prunes them (with or without ``delete_range``)."""
+    sync = Sync(
+        storage=storage(),
+        clock=clock,
+        seed=1,
+        change_retention=ChangeRetention(age=timedelta(days=1), count=3),
+        lazy_expiry=LazyExpiry(max_lag=timedelta(days=3), seed=5),
+    )
+    sync.import_state(
+        {
+            "version": 1,
+            "services": [
+                {
+                    "unique_name": "default",
+                    "documents": [{"unique_name": "old", "date_expires": "2024-12-01T00:00:00Z"}],
+                }
+            ],
+        }
+    )
+    sync.expire()
+    assert [(e.sequence, e.type, e.expired) for e in sync.changes("default")] == [
+        (1, "document_removed", True)
+    ]
+    items = sync.services("default").sync_maps.create(unique_name="m").sync_map_items
+    items.create(key="k", data={}, ttl=1)
+    clock.advance(timedelta(days=5))  # past any lag: removed now, days after its instant
+    sync.expire()
+    assert [(e.sequence, e.type, e.expired) for e in sync.changes("default", after=3)] == [
+        (4, "map_item_removed", True)
+    ]
+    # The first removal, the Map and its item aged out: what was noted of 1 went with it.
+    assert [key[1] for key, _ in sync.storage.scan("change_times", ())] == [4]
+    for n in range(3):
+        sync.services("default").documents.create(data={"n": n})
+    assert [e.sequence for e in sync.changes("default", after=4)] == [5, 6, 7]  # a read trims
+    assert list(sync.storage.scan("change_times", ())) == []
+    sync._check()
 
 
 def test_an_age_beyond_the_calendar_keeps_everything(clock: ManualClock) -> None:

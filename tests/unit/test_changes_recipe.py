@@ -59,3 +59,37 @@ def test_the_websocket_recipe_forwards_every_change_once_in_order() -> None:
     sent = asyncio.run(scenario())
     assert [m["sequence"] for m in sent] == [2, 3, 4, 5, 6]
     assert [m["data"]["n"] for m in sent] == [1, 2, 3, 4, 5]
+
+
+def test_the_websocket_recipe_catches_up_past_a_page_and_stops_when_the_service_goes() -> None:
+    """A client that missed more than one page (1,000 events) gets them all before the
+    live ones; a reset under the follower ends it with a ``gone`` message to clients."""
+    recipe: dict[str, Any] = {}
+    exec(compile(blocks()[1], str(DOC), "exec"), recipe)
+    sync = Sync(clock=ManualClock(), seed=9)
+    sid = sync.services.create().sid
+    items = sync.services(sid).sync_maps.create().sync_map_items
+    for n in range(1500):
+        items.create(key=f"k{n}", data={})  # 2..1501, all missed by the client
+
+    async def scenario() -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        broadcaster = recipe["Broadcaster"](sync, sid, 1501, loop)
+        socket = FakeWebsocket()
+        client = asyncio.create_task(recipe["serve_client"](socket, broadcaster, 0))
+        for _ in range(1000):
+            if len(socket.sent) >= 1501:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(items.create, key="live", data={})  # 1502
+        await asyncio.to_thread(sync.reset)
+        for _ in range(1000):
+            if socket.sent and socket.sent[-1].get("type") == "gone":
+                break
+            await asyncio.sleep(0.01)
+        client.cancel()
+        return socket.sent
+
+    sent = asyncio.run(scenario())
+    assert [m["sequence"] for m in sent[:-1]] == list(range(1, 1503))
+    assert sent[-1] == {"type": "gone"}

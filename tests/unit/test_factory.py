@@ -203,3 +203,26 @@ def test_setups_of_the_same_code_in_two_modules_are_two_setups() -> None:
     for module, name in ((first, "from_a"), (second, "from_b"), (first, "from_a")):
         made = make(setup=module["setup"])
         assert [d.unique_name for d in made.services("default").documents.list()] == [name]
+
+
+def test_every_call_starts_alike_with_a_webhook_sink() -> None:
+    """What builds a state posts no webhook to the factory's sink: the first call's Sync
+    starts as the later ones do, and each posts what its own test makes."""
+    posted: list[str] = []
+
+    def sink(url: str, params: dict[str, str]) -> None:
+        posted.append(params["EventType"])
+
+    def hooked(sync: Sync) -> None:
+        sync.services("default").update(
+            webhook_url="https://example.com/hook", webhooks_from_rest_enabled=True
+        )
+        sync.services("default").documents.create(unique_name="d")
+
+    factory = SyncFactory(webhook_sink=sink)
+    for n in range(3):
+        sync = factory(setup=hooked)
+        assert posted == []
+        sync.services("default").documents("d").update(data={"n": n})
+        assert posted == ["document_updated"]
+        posted.clear()

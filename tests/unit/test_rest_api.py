@@ -658,9 +658,16 @@ def test_a_known_path_with_another_method_is_405(
 ) -> None:
     small_world(api)
     before = everything(sync)
-    body = refusal(api.handle(method, url), 405, 20004)
+    answer = api.handle(method, url)
+    body = refusal(answer, 405, 20004)
     assert body["message"] == "Method not allowed"
+    # RFC 9110, 15.5.6: a 405 says, in Allow, which methods the resource takes.
+    allowed = answer.headers["Allow"].split(", ")
+    assert method not in allowed
+    assert allowed == sorted(allowed)
     assert everything(sync) == before
+    if "GET" in allowed:
+        assert api.handle("GET", url).status == 200
 
 
 def test_methods_are_read_in_any_case(api: RestApi) -> None:

@@ -266,6 +266,29 @@ def test_reset_and_restore_forget_the_request_journal(sync: Sync) -> None:
     assert sync.requests == []
 
 
+def test_a_request_under_way_when_the_state_is_replaced_is_not_written_down(
+    sync: Sync,
+) -> None:
+    """A subscriber restores the state while it hears of a REST request's change: the
+    journal, forgotten by the restore, does not then list that request, whose effect the
+    restore undid (nor one under way during a reset or an import)."""
+    from sync_core.adapters.rest import RestApi
+
+    api = RestApi(sync)
+    base = sync.snapshot()
+    state = sync.export_state()
+    replace = [sync.restore, lambda _: sync.reset(), lambda _: sync.import_state(state)]
+    for how in replace:
+        handle = sync.subscribe(lambda event, how=how: how(base))  # type: ignore[misc]
+        answer = api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": "x"})
+        assert answer.status == 201
+        handle.unsubscribe()
+        assert sync.requests == []
+        assert [d.unique_name for d in sync.services("default").documents.list()] == []
+    api.handle("GET", "/v1/Services")
+    assert [entry.status for entry in sync.requests] == [200]
+
+
 def test_expiry_is_right_after_a_restore_or_reset(sync: Sync, clock: ManualClock) -> None:
     docs = sync.services("default").documents
     docs.create(unique_name="soon", ttl=10)
