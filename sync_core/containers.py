@@ -41,7 +41,6 @@ def touched(
     container: ObjectRow,
     when: datetime,
     collection_ttl: int | None,
-    *,
     item_count: int | None = None,
     next_index: int | None = None,
 ) -> ObjectRow:

@@ -36,6 +36,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
@@ -201,6 +202,12 @@ class Change(NamedTuple):
     recorded: datetime | None = None
 
 
+#: A :class:`Change` from the tuple of all its fields' values, in order: one C call, where
+#: the named tuple's own ``__new__`` is a Python function (for the hot paths;
+#: ``tests/unit/test_hot_paths.py`` checks it makes what ``Change`` makes).
+new_change: Final[Callable[[tuple[Any, ...]], Change]] = partial(tuple.__new__, Change)
+
+
 def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
     """The event of ``change``, numbered ``sequence``.
 
@@ -222,27 +229,29 @@ def event_fields(change: Change, sequence: int, account_sid: str) -> EventFields
     :class:`~sync_core.storage.MemoryStorage` keeps them, :func:`event_from_fields`
     makes the event).
     """
-    assert change.type in EVENT_TYPES, change.type
-    row, item = change.row, change.item
+    # Every field at once: a named tuple's fields are read through _tuplegetter, which
+    # Python 3.11 does not specialize (this runs on every write).
+    kind, row, identity, when, item, data, previous, message_sid, expired, _ = change
+    assert kind in EVENT_TYPES, kind
     object_revision = None if row.kind == "stream" else str(row.revision)
     position = None if item is None else item.position
     return (
         sequence,
-        change.type,
+        kind,
         account_sid,
         row.service_sid,
-        change.identity,
-        change.when,
+        identity,
+        when,
         row.sid,
         row.unique_name,
         object_revision,
         object_revision if item is None else str(item.revision),
         position if isinstance(position, str) else None,
         position if isinstance(position, int) else None,
-        change.message_sid,
-        change.expired,
-        change.data,
-        change.previous,
+        message_sid,
+        expired,
+        data,
+        previous,
     )
 
 

@@ -50,7 +50,7 @@ from .errors import (
     ErrorSpec,
     SyncError,
 )
-from .events import Change
+from .events import Change, new_change
 from .instances import acting, stream_twin, twin
 from .limits import Limits
 from .listing import Addressing, Listing, Source, gathered
@@ -128,6 +128,10 @@ class ItemKind(Generic[R]):
     #: Its name in messages: "Map Item", "List Item".
     label: str = attrs.field(
         init=False, default=attrs.Factory(lambda spec: f"{spec.container.label} Item", True)
+    )
+    #: The type of an item's added event: ``map_item_added``, ``list_item_added``.
+    added: str = attrs.field(
+        init=False, default=attrs.Factory(lambda spec: f"{spec.kind}_added", True)
     )
 
 
@@ -226,21 +230,19 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
                 actor.identity,
                 text,
                 0,
-                expiry_after(now, seconds),
+                None if neither else expiry_after(now, seconds),  # no TTL given: none
             )
             store.put_item(row, None)
             before = container
-            container = touched(
-                container,
-                now,
-                parent_ttl,
-                item_count=container.item_count + 1,
-                next_index=next_index,
-            )
+            # (container, when, collection_ttl, item_count, next_index), positionally.
+            container = touched(container, now, parent_ttl, container.item_count + 1, next_index)
             store.put_object(container, before)
             engine.emit(
-                # Positional (type, row, identity, when, item, data): a hot path.
-                Change(f"{spec.kind}_added", container, actor.identity, now, row, text)
+                # Change(type, row, identity, when, item, data), made as the tuple it is
+                # (events.new_change, every field in order): a hot path.
+                new_change(
+                    (spec.added, container, actor.identity, now, row, text, None, None, False, None)
+                )
             )
             return spec.record(actor, row, copy)
 

@@ -246,7 +246,9 @@ def encode_data(
     if size > limit:  # Twilio's limit first: over it, data too deep is too large too
         raise DATA_TOO_LARGE.error(detail=f"data is {size} bytes, the limit is {limit}")
     # The number of brackets bounds the depth: the exact count only when it may be over.
-    if text.count("{") + text.count("[") > MAX_DATA_DEPTH:
+    # Each level takes two characters (it opens and closes), so text of at most
+    # 2 * MAX_DATA_DEPTH characters (size counts at least as many) is never too deep.
+    if size > 2 * MAX_DATA_DEPTH and text.count("{") + text.count("[") > MAX_DATA_DEPTH:
         depth = data_depth(text)
         if depth > MAX_DATA_DEPTH:
             _invalid(f"data nests {depth} levels deep, the limit is {MAX_DATA_DEPTH}")

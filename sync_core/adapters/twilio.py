@@ -37,6 +37,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -106,7 +107,12 @@ def as_sent_async(url: str) -> str:
 
 #: Sync's REST host and its regional forms: sync.<region>.twilio.com,
 #: sync.<edge>.<region>.twilio.com (SEMANTICS.md, "Hosts").
-_SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com")
+_SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?")
+#: True while a client of sync_core hands a request of another product to its fallback:
+#: a twilio client the fallback calls (a wrapper around a real ``TwilioHttpClient``, or
+#: the fallback itself) then sends it with twilio's own ``request``, even while
+#: ``mock_twilio`` patches the class (which would hand it back to a fallback, for ever).
+forwarding: ContextVar[bool] = ContextVar("sync_core_forwarding", default=False)
 #: Where the SDK's own URLs begin: Sync's, at once.
 _SDK_ORIGIN: Final = "https://sync.twilio.com/"
 
@@ -180,12 +186,18 @@ def is_sync_host(url: str) -> bool:
 
 def for_sync(url: str) -> bool:
     """Whether a twilio client's request for ``url`` is Sync's, which sync_core answers
-    (:func:`is_sync_host`, the SDK's own origin first).
+    (:func:`is_sync_host`, the SDK's own origin first). A client's URL without a host
+    (no scheme: ``requests`` and aiohttp refuse it) is nobody's.
 
     >>> for_sync("https://sync.twilio.com/v1/Services"), for_sync("https://api.twilio.com/")
     (True, False)
+    >>> for_sync("sync.twilio.com/v1/Services"), for_sync("/v1/Services")
+    (False, False)
     """
-    return url.startswith(_SDK_ORIGIN) or is_sync_host(url)
+    if url.startswith(_SDK_ORIGIN):
+        return True
+    host = urlsplit(url).hostname
+    return host is not None and _SYNC_HOST.fullmatch(host) is not None
 
 
 class NotEmulatedError(RuntimeError):
@@ -196,11 +208,16 @@ class NotEmulatedError(RuntimeError):
     """
 
     def __init__(self, method: str, url: str) -> None:
-        host = urlsplit(url).hostname or ""
+        host = (urlsplit(url).hostname or "").rstrip(".")
         label = host.split(".")[0]
-        product = (
-            "the core API (Messages, Calls, Accounts...)" if label == "api" else label.capitalize()
-        )
+        if not host:
+            product = "no host (a URL without a scheme and host, which a client refuses)"
+        elif not (host == "twilio.com" or host.endswith(".twilio.com")):
+            product = f"{host}, not a Twilio host"
+        elif label == "api":
+            product = "the core API (Messages, Calls, Accounts...)"
+        else:
+            product = label.capitalize()
         super().__init__(
             f"sync_core emulates Twilio Sync only, and this request is for {product}: "
             f"{method} {url}. Pass a fallback (mock_twilio(fallback=...), or "
@@ -317,16 +334,20 @@ class _Answering:
             if self.fallback is None:
                 raise NotEmulatedError(method, uri)
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
-            answer = answer_elsewhere(
-                method,
-                uri,
-                params=params,
-                data=data,
-                headers=headers,
-                auth=auth,
-                timeout=timeout,
-                allow_redirects=allow_redirects,
-            )
+            told = forwarding.set(True)  # a twilio client it calls sends for real
+            try:
+                answer = answer_elsewhere(
+                    method,
+                    uri,
+                    params=params,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=timeout,
+                    allow_redirects=allow_redirects,
+                )
+            finally:
+                forwarding.reset(told)
             if not inspect.isawaitable(answer):  # an async fallback's: recorded when awaited
                 self._test_only_last_response = answer
             elif not kind._is_async:  # a sync client cannot await it: say so, at once
@@ -661,7 +682,11 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
         await asyncio.sleep(0)  # on the wire: the loop runs the other tasks once
         answer = self._answer(*args, **kwargs)
         if inspect.isawaitable(answer):  # an async fallback's
-            answer = self._test_only_last_response = await answer
+            told = forwarding.set(True)  # a twilio client it awaits sends for real
+            try:
+                answer = self._test_only_last_response = await answer
+            finally:
+                forwarding.reset(told)
         return answer
 
     async def close(self) -> None:

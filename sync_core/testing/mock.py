@@ -312,7 +312,7 @@ def _patch() -> None:
     from requests.exceptions import ReadTimeout
     from twilio.http.response import Response
 
-    from ..adapters.twilio import basic_auth, for_sync, sent_request
+    from ..adapters.twilio import basic_auth, for_sync, forwarding, sent_request
 
     synchronous, asynchronous, validating = _client_classes()
     sends = _originals[synchronous] = vars(synchronous)["request"]
@@ -364,7 +364,7 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and _answers_others(client) and not for_sync(url):
+        if (forwarding.get() or (_sending and _answers_others(client))) and not for_sync(url):
             return sends(client, method, url, params, data, headers, auth, timeout, allow_redirects)
         if timeout is None:  # as TwilioHttpClient.request: its own, or refused if not > 0
             timeout = getattr(client, "timeout", None)
@@ -394,7 +394,7 @@ def _patch() -> None:
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Any:
-        if _sending and _answers_others(client) and not for_sync(url):
+        if (forwarding.get() or (_sending and _answers_others(client))) and not for_sync(url):
             return await sends_async(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )
@@ -435,7 +435,7 @@ def _patch() -> None:
         allow_redirects: bool = False,
     ) -> Any:
         # As ValidationClient.request, which records nothing and answers without headers.
-        if _sending and _answers_others(client) and not for_sync(url):
+        if (forwarding.get() or (_sending and _answers_others(client))) and not for_sync(url):
             return sends_signed(
                 client, method, url, params, data, headers, auth, timeout, allow_redirects
             )

@@ -109,7 +109,7 @@ VALUES = st.one_of(
 
 @pytest.mark.parametrize(
     "cls",
-    [ItemRow, ObjectRow, DocumentRecord, SyncMapItemRecord, SyncListItemRecord, SyncEvent],
+    [DocumentRecord, SyncMapItemRecord, SyncListItemRecord, SyncEvent],
     ids=lambda cls: cls.__name__,
 )
 @settings(max_examples=20, deadline=None)
@@ -125,6 +125,25 @@ def test_a_builder_makes_what_the_class_makes(cls: type[Any], data: st.DataObjec
     for field in fields:
         assert getattr(built, field.name) is getattr(made, field.name), field.name
     assert attrs.evolve(built) == made
+
+
+@pytest.mark.parametrize("cls", [ItemRow, ObjectRow], ids=lambda cls: cls.__name__)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_the_hot_rows_are_made_by_their_own_init(cls: type[Any], data: st.DataObject) -> None:
+    """The rows made on every item write are made by their class (rows._hot_row): every
+    field as given, equal and hashed by value, as a frozen attrs class's are."""
+    fields = attrs.fields(cls)
+    values = [
+        data.draw(st.one_of(st.none(), st.text(max_size=5), st.integers()), label=f.name)
+        for f in fields
+    ]
+    made = cls(*values)
+    for field, value in zip(fields, values, strict=True):
+        assert getattr(made, field.name) is value, field.name
+    assert attrs.evolve(made) == made
+    assert hash(attrs.evolve(made)) == hash(made)
+    assert not hasattr(made, "__dict__")
 
 
 def test_a_builder_refuses_a_class_whose_init_does_more() -> None:
@@ -199,3 +218,27 @@ def test_a_member_is_addressed_by_the_keyword_key_too() -> None:
     assert service.sync_lists(key="l").sync_list_items(key=0).fetch().data == {"b": 2}
     assert service.documents(key="d").fetch().sid == document.sid
     assert service.sync_maps(key="m").sync_map_permissions(key="alice").identity == "alice"
+
+
+def test_new_change_makes_what_change_makes() -> None:
+    """``events.new_change`` (the items' create) makes the very ``Change`` the named tuple
+    makes from the same values, every field in order."""
+    from sync_core.events import Change, new_change
+
+    values: tuple[Any, ...] = (
+        "map_item_added",
+        object(),
+        "alice",
+        object(),
+        object(),
+        "{}",
+        "{}",
+        "ES1",
+        True,
+        None,
+    )
+    assert len(values) == len(Change._fields)
+    made = Change(*values)
+    built = new_change(values)
+    assert type(built) is Change
+    assert built == made

@@ -175,6 +175,54 @@ def test_a_real_twilio_client_as_the_fallback_really_sends(
     assert sent == ["POST https://messaging.twilio.com/v1/Services"]
 
 
+def test_a_fallback_that_hands_on_to_a_real_twilio_client_really_sends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fallback of the app's own (a function logging, then calling a real
+    ``TwilioHttpClient``; or that client's bound ``request`` taken inside a block), and a
+    ``SyncHttpClient``'s own fallback used inside a block: what they hand to the real
+    client is sent (caught by a fake ``Session.send``), once, not handed back to a
+    fallback for ever."""
+    sent = caught_sends(monkeypatch)
+    real = TwilioHttpClient()
+    logged: list[str] = []
+
+    def logging_fallback(method: str, url: str, **kwargs: Any) -> Any:
+        logged.append(url)
+        return real.request(method, url, **kwargs)
+
+    with mock_twilio(fallback=logging_fallback):
+        made = Client().messaging.v1.services.create(friendly_name="sms")
+    assert made.sid == "MG" + "0" * 32
+    with mock_twilio(), mock_twilio(fallback=TwilioHttpClient().request):
+        Client().messaging.v1.services.create(friendly_name="bound")
+    own = Client(ACCOUNT, "token", http_client=SyncHttpClient(Sync(), fallback=TwilioHttpClient()))
+    with mock_twilio():
+        own.messaging.v1.services.create(friendly_name="own")
+    assert logged == ["https://messaging.twilio.com/v1/Services"]
+    assert sent == ["POST https://messaging.twilio.com/v1/Services"] * 3
+
+
+def test_a_url_without_a_host_is_no_sync_request_and_the_error_says_whose_host_it_is() -> None:
+    """A client's URL without a scheme (``requests`` refuses it) is not Sync's; the
+    refusal names the host when it is not Twilio's, and takes ``sync.twilio.com.``
+    (a fully qualified name) as Sync's."""
+    sync = Sync()
+    client = Client(ACCOUNT, "token", http_client=SyncHttpClient(sync))
+    for url in ("messaging.twilio.com/v1/Services", "/v1/Services"):
+        with pytest.raises(NotEmulatedError, match="no host"):
+            client.request("POST", url, data={"FriendlyName": "x"})
+    assert sync.requests == []
+    with mock_twilio(sync):
+        custom = Client(ACCOUNT, "token")
+        custom.sync.base_url = "https://sync.mycorp.example"
+        with pytest.raises(NotEmulatedError, match=r"sync\.mycorp\.example, not a Twilio host"):
+            custom.sync.v1.services("default").documents.create()
+        dotted = Client(ACCOUNT, "token")
+        dotted.sync.base_url = "https://sync.twilio.com."
+        assert dotted.sync.v1.services("default").documents.create().revision == "0"
+
+
 def test_a_fallback_of_a_twilio_client_subclass_runs_its_own_request(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
