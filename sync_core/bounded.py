@@ -17,13 +17,25 @@ What a long-running server keeps of what clients send, as the request journal
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-__all__ = ["BoundedLog"]
+__all__ = ["BoundedLog", "text_bytes"]
 
 T = TypeVar("T")
+
+
+def text_bytes(text: str) -> int:
+    """About how many bytes ``text`` holds in memory: one a character for ASCII, else
+    what Python keeps (two or four a character when one is beyond Latin-1 or the Basic
+    Multilingual Plane: a single emoji makes a whole text four times its length).
+
+    >>> text_bytes("abc"), text_bytes("ab\U0001f600") >= 12
+    (3, True)
+    """
+    return len(text) if text.isascii() else sys.getsizeof(text)
 
 
 class BoundedLog(Generic[T]):

@@ -198,6 +198,11 @@ class Engine:
         #: whole state (the Sync forgets its request journal then: no request of the
         #: new state's is journaled before).
         self.on_replaced: Callable[[], None] = _nothing
+        #: How many times the whole state was replaced (:meth:`replaced`).
+        self.replacements = 0
+        # Per thread, the ``replacements`` its last operation began under, once something
+        # asks for it (:meth:`replacements_seen`: the REST adapter); None until then.
+        self._seen: threading.local | None = None
         # A storage given (not made for this engine alone: ``own_storage``) may hold
         # another account's state, written by another process: refused at once.
         self._claims_account = not own_storage
@@ -315,6 +320,7 @@ class Engine:
         the rest): that write failing (the storage's error; or ``ValueError``, another
         account's Sync made while the state was replaced, which took it) leaves the
         rest done."""
+        self.replacements += 1  # first: a request's journal entry is judged by it
         self.expiry.forget()
         store = self.store
         for subscription in self.events.subscriptions:
@@ -334,6 +340,17 @@ class Engine:
             self._woken()
         if self._claims_account:
             self._claim_account()
+
+    def replacements_seen(self) -> threading.local:
+        """Where each operation of this thread notes, as ``epoch``, the
+        :attr:`replacements` it began under (set ``epoch`` to None first to learn
+        whether one ran): the REST adapter journals a request only if the state its
+        operation saw was not replaced since (:meth:`Journal.add
+        <sync_core.journal.Journal.add>`)."""
+        seen = self._seen
+        if seen is None:
+            seen = self._seen = threading.local()
+        return seen
 
     def _begin(self, sweep: bool = True) -> datetime:
         """Take the lock, refuse nesting, read ``now``, sweep what expired by it (unless

@@ -32,6 +32,7 @@ from a callback (then they are delivered as soon as that callback returns).
 
 from __future__ import annotations
 
+import heapq
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -385,6 +386,10 @@ class Subscription:
         return f"<Subscription {self.number} to {target} ({state})>"
 
 
+def _number(subscription: Subscription) -> int:
+    return subscription.number
+
+
 @attrs.frozen(eq=False, repr=False)
 class _Delivery:
     """One committed event, with who is to receive it (fixed at commit time)."""
@@ -460,6 +465,10 @@ class EventHub:
         self.webhook_sink = webhook_sink
         self._lock = threading.Condition(threading.Lock())
         self._subscriptions: dict[int, Subscription] = {}
+        # The same, by what they watch ((service, object), (service, None) or (None,
+        # None)), each by number: an event finds those it reaches in the three it may,
+        # whatever the number of subscriptions to other objects.
+        self._watching: dict[tuple[str | None, str | None], dict[int, Subscription]] = {}
         self._numbers = 0
         self._queue: deque[_Delivery] = deque()
         self._committed = 0
@@ -484,21 +493,53 @@ class EventHub:
                 self, self._numbers, callback, service_sid, object_sid, identity
             )
             self._subscriptions[subscription.number] = subscription
+            target = (service_sid, object_sid)
+            self._watching.setdefault(target, {})[subscription.number] = subscription
             return subscription
+
+    def _drop(self, number: int) -> Subscription | None:
+        """Forget the subscription ``number`` (under the lock); it, if it was there."""
+        subscription = self._subscriptions.pop(number, None)
+        if subscription is not None:
+            target = (subscription.service_sid, subscription.object_sid)
+            watching = self._watching[target]
+            del watching[number]
+            if not watching:
+                del self._watching[target]
+        return subscription
+
+    def _reached(self, event: SyncEvent) -> list[Subscription]:
+        """The subscriptions ``event`` reaches, oldest first (under the lock): those to
+        its object, to its Service, and to the whole account. O(their number)."""
+        watching = self._watching
+        if not watching:
+            return []
+        service, sid = event.service_sid, event.object_sid
+        found = [
+            bucket
+            for bucket in (
+                watching.get((None, None)),
+                watching.get((service, None)),
+                watching.get((service, sid)),
+                watching.get((None, sid)),
+            )
+            if bucket
+        ]
+        if not found:
+            return []
+        if len(found) == 1:
+            return list(found[0].values())
+        return list(heapq.merge(*(bucket.values() for bucket in found), key=_number))
 
     def _remove(self, subscription: Subscription) -> None:
         with self._lock:
             subscription._active = False
-            self._subscriptions.pop(subscription.number, None)
+            self._drop(subscription.number)
 
     def to_service(self, service_sid: str) -> list[int]:
         """The numbers of the subscriptions to the Service ``service_sid`` itself."""
         with self._lock:
-            return [
-                number
-                for number, subscription in self._subscriptions.items()
-                if subscription.service_sid == service_sid and subscription.object_sid is None
-            ]
+            return list(self._watching.get((service_sid, None), ()))
 
     def end_service(self, numbers: list[int]) -> None:
         """End the subscriptions ``numbers`` (:meth:`to_service`, read when their Service
@@ -507,7 +548,7 @@ class EventHub:
         objects among them), they end once the queue is delivered."""
         with self._lock:
             for number in numbers:
-                subscription = self._subscriptions.pop(number, None)
+                subscription = self._drop(number)
                 if subscription is None:
                     continue
                 if self._deliverer is not None or any(
@@ -534,9 +575,7 @@ class EventHub:
         if not self._subscriptions:  # the common case, without taking the lock
             return []
         with self._lock:
-            return [
-                s for s in self._subscriptions.values() if s.identity != SYSTEM and s.matches(event)
-            ]
+            return [s for s in self._reached(event) if s.identity != SYSTEM]
 
     def commit(self, deliveries: Sequence[Pending]) -> None:
         """Queue committed events with their webhook URL (None: no webhook call).
@@ -549,11 +588,7 @@ class EventHub:
             return
         with self._lock:
             for event, url, denied in deliveries:
-                subscribers = tuple(
-                    s
-                    for s in self._subscriptions.values()
-                    if s.matches(event) and s.number not in denied
-                )
+                subscribers = tuple(s for s in self._reached(event) if s.number not in denied)
                 if subscribers or url is not None:
                     self._queue.append(_Delivery(event, subscribers, url))
                     self._committed += 1
@@ -564,7 +599,7 @@ class EventHub:
                         ended = self._subscriptions.get(number)
                         if ended is not None and ended.object_sid and ended.matches(event):
                             ended._active = False
-                            del self._subscriptions[number]
+                            self._drop(number)
 
     def forked(self) -> None:
         """In a child process just forked: forget the deliveries under way or queued in

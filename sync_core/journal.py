@@ -30,11 +30,11 @@ parsed) cannot make a thousand of them stay. The newest request is always kept.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
-from .bounded import BoundedLog
+from .bounded import BoundedLog, text_bytes
 
 __all__ = ["DEFAULT_JOURNAL_BYTES", "DEFAULT_JOURNAL_SIZE", "Journal", "JournalEntry"]
 
@@ -54,11 +54,11 @@ def _weight(url: str, query: Mapping[str, str], form: Mapping[str, str]) -> int:
     >>> _weight("/v1/Services", {}, {"FriendlyName": "a"})
     425
     """
-    weight = _ENTRY_BYTES + len(url)
-    if query:
-        weight += _FIELD_BYTES * len(query) + sum(map(len, query)) + sum(map(len, query.values()))
-    if form:  # (most requests of the SDK: one of the two, of two or three fields)
-        weight += _FIELD_BYTES * len(form) + sum(map(len, form)) + sum(map(len, form.values()))
+    weight = _ENTRY_BYTES + text_bytes(url)
+    for fields in (query, form):  # (most requests of the SDK: one, of two or three fields)
+        if fields:
+            weight += _FIELD_BYTES * len(fields) + sum(map(text_bytes, fields))
+            weight += sum(map(text_bytes, fields.values()))
     return weight
 
 
@@ -116,7 +116,11 @@ class Journal:
     """
 
     def __init__(
-        self, size: int = DEFAULT_JOURNAL_SIZE, max_bytes: int = DEFAULT_JOURNAL_BYTES
+        self,
+        size: int = DEFAULT_JOURNAL_SIZE,
+        max_bytes: int = DEFAULT_JOURNAL_BYTES,
+        *,
+        epoch: Callable[[], int] | None = None,
     ) -> None:
         if size < 0:
             raise ValueError(f"a journal keeps 0 requests or more, not {size}")
@@ -125,14 +129,16 @@ class Journal:
         #: Each entry kept, weighed by :func:`_weight`.
         self._entries: BoundedLog[_Kept | JournalEntry] = BoundedLog(size, max_bytes)
         self._lock = threading.Lock()
-        self._epoch = 0
+        self._clears = 0
+        self._epoch_of = epoch
 
     @property
     def epoch(self) -> int:
-        """How many times it was cleared: a request begun before a clear (a reset, a
-        restore or an import while it ran) gives it to :meth:`add`, which then keeps
-        nothing of it."""
-        return self._epoch
+        """The epoch of the state whose requests it writes down: what ``epoch`` (given)
+        says, a Sync's count of the times its state was replaced; else how many times
+        it was cleared. :meth:`add` keeps nothing of a request answered from an earlier
+        one (a reset, a restore or an import came since, which forgot the journal)."""
+        return self._clears if self._epoch_of is None else self._epoch_of()
 
     @property
     def size(self) -> int:
@@ -173,12 +179,12 @@ class Journal:
     ) -> None:
         """Write down the entry of these fields, as :meth:`record` does, without making
         the :class:`JournalEntry` until it is read; nothing if ``since`` (the
-        :attr:`epoch` when the request began) is not the epoch now: the state it was
-        answered from was replaced, and the journal forgotten, meanwhile."""
+        :attr:`epoch` the request was answered under) is not the epoch now: the state
+        it was answered from was replaced, and the journal forgotten, since."""
         if self._entries.size:
             weight = _weight(url, query, form)
             with self._lock:
-                if since is None or since == self._epoch:
+                if since is None or since == self.epoch:
                     self._entries.append((method, url, query, form, status, code, fault), weight)
 
     @property
@@ -193,10 +199,11 @@ class Journal:
             return list(kept)  # type: ignore[arg-type]  # every one made above
 
     def clear(self) -> None:
-        """Forget every request (and those under way: :attr:`epoch`)."""
+        """Forget every request (and those answered before, under way still:
+        :attr:`epoch`)."""
         with self._lock:
             self._entries.clear()
-            self._epoch += 1
+            self._clears += 1
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries)

@@ -122,6 +122,9 @@ class _Operation(_Transaction):
             engine.lock.release()
             raise AssertionError(_NESTED)
         engine._operating = True
+        seen = engine._seen
+        if seen is not None:  # asked for (the REST adapter): the state's epoch
+            seen.epoch = engine.replacements
         try:
             now = engine.clock.now()  # Engine.now(), inline
             if type(now) is not datetime or now.tzinfo is not UTC:
@@ -235,6 +238,9 @@ class _SharedOperation(_Operation):
             raise AssertionError(_NESTED)
         engine._operating = True
         self._caught_up = False
+        seen = engine._seen
+        if seen is not None:  # as _Operation's
+            seen.epoch = engine.replacements
         try:
             pending: list[Pending] = []
             self._pending = pending

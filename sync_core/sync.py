@@ -210,7 +210,8 @@ class Sync:
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
-        self.journal = Journal(journal_size, journal_bytes)
+        engine = self._engine
+        self.journal = Journal(journal_size, journal_bytes, epoch=lambda: engine.replacements)
         # Forgotten under the lock, as the state is replaced: never a request of the
         # new state's (a callback's, delivered after) with it. (Held around the whole
         # call instead, the lock would be held while the events committed before are

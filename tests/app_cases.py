@@ -292,22 +292,29 @@ class AppCases(ABC):
         assert [s.friendly_name for s in sync.services.list()] == ["x"]
 
     def test_auth_takes_a_non_ascii_token_as_requests_and_aiohttp_send_it(self) -> None:
-        """``requests`` (the twilio SDK's) encodes Basic credentials as Latin-1, aiohttp
-        as UTF-8 by default: a token beyond ASCII is let through either way, and only
-        it."""
+        """``requests`` and aiohttp (the twilio SDK's clients) encode Basic credentials
+        as Latin-1: a token beyond ASCII is taken so, and only so; one Latin-1 cannot
+        write (the SDK cannot send it) as UTF-8."""
+
+        def credentials(sync: Any, password: str, encoding: str) -> dict[str, str]:
+            raw = f"{sync.account_sid}:{password}".encode(encoding)
+            return {"Authorization": "Basic " + b64encode(raw).decode("ascii")}
+
         sync = new_sync(auth_token="s\u00e9cret")
         client = self.client(sync, auth=True)
-        for encoding in ("latin-1", "utf-8"):
-            credentials = f"{sync.account_sid}:s\u00e9cret".encode(encoding)
-            right = {"Authorization": "Basic " + b64encode(credentials).decode("ascii")}
-            made = client.request(
-                "POST", "/v1/Services", form={"FriendlyName": encoding}, headers=right
-            )
-            self.check(made, 201)
-        wrong = f"{sync.account_sid}:s\u00e8cret".encode("latin-1")
-        refused = {"Authorization": "Basic " + b64encode(wrong).decode("ascii")}
-        self.check(client.request("POST", "/v1/Services", headers=refused), 401)
-        assert [s.friendly_name for s in sync.services.list()] == ["latin-1", "utf-8"]
+        form = {"FriendlyName": "latin"}
+        right = credentials(sync, "s\u00e9cret", "latin-1")
+        self.check(client.request("POST", "/v1/Services", form=form, headers=right), 201)
+        for wrong in (
+            credentials(sync, "s\u00e9cret", "utf-8"),
+            credentials(sync, "s\u00e8cret", "latin-1"),
+        ):
+            self.check(client.request("POST", "/v1/Services", headers=wrong), 401)
+        assert [s.friendly_name for s in sync.services.list()] == ["latin"]
+        euro = new_sync(auth_token="s\u20accret")
+        beyond = self.client(euro, auth=True)
+        utf8 = credentials(euro, "s\u20accret", "utf-8")
+        self.check(beyond.request("POST", "/v1/Services", headers=utf8), 201)
 
     # -- an injected timeout
 
@@ -585,8 +592,14 @@ class AppCases(ABC):
         client = self.client(sync, control_prefix="/_sync_core")
         docs = "/v1/Services/default/Documents"
         before = state(sync)
-        for method, path in (("post", docs), ("Post", docs), ("get", "/_sync_core/clock")):
+        for method, path, allowed in (
+            ("post", docs, "GET, POST"),
+            ("Post", docs, "GET, POST"),
+            ("get", "/_sync_core/clock", "GET"),
+            ("get", "/v1/Nowhere", ""),
+        ):
             refused = self.check(client.request(method, path, form={"UniqueName": "d"}), 405)
             assert refused.json()["code"] == 20004
+            assert refused.headers["allow"] == allowed  # RFC 9110, 15.5.6
         assert state(sync) == before
         self.check(client.request("POST", docs, form={"UniqueName": "d"}), 201)

@@ -67,7 +67,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from ..bounded import BoundedLog
+from ..bounded import BoundedLog, text_bytes
 from ..changes import MAX_LIMIT, ChangesGoneError
 from ..clock import ManualClock
 from ..errors import SyncError
@@ -203,7 +203,7 @@ class Control:
             self._last_event += 1
             number = self._last_event
             text = _json({"id": number, **shown})
-            self._events.append((number, text), len(text))
+            self._events.append((number, text), text_bytes(text))
 
     def _forget_events(self) -> int:
         with self._lock:
@@ -216,15 +216,26 @@ class Control:
         prefix = self.prefix
         return path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/")
 
-    def handle(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
-        """The answer to a control request (``path`` decoded, under the prefix)."""
+    def _route(self, path: str) -> tuple[dict[str, Handler] | None, tuple[str, ...]]:
+        """The methods of the control route ``path`` names (None: no route) and its
+        arguments (a snapshot's id, a Service)."""
         segments = tuple(path[len(self.prefix) :].split("/")[1:])
         args: tuple[str, ...] = ()
         if len(segments) in (2, 3) and segments[0] == "snapshots" and segments[1]:
             args, segments = (segments[1],), ("snapshots", "{id}", *segments[2:])
         elif len(segments) == 2 and segments[0] == "changes" and segments[1]:
             args, segments = (segments[1],), ("changes", "{service}")
-        methods = _ROUTES.get(segments)
+        return _ROUTES.get(segments), args
+
+    def allowed(self, path: str) -> str | None:
+        """The methods the control route ``path`` takes, as a 405's ``Allow`` says them;
+        None: no route."""
+        methods, _ = self._route(path)
+        return None if methods is None else ", ".join(sorted(methods))
+
+    def handle(self, method: str, path: str, query: Mapping[str, str], body: bytes) -> Answer:
+        """The answer to a control request (``path`` decoded, under the prefix)."""
+        methods, args = self._route(path)
         try:
             if methods is None:
                 raise _Refused(404, f"no control route {path}")

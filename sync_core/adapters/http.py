@@ -359,16 +359,26 @@ class HttpCore:
             return False
         user, colon, password = decoded.partition(b":")
         # Both compared, in constant time, whatever the first gives. A token beyond
-        # ASCII is taken as UTF-8 (aiohttp's) and as Latin-1 (requests', the SDK's).
+        # ASCII as the twilio SDK sends it: Latin-1 (requests' and aiohttp's BasicAuth
+        # encoding); one Latin-1 cannot write, as UTF-8.
         right_user = hmac.compare_digest(user, self.sync.account_sid.encode())
         token = self.sync.auth_token
-        right_password = hmac.compare_digest(password, token.encode("utf-8"))
-        if not token.isascii():
-            latin = token.encode("latin-1", "replace")
-            right_password |= (
-                hmac.compare_digest(password, latin) and latin.decode("latin-1") == token
-            )
+        try:
+            expected = token.encode("latin-1")
+        except UnicodeEncodeError:
+            expected = token.encode("utf-8")
+        right_password = hmac.compare_digest(password, expected)
         return bool(colon) and right_user and right_password
+
+    def _allowed(self, path: bytes) -> str:
+        """What the resource at ``path`` (as sent) takes, as ``Allow`` says it."""
+        try:
+            decoded = unquote_to_bytes(path).decode("utf-8")
+        except UnicodeDecodeError:
+            return ""
+        if self.control is not None and self.control.owns(decoded):
+            return self.control.allowed(decoded) or ""
+        return self.api.allowed(quote(path, safe=_PATH_SAFE)) or ""
 
     # -- the answer
 
@@ -388,8 +398,10 @@ class HttpCore:
         """
         if not method.isupper():
             # Methods are case-sensitive (RFC 9110, 9.1): ``post`` is no POST. gunicorn
-            # and waitress refuse it themselves; uvicorn hands it on as sent.
-            return _refusal(METHOD_NOT_ALLOWED.error(f"{method[:40]!r} is no method here"))
+            # and waitress refuse it themselves; uvicorn hands it on as sent. The 405
+            # names the methods the resource takes (RFC 9110, 15.5.6; none: no route).
+            refused = METHOD_NOT_ALLOWED.error(f"{method[:40]!r} is no method here")
+            return _refusal(refused, [("Allow", self._allowed(path))])
         try:
             decoded = unquote_to_bytes(path).decode("utf-8")
             params = parse_form(query)

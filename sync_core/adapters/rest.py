@@ -786,6 +786,23 @@ class RestApi:
         #: ``url`` and ``links`` under ``https://sync.twilio.com/v1``, and page URLs
         #: under the request's own origin (that one when the request gives a path).
         self.base_url = None if base_url is None else normalize_base_url(base_url)
+        # Where this thread's operations note the state's epoch: a request is journaled
+        # only if it is the journal's still (Engine.replacements_seen).
+        self._seen = sync._engine.replacements_seen()
+
+    def allowed(self, url: str) -> str | None:
+        """The methods the REST resource at ``url`` takes, as a 405's ``Allow`` says
+        them; None: no route.
+
+        >>> from sync_core import Sync
+        >>> RestApi(Sync()).allowed("/v1/Services/default/Documents")
+        'GET, POST'
+        """
+        try:
+            target = _target_of(url, self.base_url)
+        except SyncError:
+            return None
+        return ", ".join(sorted(target.handlers))
 
     def handle(
         self,
@@ -835,8 +852,8 @@ class RestApi:
         A header whose value is ``None`` is no header."""
         verb = str(method).upper()
         fault = None
-        journal = self.sync.journal
-        epoch = journal.epoch  # a request of a state replaced meanwhile is not written down
+        journal, seen = self.sync.journal, self._seen
+        outer, seen.epoch = getattr(seen, "epoch", None), None  # a callback's own request
         allowed = None
         try:
             asked, given = query, form  # what the handler reads
@@ -871,6 +888,7 @@ class RestApi:
                 answer.headers["Allow"] = allowed
         except FaultTimeout as timeout:  # an injected one: no answer at all, the
             # caller's transport times out; written down with status 0
+            epoch, seen.epoch = seen.epoch, outer
             journal.add(verb, str(url), query, form, 0, None, timeout.fault.name, since=epoch)
             raise
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
@@ -879,6 +897,9 @@ class RestApi:
         # Every request is written down in the Sync's journal with how it was answered
         # (query and form as given: a handler never changes the request's).
         code = answer.body.get("code") if answer.status >= 400 and answer.body else None
+        # Not of a state replaced since its operation saw it (by a callback as the
+        # operation delivered its events, or by another thread): the journal forgot it.
+        epoch, seen.epoch = seen.epoch, outer
         journal.add(verb, str(url), query, form, answer.status, code, fault, since=epoch)
         return answer
 

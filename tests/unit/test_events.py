@@ -782,3 +782,35 @@ def test_test_doubles_and_decorated_subscribers_are_taken() -> None:
     sync.services("default").documents.create(unique_name="d")
     assert heard == ["document_created"]
     assert double.call_count == 1
+
+
+def test_an_event_looks_only_at_the_subscriptions_it_may_reach(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write is told to its object's, its Service's and the account's subscribers, in
+    the order they subscribed, and looks at no subscription to anything else: a server
+    with a subscription per client does not pay for every one of them on every write."""
+    home = sync.services("default")
+    alice = home.for_identity("alice")
+    heard: list[str] = []
+    watched = home.documents.create(unique_name="watched")
+    for n in range(50):
+        home.documents.create(unique_name=f"other{n}")
+        alice.documents(f"other{n}").subscribe(lambda event: heard.append("other"))
+    sync.subscribe(lambda event: heard.append("account 1"))
+    home.documents("watched").subscribe(lambda event: heard.append("object 2"))
+    home.subscribe(lambda event: heard.append("service 3"))
+    alice.documents("watched").subscribe(lambda event: heard.append("alice 4"))
+    sync.subscribe(lambda event: heard.append("account 5"))
+    looked: list[str | None] = []
+    matches = Subscription.matches
+
+    def counted(self: Subscription, event: SyncEvent) -> bool:
+        looked.append(self.object_sid)
+        return matches(self, event)
+
+    monkeypatch.setattr(Subscription, "matches", counted)
+    home.documents(watched.sid).update(data={"n": 1})
+    assert heard == ["account 1", "object 2", "service 3", "alice 4", "account 5"]
+    assert looked == []  # none of the 50 others was looked at
+    assert len(sync._engine.events.subscriptions) == 55

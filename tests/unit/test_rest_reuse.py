@@ -9,6 +9,7 @@ state, one API's ``base_url`` or one request's parameters into another.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
@@ -348,3 +349,20 @@ def test_a_journals_bytes_can_be_lowered_later() -> None:
     assert [entry.form["FriendlyName"][0] for entry in journal] == ["2", "3"]
     with pytest.raises(ValueError, match="0 bytes or more"):
         journal.max_bytes = -1
+
+
+def test_the_journal_weighs_text_beyond_ascii_by_what_it_holds() -> None:
+    """One character beyond the Basic Multilingual Plane makes Python keep four bytes
+    for each: such fields weigh what they hold, so the journal stays within its bytes
+    (about) whatever a client sends; ASCII weighs its length, as before."""
+    ascii_journal, wide_journal = (
+        Journal(size=100, max_bytes=40_000),
+        Journal(size=100, max_bytes=40_000),
+    )
+    for _ in range(20):
+        ascii_journal.add("POST", "/v1/Services", {}, {"FriendlyName": "x" * 4_000}, 201)
+        wide_journal.add("POST", "/v1/Services", {}, {"FriendlyName": "x" * 3_999 + "😀"}, 201)
+    assert len(ascii_journal) == 9  # 9 x (4,000 and about 400) bytes
+    held = sum(sys.getsizeof(entry.form["FriendlyName"]) for entry in wide_journal)
+    assert held <= 40_000 + 16_100  # at most the bound and the newest entry beyond it
+    assert 1 <= len(wide_journal) <= 3

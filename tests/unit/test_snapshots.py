@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -287,6 +288,44 @@ def test_a_request_under_way_when_the_state_is_replaced_is_not_written_down(
         assert [d.unique_name for d in sync.services("default").documents.list()] == []
     api.handle("GET", "/v1/Services")
     assert [entry.status for entry in sync.requests] == [200]
+
+
+def test_a_request_begun_before_a_reset_and_answered_after_it_is_written_down(
+    sync: Sync, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request whose thread is held before its operation while another thread resets
+    the state is answered from the new state, whose journal lists it (its effect
+    stays); a nested request (a subscriber's own) keeps the outer one's judgement."""
+    import sync_core.adapters.rest as rest
+
+    api = rest.RestApi(sync)
+    target, arrived, go = rest._kept_target, threading.Event(), threading.Event()
+
+    def held(*args: Any) -> Any:
+        if threading.current_thread().name == "held":
+            arrived.set()
+            go.wait(10)
+        return target(*args)
+
+    monkeypatch.setattr(rest, "_kept_target", held)
+    answers: list[Any] = []
+    post = {"data": {"FriendlyName": "after"}}
+    thread = threading.Thread(
+        target=lambda: answers.append(api.handle("POST", "/v1/Services", **post)), name="held"
+    )
+    thread.start()
+    assert arrived.wait(10)
+    sync.reset()
+    go.set()
+    thread.join(10)
+    assert [a.status for a in answers] == [201]
+    assert [s.friendly_name for s in sync.services.list()] == ["after"]
+    assert [(e.method, e.status) for e in sync.requests] == [("POST", 201)]
+    sync.journal.clear()
+    handle = sync.subscribe(lambda event: api.handle("GET", "/v1/Services"))
+    api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": "d"})
+    handle.unsubscribe()
+    assert [(e.method, e.status) for e in sync.requests] == [("GET", 200), ("POST", 201)]
 
 
 def test_expiry_is_right_after_a_restore_or_reset(sync: Sync, clock: ManualClock) -> None:
