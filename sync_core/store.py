@@ -426,7 +426,7 @@ class Store:
 
     def _drop_change_times(self, service_sid: str, sequence: int) -> None:
         """Remove the commit times of the events of ``service_sid`` numbered up to
-        ``sequence`` (few are kept: a scan finds them)."""
+        ``sequence`` (one an expiry: a scan finds them)."""
         if self._delete_range is not None:
             self._delete_range(CHANGE_TIMES, (service_sid,), (service_sid, sequence))
             return

@@ -517,6 +517,8 @@ class AppCases(ABC):
             {"base_url": "http://host y"},
             {"base_url": "http://host:99999"},
             {"base_url": "http://:8000"},
+            {"base_url": "http://[::1]x:8000"},
+            {"base_url": "http://host\x85.example"},
             {"max_body": -1},
             {"max_body": 1.5},
             {"control_prefix": "_sync_core"},
@@ -527,11 +529,28 @@ class AppCases(ABC):
         ],
     )
     def test_bad_options_are_refused(self, options: dict[str, Any]) -> None:
+        """(Hosts of every kind a URL may name stay taken: IPv6, userinfo, an IDN with a
+        ZWNJ, ``test_base_urls_of_every_kind_are_taken``.)"""
         sync = new_sync()
         with pytest.raises(ValueError, match=next(iter(options))):
             self.client(sync, **options)
         # No app was made: no subscription was left behind.
         assert sync._engine.events.subscriptions == []
+
+    @pytest.mark.parametrize(
+        "base_url",
+        [
+            "http://[::1]:8000",
+            "http://[::1]",
+            "https://user@host:443/sync",
+            "http://\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir",  # a ZWNJ
+            "http://host:0",
+        ],
+    )
+    def test_base_urls_of_every_kind_are_taken(self, base_url: str) -> None:
+        client = self.client(new_sync(), base_url=base_url)
+        made = self.check(client.request("POST", "/v1/Services"), 201).json()
+        assert made["url"].startswith(base_url.rstrip("/") + "/v1/Services/IS")
 
     # -- what a review sent over real servers (each was a 500, a leak or a framing bug)
 

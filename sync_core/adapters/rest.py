@@ -714,7 +714,10 @@ def normalize_base_url(base_url: str) -> str:
         parts = None
     if (
         parts is None
-        or any(char.isspace() or not char.isprintable() for char in base_url)
+        # No space nor control character (format characters, as an IDN's ZWNJ, are
+        # text); after an IPv6 host's "]", a port or nothing.
+        or any(char.isspace() or ord(char) < 32 or 127 <= ord(char) < 160 for char in base_url)
+        or _past_the_brackets(parts.netloc)
         or parts.scheme not in ("http", "https")
         or not parts.hostname
         or parts.query
@@ -727,6 +730,22 @@ def normalize_base_url(base_url: str) -> str:
         )
     root = base_url.rstrip("/")
     return root if root.endswith("/v1") else f"{root}/v1"
+
+
+def _past_the_brackets(netloc: str) -> bool:
+    """Whether text other than a port follows an IPv6 host's ``]`` (``urlsplit`` drops
+    it: ``[::1]x:8000`` would be written into answers as it is).
+
+    >>> _past_the_brackets("[::1]:8000"), _past_the_brackets("[::1]x:8000")
+    (False, True)
+    """
+    if "]" not in netloc:
+        return False
+    tail = netloc.rpartition("]")[2]
+    port = tail[1:]
+    return tail != "" and not (
+        tail[0] == ":" and (port == "" or (port.isascii() and port.isdigit()))
+    )
 
 
 #: How long the real service's prefix is: what a rebased URL replaces.

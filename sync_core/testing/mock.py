@@ -37,10 +37,11 @@ What it does, exactly:
   thread at a time (a test's thread).
 - **The journal**: ``sync.requests`` lists every request answered, in order.
 
-As a decorator it wraps a function, a coroutine function, or a test class (each of its
-``test*`` methods; for a ``unittest.TestCase``, ``setUp`` to the end of the test). The
-pytest fixture ``mock_twilio`` (in :mod:`sync_core.testing.plugin`) does the same for
-one test and yields the ``Sync``.
+As a decorator it wraps a function, a coroutine function, a generator (a yield fixture:
+from its setup to its teardown), or a test class (each of its ``test*`` methods; for a
+``unittest.TestCase``, each test's whole ``run``, ``setUp`` to the cleanups); a
+Hypothesis test's each example. The pytest fixture ``mock_twilio`` (in
+:mod:`sync_core.testing.plugin`) does the same for one test and yields the ``Sync``.
 """
 
 from __future__ import annotations
@@ -206,8 +207,56 @@ class MockTwilio:
         return MockTwilio(self._given, fallback=self.fallback)
 
     def _decorate(self, target: F, *, by_class: bool = False) -> F:
+        _warm()
         if inspect.isclass(target):
             return self._decorate_class(target)  # type: ignore[return-value]
+        if type(target).__name__ == "FixtureFunctionDefinition" or hasattr(
+            target, "_pytestfixturefunction"
+        ):
+            raise TypeError(
+                f"@mock_twilio above @pytest.fixture wraps the fixture's definition, and "
+                f"pytest no longer finds {getattr(target, '__name__', target)!r}: put it "
+                "below (on a yield fixture, the block lasts from its setup to its teardown)"
+            )
+        hypothesis = getattr(target, "hypothesis", None)
+        inner = getattr(hypothesis, "inner_test", None)
+        if inner is not None and not by_class:
+            # A Hypothesis test (@given below): a block of its own for each example, as
+            # each example is a run of the test (the inner test is Hypothesis' hook).
+            hypothesis.inner_test = self._decorate(inner)  # type: ignore[union-attr]
+            return _marked(target, False)  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(target):
+            # A yield fixture, a generator: the block lasts as long as it runs (from the
+            # fixture's setup to its teardown), not only while it is made.
+
+            @functools.wraps(target)
+            def run_generator(*args: Any, **kwargs: Any) -> Any:
+                with self._again():
+                    return (yield from target(*args, **kwargs))
+
+            return _marked(run_generator, by_class)  # type: ignore[return-value]
+        if inspect.isasyncgenfunction(target):
+
+            @functools.wraps(target)
+            async def run_async_generator(*args: Any, **kwargs: Any) -> Any:
+                with self._again():
+                    generator = target(*args, **kwargs)
+                    try:
+                        value = await generator.__anext__()
+                        while True:
+                            try:
+                                sent = yield value
+                            except GeneratorExit:
+                                await generator.aclose()
+                                raise
+                            except BaseException as thrown:  # handed on
+                                value = await generator.athrow(thrown)
+                            else:
+                                value = await generator.asend(sent)
+                    except StopAsyncIteration:
+                        return
+
+            return _marked(run_async_generator, by_class)  # type: ignore[return-value]
         if inspect.iscoroutinefunction(target):
 
             @functools.wraps(target)
@@ -226,17 +275,18 @@ class MockTwilio:
 
     def _decorate_class(self, cls: type) -> type:
         if issubclass(cls, unittest.TestCase):
-            # A decorated base's setUp, inherited: its own, in this class's block alone.
-            set_up = _by_class(cls.setUp) or cls.setUp
+            # run() makes a test's whole run: setUp (a subclass's own, before and after
+            # its super().setUp()), the test, tearDown and the cleanups; in one block a
+            # test. A decorated base's run, inherited: its own, in this class's block
+            # alone.
+            run_test = _by_class(cls.run) or cls.run
 
-            def setUp(case: unittest.TestCase) -> None:  # unittest's name
-                block = self._again()
-                block.__enter__()
-                case.addCleanup(block.__exit__, None, None, None)
-                set_up(case)
+            def run(case: unittest.TestCase, result: Any = None) -> Any:  # unittest's name
+                with self._again():
+                    return run_test(case, result)
 
-            setUp.__wrapped__ = set_up  # type: ignore[attr-defined]
-            cls.setUp = _marked(setUp, True)  # type: ignore[method-assign]
+            run.__wrapped__ = run_test  # type: ignore[attr-defined]
+            cls.run = _marked(run, True)  # type: ignore[method-assign]
             return cls
         # Each test* method, inherited ones too (a mixin's, a base class's), as pytest
         # collects them; a static or class method stays one. A method with a block of
@@ -250,6 +300,9 @@ class MockTwilio:
             kind = type(member) if isinstance(member, staticmethod | classmethod) else None
             function = member.__func__ if kind is not None else member
             if not inspect.isfunction(function):
+                continue
+            if name in own and getattr(getattr(function, "hypothesis", None), "inner_test", None):
+                self._decorate(function)  # a Hypothesis test's own: a block each example
                 continue
             unwrapped = None if name in own else _by_class(function)
             if unwrapped is not None:
@@ -280,6 +333,14 @@ def _by_class(function: object) -> Callable[..., Any] | None:
         return None
     wrapped: Callable[..., Any] | None = getattr(function, "__wrapped__", None)
     return wrapped
+
+
+def _warm() -> None:
+    """Import the SDK's clients now, when a test is decorated (its module collected),
+    not in its first block: twilio's async client loads aiohttp (a fifth of a second),
+    which would count in the first run of a test (a Hypothesis deadline, say)."""
+    with contextlib.suppress(ImportError):  # no twilio: the block says so when entered
+        _client_classes()
 
 
 def _fresh() -> Sync:

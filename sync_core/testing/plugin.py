@@ -21,9 +21,9 @@ Installed with sync_core (a ``pytest11`` entry point), so any test can ask for:
 - ``twilio_client``: a real ``twilio.rest.Client`` whose every request is answered by
   ``sync`` (:class:`~sync_core.adapters.twilio.SyncHttpClient`); skipped when the
   ``twilio`` package is not installed. It is isolated from the machine's ``TWILIO_*``
-  environment variables (they are removed for the test, and the client is built with
-  explicit credentials and its own environment), so no setting can send it to the
-  network.
+  environment variables (those the session began with are removed for the test, the
+  suite's own kept, and the client is built with explicit credentials and its own
+  environment), so no setting can send it to the network.
 - ``twilio_async_client``: the same, for the SDK's ``*_async`` methods
   (:class:`~sync_core.adapters.twilio.AsyncSyncHttpClient`).
 - ``sync_factory``: a :class:`~sync_core.testing.SyncFactory`, session-scoped: call
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -120,18 +120,26 @@ def sync_factory() -> SyncFactory:
     return SyncFactory()
 
 
+#: The machine's ``TWILIO_*`` settings, as the session found them (pytest loads this
+#: module before any conftest): what the fixtures keep a test from. What the suite sets
+#: itself (a conftest, an autouse fixture: an app's API key, say) is its own, and kept.
+_MACHINE: Final = {name: value for name, value in os.environ.items() if name.startswith("TWILIO_")}
+
+
+def _isolate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove, for the test, the ``TWILIO_*`` variables still holding the machine's
+    values (real credentials, a region: nothing of the machine reaches the test)."""
+    for name, value in list(os.environ.items()):
+        if name.startswith("TWILIO_") and _MACHINE.get(name) == value:
+            monkeypatch.delenv(name)
+
+
 def _client(sync: Sync, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> Any:
     """A real twilio ``Client`` answered by ``sync``, isolated from ``TWILIO_*``."""
     rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
     from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
-    from .mock import _ENVIRONMENT, _stack
 
-    # Under a mock_twilio block (the fixture, asked for first), its test credentials
-    # stay: the code under test may build its own Client from them, answered too.
-    kept = _ENVIRONMENT if _stack else {}
-    for name in list(os.environ):
-        if name.startswith("TWILIO_") and name not in kept:
-            monkeypatch.delenv(name)
+    _isolate(monkeypatch)
     answering = AsyncSyncHttpClient if asynchronous else SyncHttpClient
     return rest.Client(
         sync.account_sid,
@@ -158,19 +166,21 @@ def mock_twilio(sync: Sync, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sync]:
     """Every twilio ``Client`` of the process answered by ``sync``, for Sync only.
 
     :func:`sync_core.testing.mock_twilio` for one test: the code under test may build
-    its own ``Client`` (``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` are set to test
-    values, the machine's other ``TWILIO_*`` variables removed); yields the ``Sync``.
+    its own ``Client``. The machine's ``TWILIO_*`` variables are removed for the test,
+    the suite's own kept (an API key an autouse fixture set), and
+    ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN`` set to test values when absent, as
+    the block sets them; yields the ``Sync``.
     """
     pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
+    from .mock import _ENVIRONMENT
     from .mock import mock_twilio as block
 
-    for name in list(os.environ):
-        if name.startswith("TWILIO_"):
-            monkeypatch.delenv(name)
+    _isolate(monkeypatch)
     # Set through monkeypatch (not by the block alone), so that whatever else changes
     # TWILIO_* through it in the test (twilio_client, the test itself) is undone first,
     # and the machine's environment comes back last.
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", sync.account_sid)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", sync.auth_token)
+    for name, value in _ENVIRONMENT.items():
+        if name not in os.environ:
+            monkeypatch.setenv(name, value(sync))
     with block(sync) as answering:
         yield answering

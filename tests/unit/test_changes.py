@@ -657,6 +657,9 @@ def test_an_expiry_removed_days_after_its_instant_is_new_to_a_follower(
         ("document_removed", True, timedelta(hours=1)),
     ]
     assert read == seen
+    with pytest.raises(ChangesGoneError) as behind:  # its creations are out of the window
+        sync.changes("default", after=0)
+    assert (behind.value.oldest, behind.value.latest) == (last.sequence + 1, last.sequence + 2)
     clock.advance(timedelta(days=1) - timedelta(microseconds=1))
     assert sync.changes("default", after=last) == read
     clock.advance(timedelta(microseconds=1))

@@ -14,10 +14,13 @@ import pickle
 import sys
 import threading
 import unittest
+from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any, ClassVar
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.http_client import TwilioHttpClient
@@ -929,3 +932,136 @@ def test_an_apps_response_hooks_run_as_requests_runs_them() -> None:
     assert seen[0][2] == "https://sync.twilio.com/v1/Services/default/Documents"
     assert "X-Seen-By" not in http._test_only_last_response.headers
     assert on_session._test_only_last_response.headers["X-Seen-By"] == "hook"
+
+
+@pytest.fixture
+@mock_twilio
+def answered_fixture() -> Iterator[Sync]:
+    """A yield fixture under @mock_twilio: its block lasts from setup to teardown."""
+    client = Client()
+    client.sync.v1.services("default").documents.create(unique_name="from the fixture")
+    yield current_sync()
+    client.sync.v1.services("default").documents("from the fixture").delete()
+
+
+def test_a_yield_fixture_under_mock_twilio_keeps_its_block_until_its_teardown(
+    answered_fixture: Sync,
+) -> None:
+    assert current_sync() is answered_fixture
+    made = Client().sync.v1.services("default").documents("from the fixture").fetch()
+    assert made.unique_name == "from the fixture"
+
+
+def test_a_generator_under_mock_twilio_keeps_its_block_until_it_is_closed() -> None:
+    torn_down: list[Sync] = []
+
+    @mock_twilio
+    def fixture() -> Generator[Sync, None, None]:
+        Client().sync.v1.services("default").documents.create(unique_name="d")
+        yield current_sync()
+        Client().sync.v1.services("default").documents("d").delete()
+        torn_down.append(current_sync())
+
+    running = fixture()
+    answering = next(running)
+    assert current_sync() is answering
+    running.close()  # as pytest ends a yield fixture: a GeneratorExit at the yield
+    assert torn_down == []  # closed: the code after the yield does not run
+    running = fixture()
+    answering = next(running)
+    with pytest.raises(StopIteration):
+        next(running)  # as pytest tears a yield fixture down
+    assert torn_down == [answering]
+    assert answering.services("default").documents.list() == []
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+def test_an_async_generator_under_mock_twilio_keeps_its_block_while_it_runs() -> None:
+    @mock_twilio
+    async def documents() -> AsyncIterator[str]:
+        client = Client(http_client=AsyncTwilioHttpClient())
+        for name in ("a", "b"):
+            made = await client.sync.v1.services("default").documents.create_async(unique_name=name)
+            yield made.unique_name
+        assert [d.unique_name for d in current_sync().services("default").documents.list()] == [
+            "a",
+            "b",
+        ]
+
+    async def scenario() -> list[str]:
+        return [name async for name in documents()]
+
+    assert asyncio.run(scenario()) == ["a", "b"]
+    assert TwilioHttpClient.request is ORIGINAL
+
+
+def test_mock_twilio_above_pytest_fixture_is_refused() -> None:
+    def made() -> None:
+        return None
+
+    with pytest.raises(TypeError, match="below"):
+        mock_twilio(pytest.fixture(made))
+
+
+@mock_twilio(_BASE_SYNC)
+class AnOwnSetUpBase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.base_saw = current_sync()
+
+
+class AnOwnSetUpChild(AnOwnSetUpBase):
+    """Not decorated; its own setUp runs code before calling super().setUp()."""
+
+    def setUp(self) -> None:
+        self.child_saw = current_sync()  # inside the block already
+        Client().sync.v1.services("default").fetch()
+        super().setUp()
+
+    def test_one_block_from_the_first_line_of_set_up(self) -> None:
+        from sync_core.testing import mock as mock_module
+
+        assert self.child_saw is self.base_saw is current_sync() is _BASE_SYNC
+        assert len(mock_module._stack) == 1
+
+
+@mock_twilio(_SUB_SYNC)
+class AnOwnSetUpDecoratedChild(AnOwnSetUpBase):
+    def setUp(self) -> None:
+        self.child_saw = current_sync()
+        super().setUp()
+
+    def test_its_own_block_alone(self) -> None:
+        from sync_core.testing import mock as mock_module
+
+        assert self.child_saw is self.base_saw is current_sync() is _SUB_SYNC
+        assert len(mock_module._stack) == 1
+
+
+@pytest.mark.usefixtures("blocked_sockets")  # were a set-up line outside a block: no network
+def test_a_subclass_set_up_calling_super_runs_in_one_block_from_its_first_line() -> None:
+    result = unittest.TestResult()
+    for case in (AnOwnSetUpChild, AnOwnSetUpDecoratedChild):
+        unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+    assert (result.testsRun, result.failures, result.errors) == (2, [], [])
+
+
+_EXAMPLES: list[Sync] = []
+
+
+@mock_twilio
+@settings(max_examples=5, database=None)
+@given(n=st.integers(0, 3))
+def test_each_hypothesis_example_under_mock_twilio_runs_on_a_fresh_sync(n: int) -> None:
+    Client().sync.v1.services("default").documents.create(unique_name="once")  # 409 if shared
+    assert all(current_sync() is not seen for seen in _EXAMPLES)
+    _EXAMPLES.append(current_sync())
+
+
+@mock_twilio
+class TestHypothesisInADecoratedClass:
+    @settings(max_examples=5, database=None)
+    @given(n=st.integers(0, 3))
+    def test_each_example_runs_on_a_fresh_sync(self, n: int) -> None:
+        Client().sync.v1.services("default").documents.create(unique_name="once")
+        assert all(current_sync() is not seen for seen in _EXAMPLES)
+        _EXAMPLES.append(current_sync())

@@ -6,7 +6,10 @@ run of a user's test file.
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+import pytest
 
 from sync_core import ManualClock, Sync
 
@@ -26,3 +29,31 @@ def test_the_twilio_client_fixture_drives_the_sync_fixture(sync: Sync, twilio_cl
     service = twilio_client.sync.v1.services.create(friendly_name="via the plugin")
     assert sync.services(service.sid).fetch().friendly_name == "via the plugin"
     assert twilio_client.account_sid == sync.account_sid
+
+
+def test_the_fixtures_remove_the_machines_twilio_settings_and_keep_the_suites(
+    sync: Sync, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the machine set when the session began (real credentials, a region) is
+    removed for the test; what the suite set itself (an API key an autouse fixture
+    set, for an app that authenticates with one) is kept; the mock's test credentials
+    are set when absent, as the block sets them."""
+    import sync_core.testing.plugin as plugin
+
+    machine = {
+        "TWILIO_ACCOUNT_SID": "AC" + "f" * 32,
+        "TWILIO_AUTH_TOKEN": "the-real-token",
+        "TWILIO_REGION": "au1",
+    }
+    monkeypatch.setattr(plugin, "_MACHINE", machine, raising=False)
+    for name, value in machine.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "1" * 32)  # the suite's own
+    assert request.getfixturevalue("mock_twilio") is sync
+    assert os.environ["TWILIO_ACCOUNT_SID"] == sync.account_sid
+    assert os.environ["TWILIO_AUTH_TOKEN"] == sync.auth_token
+    assert "TWILIO_REGION" not in os.environ
+    assert os.environ["TWILIO_API_KEY"] == "SK" + "1" * 32
+    request.getfixturevalue("twilio_client")
+    assert os.environ["TWILIO_ACCOUNT_SID"] == sync.account_sid  # not the machine's
+    assert os.environ["TWILIO_API_KEY"] == "SK" + "1" * 32
