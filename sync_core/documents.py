@@ -35,7 +35,7 @@ import attrs
 from ._build import builder
 from .actor import Actor
 from .errors import NO_PARAMETERS, REVISION_MISMATCH
-from .events import Change, EventCallback, Subscription
+from .events import EventCallback, Subscription, new_change
 from .instances import Instance, acting, twin
 from .objects import ObjectContext, ObjectInstance, ObjectKind, ObjectList
 from .params import (
@@ -241,8 +241,22 @@ class DocumentContext(ObjectContext["DocumentRecord"]):
             new = updated_document(row, now, text, expires)
             engine.store.put_object(new, row)
             engine.emit(
-                # Positional (type, row, identity, when, item, data, previous): a hot path.
-                Change("document_updated", new, self._actor.identity, now, None, new.data, row.data)
+                # Change(type, row, identity, when, item, data, previous, message, expired,
+                # recorded), as the tuple it is (events.new_change): a hot path.
+                new_change(
+                    (
+                        "document_updated",
+                        new,
+                        self._actor.identity,
+                        now,
+                        None,
+                        new.data,
+                        row.data,
+                        None,
+                        False,
+                        None,
+                    )
+                )
             )
             return self._spec.record(self._actor, new, copy)  # the copy saves a decode
 

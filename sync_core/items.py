@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from itertools import takewhile
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 
@@ -133,6 +133,15 @@ class ItemKind(Generic[R]):
     added: str = attrs.field(
         init=False, default=attrs.Factory(lambda spec: f"{spec.kind}_added", True)
     )
+    #: The type of an item's updated event: ``map_item_updated``, ``list_item_updated``.
+    updated: str = attrs.field(
+        init=False, default=attrs.Factory(lambda spec: f"{spec.kind}_updated", True)
+    )
+
+
+#: A :class:`Change`'s last fields (message SID, expired, recorded) for an item's own
+#: add or update: what :func:`~sync_core.events.new_change` is given after the others.
+_NO_MESSAGE: Final = (None, False, None)
 
 
 def updated_item(row: ItemRow, when: datetime, data: str, expires: datetime | None) -> ItemRow:
@@ -241,7 +250,7 @@ class ItemList(_InContainer[R], Listing[R, ItemFilters], Addressing[P, C], Gener
                 # Change(type, row, identity, when, item, data), made as the tuple it is
                 # (events.new_change, every field in order): a hot path.
                 new_change(
-                    (spec.added, container, actor.identity, now, row, text, None, None, False, None)
+                    (spec.added, container, actor.identity, now, row, text, None, *_NO_MESSAGE)
                 )
             )
             return spec.record(actor, row, copy)
@@ -446,9 +455,19 @@ class ItemContext(_InContainer[R]):
             container = touched(container, now, parent_ttl)
             engine.store.put_object(container, before)
             engine.emit(
-                # Positional (type, row, identity, when, item, data, previous): a hot path.
-                Change(
-                    f"{new.kind}_updated", container, actor.identity, now, new, new.data, row.data
+                # Change(type, row, identity, when, item, data, previous), as the tuple it
+                # is (events.new_change, every field in order): a hot path.
+                new_change(
+                    (
+                        self._spec.updated,
+                        container,
+                        actor.identity,
+                        now,
+                        new,
+                        new.data,
+                        row.data,
+                        *_NO_MESSAGE,
+                    )
                 )
             )
             return self._spec.record(self._actor, new, copy)  # the copy saves a decode

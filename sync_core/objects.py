@@ -51,7 +51,7 @@ import attrs
 from .acl import Flag, authorize
 from .actor import Acting, Actor
 from .errors import NO_PARAMETERS, NOT_FOUND, UNIQUE_NAME_TAKEN, Where
-from .events import Change, EventCallback, Subscription
+from .events import Change, EventCallback, Subscription, new_change
 from .instances import acting, twin
 from .listing import Addressing, PlainListing, Source
 from .lookup import find_object, new_sid, resolve_service
@@ -90,6 +90,10 @@ class ObjectKind(Generic[R]):
     #: base)``), written straight from the row: what its record's ``to_dict`` holds.
     #: None: the REST adapter writes the record's ``to_dict`` (the kinds without data).
     json: Callable[[ObjectRow, str, str], str] | None = None
+    #: The type of its created event: ``document_created``, ``map_created``...
+    created: str = attrs.field(
+        init=False, default=attrs.Factory(lambda spec: f"{spec.kind}_created", True)
+    )
 
     @property
     def label(self) -> str:
@@ -172,7 +176,11 @@ class ObjectList(Acting, PlainListing[R], Addressing[str, C], Generic[R, C]):
             0,
         )
         store.put_object(row, None)
-        engine.emit(Change(f"{spec.kind}_created", row, identity=identity, when=now, data=row.data))
+        # Change(type, row, identity, when, item, data, ...), as the tuple it is
+        # (events.new_change): every create makes one.
+        engine.emit(
+            new_change((spec.created, row, identity, now, None, row.data, None, None, False, None))
+        )
         return row
 
     def _source(self, now: datetime, filters: None, page_token: object) -> Source[R]:
