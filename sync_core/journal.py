@@ -30,7 +30,7 @@ parsed) cannot make a thousand of them stay. The newest request is always kept.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
@@ -57,9 +57,16 @@ def _weight(url: str, query: Mapping[str, str], form: Mapping[str, str]) -> int:
     weight = _ENTRY_BYTES + text_bytes(url)
     for fields in (query, form):  # (most requests of the SDK: one, of two or three fields)
         if fields:
-            weight += _FIELD_BYTES * len(fields) + sum(map(text_bytes, fields))
-            weight += sum(map(text_bytes, fields.values()))
+            weight += _FIELD_BYTES * len(fields) + _held(fields) + _held(fields.values())
     return weight
+
+
+def _held(texts: Iterable[str]) -> int:
+    """What ``texts`` hold, about (:func:`~sync_core.bounded.text_bytes`): their length
+    when they are ASCII, as most are (a check and a sum in C)."""
+    if all(map(str.isascii, texts)):
+        return sum(map(len, texts))
+    return sum(map(text_bytes, texts))
 
 
 class JournalEntry(NamedTuple):
@@ -184,7 +191,9 @@ class Journal:
         if self._entries.size:
             weight = _weight(url, query, form)
             with self._lock:
-                if since is None or since == self.epoch:
+                if since is None or since == (
+                    self._clears if self._epoch_of is None else self._epoch_of()
+                ):
                     self._entries.append((method, url, query, form, status, code, fault), weight)
 
     @property
