@@ -94,6 +94,23 @@ class BoundedLog(Generic[T]):
         self._weights.clear()
         self._bytes = 0
 
+    def drop_while(self, old: Callable[[T], bool]) -> int:
+        """Forget the oldest items while ``old(item)`` says so; how many.
+
+        >>> log = BoundedLog[int](size=5, max_bytes=100)
+        >>> for n in (1, 2, 3, 4):
+        ...     log.append(n, 1)
+        >>> log.drop_while(lambda n: n < 3), list(log), log.bytes
+        (2, [3, 4], 2)
+        """
+        items, weights = self._items, self._weights
+        count = 0
+        while items and old(items[0]):
+            items.popleft()
+            self._bytes -= weights.popleft()
+            count += 1
+        return count
+
     def __iter__(self) -> Iterator[T]:
         return iter(self._items)
 

@@ -323,17 +323,18 @@ class Engine:
         self.replacements += 1  # first: a request's journal entry is judged by it
         self.expiry.forget()
         store = self.store
+        gone = []
         for subscription in self.events.subscriptions:
             service, sid = subscription.service_sid, subscription.object_sid
-            if service is None:
-                continue
-            gone = (
+            if service is not None and (
                 store.service(service) is None
                 if sid is None
                 else store.object_by_sid(service, sid) is None
-            )
-            if gone:
-                subscription.unsubscribe()
+            ):
+                gone.append(subscription.number)
+        # Ended once what the old state committed is delivered (another thread's last
+        # changes, queued still): they hear of those, and of nothing after.
+        self.events.end(gone)
         if self.limiter is not None:
             self.limiter.clear()
         if self.followers:  # they read again, and hear of it
@@ -342,14 +343,17 @@ class Engine:
             self._claim_account()
 
     def replacements_seen(self) -> threading.local:
-        """Where each operation of this thread notes, as ``epoch``, the
-        :attr:`replacements` it began under (set ``epoch`` to None first to learn
-        whether one ran): the REST adapter journals a request only if the state its
-        operation saw was not replaced since (:meth:`Journal.add
-        <sync_core.journal.Journal.add>`)."""
+        """Where the first operation of this thread after ``epoch`` was set to None
+        notes, as ``epoch``, the :attr:`replacements` it began under (operations of the
+        callbacks its events run after it do not change it): the REST adapter journals
+        a request only if the state its operation saw was not replaced since
+        (:meth:`Journal.add <sync_core.journal.Journal.add>`)."""
         seen = self._seen
         if seen is None:
-            seen = self._seen = threading.local()
+            with _SEEN_MADE:  # two adapters made at once share one
+                seen = self._seen
+                if seen is None:
+                    seen = self._seen = threading.local()
         return seen
 
     def _begin(self, sweep: bool = True) -> datetime:
@@ -494,6 +498,10 @@ class Engine:
             check = getattr(self.storage, "_check", None)
             if check is not None:
                 check()
+
+
+#: Held while an engine makes its :meth:`Engine.replacements_seen` (once).
+_SEEN_MADE: Final = threading.Lock()
 
 
 def _limiter(rate_limits: RateLimits) -> RateLimiter:

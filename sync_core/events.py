@@ -397,6 +397,9 @@ class _Delivery:
     event: SyncEvent
     subscribers: tuple[Subscription, ...]
     webhook_url: str | None
+    #: The Sync's :attr:`~sync_core.engine.Engine.replacements` at the commit: the
+    #: state the event is of (read, while it is delivered, as ``EventHub.delivering``).
+    epoch: int = 0
 
 
 def check_callback(callback: object, what: str, arguments: int = 1) -> None:
@@ -471,6 +474,9 @@ class EventHub:
         self._watching: dict[tuple[str | None, str | None], dict[int, Subscription]] = {}
         self._numbers = 0
         self._queue: deque[_Delivery] = deque()
+        #: The epoch (``commit``'s) of the event being delivered now: a subscriber may
+        #: read it, from its callback, to know which state the event is of.
+        self.delivering = 0
         self._committed = 0
         self._delivered = 0
         self._deliverer: int | None = None
@@ -541,11 +547,12 @@ class EventHub:
         with self._lock:
             return list(self._watching.get((service_sid, None), ()))
 
-    def end_service(self, numbers: list[int]) -> None:
+    def end(self, numbers: list[int]) -> None:
         """End the subscriptions ``numbers`` (:meth:`to_service`, read when their Service
-        was deleted; the deletion committed since): no event can reach them any more.
-        While events are being delivered or queued (the removals of the Service's
-        objects among them), they end once the queue is delivered."""
+        was deleted, the deletion committed since; or those to what a state replaced
+        no longer holds): no event committed from now on reaches them. While events
+        are being delivered or queued (the removals of the Service's objects among
+        them, the old state's last changes), they end once the queue is delivered."""
         with self._lock:
             for number in numbers:
                 subscription = self._drop(number)
@@ -577,8 +584,9 @@ class EventHub:
         with self._lock:
             return [s for s in self._reached(event) if s.identity != SYSTEM]
 
-    def commit(self, deliveries: Sequence[Pending]) -> None:
-        """Queue committed events with their webhook URL (None: no webhook call).
+    def commit(self, deliveries: Sequence[Pending], epoch: int = 0) -> None:
+        """Queue committed events with their webhook URL (None: no webhook call), of the
+        state ``epoch`` (what :attr:`delivering` says while they are delivered).
 
         Called under the engine's lock, so the queue is in commit order and the
         subscribers of each event are those subscribed when it was committed (less
@@ -590,7 +598,7 @@ class EventHub:
             for event, url, denied in deliveries:
                 subscribers = tuple(s for s in self._reached(event) if s.number not in denied)
                 if subscribers or url is not None:
-                    self._queue.append(_Delivery(event, subscribers, url))
+                    self._queue.append(_Delivery(event, subscribers, url, epoch))
                     self._committed += 1
                 if denied and event.type in _OBJECT_REMOVALS:
                     # A subscription to the object gone that may not read it hears
@@ -635,6 +643,7 @@ class EventHub:
                     if not self._queue:
                         break
                     delivery = self._queue.popleft()
+                self.delivering = delivery.epoch
                 try:
                     raised = self._run(delivery)
                 finally:

@@ -208,8 +208,9 @@ class Journal:
             return list(kept)  # type: ignore[arg-type]  # every one made above
 
     def clear(self) -> None:
-        """Forget every request (and those answered before, under way still:
-        :attr:`epoch`)."""
+        """Forget every request written down. One under way is written down when it
+        ends, unless the :attr:`epoch` changed meanwhile: a Sync's journal, when its
+        state is replaced (not by this clear); a journal of its own, by a clear."""
         with self._lock:
             self._entries.clear()
             self._clears += 1

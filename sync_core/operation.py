@@ -93,7 +93,7 @@ class _Transaction:
             raise
         if exc_info[0] is None:
             if self._pending:  # most operations queue no event: no call then
-                engine.events.commit(self._pending)
+                engine.events.commit(self._pending, engine.replacements)
             if engine._wake:
                 engine._woken()
         else:
@@ -123,7 +123,9 @@ class _Operation(_Transaction):
             raise AssertionError(_NESTED)
         engine._operating = True
         seen = engine._seen
-        if seen is not None:  # asked for (the REST adapter): the state's epoch
+        if seen is not None and getattr(seen, "epoch", 0) is None:
+            # A REST request's first operation (the adapter set None): the state's
+            # epoch; an operation of a callback its events run does not change it.
             seen.epoch = engine.replacements
         try:
             now = engine.clock.now()  # Engine.now(), inline
@@ -176,7 +178,7 @@ class _Operation(_Transaction):
                 raise
             if kind is None:
                 if self._pending:  # most operations queue no event: no call then
-                    engine.events.commit(self._pending)
+                    engine.events.commit(self._pending, engine.replacements)
                 if engine._wake:
                     engine._woken()
                 engine._sids_back = None  # what the body drew is spent
@@ -239,7 +241,7 @@ class _SharedOperation(_Operation):
         engine._operating = True
         self._caught_up = False
         seen = engine._seen
-        if seen is not None:  # as _Operation's
+        if seen is not None and getattr(seen, "epoch", 0) is None:  # as _Operation's
             seen.epoch = engine.replacements
         try:
             pending: list[Pending] = []

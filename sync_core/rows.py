@@ -1,6 +1,11 @@
-"""What sync_core keeps in a :class:`~sync_core.storage.Storage`: frozen rows of plain values.
+"""What sync_core keeps in a :class:`~sync_core.storage.Storage`: rows of plain values,
+never changed once made.
 
-Rows are internal: callers get :mod:`sync_core.records` instead. Every field is a
+Rows are internal: callers get :mod:`sync_core.records` instead. Every row class is
+frozen for the type checker (``mypy --strict`` refuses an assignment); at run time
+``ObjectRow`` and ``ItemRow``, made on every item write, are plain slotted classes
+(cheaper to make: ``_hot_row``), so nothing but that check stops an assignment to one:
+a storage or a tool that holds rows must not assign to them (a snapshot shares them). Every field is a
 ``str``, ``int``, ``bool``, ``None`` or an aware UTC ``datetime``, and ``data`` is kept as
 its compact JSON text, so a durable storage can encode a row without knowing the domain.
 Changes make new rows with :func:`attrs.evolve`, or, on the hot paths, with

@@ -351,7 +351,7 @@ class ServiceContext:
                 # and its events pruned): nothing to read under its SID any more.
                 store.forget_feed(row.sid)
             listening = engine.events.to_service(row.sid)
-        engine.events.end_service(listening)  # committed: they hear no more of it
+        engine.events.end(listening)  # committed: they hear no more of it
         return True
 
     def subscribe(self, callback: EventCallback) -> Subscription:

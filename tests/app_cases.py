@@ -518,6 +518,7 @@ class AppCases(ABC):
             {"base_url": "http://host:99999"},
             {"base_url": "http://:8000"},
             {"base_url": "http://[::1]x:8000"},
+            {"base_url": "http://a\udc80b:8000"},  # a lone surrogate (surrogateescape)
             {"base_url": "http://host\x85.example"},
             {"max_body": -1},
             {"max_body": 1.5},

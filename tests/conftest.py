@@ -3,9 +3,10 @@
 The tiers. The plain ``python -m pytest`` runs the fast tier: every test that runs
 in-process on the in-memory storage, and the doctests. It deselects the three slow tiers:
 
-- ``integration`` (the tests in ``tests/integration``, and the few marked so elsewhere):
-  they start processes or take seconds each (the crash test, the benchmark smoke, the
-  plugin in a user's fresh pytest run, the import without twilio, real servers);
+- ``integration`` (the tests in ``tests/integration``, the doctests of
+  ``sync_core.bench``, and the few marked so elsewhere): they start processes or take
+  seconds each (the crash test, the benchmark smoke, the plugin in a user's fresh
+  pytest run, the import without twilio, real servers);
 - ``sqlite``: the domain tests once more, on a SQLite file (the ``sqlite`` parameter of
   the ``sync_storage`` fixture below);
 - ``postgres``: the domain tests once more, on PostgreSQL (the ``postgres`` parameter of
@@ -52,6 +53,8 @@ collect_ignore = ["apps"]
 #: The markers of the slow tiers (registered in pyproject.toml).
 SLOW_TIERS = ("integration", "sqlite", "postgres")
 INTEGRATION = Path(__file__).resolve().parent / "integration"
+#: Where the benchmark's doctests are (by node id): the integration tier's.
+BENCH_DOCTESTS = "sync_core/bench/"
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile(
@@ -136,8 +139,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # the marks first: -m selects by them after
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The plain command deselects the slow tiers (they are not skipped: not run at all)."""
+    """The plain command deselects the slow tiers (they are not skipped: not run at all).
+    The doctests of ``sync_core.bench`` are the benchmark's smoke (small runs of each
+    section, fresh processes for ``import``): the integration tier's."""
+    for item in items:
+        if item.nodeid.startswith(BENCH_DOCTESTS):
+            item.add_marker(pytest.mark.integration)
     if every_tier(config):
         return
     slow = {id(item) for item in items if any(map(item.get_closest_marker, SLOW_TIERS))}

@@ -182,7 +182,9 @@ class Control:
         self._lock = threading.Lock()
         # Each event as its JSON text (with its id), and its id: text holds an event's
         # data in about its own size, where its decoded dict may take fifty times more.
-        self._events: BoundedLog[tuple[int, str]] = BoundedLog(EVENT_LOG_SIZE, EVENT_LOG_BYTES)
+        # Each event heard: its number, its JSON text, and the epoch of the state it is
+        # of (EventHub.delivering), by which a reset forgets the old state's alone.
+        self._events: BoundedLog[tuple[int, str, int]] = BoundedLog(EVENT_LOG_SIZE, EVENT_LOG_BYTES)
         self._last_event = 0
         self._snapshots: dict[str, Snapshot] = {}
         self._taken = 0
@@ -203,13 +205,22 @@ class Control:
             self._last_event += 1
             number = self._last_event
             text = _json({"id": number, **shown})
-            self._events.append((number, text), text_bytes(text))
+            epoch = self.sync._engine.events.delivering
+            self._events.append((number, text, epoch), text_bytes(text))
 
     def _forget_events(self) -> int:
         with self._lock:
             count = len(self._events)
             self._events.clear()
             return count
+
+    def _forget_replaced(self) -> None:
+        """Forget the events of the states replaced so far (a reset, restore or import
+        just returned): not those of the new state, which other clients' writes may
+        have committed, and delivered, since."""
+        now = self.sync._engine.replacements
+        with self._lock:
+            self._events.drop_while(lambda kept: kept[2] < now)
 
     def owns(self, path: str) -> bool:
         """Whether the decoded ``path`` is under the prefix."""
@@ -271,7 +282,7 @@ class Control:
 
     def reset(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
         self.sync.reset()
-        self._forget_events()
+        self._forget_replaced()
         return answer_json(200, {"reset": True})
 
     def clock(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
@@ -309,7 +320,7 @@ class Control:
             raise _Refused(400, f"after must be an event id (0 or more), got {after[:40]!r}")
         since = int(after)
         with self._lock:
-            shown = [text for number, text in self._events if number > since]
+            shown = [text for number, text, _ in self._events if number > since]
             last = self._last_event
         # The events' JSON as kept, spliced: never decoded and encoded again.
         return _answer_text(f'{{"events": [{", ".join(shown)}], "last_id": {last}}}')
@@ -367,7 +378,7 @@ class Control:
 
     def restore(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
         self.sync.restore(self._snapshot(args[0]))
-        self._forget_events()
+        self._forget_replaced()
         return answer_json(200, {"restored": args[0]})
 
     def forget(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
@@ -387,7 +398,7 @@ class Control:
             self.sync.import_state(data)
         except StateFormatError as error:
             raise _Refused(400, f"not a valid state: {error}") from None
-        self._forget_events()
+        self._forget_replaced()
         return answer_json(200, {"imported": True})
 
     def changes(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:

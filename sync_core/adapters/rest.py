@@ -717,6 +717,7 @@ def normalize_base_url(base_url: str) -> str:
         # No space nor control character (format characters, as an IDN's ZWNJ, are
         # text); after an IPv6 host's "]", a port or nothing.
         or any(char.isspace() or ord(char) < 32 or 127 <= ord(char) < 160 for char in base_url)
+        or not _writable(base_url)
         or _past_the_brackets(parts.netloc)
         or parts.scheme not in ("http", "https")
         or not parts.hostname
@@ -730,6 +731,16 @@ def normalize_base_url(base_url: str) -> str:
         )
     root = base_url.rstrip("/")
     return root if root.endswith("/v1") else f"{root}/v1"
+
+
+def _writable(text: str) -> bool:
+    """Whether ``text`` has a UTF-8 form (no lone surrogate, as ``surrogateescape``
+    leaves in ``os.environ`` from bytes that were not UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _past_the_brackets(netloc: str) -> bool:

@@ -36,6 +36,7 @@ import functools
 import inspect
 import logging
 import re
+import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final
@@ -113,6 +114,37 @@ _SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?")
 #: the fallback itself) then sends it with twilio's own ``request``, even while
 #: ``mock_twilio`` patches the class (which would hand it back to a fallback, for ever).
 forwarding: ContextVar[bool] = ContextVar("sync_core_forwarding", default=False)
+#: How many requests may be in fallbacks' hands at once, in the whole process: past it, a
+#: request that keeps coming back to its fallback (handed to a twilio client in another
+#: thread, where ``forwarding`` is not set) is refused, rather than spun for ever.
+MOST_FORWARDED: Final = 128
+
+
+class _Forwarded:
+    """The requests in fallbacks' hands (a process-wide count, :data:`MOST_FORWARDED`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._count >= MOST_FORWARDED:
+                raise RuntimeError(
+                    f"more than {MOST_FORWARDED} requests are in fallbacks' hands at once: "
+                    "a fallback that hands its request to a twilio client in another "
+                    "thread (an executor) must run it in its own context there "
+                    "(contextvars.copy_context().run, asyncio.to_thread), or the request "
+                    "comes back to the fallback, for ever"
+                )
+            self._count += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._lock:
+            self._count -= 1
+
+
+_forwarded: Final = _Forwarded()
 #: Where the SDK's own URLs begin: Sync's, at once.
 _SDK_ORIGIN: Final = "https://sync.twilio.com/"
 
@@ -191,13 +223,21 @@ def for_sync(url: str) -> bool:
 
     >>> for_sync("https://sync.twilio.com/v1/Services"), for_sync("https://api.twilio.com/")
     (True, False)
-    >>> for_sync("sync.twilio.com/v1/Services"), for_sync("/v1/Services")
+    >>> for_sync("sync.twilio.com/v1/Services"), for_sync("//sync.twilio.com/v1/Services")
     (False, False)
     """
     if url.startswith(_SDK_ORIGIN):
         return True
-    host = urlsplit(url).hostname
-    return host is not None and _SYNC_HOST.fullmatch(host) is not None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # ("https://[::1/v1": the client's own error, when it sends it)
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and host is not None
+        and _SYNC_HOST.fullmatch(host) is not None
+    )
 
 
 class NotEmulatedError(RuntimeError):
@@ -208,10 +248,15 @@ class NotEmulatedError(RuntimeError):
     """
 
     def __init__(self, method: str, url: str) -> None:
-        host = (urlsplit(url).hostname or "").rstrip(".")
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").rstrip(".")
+            scheme = parts.scheme
+        except ValueError:  # an IPv6 host without its "]"
+            host = scheme = ""
         label = host.split(".")[0]
-        if not host:
-            product = "no host (a URL without a scheme and host, which a client refuses)"
+        if not host or scheme not in ("http", "https"):
+            product = "no one: a URL without a scheme or host, which a client refuses"
         elif not (host == "twilio.com" or host.endswith(".twilio.com")):
             product = f"{host}, not a Twilio host"
         elif label == "api":
@@ -336,16 +381,17 @@ class _Answering:
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
             told = forwarding.set(True)  # a twilio client it calls sends for real
             try:
-                answer = answer_elsewhere(
-                    method,
-                    uri,
-                    params=params,
-                    data=data,
-                    headers=headers,
-                    auth=auth,
-                    timeout=timeout,
-                    allow_redirects=allow_redirects,
-                )
+                with _forwarded:
+                    answer = answer_elsewhere(
+                        method,
+                        uri,
+                        params=params,
+                        data=data,
+                        headers=headers,
+                        auth=auth,
+                        timeout=timeout,
+                        allow_redirects=allow_redirects,
+                    )
             finally:
                 forwarding.reset(told)
             if not inspect.isawaitable(answer):  # an async fallback's: recorded when awaited
@@ -684,7 +730,8 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
         if inspect.isawaitable(answer):  # an async fallback's
             told = forwarding.set(True)  # a twilio client it awaits sends for real
             try:
-                answer = self._test_only_last_response = await answer
+                with _forwarded:
+                    answer = self._test_only_last_response = await answer
             finally:
                 forwarding.reset(told)
         return answer

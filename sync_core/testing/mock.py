@@ -91,6 +91,13 @@ _MOCKED: Final = "__sync_core_mock_twilio__"
 #: Set on a wrapper a class decorator made (naming it): a decorated subclass wraps the
 #: function it wraps in its own block instead (an inherited test runs in one block).
 _BY_CLASS: Final = "__sync_core_mock_twilio_class__"
+#: Set on a Hypothesis test's inner test that runs each example in a block.
+_EXAMPLES: Final = "__sync_core_mock_twilio_examples__"
+#: The block each Hypothesis example of the test running in this context gets a fresh
+#: one like (a decorated test's, a decorated class's): see ``_examples_in_blocks``.
+_per_example: contextvars.ContextVar[MockTwilio | None] = contextvars.ContextVar(
+    "sync_core_mock_twilio_examples", default=None
+)
 #: The SDK clients' own ``request`` methods, while they are patched.
 _originals: dict[type, Callable[..., Any]] = {}
 #: The ``id`` of each active block's fallback (with how many blocks have it): one of
@@ -218,13 +225,19 @@ class MockTwilio:
                 f"pytest no longer finds {getattr(target, '__name__', target)!r}: put it "
                 "below (on a yield fixture, the block lasts from its setup to its teardown)"
             )
-        hypothesis = getattr(target, "hypothesis", None)
-        inner = getattr(hypothesis, "inner_test", None)
-        if inner is not None and not by_class:
-            # A Hypothesis test (@given below): a block of its own for each example, as
-            # each example is a run of the test (the inner test is Hypothesis' hook).
-            hypothesis.inner_test = self._decorate(inner)  # type: ignore[union-attr]
-            return _marked(target, False)  # type: ignore[return-value]
+        if _examples_in_blocks(target):
+            # A Hypothesis test (@given below, or a decorated class's, inherited too):
+            # a block like this one for each example, as each example is a run.
+
+            @functools.wraps(target)
+            def run_examples(*args: Any, **kwargs: Any) -> Any:
+                token = _per_example.set(self)
+                try:
+                    return target(*args, **kwargs)
+                finally:
+                    _per_example.reset(token)
+
+            return _marked(run_examples, by_class)  # type: ignore[return-value]
         if inspect.isgeneratorfunction(target):
             # A yield fixture, a generator: the block lasts as long as it runs (from the
             # fixture's setup to its teardown), not only while it is made.
@@ -287,6 +300,14 @@ class MockTwilio:
 
             run.__wrapped__ = run_test  # type: ignore[attr-defined]
             cls.run = _marked(run, True)  # type: ignore[method-assign]
+            debug_test = _by_class(cls.debug) or cls.debug  # run without a result
+
+            def debug(case: unittest.TestCase) -> None:  # unittest's name
+                with self._again():
+                    debug_test(case)
+
+            debug.__wrapped__ = debug_test  # type: ignore[attr-defined]
+            cls.debug = _marked(debug, True)  # type: ignore[method-assign]
             return cls
         # Each test* method, inherited ones too (a mixin's, a base class's), as pytest
         # collects them; a static or class method stays one. A method with a block of
@@ -300,9 +321,6 @@ class MockTwilio:
             kind = type(member) if isinstance(member, staticmethod | classmethod) else None
             function = member.__func__ if kind is not None else member
             if not inspect.isfunction(function):
-                continue
-            if name in own and getattr(getattr(function, "hypothesis", None), "inner_test", None):
-                self._decorate(function)  # a Hypothesis test's own: a block each example
                 continue
             unwrapped = None if name in own else _by_class(function)
             if unwrapped is not None:
@@ -333,6 +351,43 @@ def _by_class(function: object) -> Callable[..., Any] | None:
         return None
     wrapped: Callable[..., Any] | None = getattr(function, "__wrapped__", None)
     return wrapped
+
+
+def _examples_in_blocks(test: object) -> bool:
+    """Whether ``test`` is a Hypothesis test; if so, its inner test (Hypothesis' hook:
+    what runs each example) runs each example in a block like the one
+    :data:`_per_example` names, when it names one (given once, and inert otherwise: an
+    undecorated base class's test, inherited by a decorated class, is shared)."""
+    hypothesis: Any = getattr(test, "hypothesis", None)
+    inner = getattr(hypothesis, "inner_test", None)
+    if inner is None:
+        return False
+    if getattr(inner, _EXAMPLES, None) is None:
+        if inspect.iscoroutinefunction(inner):
+
+            @functools.wraps(inner)
+            async def each_async(*args: Any, **kwargs: Any) -> Any:
+                block = _per_example.get()
+                if block is None:
+                    return await inner(*args, **kwargs)
+                with block._again():
+                    return await inner(*args, **kwargs)
+
+            each: Callable[..., Any] = each_async
+        else:
+
+            @functools.wraps(inner)
+            def each_sync(*args: Any, **kwargs: Any) -> Any:
+                block = _per_example.get()
+                if block is None:
+                    return inner(*args, **kwargs)
+                with block._again():
+                    return inner(*args, **kwargs)
+
+            each = each_sync
+        setattr(each, _EXAMPLES, True)
+        hypothesis.inner_test = each
+    return True
 
 
 def _warm() -> None:

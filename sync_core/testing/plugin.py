@@ -138,8 +138,14 @@ def _client(sync: Sync, monkeypatch: pytest.MonkeyPatch, asynchronous: bool) -> 
     """A real twilio ``Client`` answered by ``sync``, isolated from ``TWILIO_*``."""
     rest = pytest.importorskip("twilio.rest", reason="the twilio package is not installed")
     from ..adapters.twilio import AsyncSyncHttpClient, SyncHttpClient
+    from .mock import _ENVIRONMENT, _innermost, _stack
 
     _isolate(monkeypatch)
+    if _stack:  # under the suite's own block: its test credentials, for the code's Client
+        block = _innermost()
+        for name, value in _ENVIRONMENT.items():
+            if name not in os.environ:
+                monkeypatch.setenv(name, value(block.sync))
     answering = AsyncSyncHttpClient if asynchronous else SyncHttpClient
     return rest.Client(
         sync.account_sid,

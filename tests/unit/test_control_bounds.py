@@ -245,3 +245,43 @@ def test_under_asgi_a_cancelled_poll_frees_its_place() -> None:
         await _waiting(sync, 0)  # their threads end within a slice
 
     asyncio.run(scenario())
+
+
+def test_a_reset_forgets_the_old_states_events_alone() -> None:
+    """The control route's reset forgets the events of the state it replaced, not those
+    another client's write committed on the new state meanwhile (delivered before the
+    reset returns: it waits for the delivery under way)."""
+    sync = Sync(clock=ManualClock(), seed=1)
+    control = Control(sync, "/_c")
+
+    def docs() -> Any:
+        return sync.services("default").documents
+
+    docs().create(unique_name="old")
+    hold, held = threading.Event(), threading.Event()
+
+    def slow(event: Any) -> None:  # another subscriber, slow on one event of the old state
+        if event.object_unique_name == "old" and event.type == "document_updated":
+            held.set()
+            hold.wait(10)
+
+    sync.subscribe(slow)
+    old = threading.Thread(target=lambda: docs()("old").update(data={"x": 1}))
+    old.start()
+    assert held.wait(10)
+    answers: list[Any] = []
+    resetting = threading.Thread(
+        target=lambda: answers.append(control.handle("POST", "/_c/reset", {}, b"{}"))
+    )
+    resetting.start()
+    while sync._engine.replacements == 0:
+        time.sleep(0.001)
+    new = threading.Thread(target=lambda: docs().create(unique_name="new"))
+    new.start()
+    time.sleep(0.05)
+    hold.set()
+    for thread in (old, new, resetting):
+        thread.join(10)
+    assert [a.status for a in answers] == [200]
+    heard = control.handle("GET", "/_c/events", {}, b"").json()["events"]
+    assert [(e["type"], e["object_unique_name"]) for e in heard] == [("document_created", "new")]

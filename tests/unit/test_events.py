@@ -11,6 +11,8 @@ that moment; a raising callback is logged and harms nothing; a callback may writ
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -814,3 +816,36 @@ def test_an_event_looks_only_at_the_subscriptions_it_may_reach(
     assert heard == ["account 1", "object 2", "service 3", "alice 4", "account 5"]
     assert looked == []  # none of the 50 others was looked at
     assert len(sync._engine.events.subscriptions) == 55
+
+
+def test_a_reset_from_another_thread_still_delivers_what_was_committed_before_it() -> None:
+    """An update commits while the Document's subscriber is subscribed; another thread
+    resets the state before its delivery (an older subscriber is slow): the subscriber
+    still hears the update, and nothing after the reset."""
+    sync = Sync(clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    docs.create(unique_name="d", data={"n": 0})
+    hold, held = threading.Event(), threading.Event()
+
+    def slow(event: SyncEvent) -> None:
+        if event.type == "document_updated" and not held.is_set():
+            held.set()
+            hold.wait(10)
+
+    sync.subscribe(slow)
+    heard: list[SyncEvent] = []
+    watching = docs("d").subscribe(heard.append)
+    writer = threading.Thread(target=lambda: docs("d").update(data={"n": 1}))
+    writer.start()
+    assert held.wait(10)
+    resetting = threading.Thread(target=sync.reset)
+    resetting.start()
+    while sync._engine.replacements == 0:  # the state is replaced; the delivery waits
+        time.sleep(0.001)
+    hold.set()
+    writer.join(10)
+    resetting.join(10)
+    assert [(e.sequence, e.type) for e in heard] == [(2, "document_updated")]
+    assert not watching.active
+    docs.create(unique_name="d")  # the same name again: another Document, unheard
+    assert len(heard) == 1

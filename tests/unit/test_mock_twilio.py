@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import copy
 import functools
 import gc
@@ -14,7 +16,7 @@ import pickle
 import sys
 import threading
 import unittest
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any, ClassVar
 
 import pytest
@@ -212,8 +214,13 @@ def test_a_url_without_a_host_is_no_sync_request_and_the_error_says_whose_host_i
     (a fully qualified name) as Sync's."""
     sync = Sync()
     client = Client(ACCOUNT, "token", http_client=SyncHttpClient(sync))
-    for url in ("messaging.twilio.com/v1/Services", "/v1/Services"):
-        with pytest.raises(NotEmulatedError, match="no host"):
+    for url in (
+        "messaging.twilio.com/v1/Services",
+        "/v1/Services",
+        "//sync.twilio.com/v1/Services",
+        "https://[::1/v1/Services",
+    ):
+        with pytest.raises(NotEmulatedError, match="without a scheme or host"):
             client.request("POST", url, data={"FriendlyName": "x"})
     assert sync.requests == []
     with mock_twilio(sync):
@@ -1065,3 +1072,78 @@ class TestHypothesisInADecoratedClass:
         Client().sync.v1.services("default").documents.create(unique_name="once")
         assert all(current_sync() is not seen for seen in _EXAMPLES)
         _EXAMPLES.append(current_sync())
+
+
+def test_a_fallback_handing_on_in_another_thread_sends_with_its_context_or_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a worker thread the request handed to a real client comes back to the
+    fallback (the thread has not the context that says it is being forwarded): run
+    there in the fallback's own context, it is sent once; without, it is refused once
+    128 are in fallbacks' hands, rather than spun in new threads for ever."""
+    sent = caught_sends(monkeypatch)
+    real = TwilioHttpClient()
+
+    def in_context(method: str, url: str, **kwargs: Any) -> Any:
+        context = contextvars.copy_context()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(lambda: context.run(real.request, method, url, **kwargs)).result()
+
+    with mock_twilio(fallback=in_context):
+        assert Client().messaging.v1.services.create(friendly_name="sms").sid == "MG" + "0" * 32
+    assert sent == ["POST https://messaging.twilio.com/v1/Services"]
+    calls: list[str] = []
+
+    def in_a_bare_thread(method: str, url: str, **kwargs: Any) -> Any:
+        calls.append(url)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(real.request, method, url, **kwargs).result()
+
+    with (
+        mock_twilio(fallback=in_a_bare_thread),
+        pytest.raises(RuntimeError, match="in fallbacks' hands at once"),
+    ):
+        Client().messaging.v1.services.create(friendly_name="sms")
+    assert len(calls) == 128
+    assert sent == ["POST https://messaging.twilio.com/v1/Services"]  # nothing more went
+
+
+def test_an_async_generator_under_mock_twilio_is_sent_and_thrown_to_as_it_is() -> None:
+    @mock_twilio
+    async def echo() -> AsyncGenerator[str, str]:
+        received = "start"
+        while True:
+            try:
+                received = yield f"{received} in {current_sync().account_sid[:2]}"
+            except ValueError as error:
+                received = f"caught {error}"
+
+    async def scenario() -> list[str]:
+        running = echo()
+        heard = [await running.__anext__(), await running.asend("one")]
+        heard.append(await running.athrow(ValueError("two")))
+        await running.aclose()
+        return heard
+
+    assert asyncio.run(scenario()) == ["start in AC", "one in AC", "caught two in AC"]
+
+
+def test_a_decorated_test_case_debugged_runs_in_a_block() -> None:
+    @mock_twilio
+    class Debugged(unittest.TestCase):
+        def test_runs_in_a_block(self) -> None:
+            assert current_sync().services("default").documents.list() == []
+
+    Debugged("test_runs_in_a_block").debug()  # unittest's debug(): no run()
+
+
+class _UndecoratedHypothesisBase:
+    @settings(max_examples=4, database=None)
+    @given(n=st.integers(0, 3))
+    def test_inherited_examples_each_run_on_a_fresh_sync(self, n: int) -> None:
+        Client().sync.v1.services("default").documents.create(unique_name="once")
+
+
+@mock_twilio
+class TestInheritedHypothesisTests(_UndecoratedHypothesisBase):
+    pass

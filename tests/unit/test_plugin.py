@@ -57,3 +57,22 @@ def test_the_fixtures_remove_the_machines_twilio_settings_and_keep_the_suites(
     request.getfixturevalue("twilio_client")
     assert os.environ["TWILIO_ACCOUNT_SID"] == sync.account_sid  # not the machine's
     assert os.environ["TWILIO_API_KEY"] == "SK" + "1" * 32
+
+
+def test_the_client_fixture_under_the_suites_own_block_keeps_test_credentials(
+    sync: Sync, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A block of the suite's own (an autouse fixture's) is active and the machine has
+    credentials: twilio_client removes the machine's, and the block's test credentials
+    stand in for them, for the code under test's own Client."""
+    import sync_core.testing.plugin as plugin
+    from sync_core.testing import mock_twilio
+
+    machine = {"TWILIO_ACCOUNT_SID": "AC" + "f" * 32, "TWILIO_AUTH_TOKEN": "the-real-token"}
+    monkeypatch.setattr(plugin, "_MACHINE", machine, raising=False)
+    for name, value in machine.items():
+        monkeypatch.setenv(name, value)
+    with mock_twilio() as answering:
+        request.getfixturevalue("twilio_client")
+        assert os.environ["TWILIO_ACCOUNT_SID"] == answering.account_sid
+        assert os.environ["TWILIO_AUTH_TOKEN"] == answering.auth_token

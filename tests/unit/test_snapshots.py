@@ -424,3 +424,27 @@ def test_a_restore_whose_account_write_fails_still_forgets_what_it_knew() -> Non
     # Document, expired 50 s ago, is removed at the next call.
     with pytest.raises(NotFoundError):
         docs("brief").fetch()
+
+
+def test_a_subscriber_resetting_then_writing_does_not_journal_the_request_it_undid(
+    sync: Sync,
+) -> None:
+    """The request's own operation decides (its state was replaced since): operations
+    a callback runs after its reset do not make it the new state's."""
+    from sync_core.adapters.rest import RestApi
+
+    api = RestApi(sync)
+    done: list[int] = []
+
+    def reset_and_seed(event: Any) -> None:
+        if not done:
+            done.append(1)
+            sync.reset()
+            sync.services("default").documents.create(unique_name="seed")
+
+    handle = sync.subscribe(reset_and_seed)
+    answer = api.handle("POST", "/v1/Services/default/Documents", data={"UniqueName": "mine"})
+    handle.unsubscribe()
+    assert answer.status == 201
+    assert [d.unique_name for d in sync.services("default").documents.list()] == ["seed"]
+    assert sync.requests == []
