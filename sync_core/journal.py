@@ -54,7 +54,7 @@ def _weight(url: str, query: Mapping[str, str], form: Mapping[str, str]) -> int:
     >>> _weight("/v1/Services", {}, {"FriendlyName": "a"})
     425
     """
-    weight = _ENTRY_BYTES + text_bytes(url)
+    weight = _ENTRY_BYTES + (len(url) if url.isascii() else text_bytes(url))
     for fields in (query, form):  # (most requests of the SDK: one, of two or three fields)
         if fields:
             weight += _FIELD_BYTES * len(fields) + _held(fields) + _held(fields.values())

@@ -210,8 +210,9 @@ class Sync:
         )
         self.services = ServiceList(self._engine)
         #: What this Sync was asked over REST (and through the SDK), in order.
-        engine = self._engine
-        self.journal = Journal(journal_size, journal_bytes, epoch=lambda: engine.replacements)
+        # Its epoch is the engine's count of replacements (read in C: on every request).
+        epoch = functools.partial(getattr, self._engine, "replacements")
+        self.journal = Journal(journal_size, journal_bytes, epoch=epoch)
         # Forgotten under the lock, as the state is replaced: never a request of the
         # new state's (a callback's, delivered after) with it. (Held around the whole
         # call instead, the lock would be held while the events committed before are
