@@ -480,6 +480,10 @@ class EventHub:
         self._committed = 0
         self._delivered = 0
         self._deliverer: int | None = None
+        # The delivery whose callbacks run now, and the place among its subscribers of
+        # the one called now (those after it have yet to hear it).
+        self._running: _Delivery | None = None
+        self._running_at = 0
         # Subscriptions to a deleted Service with events of it still queued: ended once
         # the queue is delivered.
         self._ending: list[Subscription] = []
@@ -558,9 +562,11 @@ class EventHub:
                 subscription = self._drop(number)
                 if subscription is None:
                     continue
-                if self._deliverer is not None or any(
-                    subscription in queued.subscribers for queued in self._queue
-                ):
+                running = self._running
+                if (
+                    running is not None
+                    and subscription in running.subscribers[self._running_at + 1 :]
+                ) or any(subscription in queued.subscribers for queued in self._queue):
                     self._ending.append(subscription)
                 else:
                     subscription._active = False
@@ -615,6 +621,7 @@ class EventHub:
         own (the parent's may have been held by one of its threads at the fork)."""
         self._lock = threading.Condition(threading.Lock())
         self._deliverer = None
+        self._running = None
         self._queue.clear()
         self._delivered = self._committed
 
@@ -644,10 +651,12 @@ class EventHub:
                         break
                     delivery = self._queue.popleft()
                 self.delivering = delivery.epoch
+                self._running = delivery
                 try:
                     raised = self._run(delivery)
                 finally:
                     with self._lock:
+                        self._running = None
                         self._delivered += 1
                         self._lock.notify_all()
                 if raised is not None:
@@ -670,7 +679,8 @@ class EventHub:
         has the event too: the caller raises it when the queue is delivered."""
         event = delivery.event
         stopped: BaseException | None = None
-        for subscription in delivery.subscribers:
+        for at, subscription in enumerate(delivery.subscribers):
+            self._running_at = at  # those after it have yet to hear the event
             if not subscription.active:
                 continue
             if subscription.object_sid is not None and event.type in _OBJECT_REMOVALS:

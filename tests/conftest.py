@@ -53,8 +53,6 @@ collect_ignore = ["apps"]
 #: The markers of the slow tiers (registered in pyproject.toml).
 SLOW_TIERS = ("integration", "sqlite", "postgres")
 INTEGRATION = Path(__file__).resolve().parent / "integration"
-#: Where the benchmark's doctests are (by node id): the integration tier's.
-BENCH_DOCTESTS = "sync_core/bench/"
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile(
@@ -139,14 +137,10 @@ def pytest_report_header(config: pytest.Config) -> str:
     )
 
 
-@pytest.hookimpl(tryfirst=True)  # the marks first: -m selects by them after
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The plain command deselects the slow tiers (they are not skipped: not run at all).
-    The doctests of ``sync_core.bench`` are the benchmark's smoke (small runs of each
-    section, fresh processes for ``import``): the integration tier's."""
-    for item in items:
-        if item.nodeid.startswith(BENCH_DOCTESTS):
-            item.add_marker(pytest.mark.integration)
+    (The doctests of ``sync_core.bench`` are marked ``integration`` by the project's
+    root ``conftest.py``, whichever path is collected.)"""
     if every_tier(config):
         return
     slow = {id(item) for item in items if any(map(item.get_closest_marker, SLOW_TIERS))}

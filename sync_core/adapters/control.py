@@ -44,8 +44,10 @@ nothing.
 The events are every event of every Service (``sync.subscribe``), each as
 ``SyncEvent.to_dict()`` with an ``id``: 1, 2, 3... in delivery order, for this app
 (an event's ``sequence`` is its Service's). The app keeps the last
-:data:`EVENT_LOG_SIZE`, at most :data:`EVENT_LOG_BYTES` of JSON text. A reset, a restore and an import forget them, as the Sync
-forgets its journal; ids go on from where they were, so ``?after=`` stays valid.
+:data:`EVENT_LOG_SIZE`, at most :data:`EVENT_LOG_BYTES` of JSON text. A reset, a
+restore and an import through these routes forget those of the state they replaced
+(not those of the new state other clients' writes made meanwhile), as the Sync forgets
+its journal; ids go on from where they were, so ``?after=`` stays valid.
 
 >>> from sync_core import Sync, ManualClock
 >>> control = Control(Sync(clock=ManualClock(), seed=1), "/_sync_core")

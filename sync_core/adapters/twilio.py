@@ -32,14 +32,15 @@ the plain API or :class:`~sync_core.adapters.rest.RestApi` for the others.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import urlsplit
 
 from requests import Request, Session
@@ -114,37 +115,58 @@ _SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?")
 #: the fallback itself) then sends it with twilio's own ``request``, even while
 #: ``mock_twilio`` patches the class (which would hand it back to a fallback, for ever).
 forwarding: ContextVar[bool] = ContextVar("sync_core_forwarding", default=False)
-#: How many requests may be in fallbacks' hands at once, in the whole process: past it, a
-#: request that keeps coming back to its fallback (handed to a twilio client in another
-#: thread, where ``forwarding`` is not set) is refused, rather than spun for ever.
-MOST_FORWARDED: Final = 128
+#: How many times one request (its method, URL and the very objects of its parameters,
+#: form and headers) may be in fallbacks' hands at once: past it, a request that keeps
+#: coming back to its fallback (handed to a twilio client in another thread, where
+#: ``forwarding`` is not set) is refused, rather than spun for ever. Other requests, as
+#: many as come at once, are not counted together.
+MOST_FORWARDED: Final = 16
 
 
 class _Forwarded:
-    """The requests in fallbacks' hands (a process-wide count, :data:`MOST_FORWARDED`)."""
+    """The requests in fallbacks' hands, each counted (:data:`MOST_FORWARDED`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._count = 0
+        self._counts: dict[tuple[object, ...], int] = {}
 
-    def __enter__(self) -> None:
+    def __call__(self, request: tuple[object, ...]) -> contextlib.AbstractContextManager[None]:
+        return self._held(request)
+
+    @contextlib.contextmanager
+    def _held(self, request: tuple[object, ...]) -> Iterator[None]:
         with self._lock:
-            if self._count >= MOST_FORWARDED:
+            count = self._counts.get(request, 0)
+            if count >= MOST_FORWARDED:
                 raise RuntimeError(
-                    f"more than {MOST_FORWARDED} requests are in fallbacks' hands at once: "
+                    f"{request[0]} {request[1]} came back to the fallback {count} times: "
                     "a fallback that hands its request to a twilio client in another "
                     "thread (an executor) must run it in its own context there "
                     "(contextvars.copy_context().run, asyncio.to_thread), or the request "
                     "comes back to the fallback, for ever"
                 )
-            self._count += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._count -= 1
+            self._counts[request] = count + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._counts.pop(request) - 1
+                if left:
+                    self._counts[request] = left
 
 
 _forwarded: Final = _Forwarded()
+
+
+def _forwarded_key(
+    method: str, uri: str, params: object, data: object, headers: object
+) -> tuple[object, ...]:
+    """What tells a request coming back to its fallback from another: its method, URL,
+    and the very objects of its parameters, form and headers (a fallback hands them
+    on; another request has its own)."""
+    return (method.upper(), uri, id(params), id(data), id(headers))
+
+
 #: Where the SDK's own URLs begin: Sync's, at once.
 _SDK_ORIGIN: Final = "https://sync.twilio.com/"
 
@@ -255,8 +277,10 @@ class NotEmulatedError(RuntimeError):
         except ValueError:  # an IPv6 host without its "]"
             host = scheme = ""
         label = host.split(".")[0]
-        if not host or scheme not in ("http", "https"):
+        if not host or not scheme:
             product = "no one: a URL without a scheme or host, which a client refuses"
+        elif scheme.lower() not in ("http", "https"):
+            product = f"no one: a {scheme} URL, which a twilio client does not send"
         elif not (host == "twilio.com" or host.endswith(".twilio.com")):
             product = f"{host}, not a Twilio host"
         elif label == "api":
@@ -381,7 +405,7 @@ class _Answering:
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
             told = forwarding.set(True)  # a twilio client it calls sends for real
             try:
-                with _forwarded:
+                with _forwarded(_forwarded_key(method, uri, params, data, headers)):
                     answer = answer_elsewhere(
                         method,
                         uri,
@@ -728,9 +752,11 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
         await asyncio.sleep(0)  # on the wire: the loop runs the other tasks once
         answer = self._answer(*args, **kwargs)
         if inspect.isawaitable(answer):  # an async fallback's
+            sent = cast(tuple[Any, ...], self._last_sent)  # (just recorded by _answer)
+            method, uri, _, params, data, headers, _ = sent
             told = forwarding.set(True)  # a twilio client it awaits sends for real
             try:
-                with _forwarded:
+                with _forwarded(_forwarded_key(method, uri, params, data, headers)):
                     answer = self._test_only_last_response = await answer
             finally:
                 forwarding.reset(told)

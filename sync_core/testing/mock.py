@@ -225,9 +225,16 @@ class MockTwilio:
                 f"pytest no longer finds {getattr(target, '__name__', target)!r}: put it "
                 "below (on a yield fixture, the block lasts from its setup to its teardown)"
             )
+        hypothesis: Any = getattr(target, "hypothesis", None)
+        if getattr(hypothesis, "inner_test", None) is not None and not by_class:
+            # A Hypothesis test (@given below): a block like this one for each example,
+            # as each example is a run. The test itself is returned: what @settings or
+            # @example above this decorator set on it, it reads.
+            hypothesis.inner_test = _each_example(hypothesis.inner_test, self)
+            return _marked(target, False)  # type: ignore[return-value]
         if _examples_in_blocks(target):
-            # A Hypothesis test (@given below, or a decorated class's, inherited too):
-            # a block like this one for each example, as each example is a run.
+            # A decorated class's Hypothesis test (an undecorated base's, inherited, is
+            # shared: its inner test reads the block from _per_example, set here).
 
             @functools.wraps(target)
             def run_examples(*args: Any, **kwargs: Any) -> Any:
@@ -363,31 +370,36 @@ def _examples_in_blocks(test: object) -> bool:
     if inner is None:
         return False
     if getattr(inner, _EXAMPLES, None) is None:
-        if inspect.iscoroutinefunction(inner):
-
-            @functools.wraps(inner)
-            async def each_async(*args: Any, **kwargs: Any) -> Any:
-                block = _per_example.get()
-                if block is None:
-                    return await inner(*args, **kwargs)
-                with block._again():
-                    return await inner(*args, **kwargs)
-
-            each: Callable[..., Any] = each_async
-        else:
-
-            @functools.wraps(inner)
-            def each_sync(*args: Any, **kwargs: Any) -> Any:
-                block = _per_example.get()
-                if block is None:
-                    return inner(*args, **kwargs)
-                with block._again():
-                    return inner(*args, **kwargs)
-
-            each = each_sync
+        each = _each_example(inner, None)
         setattr(each, _EXAMPLES, True)
         hypothesis.inner_test = each
     return True
+
+
+def _each_example(inner: Callable[..., Any], block: MockTwilio | None) -> Callable[..., Any]:
+    """``inner`` (a Hypothesis test's inner test: one example) run in a fresh block like
+    ``block``, or like the one :data:`_per_example` names (None: none, run as it is)."""
+    if inspect.iscoroutinefunction(inner):
+
+        @functools.wraps(inner)
+        async def each_async(*args: Any, **kwargs: Any) -> Any:
+            like = block if block is not None else _per_example.get()
+            if like is None:
+                return await inner(*args, **kwargs)
+            with like._again():
+                return await inner(*args, **kwargs)
+
+        return each_async
+
+    @functools.wraps(inner)
+    def each_sync(*args: Any, **kwargs: Any) -> Any:
+        like = block if block is not None else _per_example.get()
+        if like is None:
+            return inner(*args, **kwargs)
+        with like._again():
+            return inner(*args, **kwargs)
+
+    return each_sync
 
 
 def _warm() -> None:

@@ -849,3 +849,34 @@ def test_a_reset_from_another_thread_still_delivers_what_was_committed_before_it
     assert not watching.active
     docs.create(unique_name="d")  # the same name again: another Document, unheard
     assert len(heard) == 1
+
+
+def test_a_restore_in_a_callback_ends_at_once_what_heard_and_after_it_what_did_not() -> None:
+    """A subscriber restores a state without the Document as it hears of its update:
+    the Document's subscription that heard the update already ends at once; one made
+    after the restorer, yet to hear it, hears it and then ends; neither hears the
+    Document the seeded generator makes again under the same SID."""
+    sync = Sync(clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    empty = sync.snapshot()
+    made = docs.create(unique_name="d", data={"n": 0})
+    before: list[str] = []
+    older = docs("d").subscribe(lambda event: before.append(event.type))
+    seen: dict[str, bool] = {}
+
+    def restorer(event: SyncEvent) -> None:
+        if event.type == "document_updated" and not seen:
+            sync.restore(empty)
+            seen["older"], seen["younger"] = older.active, younger.active
+            assert docs.create(unique_name="d").sid == made.sid  # the same SID again
+
+    sync.subscribe(restorer)
+    after: list[str] = []
+    younger = docs("d").subscribe(lambda event: after.append(event.type))
+    docs("d").update(data={"n": 1})
+    assert seen == {"older": False, "younger": True}
+    assert before == after == ["document_updated"]
+    assert not older.active
+    assert not younger.active
+    docs(made.sid).update(data={"n": 2})  # the new Document's: heard by neither
+    assert before == after == ["document_updated"]
