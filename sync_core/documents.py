@@ -99,7 +99,8 @@ def _json(row: ObjectRow, account_sid: str, base: str) -> str:
 def updated_document(
     row: ObjectRow, when: datetime, data: str | None, expires: datetime | None
 ) -> ObjectRow:
-    """The Document ``row`` updated at ``when``: its new data and expiry, one revision more.
+    """The Document ``row`` updated at ``when``: its new data and expiry, one revision more;
+    its ``date_updated`` never earlier than it was (a clock of your own that stepped back).
 
     Built positionally (:data:`~sync_core.rows.build_object_row`) rather than with
     :func:`attrs.evolve` (this runs on every update); ``tests/unit/test_hot_paths.py``
@@ -111,7 +112,7 @@ def updated_document(
         row.service_sid,
         row.seq,
         row.date_created,
-        when,
+        when if when >= row.date_updated else row.date_updated,
         row.created_by,
         row.revision + 1,
         row.unique_name,

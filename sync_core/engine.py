@@ -322,23 +322,25 @@ class Engine:
         rest done."""
         self.replacements += 1  # first: a request's journal entry is judged by it
         self.expiry.forget()
-        store = self.store
-        gone = []
-        for subscription in self.events.subscriptions:
-            service, sid = subscription.service_sid, subscription.object_sid
-            if service is not None and (
-                store.service(service) is None
-                if sid is None
-                else store.object_by_sid(service, sid) is None
-            ):
-                gone.append(subscription.number)
-        # Ended once what the old state committed is delivered (another thread's last
-        # changes, queued still): they hear of those, and of nothing after.
-        self.events.end(gone)
         if self.limiter is not None:
             self.limiter.clear()
-        if self.followers:  # they read again, and hear of it
-            self._woken()
+        store = self.store
+        try:
+            gone = []
+            for subscription in self.events.subscriptions:
+                service, sid = subscription.service_sid, subscription.object_sid
+                if service is not None and (
+                    store.service(service) is None
+                    if sid is None
+                    else store.object_by_sid(service, sid) is None
+                ):
+                    gone.append(subscription.number)
+            # Ended once what the old state committed is delivered (another thread's
+            # last changes, queued still): they hear of those, and of nothing after.
+            self.events.end(gone)
+        finally:  # (a storage that failed a read: the followers are woken still)
+            if self.followers:  # they read again, and hear of it
+                self._woken()
         if self._claims_account:
             self._claim_account()
 

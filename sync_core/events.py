@@ -650,8 +650,10 @@ class EventHub:
                     if not self._queue:
                         break
                     delivery = self._queue.popleft()
+                    # Under the lock, with the pop: end() sees it queued, or running
+                    # with none of its subscribers reached yet.
+                    self._running, self._running_at = delivery, -1
                 self.delivering = delivery.epoch
-                self._running = delivery
                 try:
                     raised = self._run(delivery)
                 finally:
@@ -680,9 +682,11 @@ class EventHub:
         event = delivery.event
         stopped: BaseException | None = None
         for at, subscription in enumerate(delivery.subscribers):
-            self._running_at = at  # those after it have yet to hear the event
             if not subscription.active:
                 continue
+            # Once it is known to be called: those after it have yet to hear the event
+            # (end() from another thread, before this, waits for this one too).
+            self._running_at = at
             if subscription.object_sid is not None and event.type in _OBJECT_REMOVALS:
                 self._remove(subscription)  # its object is gone: this is its last event
             try:

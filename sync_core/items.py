@@ -145,7 +145,8 @@ _NO_MESSAGE: Final = (None, False, None)
 
 
 def updated_item(row: ItemRow, when: datetime, data: str, expires: datetime | None) -> ItemRow:
-    """``row`` updated at ``when``: its new data and expiry, one revision more.
+    """``row`` updated at ``when``: its new data and expiry, one revision more; its
+    ``date_updated`` never earlier than it was (a clock of your own that stepped back).
 
     Built positionally (:data:`~sync_core.rows.build_item_row`) rather than with
     :func:`attrs.evolve` (this runs on every item update);
@@ -157,7 +158,7 @@ def updated_item(row: ItemRow, when: datetime, data: str, expires: datetime | No
         row.container_sid,
         row.position,
         row.date_created,
-        when,
+        when if when >= row.date_updated else row.date_updated,
         row.created_by,
         data,
         row.revision + 1,

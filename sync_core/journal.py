@@ -79,7 +79,9 @@ class JournalEntry(NamedTuple):
     status: int
     code: int | None = None
     #: The name of the injected fault that failed it (:mod:`sync_core.faults`), if one
-    #: did; a timed-out request has status 0 (no answer).
+    #: did; a timed-out request has status 0 (no answer), and so has one a
+    #: ``BaseException`` ended (a subscriber's ``KeyboardInterrupt``: what it committed
+    #: stays), with no fault.
     fault: str | None = None
 
     @property

@@ -352,7 +352,7 @@ class ContainerContext(ObjectContext[R], Generic[R]):
             new = attrs.evolve(
                 row,
                 revision=row.revision + 1,
-                date_updated=now,
+                date_updated=max(now, row.date_updated),  # never back: containers.touched
                 date_expires=expiry_after(now, seconds),
             )
             engine.store.put_object(new, row)

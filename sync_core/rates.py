@@ -196,6 +196,11 @@ class RateLimiter:
             window = self._windows.get(touch)
             if window is None:
                 window = self._windows[touch] = deque()
+            elif window and window[-1] > now_us:
+                # The clock went back (an NTP step of a clock of your own): operations
+                # dated after now are not in the window (now - window, now]; the others
+                # stay, in order.
+                window = self._windows[touch] = deque(t for t in window if floor < t <= now_us)
             while window and window[0] <= floor:
                 window.popleft()
             allowed = self._allowed[touch[0]]

@@ -110,20 +110,20 @@ def restore(engine: Engine, snapshot: Snapshot) -> None:
         )
     setstate = getattr(engine.sids, "setstate", None)
     with engine.exclusive(sweep=False):
+        engine.store.restore(snapshot._state)  # atomic: raising, it replaced nothing
         try:
-            engine.store.restore(snapshot._state)
-        finally:
             engine.replaced()
-        if snapshot._sids is not None and setstate is not None:
-            setstate(snapshot._sids)
-        engine.on_replaced()
+        finally:  # replaced: the rest is done, whatever replaced() met
+            if snapshot._sids is not None and setstate is not None:
+                setstate(snapshot._sids)
+            engine.on_replaced()
 
 
 def reset(engine: Engine) -> None:
     """Empty the state: no service left (the default one is made again on first use)."""
     with engine.exclusive(sweep=False):
+        engine.store.clear()  # atomic: raising, it cleared nothing
         try:
-            engine.store.clear()
-        finally:
             engine.replaced()
-        engine.on_replaced()
+        finally:  # cleared: the rest is done, whatever replaced() met
+            engine.on_replaced()

@@ -647,14 +647,14 @@ def import_state(engine: Engine, data: object) -> None:
                 cast(Any, engine.sids).setstate(place)
             raise
         store = engine.store
+        with store.storage.atomic():  # one transaction: the old state, or the new
+            store._clear_each()
+            _write(store, rows)
+            store.claim_account(engine.account_sid)  # its account's, with no gap
         try:
-            with store.storage.atomic():  # one transaction: the old state, or the new
-                store._clear_each()
-                _write(store, rows)
-                store.claim_account(engine.account_sid)  # its account's, with no gap
-        finally:
             engine.replaced()
-        engine.on_replaced()
+        finally:  # imported: the rest is done, whatever replaced() met
+            engine.on_replaced()
 
 
 def _write(store: Store, rows: _Rows) -> None:

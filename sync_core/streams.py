@@ -110,7 +110,11 @@ class SyncStreamContext(ObjectContext["SyncStreamRecord"]):
             if not ttl_given(ttl):
                 raise NO_PARAMETERS.error(detail="give ttl")
             seconds = check_ttl(ttl)
-            new = attrs.evolve(row, date_updated=now, date_expires=expiry_after(now, seconds))
+            new = attrs.evolve(
+                row,
+                date_updated=max(now, row.date_updated),  # never back: containers.touched
+                date_expires=expiry_after(now, seconds),
+            )
             engine.store.put_object(new, row)
             if engine._touches is not None:  # a write no event announces: count it
                 engine.wrote(new)

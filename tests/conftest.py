@@ -1,24 +1,13 @@
-"""Shared test setup: the tiers, the Hypothesis profiles, and the fixtures.
+"""Shared test setup: the Hypothesis profiles and the fixtures (the tiers and the
+network guard are the root ``conftest.py``'s: they apply whatever path a run names).
 
-The tiers. The plain ``python -m pytest`` runs the fast tier: every test that runs
-in-process on the in-memory storage, and the doctests. It deselects the three slow tiers:
-
-- ``integration`` (the tests in ``tests/integration``, the doctests of
-  ``sync_core.bench``, and the few marked so elsewhere): they start processes or take
-  seconds each (the crash test, the benchmark smoke, the plugin in a user's fresh
-  pytest run, the import without twilio, real servers);
-- ``sqlite``: the domain tests once more, on a SQLite file (the ``sqlite`` parameter of
-  the ``sync_storage`` fixture below);
-- ``postgres``: the domain tests once more, on PostgreSQL (the ``postgres`` parameter of
-  ``sync_storage``), and the tests of ``PostgresStorage`` itself (tests/integration/
-  test_postgres_*.py). One PostgreSQL server (pgserver: its own binaries, listening on a
-  unix socket only, in a temporary directory) serves the whole session, started by the
-  first test that needs it and stopped at the end, also after a failure; each test gets
-  a schema of its own (``pg_schema``), dropped after it.
-
-Every tier runs when ``CI`` is set (``.ci/run`` sets it) or with ``--all-tiers``. A
-``-m`` expression decides alone (``-m integration`` runs that tier by itself), and so
-does a command that names a path in ``tests/integration``.
+The ``sqlite`` tier runs the domain tests once more on a SQLite file (the ``sqlite``
+parameter of the ``sync_storage`` fixture below); the ``postgres`` tier on PostgreSQL
+(its ``postgres`` parameter), with the tests of ``PostgresStorage`` itself
+(tests/integration/test_postgres_*.py). One PostgreSQL server (pgserver: its own
+binaries, listening on a unix socket only, in a temporary directory) serves the whole
+session, started by the first test that needs it and stopped at the end, also after a
+failure; each test gets a schema of its own (``pg_schema``), dropped after it.
 
 Hypothesis runs a fast profile by default and a thorough one when ``CI`` is set
 (``--hypothesis-profile=thorough`` asks for it locally).
@@ -50,9 +39,6 @@ from sync_core import ManualClock, MemoryStorage, SqliteStorage, Storage, Sync
 #: Apps the tests import under mock_twilio (they build a twilio Client at import time).
 collect_ignore = ["apps"]
 
-#: The markers of the slow tiers (registered in pyproject.toml).
-SLOW_TIERS = ("integration", "sqlite", "postgres")
-INTEGRATION = Path(__file__).resolve().parent / "integration"
 
 settings.register_profile("fast", max_examples=30, deadline=None)
 settings.register_profile(
@@ -62,91 +48,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("thorough" if os.environ.get("CI") else "fast")
-
-#: The hosts a test may reach: this machine only (a unix socket too).
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", ""})
-
-
-def _is_local(host: object) -> bool:
-    if isinstance(host, bytes):
-        host = host.decode("ascii", "replace")
-    return host is None or (
-        isinstance(host, str) and (host in LOCAL_HOSTS or host.startswith("127."))
-    )
-
-
-def _guard_the_network() -> None:
-    """Refuse, in every test of this process, a connection or a name lookup beyond this
-    machine (the standard: no network call outside 127.0.0.1): a mock that failed to
-    catch a request fails the test at once, with the address, rather than reach out.
-    The ``no_network`` and ``blocked_sockets`` fixtures refuse more, for one test."""
-    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
-    getaddrinfo = socket.getaddrinfo
-
-    def checked(address: Any) -> None:
-        if isinstance(address, tuple) and not _is_local(address[0]):
-            raise OSError(f"the tests reach only this machine, not {address!r}")
-
-    def guarded_connect(self: socket.socket, address: Any) -> None:
-        checked(address)
-        connect(self, address)
-
-    def guarded_connect_ex(self: socket.socket, address: Any) -> int:
-        checked(address)
-        return connect_ex(self, address)
-
-    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_local(host):
-            raise OSError(f"the tests look up only this machine, not {host!r}")
-        return getaddrinfo(host, *args, **kwargs)
-
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
-    socket.getaddrinfo = guarded_getaddrinfo
-
-
-_guard_the_network()
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--all-tiers",
-        action="store_true",
-        default=False,
-        help="run the slow tiers (integration, sqlite, postgres) too, as CI=true does",
-    )
-
-
-def every_tier(config: pytest.Config) -> bool:
-    """Whether this run keeps the slow tiers (see the module's docstring)."""
-    if os.environ.get("CI") or config.getoption("--all-tiers") or config.getoption("markexpr"):
-        return True
-    if config.args_source is not pytest.Config.ArgsSource.ARGS:
-        return False
-    here = config.invocation_params.dir
-    named = ((here / arg.split("::")[0]).resolve() for arg in config.args)
-    return any(path == INTEGRATION or INTEGRATION in path.parents for path in named)
-
-
-def pytest_report_header(config: pytest.Config) -> str:
-    if every_tier(config):
-        return "tiers: every tier asked for (CI, --all-tiers, -m or tests/integration)"
-    return (
-        "tiers: fast only; the slow tiers (integration, sqlite, postgres) run with CI=true "
-        "or --all-tiers"
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The plain command deselects the slow tiers (they are not skipped: not run at all).
-    (The doctests of ``sync_core.bench`` are marked ``integration`` by the project's
-    root ``conftest.py``, whichever path is collected.)"""
-    if every_tier(config):
-        return
-    slow = {id(item) for item in items if any(map(item.get_closest_marker, SLOW_TIERS))}
-    if slow:
-        config.hook.pytest_deselected(items=[item for item in items if id(item) in slow])
-        items[:] = [item for item in items if id(item) not in slow]
 
 
 @pytest.fixture

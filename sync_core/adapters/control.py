@@ -283,8 +283,10 @@ class Control:
     # -- the routes
 
     def reset(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
-        self.sync.reset()
-        self._forget_replaced()
+        try:
+            self.sync.reset()
+        finally:  # what it replaced, if it did (it may fail after: its error is raised)
+            self._forget_replaced()
         return answer_json(200, {"reset": True})
 
     def clock(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
@@ -379,8 +381,11 @@ class Control:
         return found
 
     def restore(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
-        self.sync.restore(self._snapshot(args[0]))
-        self._forget_replaced()
+        snapshot = self._snapshot(args[0])
+        try:
+            self.sync.restore(snapshot)
+        finally:
+            self._forget_replaced()
         return answer_json(200, {"restored": args[0]})
 
     def forget(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:
@@ -400,7 +405,8 @@ class Control:
             self.sync.import_state(data)
         except StateFormatError as error:
             raise _Refused(400, f"not a valid state: {error}") from None
-        self._forget_replaced()
+        finally:
+            self._forget_replaced()
         return answer_json(200, {"imported": True})
 
     def changes(self, args: tuple[str, ...], query: Mapping[str, str], body: bytes) -> Answer:

@@ -924,6 +924,11 @@ class RestApi:
         except Exception:  # a bug of sync_core: still an HTTP answer, and logged
             logger.exception("unexpected failure answering %s %s", method, url)
             answer = _error(INTERNAL_ERROR.error())
+        except BaseException:  # a subscriber's KeyboardInterrupt as its events were
+            # delivered, say: no answer, and what committed stays; written down, status 0
+            epoch, seen.epoch = seen.epoch, outer
+            journal.add(verb, str(url), query, form, 0, None, None, since=epoch)
+            raise
         # Every request is written down in the Sync's journal with how it was answered
         # (query and form as given: a handler never changes the request's).
         code = answer.body.get("code") if answer.status >= 400 and answer.body else None

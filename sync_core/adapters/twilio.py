@@ -115,12 +115,12 @@ _SYNC_HOST: Final = re.compile(r"sync(?:\.[a-z0-9-]+){0,2}\.twilio\.com\.?")
 #: the fallback itself) then sends it with twilio's own ``request``, even while
 #: ``mock_twilio`` patches the class (which would hand it back to a fallback, for ever).
 forwarding: ContextVar[bool] = ContextVar("sync_core_forwarding", default=False)
-#: How many times one request (its method, URL and the very objects of its parameters,
-#: form and headers) may be in fallbacks' hands at once: past it, a request that keeps
-#: coming back to its fallback (handed to a twilio client in another thread, where
-#: ``forwarding`` is not set) is refused, rather than spun for ever. Other requests, as
-#: many as come at once, are not counted together.
-MOST_FORWARDED: Final = 16
+#: How many times one request (its method, URL, parameters and form) may be in
+#: fallbacks' hands at once: past it, a request that keeps coming back to its fallback
+#: (handed to a twilio client in another thread, where ``forwarding`` is not set) is
+#: refused, rather than spun for ever. Other requests are not counted with it, however
+#: many; the same request sent that many times at once is taken for one coming back.
+MOST_FORWARDED: Final = 64
 
 
 class _Forwarded:
@@ -158,13 +158,22 @@ class _Forwarded:
 _forwarded: Final = _Forwarded()
 
 
-def _forwarded_key(
-    method: str, uri: str, params: object, data: object, headers: object
-) -> tuple[object, ...]:
+def _forwarded_key(method: str, uri: str, params: object, data: object) -> tuple[object, ...]:
     """What tells a request coming back to its fallback from another: its method, URL,
-    and the very objects of its parameters, form and headers (a fallback hands them
-    on; another request has its own)."""
-    return (method.upper(), uri, id(params), id(data), id(headers))
+    parameters and form, by value (a fallback may copy them, or add a header, as it
+    hands the request on).
+
+    >>> _forwarded_key("post", "https://api.twilio.com/x", None, {"b": 2, "a": 1})
+    ('POST', 'https://api.twilio.com/x', 'None', "[('a', '1'), ('b', '2')]")
+    """
+    return (method.upper(), uri, _by_value(params), _by_value(data))
+
+
+def _by_value(values: object) -> str:
+    """``values`` as text that another request's equal values give too."""
+    if isinstance(values, Mapping):
+        return repr(sorted((str(name), str(value)) for name, value in values.items()))
+    return repr(values)
 
 
 #: Where the SDK's own URLs begin: Sync's, at once.
@@ -405,7 +414,7 @@ class _Answering:
             answer_elsewhere = getattr(self.fallback, "request", self.fallback)
             told = forwarding.set(True)  # a twilio client it calls sends for real
             try:
-                with _forwarded(_forwarded_key(method, uri, params, data, headers)):
+                with _forwarded(_forwarded_key(method, uri, params, data)):
                     answer = answer_elsewhere(
                         method,
                         uri,
@@ -753,10 +762,10 @@ class AsyncSyncHttpClient(_Answering, AsyncHttpClient):  # type: ignore[misc]  #
         answer = self._answer(*args, **kwargs)
         if inspect.isawaitable(answer):  # an async fallback's
             sent = cast(tuple[Any, ...], self._last_sent)  # (just recorded by _answer)
-            method, uri, _, params, data, headers, _ = sent
+            method, uri, _, params, data, _, _ = sent
             told = forwarding.set(True)  # a twilio client it awaits sends for real
             try:
-                with _forwarded(_forwarded_key(method, uri, params, data, headers)):
+                with _forwarded(_forwarded_key(method, uri, params, data)):
                     answer = self._test_only_last_response = await answer
             finally:
                 forwarding.reset(told)

@@ -93,3 +93,43 @@ def test_the_websocket_recipe_catches_up_past_a_page_and_stops_when_the_service_
     sent = asyncio.run(scenario())
     assert [m["sequence"] for m in sent[:-1]] == list(range(1, 1503))
     assert sent[-1] == {"type": "gone"}
+
+
+def test_the_websocket_recipe_after_a_rewind_resyncs_and_sends_the_new_events() -> None:
+    """A restore rewinds the feed under a client that saw everything (6): it is told to
+    resync, and then gets the new events, numbered 2, 3, 4 again."""
+    recipe: dict[str, Any] = {}
+    exec(compile(blocks()[1], str(DOC), "exec"), recipe)
+    sync = Sync(clock=ManualClock(), seed=3)
+    sid = sync.services.create().sid
+    docs = sync.services(sid).documents
+    docs.create(unique_name="d", data={"n": 0})  # 1
+    snapshot = sync.snapshot()  # the feed at 1
+    for n in range(1, 5):
+        docs("d").update(data={"n": n})  # 2..5
+
+    async def until(done: Any) -> None:
+        for _ in range(1000):
+            if done():
+                return
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        broadcaster = recipe["Broadcaster"](sync, sid, 5, loop)
+        socket = FakeWebsocket()
+        client = asyncio.create_task(recipe["serve_client"](socket, broadcaster, 5))
+        await asyncio.to_thread(docs("d").update, data={"n": 5})  # 6: live
+        await until(lambda: len(socket.sent) >= 1)
+        await asyncio.to_thread(sync.restore, snapshot)  # the feed rewound to 1
+        await until(lambda: any(m.get("type") == "resync" for m in socket.sent))
+        for n in (100, 101, 102):  # 2, 3, 4 again
+            await asyncio.to_thread(docs("d").update, data={"n": n})
+        await until(lambda: len(socket.sent) >= 5)
+        client.cancel()
+        return socket.sent
+
+    sent = asyncio.run(scenario())
+    assert [m.get("sequence") for m in sent] == [6, None, 2, 3, 4]
+    assert sent[1]["type"] == "resync"
+    assert [m["data"]["n"] for m in sent[2:]] == [100, 101, 102]

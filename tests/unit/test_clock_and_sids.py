@@ -493,3 +493,38 @@ def test_a_clock_past_the_calendar_in_utc_is_refused_and_changes_nothing() -> No
         sync.services("default").documents.create(unique_name="d")
     clock.value = datetime(2025, 1, 1, tzinfo=UTC)
     assert sync.export_state() == before
+
+
+class SteppedBack:
+    """A clock of the real world, stepped back by hand (an NTP correction)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_date_updated_never_goes_back_when_the_clock_does() -> None:
+    """Each write after the clock stepped back keeps ``date_updated`` where it was, as a
+    container's did when its items change: never before ``date_created``, never
+    earlier than a revision before (Twilio never shows that)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = SteppedBack(start)
+    sync = Sync(clock=clock, seed=1)
+    home = sync.services("default")
+    home.documents.create(unique_name="d")
+    home.sync_maps.create(unique_name="m")
+    home.sync_maps("m").sync_map_items.create(key="k", data={})
+    home.sync_streams.create(unique_name="s")
+    clock.at = start - timedelta(minutes=5)
+    written: list[Any] = [
+        home.documents("d").update(data={"n": 1}),
+        home.sync_maps("m").sync_map_items("k").update(data={"n": 1}),
+        home.sync_maps("m").update(ttl=60),
+        home.sync_streams("s").update(ttl=60),
+    ]
+    for record in written:
+        assert record.date_updated == start, type(record).__name__
+        assert record.date_updated >= record.date_created
+    assert home.sync_maps("m").fetch().date_updated == start

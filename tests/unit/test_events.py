@@ -880,3 +880,43 @@ def test_a_restore_in_a_callback_ends_at_once_what_heard_and_after_it_what_did_n
     assert not younger.active
     docs(made.sid).update(data={"n": 2})  # the new Document's: heard by neither
     assert before == after == ["document_updated"]
+
+
+def test_a_restore_from_another_thread_as_a_delivery_begins_still_delivers_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another thread restores a state without the Document just as the deliverer takes
+    the update's delivery off the queue: the Document's subscriber still hears it (it
+    was committed before), and ends after."""
+    from sync_core.events import EventHub
+
+    sync = Sync(clock=ManualClock(), seed=1)
+    docs = sync.services("default").documents
+    empty = sync.snapshot()
+    docs.create(unique_name="d", data={"n": 0})
+    heard: list[str] = []
+    watching = docs("d").subscribe(lambda event: heard.append(event.type))
+    restoring: list[threading.Thread] = []
+
+    def delivering(hub: EventHub, epoch: int) -> None:
+        hub.__dict__["delivering"] = epoch
+        if not restoring and hub._deliverer == threading.get_ident():
+            thread = threading.Thread(target=sync.restore, args=(empty,))
+            restoring.append(thread)
+            thread.start()
+            for _ in range(10_000):  # until the state is replaced (it then waits for us)
+                if sync._engine.replacements:
+                    break
+                time.sleep(0.001)
+
+    monkeypatch.setattr(
+        EventHub,
+        "delivering",
+        property(lambda hub: hub.__dict__.get("delivering", 0), delivering),
+        raising=False,
+    )
+    docs("d").update(data={"n": 1})
+    restoring[0].join(10)
+    assert sync._engine.replacements == 1
+    assert heard == ["document_updated"]
+    assert not watching.active

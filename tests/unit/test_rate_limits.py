@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -408,3 +408,38 @@ def test_a_write_whose_commit_fails_spends_no_slot_on_a_shared_storage(tmp_path:
         _failed_commit_spends_no_slot(sync, lambda: setattr(proxy, "fail", 1))
     finally:
         storage.close()
+
+
+class SteppedClock:
+    """A clock of the real world: set by hand, and stepped back (an NTP correction)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_writes_dated_after_now_leave_the_window_when_the_clock_steps_back() -> None:
+    """A write at T, then the clock steps back an hour: only writes in (now - window,
+    now] count, so writes an hour apart in the new time are admitted (they were
+    refused for the whole hour: the write at T stayed at the window's front)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = SteppedClock(start)
+    sync = Sync(clock=clock, seed=1, rate_limits=RateLimits(writes=2, window=1))
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")  # T
+    clock.at = start - timedelta(hours=1)
+    docs("d").update(data={"n": 0})  # T - 1 h
+    for seconds in (10, 60, 600, 3599):
+        clock.at = start - timedelta(hours=1) + timedelta(seconds=seconds)
+        docs("d").update(data={"n": seconds})  # admitted: one write in its window
+    assert docs("d").fetch().data == {"n": 3599}
+    clock.at += timedelta(milliseconds=1)
+    docs("d").update(data={"n": "a"})
+    refused(  # two in the window
+        lambda: docs("d").update(data={"n": "b"}),
+        429,
+        54009,
+        "Rate limit exceeded for write-document-d",
+    )

@@ -366,3 +366,25 @@ def test_the_journal_weighs_text_beyond_ascii_by_what_it_holds() -> None:
     held = sum(sys.getsizeof(entry.form["FriendlyName"]) for entry in wide_journal)
     assert held <= 40_000 + 16_100  # at most the bound and the newest entry beyond it
     assert 1 <= len(wide_journal) <= 3
+
+
+def test_a_request_a_subscriber_interrupts_is_written_down_with_no_answer() -> None:
+    """A subscriber's KeyboardInterrupt as the request's events are delivered: it is
+    raised, what committed stays, and the journal lists the request with status 0 (no
+    answer)."""
+    sync = Sync(clock=ManualClock(), seed=1)
+    api = RestApi(sync)
+    sync.services("default").documents.create(unique_name="d", data={"n": 0})
+    interrupted: list[int] = []
+
+    def interrupt(event: Any) -> None:
+        if not interrupted:
+            interrupted.append(1)
+            raise KeyboardInterrupt
+
+    handle = sync.subscribe(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        api.handle("POST", "/v1/Services/default/Documents/d", data={"Data": '{"n": 1}'})
+    handle.unsubscribe()
+    assert sync.services("default").documents("d").fetch().data == {"n": 1}
+    assert [(e.method, e.status) for e in sync.requests] == [("POST", 0)]

@@ -11,15 +11,18 @@ import random
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from support import Delegating
 
 from sync_core import (
     ManualClock,
     MemoryStorage,
     NotFoundError,
     PostgresStorage,
+    RateLimitedError,
+    RateLimits,
     SeededSids,
     SqliteStorage,
     Storage,
@@ -448,3 +451,82 @@ def test_a_subscriber_resetting_then_writing_does_not_journal_the_request_it_und
     assert answer.status == 201
     assert [d.unique_name for d in sync.services("default").documents.list()] == ["seed"]
     assert sync.requests == []
+
+
+class Failing(Delegating):
+    """A storage with snapshots whose ``restore`` fails while ``refuse_restore`` is set,
+    and whose reads of the ``services`` table fail while ``refuse_reads`` is set."""
+
+    refuse_restore = False
+    refuse_reads = False
+
+    def snapshot(self) -> object:
+        return cast(Snapshots, self.inner).snapshot()
+
+    def restore(self, snapshot: object) -> None:
+        if self.refuse_restore:
+            raise OSError("the disk is gone")
+        cast(Snapshots, self.inner).restore(snapshot)
+
+    def clear(self) -> None:
+        cast(Snapshots, self.inner).clear()
+
+    def get(self, table: str, key: Key) -> object | None:
+        if self.refuse_reads and table == "services":
+            raise OSError("the disk is gone")
+        return self.inner.get(table, key)
+
+
+def test_a_restore_that_fails_replaces_nothing_and_forgets_nothing() -> None:
+    """The storage's restore raises (atomic: nothing replaced): the journal keeps the
+    request whose callback tried it, and the rate limits' windows stay."""
+    from sync_core.adapters.rest import RestApi
+
+    storage = Failing()
+    sync = Sync(
+        storage=storage, clock=ManualClock(), seed=1, rate_limits=RateLimits(writes=2, window=1)
+    )
+    docs = sync.services("default").documents
+    docs.create(unique_name="d", data={"n": 0})  # write 1
+    saved = sync.snapshot()
+
+    def restore_failing(event: Any) -> None:
+        storage.refuse_restore = True
+        with pytest.raises(OSError, match="disk"):
+            sync.restore(saved)
+        storage.refuse_restore = False
+
+    handle = sync.subscribe(restore_failing)
+    answer = RestApi(sync).handle(
+        "POST", "/v1/Services/default/Documents/d", data={"Data": '{"n": 1}'}
+    )
+    handle.unsubscribe()
+    assert answer.status == 200  # write 2: the window is full
+    assert [(e.method, e.status) for e in sync.requests] == [("POST", 200)]
+    assert sync._engine.replacements == 0
+    with pytest.raises(RateLimitedError):
+        docs("d").update(data={"n": 2})
+    sync._check()
+
+
+def test_a_restore_whose_last_reads_fail_still_forgets_what_the_old_state_held() -> None:
+    """The storage restores, then fails the reads ``replaced()`` makes (which
+    subscriptions end): the error is raised, and the rest is done still: the journal
+    forgotten, the seeded SIDs put back, the followers woken."""
+    from sync_core.adapters.rest import RestApi
+
+    storage = Failing()
+    sync = Sync(storage=storage, clock=ManualClock(), seed=1)
+    saved = sync.snapshot()
+    RestApi(sync).handle("POST", "/v1/Services", data={"FriendlyName": "later"})
+    later = [s.sid for s in sync.services.list()]
+    watching = sync.services(later[0]).subscribe(lambda event: None)
+    storage.refuse_reads = True
+    with pytest.raises(OSError, match="disk"):
+        sync.restore(saved)
+    storage.refuse_reads = False
+    assert sync.requests == []
+    assert [s.sid for s in sync.services.list()] == []
+    made = sync.services.create(friendly_name="again").sid
+    assert [made] == later  # the generator put back where the snapshot had it
+    assert watching.active  # (which subscriptions end is what the failing reads decide)
