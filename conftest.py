@@ -22,6 +22,7 @@ elsewhere fails at once, naming the address).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
@@ -39,11 +40,18 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", ""})
 
 
 def _is_local(host: object) -> bool:
+    """Whether ``host`` is this machine: a name of it, or a loopback address written as
+    one (``127.0.0.1.nip.io`` is a name another machine resolves: not this one)."""
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
-    return host is None or (
-        isinstance(host, str) and (host in LOCAL_HOSTS or host.startswith("127."))
-    )
+    if host is None or host in LOCAL_HOSTS:
+        return True
+    if not isinstance(host, str):
+        return False
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _guard_the_network() -> None:
@@ -52,7 +60,9 @@ def _guard_the_network() -> None:
     catch a request fails the test at once, with the address, rather than reach out.
     The ``no_network`` and ``blocked_sockets`` fixtures refuse more, for one test."""
     connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+    sendto = socket.socket.sendto
     getaddrinfo = socket.getaddrinfo
+    by_name, by_name_ex = socket.gethostbyname, socket.gethostbyname_ex
 
     def checked(address: Any) -> None:
         if isinstance(address, tuple) and not _is_local(address[0]):
@@ -66,14 +76,32 @@ def _guard_the_network() -> None:
         checked(address)
         return connect_ex(self, address)
 
-    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    def guarded_sendto(self: socket.socket, data: Any, *rest: Any) -> int:
+        checked(rest[-1])  # (data, address) or (data, flags, address)
+        return sendto(self, data, *rest)
+
+    def looked_up(host: Any) -> None:
         if not _is_local(host):
             raise OSError(f"the tests look up only this machine, not {host!r}")
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        looked_up(host)
         return getaddrinfo(host, *args, **kwargs)
+
+    def guarded_by_name(host: str) -> str:
+        looked_up(host)
+        return by_name(host)
+
+    def guarded_by_name_ex(host: str) -> tuple[str, list[str], list[str]]:
+        looked_up(host)
+        return by_name_ex(host)
 
     socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
+    socket.socket.sendto = guarded_sendto  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guarded_getaddrinfo
+    socket.gethostbyname = guarded_by_name
+    socket.gethostbyname_ex = guarded_by_name_ex
 
 
 _guard_the_network()

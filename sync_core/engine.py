@@ -325,24 +325,34 @@ class Engine:
         if self.limiter is not None:
             self.limiter.clear()
         store = self.store
-        try:
-            gone = []
-            for subscription in self.events.subscriptions:
-                service, sid = subscription.service_sid, subscription.object_sid
-                if service is not None and (
+        failed: Exception | None = None
+        gone = []
+        for subscription in self.events.subscriptions:
+            service, sid = subscription.service_sid, subscription.object_sid
+            if service is None:
+                continue
+            try:
+                missing = (
                     store.service(service) is None
                     if sid is None
                     else store.object_by_sid(service, sid) is None
-                ):
-                    gone.append(subscription.number)
-            # Ended once what the old state committed is delivered (another thread's
-            # last changes, queued still): they hear of those, and of nothing after.
-            self.events.end(gone)
-        finally:  # (a storage that failed a read: the followers are woken still)
-            if self.followers:  # they read again, and hear of it
-                self._woken()
-        if self._claims_account:
-            self._claim_account()
+                )
+            except Exception as error:  # unknown: ended (a SID made again must not reach
+                failed = failed or error  # it), and the storage's error raised after
+                missing = True
+            if missing:
+                gone.append(subscription.number)
+        # Ended once what the old state committed is delivered (another thread's last
+        # changes, queued still): they hear of those, and of nothing after.
+        self.events.end(gone)
+        if self.followers:  # they read again, and hear of it
+            self._woken()
+        try:
+            if self._claims_account:
+                self._claim_account()
+        finally:
+            if failed is not None:
+                raise failed
 
     def replacements_seen(self) -> threading.local:
         """Where the first operation of this thread after ``epoch`` was set to None

@@ -50,6 +50,7 @@ a seeded generator made for it (a Stream message's) is not spent.
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final
 
@@ -162,6 +163,8 @@ class RateLimiter:
         self._allowed = {kind: limits.allowed(kind) for kind in _NAMES}
         self._windows: dict[Touch, deque[int]] = {}
         self._admitted = 0
+        # When the last admit counted its operations (take_back uncounts those).
+        self._last_us = 0
 
     def read(self, touches: list[Touch], row: ObjectRow) -> None:
         """Note a read of ``row`` by the operation under way."""
@@ -196,15 +199,16 @@ class RateLimiter:
             window = self._windows.get(touch)
             if window is None:
                 window = self._windows[touch] = deque()
-            elif window and window[-1] > now_us:
-                # The clock went back (an NTP step of a clock of your own): operations
-                # dated after now are not in the window (now - window, now]; the others
-                # stay, in order.
-                window = self._windows[touch] = deque(t for t in window if floor < t <= now_us)
             while window and window[0] <= floor:
                 window.popleft()
+            # Those in (now - window, now] count. A window is kept in order; after the
+            # clock went back (an NTP step of a clock of your own) its last ones may be
+            # dated after now: not counted now, and counted once now reaches them.
+            counted = (
+                len(window) if not window or window[-1] <= now_us else bisect_right(window, now_us)
+            )
             allowed = self._allowed[touch[0]]
-            if len(window) + count > allowed:
+            if counted + count > allowed:
                 kind, _, sid, name = touch
                 raise OBJECT_RATE_LIMITED.error(
                     name,
@@ -216,7 +220,13 @@ class RateLimiter:
                     else f"{_NAMES[kind]} of {sid}: {count} at once, more than {allowed}",
                 )
         for touch, count in needed.items():
-            self._windows[touch].extend([now_us] * count)
+            window = self._windows[touch]
+            if not window or window[-1] <= now_us:
+                window.extend([now_us] * count)
+            else:  # (after a clock that went back: in order)
+                for _ in range(count):
+                    insort(window, now_us)
+        self._last_us = now_us
         self._admitted += 1
         if self._admitted % 1024 == 0:
             self._forget(floor)
@@ -227,7 +237,10 @@ class RateLimiter:
         for touch in touches:
             window = self._windows.get(touch)
             if window:
-                window.pop()
+                if window[-1] == self._last_us:
+                    window.pop()
+                else:  # (a clock that went back: it is among later ones)
+                    window.remove(self._last_us)
 
     def _forget(self, floor: int) -> None:
         """Drop the windows whose every operation has left (objects no longer used)."""

@@ -324,7 +324,7 @@ class ServiceContext:
             row = self._service(now)
             if not any(given(value) for value in params.values()):
                 return _record(self._actor, row)
-            new = attrs.evolve(row, date_updated=now, **_settings(params))
+            new = attrs.evolve(row, date_updated=max(now, row.date_updated), **_settings(params))
             engine.store.put_service(new)
             return _record(self._actor, new)
 

@@ -640,17 +640,17 @@ def import_state(engine: Engine, data: object) -> None:
     """
     with engine.exclusive(sweep=False) as now:
         place = engine._sids_place()  # a seeded generator's, with getstate and setstate
+        store = engine.store
         try:
             rows = _Reader(engine, now).state(data)
+            with store.storage.atomic():  # one transaction: the old state, or the new
+                store._clear_each()
+                _write(store, rows)
+                store.claim_account(engine.account_sid)  # its account's, with no gap
         except BaseException:  # refused (or failed): the SIDs made up are not spent
             if place is not None:
                 cast(Any, engine.sids).setstate(place)
             raise
-        store = engine.store
-        with store.storage.atomic():  # one transaction: the old state, or the new
-            store._clear_each()
-            _write(store, rows)
-            store.claim_account(engine.account_sid)  # its account's, with no gap
         try:
             engine.replaced()
         finally:  # imported: the rest is done, whatever replaced() met

@@ -120,7 +120,7 @@ forwarding: ContextVar[bool] = ContextVar("sync_core_forwarding", default=False)
 #: (handed to a twilio client in another thread, where ``forwarding`` is not set) is
 #: refused, rather than spun for ever. Other requests are not counted with it, however
 #: many; the same request sent that many times at once is taken for one coming back.
-MOST_FORWARDED: Final = 64
+MOST_FORWARDED: Final = 256
 
 
 class _Forwarded:
@@ -164,7 +164,7 @@ def _forwarded_key(method: str, uri: str, params: object, data: object) -> tuple
     hands the request on).
 
     >>> _forwarded_key("post", "https://api.twilio.com/x", None, {"b": 2, "a": 1})
-    ('POST', 'https://api.twilio.com/x', 'None', "[('a', '1'), ('b', '2')]")
+    ('POST', 'https://api.twilio.com/x', 'None', "[('a', 1), ('b', 2)]")
     """
     return (method.upper(), uri, _by_value(params), _by_value(data))
 
@@ -172,7 +172,7 @@ def _forwarded_key(method: str, uri: str, params: object, data: object) -> tuple
 def _by_value(values: object) -> str:
     """``values`` as text that another request's equal values give too."""
     if isinstance(values, Mapping):
-        return repr(sorted((str(name), str(value)) for name, value in values.items()))
+        return repr(sorted(values.items(), key=lambda item: repr(item[0])))
     return repr(values)
 
 

@@ -1,4 +1,4 @@
-"""The tests' own guard (tests/conftest.py): nothing beyond this machine is reached."""
+"""The tests' own guard (the root conftest.py): nothing beyond this machine is reached."""
 
 from __future__ import annotations
 
@@ -14,6 +14,17 @@ def test_a_connection_or_a_lookup_beyond_this_machine_is_refused() -> None:
         socket.socket().connect(("93.184.216.34", 80))
     with pytest.raises(OSError, match="only this machine"):
         socket.getaddrinfo("api.twilio.com", 443)
+    # A name another machine resolves to a loopback address is still a lookup there.
+    with pytest.raises(OSError, match="only this machine"):
+        socket.getaddrinfo("127.0.0.1.nip.io", 443)
+    for by_name in (socket.gethostbyname, socket.gethostbyname_ex):
+        with pytest.raises(OSError, match="only this machine"):
+            by_name("sync.twilio.com")
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as datagrams,
+        pytest.raises(OSError, match="only this machine"),
+    ):
+        datagrams.sendto(b"x", ("93.184.216.34", 53))
 
 
 def test_this_machine_is_reached() -> None:

@@ -443,3 +443,27 @@ def test_writes_dated_after_now_leave_the_window_when_the_clock_steps_back() -> 
         54009,
         "Rate limit exceeded for write-document-d",
     )
+
+
+def test_writes_dated_after_now_count_again_once_now_reaches_them() -> None:
+    """Two writes at T fill the window; the clock steps back a millisecond (one more
+    write: those at T are after now, not counted); once the clock is past T again,
+    all three are in the window, and a fourth is refused."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    clock = SteppedClock(start - timedelta(seconds=10))
+    sync = Sync(clock=clock, seed=1, rate_limits=RateLimits(writes=2, window=1))
+    docs = sync.services("default").documents
+    docs.create(unique_name="d")
+    clock.at = start
+    docs("d").update(data={"n": 1})
+    docs("d").update(data={"n": 2})
+    clock.at = start - timedelta(milliseconds=1)
+    docs("d").update(data={"n": 3})
+    clock.at = start + timedelta(milliseconds=1)
+    refused(
+        lambda: docs("d").update(data={"n": 4}),
+        429,
+        54009,
+        "Rate limit exceeded for write-document-d",
+    )
+    assert docs("d").fetch().data == {"n": 3}

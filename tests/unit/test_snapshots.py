@@ -512,7 +512,8 @@ def test_a_restore_that_fails_replaces_nothing_and_forgets_nothing() -> None:
 def test_a_restore_whose_last_reads_fail_still_forgets_what_the_old_state_held() -> None:
     """The storage restores, then fails the reads ``replaced()`` makes (which
     subscriptions end): the error is raised, and the rest is done still: the journal
-    forgotten, the seeded SIDs put back, the followers woken."""
+    forgotten, the seeded SIDs put back, and the subscription whose check failed
+    ended (its SID, made again, must not reach it)."""
     from sync_core.adapters.rest import RestApi
 
     storage = Failing()
@@ -529,4 +530,17 @@ def test_a_restore_whose_last_reads_fail_still_forgets_what_the_old_state_held()
     assert [s.sid for s in sync.services.list()] == []
     made = sync.services.create(friendly_name="again").sid
     assert [made] == later  # the generator put back where the snapshot had it
-    assert watching.active  # (which subscriptions end is what the failing reads decide)
+    assert not watching.active
+
+
+def test_a_reset_whose_last_reads_fail_still_claims_the_storage_for_its_account() -> None:
+    storage = Failing()
+    sync = Sync(storage=storage, clock=ManualClock(), seed=1)
+    sid = sync.services.create().sid
+    sync.services(sid).subscribe(lambda event: None)
+    storage.refuse_reads = True
+    with pytest.raises(OSError, match="disk"):
+        sync.reset()
+    storage.refuse_reads = False
+    with pytest.raises(ValueError, match="account"):
+        Sync(storage=storage, clock=ManualClock(), account_sid="AC" + "f" * 32)

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import Delegating
 
 from sync_core import ManualClock, SqliteStorage, Sync
 from sync_core.state import StateFormatError
+from sync_core.storage import Key
 
 FIXTURE = Path(__file__).resolve().parent.parent / "data" / "sync_fixture.json"
 
@@ -499,3 +501,30 @@ def test_an_imported_sid_in_uppercase_is_refused_and_nothing_changes() -> None:
     # A Document may be named so, and is found by that name.
     named = sync.services("default").documents.create(unique_name=shadow, data={"who": "named"})
     assert sync.services("default").documents(shadow).fetch().sid == named.sid
+
+
+class FullDisk(Delegating):
+    """A storage whose writes fail while ``full`` is set."""
+
+    full = False
+
+    def put(self, table: str, key: Key, value: object) -> None:
+        if self.full:
+            raise OSError("disk full")
+        self.inner.put(table, key, value)
+
+
+def test_an_import_the_storage_fails_spends_no_seeded_sid() -> None:
+    """The storage fails the import's writes (nothing imported): the SIDs the import made
+    up for entries without one go back, as a refused import's do."""
+    data = {"version": 1, "services": [{"friendly_name": "no sid given"}]}
+    storage = FullDisk()
+    sync = Sync(storage=storage, clock=ManualClock(), seed=7)
+    storage.full = True
+    with pytest.raises(OSError, match="disk full"):
+        sync.import_state(data)
+    storage.full = False
+    assert sync.services.list() == []
+    fresh = Sync(storage=FullDisk(), clock=ManualClock(), seed=7)
+    made = sync.services.create(friendly_name="next").sid
+    assert made == fresh.services.create(friendly_name="next").sid
