@@ -255,3 +255,14 @@ def check_rest_answer(response: Any, allowed: set[int]) -> None:
         assert isinstance(body["code"], int)
         assert isinstance(body["message"], str)
         assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
+
+
+class SteppedClock:
+    """A clock of the real world, set by hand, and stepped back as an NTP correction
+    steps one (``ManualClock`` refuses to go back)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def now(self) -> datetime:
+        return self.at

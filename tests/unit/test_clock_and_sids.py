@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any, cast
 
 import pytest
+from support import SteppedClock
 from twilio.rest import Client
 
 from sync_core import (
@@ -495,22 +496,12 @@ def test_a_clock_past_the_calendar_in_utc_is_refused_and_changes_nothing() -> No
     assert sync.export_state() == before
 
 
-class SteppedBack:
-    """A clock of the real world, stepped back by hand (an NTP correction)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.at = now
-
-    def now(self) -> datetime:
-        return self.at
-
-
 def test_date_updated_never_goes_back_when_the_clock_does() -> None:
     """Each write after the clock stepped back keeps ``date_updated`` where it was, as a
     container's did when its items change: never before ``date_created``, never
     earlier than a revision before (Twilio never shows that)."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    clock = SteppedBack(start)
+    clock = SteppedClock(start)
     sync = Sync(clock=clock, seed=1)
     home = sync.services("default")
     home.documents.create(unique_name="d")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import Delegating, refused
+from support import Delegating, SteppedClock, refused
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -408,16 +408,6 @@ def test_a_write_whose_commit_fails_spends_no_slot_on_a_shared_storage(tmp_path:
         _failed_commit_spends_no_slot(sync, lambda: setattr(proxy, "fail", 1))
     finally:
         storage.close()
-
-
-class SteppedClock:
-    """A clock of the real world: set by hand, and stepped back (an NTP correction)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.at = now
-
-    def now(self) -> datetime:
-        return self.at
 
 
 def test_writes_dated_after_now_leave_the_window_when_the_clock_steps_back() -> None:
