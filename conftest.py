@@ -48,10 +48,14 @@ def _is_local(host: object) -> bool:
         return True
     if not isinstance(host, str):
         return False
+    if ":" in host:  # IPv6: a scope (``%lo``) is no part of the address
+        host = host.split("%", 1)[0]
     try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ``::ffff:127.0.0.1``
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def _guard_the_network() -> None:
@@ -60,9 +64,10 @@ def _guard_the_network() -> None:
     catch a request fails the test at once, with the address, rather than reach out.
     The ``no_network`` and ``blocked_sockets`` fixtures refuse more, for one test."""
     connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
-    sendto = socket.socket.sendto
-    getaddrinfo = socket.getaddrinfo
+    sendto, sendmsg = socket.socket.sendto, socket.socket.sendmsg
+    getaddrinfo, getnameinfo = socket.getaddrinfo, socket.getnameinfo
     by_name, by_name_ex = socket.gethostbyname, socket.gethostbyname_ex
+    by_address = socket.gethostbyaddr
 
     def checked(address: Any) -> None:
         if isinstance(address, tuple) and not _is_local(address[0]):
@@ -80,6 +85,11 @@ def _guard_the_network() -> None:
         checked(rest[-1])  # (data, address) or (data, flags, address)
         return sendto(self, data, *rest)
 
+    def guarded_sendmsg(self: socket.socket, buffers: Any, *rest: Any) -> int:
+        if len(rest) >= 3:  # (buffers, ancillary, flags, address)
+            checked(rest[2])
+        return sendmsg(self, buffers, *rest)
+
     def looked_up(host: Any) -> None:
         if not _is_local(host):
             raise OSError(f"the tests look up only this machine, not {host!r}")
@@ -96,12 +106,23 @@ def _guard_the_network() -> None:
         looked_up(host)
         return by_name_ex(host)
 
+    def guarded_by_address(host: str) -> tuple[str, list[str], list[str]]:
+        looked_up(host)
+        return by_address(host)
+
+    def guarded_getnameinfo(address: Any, flags: int) -> tuple[str, str]:
+        checked(address)
+        return getnameinfo(address, flags)
+
     socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = guarded_sendto  # type: ignore[method-assign,assignment]
+    socket.socket.sendmsg = guarded_sendmsg  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guarded_getaddrinfo
     socket.gethostbyname = guarded_by_name
     socket.gethostbyname_ex = guarded_by_name_ex
+    socket.gethostbyaddr = guarded_by_address
+    socket.getnameinfo = guarded_getnameinfo
 
 
 _guard_the_network()

@@ -326,33 +326,33 @@ class Engine:
             self.limiter.clear()
         store = self.store
         failed: Exception | None = None
-        gone = []
-        for subscription in self.events.subscriptions:
-            service, sid = subscription.service_sid, subscription.object_sid
-            if service is None:
-                continue
-            try:
-                missing = (
-                    store.service(service) is None
-                    if sid is None
-                    else store.object_by_sid(service, sid) is None
-                )
-            except Exception as error:  # unknown: ended (a SID made again must not reach
-                failed = failed or error  # it), and the storage's error raised after
-                missing = True
-            if missing:
-                gone.append(subscription.number)
-        # Ended once what the old state committed is delivered (another thread's last
-        # changes, queued still): they hear of those, and of nothing after.
-        self.events.end(gone)
-        if self.followers:  # they read again, and hear of it
-            self._woken()
+        gone: list[int] = []
         try:
-            if self._claims_account:
-                self._claim_account()
-        finally:
-            if failed is not None:
-                raise failed
+            for subscription in self.events.subscriptions:
+                service, sid = subscription.service_sid, subscription.object_sid
+                if service is None:
+                    continue
+                try:
+                    missing = (
+                        store.service(service) is None
+                        if sid is None
+                        else store.object_by_sid(service, sid) is None
+                    )
+                except Exception as error:  # unknown: ended (a SID made again must not
+                    failed = failed or error  # reach it), the storage's error raised after
+                    missing = True
+                if missing:
+                    gone.append(subscription.number)
+        finally:  # (a KeyboardInterrupt in a read: what was found, and the followers)
+            # Ended once what the old state committed is delivered (another thread's
+            # last changes, queued still): they hear of those, and of nothing after.
+            self.events.end(gone)
+            if self.followers:  # they read again, and hear of it
+                self._woken()
+        if self._claims_account:
+            self._claim_account()  # its error first: another account took the storage
+        if failed is not None:
+            raise failed
 
     def replacements_seen(self) -> threading.local:
         """Where the first operation of this thread after ``epoch`` was set to None

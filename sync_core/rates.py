@@ -216,7 +216,7 @@ class RateLimiter:
                     f"already ({getattr(self.limits, kind):g}/s, burst window "
                     f"{self.limits.window:g} s); the next slot frees at "
                     f"{(window[0] + self._window_us) / 1e6:.6f} (epoch seconds)"
-                    if window
+                    if counted
                     else f"{_NAMES[kind]} of {sid}: {count} at once, more than {allowed}",
                 )
         for touch, count in needed.items():

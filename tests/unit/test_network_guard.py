@@ -17,9 +17,14 @@ def test_a_connection_or_a_lookup_beyond_this_machine_is_refused() -> None:
     # A name another machine resolves to a loopback address is still a lookup there.
     with pytest.raises(OSError, match="only this machine"):
         socket.getaddrinfo("127.0.0.1.nip.io", 443)
-    for by_name in (socket.gethostbyname, socket.gethostbyname_ex):
+    for by_name in (socket.gethostbyname, socket.gethostbyname_ex, socket.gethostbyaddr):
         with pytest.raises(OSError, match="only this machine"):
             by_name("sync.twilio.com")
+    for named in ("127.0.0.1%.nip.io", "127.0.0.1%evil.example"):  # a name, no address
+        with pytest.raises(OSError, match="only this machine"):
+            socket.getaddrinfo(named, 443)
+    with pytest.raises(OSError, match="only this machine"):
+        socket.getnameinfo(("93.184.216.34", 80), 0)
     with (
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as datagrams,
         pytest.raises(OSError, match="only this machine"),
@@ -33,3 +38,10 @@ def test_this_machine_is_reached() -> None:
         server.listen(1)
         with socket.create_connection(server.getsockname(), timeout=5):
             pass
+    with socket.socket(socket.AF_INET6) as server:  # 127.0.0.1 written as IPv6
+        server.bind(("::", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        with socket.socket(socket.AF_INET6) as client:
+            client.settimeout(5)
+            client.connect(("::ffff:127.0.0.1", port))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, cast
@@ -459,6 +460,7 @@ class Failing(Delegating):
 
     refuse_restore = False
     refuse_reads = False
+    refusal: type[BaseException] = OSError
 
     def snapshot(self) -> object:
         return cast(Snapshots, self.inner).snapshot()
@@ -473,7 +475,7 @@ class Failing(Delegating):
 
     def get(self, table: str, key: Key) -> object | None:
         if self.refuse_reads and table == "services":
-            raise OSError("the disk is gone")
+            raise self.refusal("the disk is gone")
         return self.inner.get(table, key)
 
 
@@ -544,3 +546,32 @@ def test_a_reset_whose_last_reads_fail_still_claims_the_storage_for_its_account(
     storage.refuse_reads = False
     with pytest.raises(ValueError, match="account"):
         Sync(storage=storage, clock=ManualClock(), account_sid="AC" + "f" * 32)
+
+
+def test_a_reset_interrupted_in_its_last_reads_still_wakes_its_followers() -> None:
+    """A KeyboardInterrupt in a read ``replaced()`` makes: it is raised, and a follower
+    waiting on the reset Service is woken still (it is told the Service is gone)."""
+    storage = Failing()
+    storage.refusal = KeyboardInterrupt
+    sync = Sync(storage=storage, clock=ManualClock(), seed=1)
+    sid = sync.services.create().sid
+    sync.services(sid).subscribe(lambda event: None)
+    told: list[BaseException] = []
+
+    def follow() -> None:
+        try:
+            sync.changes(sid, after=0, wait=60)
+        except BaseException as error:  # NotFoundError: the Service is gone
+            told.append(error)
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    while not sync._engine.followers:
+        time.sleep(0.001)
+    storage.refuse_reads = True
+    with pytest.raises(KeyboardInterrupt):
+        sync.reset()
+    storage.refuse_reads = False
+    follower.join(30)  # woken at once (else it waits its 60 s)
+    assert not follower.is_alive()
+    assert [type(error).__name__ for error in told] == ["NotFoundError"]
