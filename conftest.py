@@ -58,6 +58,16 @@ def _is_local(host: object) -> bool:
     return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
+def _hosts_file() -> frozenset[str]:
+    """The addresses and names /etc/hosts lists: what this machine resolves alone."""
+    try:
+        with open("/etc/hosts", encoding="utf-8", errors="replace") as hosts:
+            lines = hosts.read().splitlines()
+    except OSError:
+        return frozenset()
+    return frozenset(word for line in lines for word in line.split("#", 1)[0].split())
+
+
 def _guard_the_network() -> None:
     """Refuse, in every test of this process, a connection or a name lookup beyond this
     machine (the standard: no network call outside 127.0.0.1): a mock that failed to
@@ -106,12 +116,19 @@ def _guard_the_network() -> None:
         looked_up(host)
         return by_name_ex(host)
 
+    listed = _hosts_file()
+
     def guarded_by_address(host: str) -> tuple[str, list[str], list[str]]:
-        looked_up(host)
+        # A reverse lookup of an address /etc/hosts does not list asks DNS, whatever
+        # the address (127.0.0.2, ::1): refused.
+        if host not in listed:
+            raise OSError(f"the tests look up only this machine's names, not {host!r}")
         return by_address(host)
 
     def guarded_getnameinfo(address: Any, flags: int) -> tuple[str, str]:
         checked(address)
+        if isinstance(address, tuple) and address[0] not in listed:
+            flags |= socket.NI_NUMERICHOST  # (a name for it would be asked of DNS)
         return getnameinfo(address, flags)
 
     socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]

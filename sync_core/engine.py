@@ -327,8 +327,10 @@ class Engine:
         store = self.store
         failed: Exception | None = None
         gone: list[int] = []
+        watching = self.events.subscriptions
+        done = 0
         try:
-            for subscription in self.events.subscriptions:
+            for done, subscription in enumerate(watching):  # noqa: B007  # read in finally
                 service, sid = subscription.service_sid, subscription.object_sid
                 if service is None:
                     continue
@@ -343,7 +345,9 @@ class Engine:
                     missing = True
                 if missing:
                     gone.append(subscription.number)
-        finally:  # (a KeyboardInterrupt in a read: what was found, and the followers)
+            done = len(watching)
+        finally:  # (a KeyboardInterrupt in a read: those not known to stay, and the followers)
+            gone.extend(s.number for s in watching[done:] if s.service_sid is not None)
             # Ended once what the old state committed is delivered (another thread's
             # last changes, queued still): they hear of those, and of nothing after.
             self.events.end(gone)

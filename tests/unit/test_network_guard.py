@@ -25,6 +25,10 @@ def test_a_connection_or_a_lookup_beyond_this_machine_is_refused() -> None:
             socket.getaddrinfo(named, 443)
     with pytest.raises(OSError, match="only this machine"):
         socket.getnameinfo(("93.184.216.34", 80), 0)
+    # A reverse lookup of a loopback address /etc/hosts does not list asks DNS.
+    with pytest.raises(OSError, match="only this machine's names"):
+        socket.gethostbyaddr("127.0.0.2")
+    assert socket.getnameinfo(("127.0.0.2", 80), 0)[0] == "127.0.0.2"  # numeric: no lookup
     with (
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as datagrams,
         pytest.raises(OSError, match="only this machine"),

@@ -461,6 +461,11 @@ class Failing(Delegating):
     refuse_restore = False
     refuse_reads = False
     refusal: type[BaseException] = OSError
+    #: The one thread whose reads are refused (None: every thread's).
+    refused_thread: int | None = None
+
+    def refuses_here(self) -> bool:
+        return self.refused_thread in (None, threading.get_ident())
 
     def snapshot(self) -> object:
         return cast(Snapshots, self.inner).snapshot()
@@ -474,7 +479,7 @@ class Failing(Delegating):
         cast(Snapshots, self.inner).clear()
 
     def get(self, table: str, key: Key) -> object | None:
-        if self.refuse_reads and table == "services":
+        if self.refuse_reads and table == "services" and self.refuses_here():
             raise self.refusal("the disk is gone")
         return self.inner.get(table, key)
 
@@ -549,13 +554,14 @@ def test_a_reset_whose_last_reads_fail_still_claims_the_storage_for_its_account(
 
 
 def test_a_reset_interrupted_in_its_last_reads_still_wakes_its_followers() -> None:
-    """A KeyboardInterrupt in a read ``replaced()`` makes: it is raised, and a follower
-    waiting on the reset Service is woken still (it is told the Service is gone)."""
+    """A KeyboardInterrupt in a read ``replaced()`` makes: it is raised, the
+    subscription it could not check is ended (a SID made again must not reach it), and
+    a follower waiting on the reset Service is woken still (it is told it is gone)."""
     storage = Failing()
     storage.refusal = KeyboardInterrupt
     sync = Sync(storage=storage, clock=ManualClock(), seed=1)
     sid = sync.services.create().sid
-    sync.services(sid).subscribe(lambda event: None)
+    watching = sync.services(sid).subscribe(lambda event: None)
     told: list[BaseException] = []
 
     def follow() -> None:
@@ -564,10 +570,14 @@ def test_a_reset_interrupted_in_its_last_reads_still_wakes_its_followers() -> No
         except BaseException as error:  # NotFoundError: the Service is gone
             told.append(error)
 
-    follower = threading.Thread(target=follow)
+    follower = threading.Thread(target=follow, daemon=True)
     follower.start()
-    while not sync._engine.followers:
+    for _ in range(10_000):
+        if sync._engine.followers or not follower.is_alive():
+            break
         time.sleep(0.001)
+    assert sync._engine.followers == 1
+    storage.refused_thread = threading.get_ident()  # the reset's reads; the follower's go
     storage.refuse_reads = True
     with pytest.raises(KeyboardInterrupt):
         sync.reset()
@@ -575,3 +585,4 @@ def test_a_reset_interrupted_in_its_last_reads_still_wakes_its_followers() -> No
     follower.join(30)  # woken at once (else it waits its 60 s)
     assert not follower.is_alive()
     assert [type(error).__name__ for error in told] == ["NotFoundError"]
+    assert not watching.active
