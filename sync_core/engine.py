@@ -462,21 +462,22 @@ class Engine:
         if self.followers:
             self._wake = True
         store, row = self.store, change.row
-        sequence = store.next_seq(f"events:{row.service_sid}")
+        sequence = store.next_event(row.service_sid)
         service = store.service(row.service_sid)
         url = (
             None
             if service is None or service.webhook_url is None
             else webhook_url(service, change.identity)
         )
-        listened = url is not None or self.events.has_subscriptions
         feed = self.feed
-        # Built only for whoever is told; the feed keeps an event nobody is told of as it
-        # likes (unbuilt, on a MemoryStorage). With neither, the number is spent.
+        # Built only for whoever is told (a webhook, a subscription: EventHub.by_number
+        # read as has_subscriptions, without the property's call); the feed keeps an
+        # event nobody is told of as it likes (unbuilt, on a MemoryStorage). With
+        # neither, the number is spent.
         event = (
-            make_event(change, sequence=sequence, account_sid=self.account_sid)
-            if listened
-            else None
+            None
+            if url is None and not self.events.by_number
+            else make_event(change, sequence=sequence, account_sid=self.account_sid)
         )
         if feed is not None:
             feed.record(change, sequence, self.account_sid, event)

@@ -216,7 +216,7 @@ def make_event(change: Change, *, sequence: int, account_sid: str) -> SyncEvent:
     container's.
     """
     # Built slot by slot (:mod:`sync_core._build`): an event is made on every write.
-    return _build_event(*event_fields(change, sequence, account_sid))
+    return event_from_fields(event_fields(change, sequence, account_sid))
 
 
 #: The values of a :class:`SyncEvent`'s fields, in their order (:func:`event_fields`).
@@ -228,13 +228,15 @@ def event_fields(change: Change, sequence: int, account_sid: str) -> EventFields
     the order of :class:`SyncEvent`'s: strings, ints, None, a bool and a datetime, so
     that the tuple holds no object the garbage collector follows (the change feed of a
     :class:`~sync_core.storage.MemoryStorage` keeps them, :func:`event_from_fields`
-    makes the event).
+    makes the event). The two revisions are the rows' ints, held already, made text
+    when the event is built: the text of each would be two more objects made on every
+    write and kept as long as the feed keeps the event.
     """
     # Every field at once: a named tuple's fields are read through _tuplegetter, which
     # Python 3.11 does not specialize (this runs on every write).
     kind, row, identity, when, item, data, previous, message_sid, expired, _ = change
     assert kind in EVENT_TYPES, kind
-    object_revision = None if row.kind == "stream" else str(row.revision)
+    object_revision = None if row.kind == "stream" else row.revision
     position = None if item is None else item.position
     return (
         sequence,
@@ -246,7 +248,7 @@ def event_fields(change: Change, sequence: int, account_sid: str) -> EventFields
         row.sid,
         row.unique_name,
         object_revision,
-        object_revision if item is None else str(item.revision),
+        object_revision if item is None else item.revision,
         position if isinstance(position, str) else None,
         position if isinstance(position, int) else None,
         message_sid,
@@ -257,8 +259,22 @@ def event_fields(change: Change, sequence: int, account_sid: str) -> EventFields
 
 
 def event_from_fields(fields: EventFields) -> SyncEvent:
-    """The event whose fields are ``fields`` (:func:`event_fields`'s)."""
-    return _build_event(*fields)
+    """The event whose fields are ``fields`` (:func:`event_fields`'s): its revisions
+    as text."""
+    (seq, kind, account, service, identity, when, sid, name, obj_rev, rev, *rest) = fields
+    return _build_event(
+        seq,
+        kind,
+        account,
+        service,
+        identity,
+        when,
+        sid,
+        name,
+        None if obj_rev is None else str(obj_rev),
+        None if rev is None else str(rev),
+        *rest,
+    )
 
 
 def webhook_url(service: ServiceRow | None, identity: str) -> str | None:
@@ -467,7 +483,8 @@ class EventHub:
             check_callback(webhook_sink, "a webhook sink", 2)
         self.webhook_sink = webhook_sink
         self._lock = threading.Condition(threading.Lock())
-        self._subscriptions: dict[int, Subscription] = {}
+        #: The subscriptions, by number (read it; subscribe and unsubscribe change it).
+        self.by_number: dict[int, Subscription] = {}
         # The same, by what they watch ((service, object), (service, None) or (None,
         # None)), each by number: an event finds those it reaches in the three it may,
         # whatever the number of subscriptions to other objects.
@@ -502,14 +519,14 @@ class EventHub:
             subscription = Subscription(
                 self, self._numbers, callback, service_sid, object_sid, identity
             )
-            self._subscriptions[subscription.number] = subscription
+            self.by_number[subscription.number] = subscription
             target = (service_sid, object_sid)
             self._watching.setdefault(target, {})[subscription.number] = subscription
             return subscription
 
     def _drop(self, number: int) -> Subscription | None:
         """Forget the subscription ``number`` (under the lock); it, if it was there."""
-        subscription = self._subscriptions.pop(number, None)
+        subscription = self.by_number.pop(number, None)
         if subscription is not None:
             target = (subscription.service_sid, subscription.object_sid)
             watching = self._watching[target]
@@ -575,17 +592,17 @@ class EventHub:
     def has_subscriptions(self) -> bool:
         """Whether anyone is subscribed (read without the lock: subscribing happens
         under the engine's lock, which the caller holds)."""
-        return bool(self._subscriptions)
+        return bool(self.by_number)
 
     @property
     def subscriptions(self) -> list[Subscription]:
         """The active subscriptions, oldest first."""
         with self._lock:
-            return list(self._subscriptions.values())
+            return list(self.by_number.values())
 
     def watchers(self, event: SyncEvent) -> list[Subscription]:
         """The active subscriptions of client identities that ``event`` would reach."""
-        if not self._subscriptions:  # the common case, without taking the lock
+        if not self.by_number:  # the common case, without taking the lock
             return []
         with self._lock:
             return [s for s in self._reached(event) if s.identity != SYSTEM]
@@ -610,7 +627,7 @@ class EventHub:
                     # A subscription to the object gone that may not read it hears
                     # nothing of it, and ends now: as one that heard its removal.
                     for number in denied:
-                        ended = self._subscriptions.get(number)
+                        ended = self.by_number.get(number)
                         if ended is not None and ended.object_sid and ended.matches(event):
                             ended._active = False
                             self._drop(number)
@@ -716,7 +733,7 @@ class EventHub:
         return stopped
 
     def __repr__(self) -> str:
-        return f"<EventHub {len(self._subscriptions)} subscriptions, {len(self._queue)} queued>"
+        return f"<EventHub {len(self.by_number)} subscriptions, {len(self._queue)} queued>"
 
 
 def _first(stopped: BaseException | None, stop: BaseException, event: SyncEvent) -> BaseException:

@@ -30,7 +30,7 @@ parsed) cannot make a thousand of them stay. The newest request is always kept.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Final, NamedTuple, TypeAlias
 from urllib.parse import urlsplit
 
@@ -55,18 +55,24 @@ def _weight(url: str, query: Mapping[str, str], form: Mapping[str, str]) -> int:
     425
     """
     weight = _ENTRY_BYTES + (len(url) if url.isascii() else text_bytes(url))
-    for fields in (query, form):  # (most requests of the SDK: one, of two or three fields)
-        if fields:
-            weight += _FIELD_BYTES * len(fields) + _held(fields) + _held(fields.values())
+    # (Most requests of the SDK: no query, a form of one to three fields.)
+    if query:
+        weight += _fields_weight(query)
+    if form:
+        weight += _fields_weight(form)
     return weight
 
 
-def _held(texts: Iterable[str]) -> int:
-    """What ``texts`` hold, about (:func:`~sync_core.bounded.text_bytes`): their length
-    when they are ASCII, as most are (a check and a sum in C)."""
-    if all(map(str.isascii, texts)):
-        return sum(map(len, texts))
-    return sum(map(text_bytes, texts))
+def _fields_weight(fields: Mapping[str, str]) -> int:
+    """What the names and values of ``fields`` hold, about
+    (:func:`~sync_core.bounded.text_bytes`), and :data:`_FIELD_BYTES` a field: their
+    lengths when they are ASCII, as most are (checks and sums in C)."""
+    names, values = fields.keys(), fields.values()
+    if all(map(str.isascii, names)) and all(map(str.isascii, values)):
+        held = sum(map(len, names)) + sum(map(len, values))
+    else:
+        held = sum(map(text_bytes, names)) + sum(map(text_bytes, values))
+    return _FIELD_BYTES * len(fields) + held
 
 
 class JournalEntry(NamedTuple):
@@ -137,6 +143,8 @@ class Journal:
             raise ValueError(f"a journal keeps 0 bytes or more, not {max_bytes}")
         #: Each entry kept, weighed by :func:`_weight`.
         self._entries: BoundedLog[_Kept | JournalEntry] = BoundedLog(size, max_bytes)
+        #: Whether it keeps any request (its size never changes).
+        self._keeps = size > 0
         self._lock = threading.Lock()
         self._clears = 0
         self._epoch_of = epoch
@@ -190,7 +198,7 @@ class Journal:
         the :class:`JournalEntry` until it is read; nothing if ``since`` (the
         :attr:`epoch` the request was answered under) is not the epoch now: the state
         it was answered from was replaced, and the journal forgotten, since."""
-        if self._entries.size:
+        if self._keeps:
             weight = _weight(url, query, form)
             with self._lock:
                 if since is None or since == (

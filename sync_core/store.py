@@ -115,11 +115,17 @@ def micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+#: How many services' event counter keys a :class:`Store` keeps made.
+_MOST_EVENT_KEYS: Final = 1_024
+
+
 class Store:
     """Typed access to the tables of a :class:`~sync_core.storage.Storage`."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        #: The key of each service's event counter (:meth:`_event_key`).
+        self._event_keys: dict[str, tuple[str]] = {}
         # Whether the storage snapshots, restores and clears itself (asked once: a
         # check against a runtime protocol costs microseconds).
         self._snapshots = isinstance(storage, Snapshots)
@@ -178,6 +184,24 @@ class Store:
         current: int = self.storage.get(COUNTERS, (name,)) or 0  # type: ignore[assignment]
         self.storage.put(COUNTERS, (name,), current + 1)
         return current + 1
+
+    def next_event(self, service_sid: str) -> int:
+        """The next number of the event counter of ``service_sid`` (:meth:`next_seq` of
+        ``events:<sid>``, its key made once a service: this runs on every write)."""
+        key = self._event_key(service_sid)
+        current: int = self.storage.get(COUNTERS, key) or 0  # type: ignore[assignment]
+        self.storage.put(COUNTERS, key, current + 1)
+        return current + 1
+
+    def _event_key(self, service_sid: str) -> tuple[str]:
+        """The key of the event counter of ``service_sid``: made once (for the last
+        :data:`_MOST_EVENT_KEYS` services; the cache starts again when full)."""
+        key = self._event_keys.get(service_sid)
+        if key is None:
+            if len(self._event_keys) >= _MOST_EVENT_KEYS:
+                self._event_keys.clear()
+            key = self._event_keys[service_sid] = (f"events:{service_sid}",)
+        return key
 
     def claim_account(self, account_sid: str) -> str:
         """The account whose state the storage holds: ``account_sid`` if it held none or
@@ -476,7 +500,7 @@ class Store:
 
     def last_sequence(self, service_sid: str) -> int:
         """The number of the last event of ``service_sid`` (0: none yet)."""
-        return self.storage.get(COUNTERS, (f"events:{service_sid}",)) or 0  # type: ignore[return-value]
+        return self.storage.get(COUNTERS, self._event_key(service_sid)) or 0  # type: ignore[return-value]
 
     def forget_feed(self, service_sid: str) -> None:
         """Forget the event counters of ``service_sid``, a deleted service whose feed

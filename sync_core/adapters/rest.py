@@ -226,12 +226,12 @@ class _Request:
     def header(self, name: str) -> str | None:
         """A header's value, whatever the case of its name (a ``None`` value is no
         value: ``requests`` does not send it)."""
-        wanted = name.lower()
-        size = len(wanted)
-        for key, value in self.headers.items():
-            # A name of another length never lowers to ``wanted`` (an ASCII name: only
-            # "İ" lowers to two characters, one of them not ASCII), and len() is cheap.
-            if len(key) == size and value is not None and key.lower() == wanted:
+        headers = self.headers
+        names = tuple(headers)
+        spellings = _spellings(names) if len(names) <= _MOST_NAMES else _grouped(names)
+        for key in spellings.get(name.lower(), ()):
+            value = headers[key]
+            if value is not None:
                 return value
         return None
 
@@ -242,6 +242,44 @@ class _Request:
             if name in names:
                 found[_NAMES[name]] = value
         return found
+
+
+#: The header names of recent requests, each set with its names by their lowercase
+#: (:func:`_spellings`): a client sends the same names on every request, and finds its
+#: header there without lowering every name again.
+_SPELLINGS: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {}
+#: How many sets of names :data:`_SPELLINGS` keeps (it starts again when full), and
+#: how many names a set kept there has at most: a client sending many, or sets always
+#: new, costs the lowering each time, and no more memory.
+_MOST_SPELLINGS: Final = 256
+_MOST_NAMES: Final = 32
+
+
+def _grouped(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Each of ``names`` (header names as sent) by its lowercase, in their order.
+
+    >>> _grouped(("Accept", "If-Match", "if-match"))["if-match"]
+    ('If-Match', 'if-match')
+    """
+    grouped: dict[str, tuple[str, ...]] = {}
+    for key in names:
+        lowered = key.lower()
+        grouped[lowered] = (*grouped.get(lowered, ()), key)
+    return grouped
+
+
+def _spellings(names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """:func:`_grouped`, kept for the next request sending the same names.
+
+    >>> _spellings(("Accept", "If-Match")) is _spellings(("Accept", "If-Match"))
+    True
+    """
+    found = _SPELLINGS.get(names)
+    if found is None:
+        if len(_SPELLINGS) >= _MOST_SPELLINGS:
+            _SPELLINGS.clear()
+        found = _SPELLINGS[names] = _grouped(names)
+    return found
 
 
 def _text(value: object) -> str:

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync_core import Sync
+from sync_core import ManualClock, MemoryStorage, Sync
 from sync_core._build import builder
 from sync_core.documents import DocumentRecord, updated_document
 from sync_core.errors import InvalidParameterError
@@ -29,6 +29,7 @@ from sync_core.lists import LIST_ITEMS, SyncListItemContext, SyncListItemRecord
 from sync_core.maps import MAP_ITEMS, SyncMapItemContext, SyncMapItemRecord
 from sync_core.payload import _parse_text
 from sync_core.rows import ItemRow, ObjectRow
+from sync_core.store import Store
 
 
 def test_touched_keeps_every_field_it_does_not_change() -> None:
@@ -242,3 +243,44 @@ def test_new_change_makes_what_change_makes() -> None:
     built = new_change(values)
     assert type(built) is Change
     assert built == made
+
+
+def test_the_event_counters_keys_made_once_count_each_service_on_its_own() -> None:
+    # The key of each service's event counter is made once and kept, for at most
+    # 1,024 services at a time: beyond that, each is still counted on its own.
+    store = Store(MemoryStorage())
+    sids = [f"IS{n:032x}" for n in range(1_100)]
+    with store.storage.atomic():
+        for sequence in (1, 2):
+            for sid in sids:
+                assert store.next_event(sid) == sequence
+    assert all(store.last_sequence(sid) == 2 for sid in sids)
+    assert store.storage.get("counters", (f"events:{sids[0]}",)) == 2
+    assert len(store._event_keys) <= 1_024
+
+
+def test_an_event_the_feed_kept_unbuilt_has_its_revisions_as_text() -> None:
+    # The feed of a MemoryStorage keeps the rows' revisions as ints and makes them text
+    # when it builds the event: what a subscriber hears at once is what the feed gives.
+    sync = Sync(clock=ManualClock(), seed=4)
+    heard: list[SyncEvent] = []
+    maps = sync.services("default").sync_maps
+    maps.create(unique_name="m")
+    items = maps("m").sync_map_items
+    items.create(key="k", data={"a": 1})
+    subscription = sync.subscribe(heard.append)
+    for n in range(2, 13):  # revisions past 9: two digits
+        items("k").update(data={"a": n})
+    subscription.unsubscribe()
+    service = sync.services("default").fetch().sid
+    kept = sync.changes(service, limit=1_000)
+    assert [event.type for event in kept[:3]] == [
+        "map_created",
+        "map_item_added",
+        "map_item_updated",
+    ]
+    assert all(isinstance(event.revision, str) for event in kept[1:])
+    assert all(isinstance(event.object_revision, str) for event in kept)
+    assert kept[-1].revision == items("k").fetch().revision == "11"
+    assert kept[-1].object_revision == maps("m").fetch().revision
+    assert kept[2:] == heard

@@ -388,3 +388,37 @@ def test_a_request_a_subscriber_interrupts_is_written_down_with_no_answer() -> N
     handle.unsubscribe()
     assert sync.services("default").documents("d").fetch().data == {"n": 1}
     assert [(e.method, e.status) for e in sync.requests] == [("POST", 0)]
+
+
+def test_the_header_names_kept_per_set_never_carry_one_requests_values_into_another() -> None:
+    from sync_core.adapters import rest
+
+    sync = make_sync(10)
+    http = SyncHttpClient(sync)
+    http.request("POST", DOCUMENTS, data={"UniqueName": "notes", "Data": "{}"})
+    names = {"Accept": "application/json", "If-Match": "0"}
+    assert (
+        http.request("POST", DOCUMENT, data={"Data": '{"a": 1}'}, headers=names).status_code == 200
+    )
+    # The same names, another value: read from this request, not the last one.
+    stale = http.request("POST", DOCUMENT, data={"Data": '{"a": 2}'}, headers=names)
+    assert stale.status_code == 412
+    assert sync.services("default").documents("notes").fetch().data == {"a": 1}
+    # A None first spelling, then another: the one with a value, as before.
+    spelled: dict[str, Any] = {"if-match": None, "Accept": "application/json", "IF-MATCH": "1"}
+    assert (
+        http.request("POST", DOCUMENT, data={"Data": '{"a": 3}'}, headers=spelled).status_code
+        == 200
+    )
+    # Many names (more than a kept set holds) are still read, and not kept.
+    many: dict[str, Any] = {f"X-Extra-{n}": "x" for n in range(40)}
+    many["if-Match"] = "1"
+    assert (
+        http.request("POST", DOCUMENT, data={"Data": '{"a": 4}'}, headers=many).status_code == 412
+    )
+    assert tuple(many) not in rest._SPELLINGS
+    # Sets always new are kept 256 at most.
+    for n in range(300):
+        http.request("GET", DOCUMENT, headers={f"X-Once-{n}": "1"})
+    assert len(rest._SPELLINGS) <= 256
+    assert sync.services("default").documents("notes").fetch().data == {"a": 3}
