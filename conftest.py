@@ -8,7 +8,8 @@ in-process on the in-memory storage, and the doctests. It deselects the three sl
   seconds each (the crash test, the benchmark smoke, the plugin in a user's fresh
   pytest run, the import without twilio, real servers);
 - ``sqlite``: the domain tests once more, on a SQLite file (the ``sqlite`` parameter of
-  the ``sync_storage`` fixture, tests/conftest.py);
+  the ``sync_storage`` fixture, tests/conftest.py), the SQLite halves of the hostile-input
+  and fuzz tests, and the tests of ``SqliteStorage`` itself (tests/unit/test_sqlite_storage.py);
 - ``postgres``: the domain tests once more, on PostgreSQL, and the tests of
   ``PostgresStorage`` itself.
 

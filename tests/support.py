@@ -7,6 +7,7 @@ so test modules say ``from support import refused``.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from sync_core import (
     ConflictError,
@@ -32,6 +34,21 @@ from sync_core import (
     UnauthorizedError,
 )
 from sync_core.storage import Key
+
+#: Whether CI's thorough Hypothesis profile is loaded (tests/conftest.py loads it when
+#: ``CI`` is set; the plain ``python -m pytest`` loads the fast one).
+THOROUGH = bool(os.environ.get("CI"))
+
+
+def examples(thorough: int) -> int:
+    """A test's example count: ``thorough`` in CI, at most the fast profile's own in the
+    plain run (the fast tier stays under its minute; CI searches as wide as asked).
+
+    >>> examples(10) <= 10
+    True
+    """
+    return thorough if THOROUGH else min(thorough, settings.get_profile("fast").max_examples)
+
 
 #: The error class of each HTTP status.
 ERROR_CLASSES: dict[int, type[SyncError]] = {

@@ -40,7 +40,8 @@ RAW_EXAMPLES = 20 if settings().max_examples <= 50 else settings().max_examples
 SPEC = "twilio_sync_v1.openapi.json"
 ALLOWED_STATUSES = {200, 201, 204, 400, 401, 403, 404, 405, 409, 412, 413, 429}
 SEED = 1919
-STORAGES = ("memory", "sqlite")
+#: The in-memory storage in the fast tier; SQLite in the ``sqlite`` tier (CI).
+STORAGES = ("memory", pytest.param("sqlite", marks=pytest.mark.sqlite))
 HUGE = "9" * 5_000
 
 

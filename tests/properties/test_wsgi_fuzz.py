@@ -81,7 +81,7 @@ def encoded(pairs: list[tuple[bytes, bytes]]) -> bytes:
     return b"&".join(name + b"=" + value for name, value in pairs)
 
 
-@pytest.fixture(params=["memory", "sqlite"], scope="module")
+@pytest.fixture(params=["memory", pytest.param("sqlite", marks=pytest.mark.sqlite)], scope="module")
 def served(request: pytest.FixtureRequest) -> tuple[Sync, WsgiClient]:
     storage = SqliteStorage(":memory:") if request.param == "sqlite" else MemoryStorage()
     sync = Sync(clock=ManualClock(), seed=3, storage=storage)

@@ -45,7 +45,8 @@ SEED = 1818
 ERROR_KEYS = {"code", "message", "more_info", "status"}
 SERVICE = "/v1/Services/default"
 HUGE = "9" * 5_000  # more digits than Python converts to an int (4,300)
-STORAGES = ("memory", "sqlite")
+#: The in-memory storage in the fast tier; SQLite in the ``sqlite`` tier (CI).
+STORAGES = ("memory", pytest.param("sqlite", marks=pytest.mark.sqlite))
 
 
 def make_storage(name: str) -> Storage:

@@ -18,6 +18,7 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from sync_core import ManualClock, MemoryStorage, Sync
 from sync_core._build import builder
@@ -171,7 +172,7 @@ _MANGLED = st.text(alphabet='{}[]":,. 0123456789-+eEaNInfinitytrueflsu\\\t\n', m
 
 
 @given(st.one_of(st.tuples(_SPACE, _JSON_TEXTS, _SPACE).map("".join), _MANGLED))
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 def test_data_text_is_parsed_as_the_standard_parser_does(text: str) -> None:
     """The scanner-first parse of data given as text (``payload._parse_text``) accepts
     exactly what ``json.loads`` (NaN and Infinity refused) accepts, with the same value,

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from sync_core import ManualClock, Sync
 from sync_core.adapters.rest import RestApi, RestResponse
@@ -50,7 +51,7 @@ def same(text: str, record: Any, base: str) -> None:
     assert list(parsed) == list(expected)  # the same members, in the same order
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     data=json_data(max_bytes=2_000),
     key=map_keys(),
@@ -76,7 +77,7 @@ def test_a_map_item_written_from_its_row_is_its_record(
     same(MAP_ITEMS.json(row, sync.account_sid, base), items(key).fetch(), base)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=json_data(max_bytes=2_000), identity=identities(), ttl=ttls(), base=BASES)
 def test_a_list_item_written_from_its_row_is_its_record(
     data: dict[str, Any], identity: str, ttl: int, base: str
@@ -90,7 +91,7 @@ def test_a_list_item_written_from_its_row_is_its_record(
     same(LIST_ITEMS.json(row, sync.account_sid, base), made, base)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     data=json_data(max_bytes=2_000),
     name=st.none() | unique_names(),
@@ -111,7 +112,7 @@ def test_a_document_written_from_its_row_is_its_record(
     same(DOCUMENTS.json(row, sync.account_sid, base), documents(made.sid).fetch(), base)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(data=json_data(max_bytes=2_000), key=map_keys())
 def test_the_rest_answers_are_the_records(data: dict[str, Any], key: str) -> None:
     """Create, fetch and update over REST answer what the plain API's records hold."""
@@ -146,7 +147,7 @@ def test_a_written_answer_is_its_body_as_text() -> None:
     assert "body={'a': {'b': [1, 'é']}}" in repr(written)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     rest=st.text(st.sampled_from("/v1Sabc?#=&%20 \t\n\r[]:@é"), max_size=30),
     origin=st.sampled_from(["https://sync.twilio.com", "https://sync.twilio.com:443", "http://x"]),

@@ -6,6 +6,9 @@ The domain test suite also runs on SQLite: the ``sqlite`` tier (tests/conftest.p
 parametrizes the ``sync_storage`` fixture; CI runs it). The crash test is
 tests/integration/test_crash_safety.py; several processes on one file,
 tests/integration/test_many_processes.py.
+
+These tests are the ``sqlite`` tier too (they open SQLite files, seconds in all): the
+plain ``python -m pytest`` leaves them to CI, ``-m sqlite`` runs them alone.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from sync_core.storage import sqlite as sqlite_module
 from sync_core.storage.base import RangeDeletes, SharedStorage
 from sync_core.storage.sqlite import SCHEMA_VERSION
 from sync_core.testing.conformance import CHECKS, run_storage_conformance
+
+pytestmark = pytest.mark.sqlite
 
 
 def file_storage(tmp_path: Path) -> Any:
